@@ -1,0 +1,186 @@
+"""The ``porte-voix`` command: import, embed, recommend, find experts, load the demo.
+
+Every subcommand works on the store under ``PORTE_VOIX_HOME``. Errors are one
+line on stderr with a non-zero exit code; ``--json`` prints machine-readable
+results on stdout (schemas in README "Command line").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
+
+
+def _progress(desc: str):
+    """A tqdm bar on stderr, as a ``progress(done, total)`` callback."""
+    from tqdm import tqdm
+
+    state = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit="text", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def embed_all(store, embedder=None, quiet: bool = False) -> int:
+    """Embed every active item and every person's texts that lack a vector; return how many were computed."""
+    from . import people
+    from .embeddings import vectors
+    from .matching import content_index, embedder_for
+
+    embedder = embedder or embedder_for()
+    index = content_index(store, embedder, progress=None if quiet else _progress(f"embedding content ({embedder.name})"))
+    texts = []
+    for person in store.rows("SELECT * FROM employees ORDER BY email"):
+        texts += [t for _, t in people.profile_texts(person, people.posts_of(store, person["email"]))]
+    _, computed = vectors(store, embedder, texts, progress=None if quiet else _progress("embedding people"))
+    return index.computed + computed
+
+
+def _report(report, embedded: int, as_json: bool, seconds: float) -> int:
+    if as_json:
+        print(json.dumps({**report.as_dict(), "embeddings_computed": embedded, "seconds": round(seconds, 2)}))
+    else:
+        for problem in report.problems:
+            print(f"rejected: {problem}", file=sys.stderr)
+        print(f"{report.summary()}; {embedded} embeddings computed"
+              f"{' (all vectors already stored)' if embedded == 0 else ''}; {seconds:.1f} s")
+    return 1 if report.counts["rejected"] else 0
+
+
+def cmd_ingest(args, store) -> int:
+    from .catalog import ingest
+
+    start = time.perf_counter()
+    report = ingest(store, args.paths)
+    embedded = embed_all(store, quiet=args.json)
+    return _report(report, embedded, args.json, time.perf_counter() - start)
+
+
+def cmd_people_import(args, store) -> int:
+    from .people import import_people
+
+    start = time.perf_counter()
+    report = import_people(store, args.paths)
+    embedded = embed_all(store, quiet=args.json)
+    return _report(report, embedded, args.json, time.perf_counter() - start)
+
+
+def cmd_demo(args, store) -> int:
+    from .catalog import ingest
+    from .people import import_people
+
+    start = time.perf_counter()
+    content = ingest(store, [DEMO_DIR / "content"])
+    persons = import_people(store, sorted(DEMO_DIR.glob("people.*")))
+    embedded = embed_all(store, quiet=args.json)
+    seconds = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"content": content.as_dict(), "people": persons.as_dict(), "embeddings_computed": embedded,
+                          "seconds": round(seconds, 2)}))
+    else:
+        for problem in content.problems + persons.problems:
+            print(f"rejected: {problem}", file=sys.stderr)
+        print(f"{content.summary()}\n{persons.summary()}\n{embedded} embeddings computed; {seconds:.1f} s")
+    return 1 if content.counts["rejected"] or persons.counts["rejected"] else 0
+
+
+def cmd_recommend(args, store) -> int:
+    from .matching import recommend
+
+    results = recommend(store, args.email, limit=args.limit)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, default=str))
+        return 0
+    if not results:
+        print("nothing to recommend (empty library, or everything already shared)")
+    for rank, r in enumerate(results, 1):
+        tag = f"[{r['kind']}, {r['language']}{', ' + r['campaign'] if r['campaign'] else ''}]"
+        print(f"{rank:2}. {r['title']}  {tag}  score {r['score']:.2f}\n    {r['reason']}\n    id {r['id']}")
+    return 0
+
+
+def cmd_experts(args, store) -> int:
+    from .matching import experts
+
+    results = experts(store, args.query, limit=args.limit)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, default=str))
+        return 0
+    if not results:
+        print("no colleague who accepts interview requests matches this topic")
+    for rank, r in enumerate(results, 1):
+        print(f"{rank:2}. {r['name']} <{r['email']}>  {r['role'] or ''} · {r['team'] or ''}  score {r['score']:.2f}")
+        for e in r["evidence"]:
+            print(f"    {e['kind']}: {e['text']}")
+    return 0
+
+
+def cmd_bench(args, store) -> int:
+    from evals.bench import main as bench_main
+
+    return bench_main(["--scale-only"] if args.scale_only else [])
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="porte-voix", description="Employee-advocacy assistant.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="import content files (Markdown, HTML, RSS/Atom, CSV, JSONL) and embed them")
+    s.add_argument("paths", nargs="+")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=cmd_ingest)
+
+    ppl = sub.add_parser("people", help="manage employees").add_subparsers(dest="action", required=True)
+    s = ppl.add_parser("import", help="import employees from CSV or JSONL")
+    s.add_argument("paths", nargs="+")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=cmd_people_import)
+
+    s = sub.add_parser("recommend", help="content recommended for one employee")
+    s.add_argument("email")
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=cmd_recommend)
+
+    s = sub.add_parser("experts", help="colleagues to interview on a topic (French or English)")
+    s.add_argument("query")
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=cmd_experts)
+
+    s = sub.add_parser("demo", help="load the demo data (idempotent)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=cmd_demo)
+
+    s = sub.add_parser("bench", help="performance benchmark (see evals/bench.py)")
+    s.add_argument("--scale-only", action="store_true")
+    s.set_defaults(run=cmd_bench, no_store=True)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from .store import StoreLocked, open_store
+
+    try:
+        store = None if getattr(args, "no_store", False) else open_store()
+        return args.run(args, store)
+    except (StoreLocked, LookupError, ValueError, FileNotFoundError) as exc:
+        print(f"porte-voix: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Embeddings stored in DuckDB, computed once per (model, text).
+
+A vector is keyed by the model's name and the SHA-256 of the exact text it
+embeds, so an unchanged text is never embedded twice under the same model,
+whichever item or post it belongs to, and switching models re-embeds lazily
+(the other model's vectors stay for when it comes back). Models with a
+query/passage distinction (e5) store query vectors under ``<name>:query``.
+
+    >>> vecs, computed = vectors(store, get_embedder("fake"), ["a text"])
+    >>> vecs.shape, computed
+    ((1, 256), 1)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Callable
+
+import numpy as np
+
+from models import Embedder
+
+from .store import Store
+
+Progress = Callable[[int, int], None]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def model_key(embedder: Embedder, kind: str) -> str:
+    return f"{embedder.name}:query" if kind == "query" and _asymmetric(embedder) else embedder.name
+
+
+def _asymmetric(embedder: Embedder) -> bool:
+    members = getattr(embedder, "members", None)
+    if members:
+        return any(_asymmetric(m) for m in members)
+    return bool(getattr(embedder, "asymmetric", False))
+
+
+def vectors(
+    store: Store,
+    embedder: Embedder,
+    texts: list[str],
+    kind: str = "passage",
+    progress: Progress | None = None,
+    batch_size: int = 64,
+) -> tuple[np.ndarray, int]:
+    """Unit vectors for ``texts`` (shape ``(n, dim)``) and how many were computed now."""
+    key = model_key(embedder, kind)
+    hashes = [text_hash(t) for t in texts]
+    known = _fetch(store, key, list(dict.fromkeys(hashes)))
+    missing = list(dict.fromkeys(h for h in hashes if h not in known))
+    if missing:
+        by_hash = dict(zip(hashes, texts))
+        for start in range(0, len(missing), batch_size):
+            chunk = missing[start : start + batch_size]
+            computed = embedder.embed_batch([by_hash[h] for h in chunk], kind=kind)
+            _save(store, key, chunk, computed)
+            known.update(zip(chunk, computed))
+            if progress:
+                progress(min(start + batch_size, len(missing)), len(missing))
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32), 0
+    return np.vstack([known[h] for h in hashes]).astype(np.float32), len(missing)
+
+
+def pending(store: Store, embedder: Embedder, texts: list[str], kind: str = "passage") -> int:
+    """How many distinct texts still need embedding under this model."""
+    hashes = list(dict.fromkeys(text_hash(t) for t in texts))
+    return len(hashes) - len(_fetch(store, model_key(embedder, kind), hashes))
+
+
+def _fetch(store: Store, key: str, hashes: list[str]) -> dict[str, np.ndarray]:
+    if not hashes:
+        return {}
+    rows = store.execute(
+        "SELECT text_hash, vector FROM embeddings WHERE model = ? AND list_contains(?, text_hash)",
+        [key, hashes],
+    ).fetchall()
+    return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
+
+
+def _save(store: Store, key: str, hashes: list[str], matrix: np.ndarray) -> None:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    store.db.executemany(
+        "INSERT OR IGNORE INTO embeddings (model, text_hash, dim, vector) VALUES (?, ?, ?, ?)",
+        [[key, h, int(matrix.shape[1]), matrix[i].tobytes()] for i, h in enumerate(hashes)],
+    )

