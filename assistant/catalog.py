@@ -148,5 +148,6 @@ def get_item(store: Store, item_id: str) -> dict | None:
 
 
 def embedding_text(item: dict) -> str:
-    """The text an item is embedded and matched by: its title, then its body."""
-    return f"{item['title']}\n{item['text']}"
+    """The text an item is embedded and matched by: its title, then its body (once)."""
+    title, text = item["title"], item["text"]
+    return text if text.startswith(title) else f"{title}\n{text}"

@@ -44,7 +44,6 @@ class Weights:
     campaign: float = 0.15        # per priority point (0-3), in standard deviations
     recency: float = 0.3          # bonus for a fresh item, decaying with a 30-day half-life
     diversity: float = 0.25       # MMR trade-off
-    other_language: float = 1.0   # penalty for an item the employee does not read
 
 
 WEIGHTS = Weights()
@@ -121,9 +120,13 @@ def recommend(store: Store, email: str, limit: int = 10, embedder: Embedder | No
     reads = set(person["languages"] or [])
     for n, item in enumerate(items):
         score[n] += weights.campaign * item["priority"] + weights.recency * freshness(item, today)
-        if reads and item["language"] not in reads:
-            score[n] -= weights.other_language
-    order = mmr(score, item_vecs, limit, diversity=weights.diversity)
+    # Items in a language the employee reads come first; the others follow, flagged in the reason.
+    readable = np.array([not reads or item["language"] in reads for item in items])
+    order = []
+    for tier in (np.flatnonzero(readable), np.flatnonzero(~readable)):
+        if len(order) < limit and len(tier):
+            picked = mmr(score[tier], item_vecs[tier], limit - len(order), diversity=weights.diversity)
+            order += [int(tier[i]) for i in picked]
     results = []
     for n in order:
         item = items[n]

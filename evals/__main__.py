@@ -1,0 +1,150 @@
+"""``python -m evals TASK --data DIR``: measure the product on any set in the shared layout.
+
+Tasks: ``recommend`` (people → content), ``experts`` (query → people), ``sts``
+(pairs → Spearman per embedder), ``all`` (every set under a folder, by the
+files it has), ``table`` (print the README table), ``bench`` (performance).
+Each run prints a table, writes ``evals/reports/<task>-<dataset>.{json,md}``,
+and with ``--json`` prints the report on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import report as reports
+from .metrics import evaluate_rankings, spearman
+from .systems import BASELINE_EMBEDDERS, rank_experts, rank_recommend, system_names
+
+
+def _systems(arg: str | None) -> list[str]:
+    if not arg:
+        return ["product"]
+    if arg == "all":
+        return system_names()
+    return [s.strip() for s in arg.split(",") if s.strip()]
+
+
+def run_ranking(task: str, data: Path, systems: list[str], home: str | None) -> dict:
+    from .dataset import by_language, load
+
+    started = time.perf_counter()
+    ds = load(data, home)
+    load_seconds = time.perf_counter() - started
+    qrels = ds.qrels_person if task == "recommend" else ds.qrels_query
+    rank = rank_recommend if task == "recommend" else rank_experts
+    rows, by_lang = [], {}
+    for system in systems:
+        start = time.perf_counter()
+        rankings = rank(ds, system)
+        metrics = evaluate_rankings(rankings, qrels)
+        n = metrics.pop("n")
+        rows.append({"system": system, "metrics": metrics, "n": n, "seconds": round(time.perf_counter() - start, 2)})
+        if system == "product" and task == "recommend":
+            for lang, ids in sorted(by_language(ds).items()):
+                sub = evaluate_rankings(rankings, {p: qrels[p] for p in ids if p in qrels})
+                by_lang[lang] = sub
+    main = next((r for r in rows if r["system"] == "product"), rows[0])
+    return {"task": task, "dataset": ds.name, "system": main["system"], "metrics": main["metrics"],
+            "n": main["n"], "seconds": main["seconds"], "systems": rows, "by_language": by_lang,
+            "data": {**ds.stats, "load_seconds": round(load_seconds, 2)}}
+
+
+def run_sts(data: Path, embedders: list[str]) -> dict:
+    from models import get_embedder
+
+    from .dataset import read
+
+    ds = read(data)
+    pairs = [p for p in ds.pairs if str(p.get("a") or "").strip() and str(p.get("b") or "").strip()]
+    gold = [float(p["score"]) for p in pairs]
+    rows = []
+    for name in embedders:
+        start = time.perf_counter()
+        embedder = get_embedder(name)
+        a = embedder.embed_batch([p["a"] for p in pairs])
+        b = embedder.embed_batch([p["b"] for p in pairs])
+        rho = spearman((a * b).sum(axis=1).tolist(), gold)
+        rows.append({"system": name, "metrics": {"spearman": round(rho, 4)}, "n": len(pairs),
+                     "seconds": round(time.perf_counter() - start, 2)})
+    from assistant.config import settings
+
+    default = settings().embedder
+    main = next((r for r in rows if r["system"] == default), rows[0])
+    return {"task": "sts", "dataset": ds.name, "system": main["system"], "metrics": main["metrics"], "n": main["n"],
+            "seconds": main["seconds"], "systems": rows, "data": {k: v for k, v in ds.stats.items() if k == "pairs"}
+            | {"skipped_empty_pairs": len(ds.pairs) - len(pairs)}}
+
+
+def task_of(folder: Path) -> str | None:
+    if (folder / "pairs.jsonl").exists():
+        return "sts"
+    if (folder / "queries.jsonl").exists():
+        return "experts"
+    if (folder / "content.jsonl").exists():
+        return "recommend"
+    return None
+
+
+def emit(result: dict, as_json: bool) -> None:
+    path = reports.write(result)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(reports.markdown(result))
+        print(f"written {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m evals")
+    p.add_argument("task", choices=["recommend", "experts", "sts", "all", "table", "bench", "drafting", "authenticity"])
+    p.add_argument("--data", type=Path, help="a set folder (or, for `all`, a folder of sets)")
+    p.add_argument("--systems", help="comma-separated systems, or 'all' (default: the product's)")
+    p.add_argument("--embedders", help="for sts: comma-separated embedders (default: every backend and the default)")
+    p.add_argument("--home", help="keep the evaluation store here (reuses embeddings between runs)")
+    p.add_argument("--json", action="store_true")
+    args, rest = p.parse_known_args(argv)
+
+    if args.task == "bench":
+        from .bench import main as bench
+
+        return bench(rest)
+    if args.task in ("drafting", "authenticity"):
+        from importlib import import_module
+
+        return import_module(f"evals.{args.task}").main(rest + (["--json"] if args.json else []))
+    if args.task == "table":
+        print(reports.table())
+        return 0
+    if args.data is None:
+        p.error("--data is required")
+    if not args.data.is_dir():
+        p.error(f"--data {args.data}: not a folder")
+    from assistant.config import settings
+
+    embedders = (args.embedders.split(",") if args.embedders
+                 else list(dict.fromkeys([*BASELINE_EMBEDDERS, settings().embedder])))
+    if args.task == "all":
+        for folder in sorted(f for f in args.data.iterdir() if f.is_dir()):
+            task = task_of(folder)
+            if task is None:
+                continue
+            home = f"{args.home}/{folder.name}" if args.home else None
+            result = (run_sts(folder, embedders) if task == "sts"
+                      else run_ranking(task, folder, _systems(args.systems or "all"), home))
+            emit(result, args.json)
+        if reports.update_readme():
+            print("README quality table updated", file=sys.stderr)
+        return 0
+    if args.task == "sts":
+        emit(run_sts(args.data, embedders), args.json)
+    else:
+        emit(run_ranking(args.task, args.data, _systems(args.systems), args.home), args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

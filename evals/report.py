@@ -1,0 +1,79 @@
+"""Report files: one JSON (fixed keys) and one Markdown summary per task and dataset.
+
+``evals/reports/<task>-<dataset>.json``::
+
+    {"task": "recommend", "dataset": "sib200-recommend", "system": "product",
+     "metrics": {"ndcg@10": ..., "map": ..., "p@5": ..., "recall@10": ...}, "n": 42, "seconds": 3.1,
+     "systems": [{"system": ..., "metrics": {...}, "n": ..., "seconds": ...}, ...],   # side by side
+     "by_language": {...}, "data": {...counts of odd data...}}
+
+The top-level keys describe the default (product) system; ``systems`` holds
+every system of the run. ``table()`` renders all reports as the README table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+REPORTS = Path(__file__).resolve().parent / "reports"
+RANK_METRICS = ("ndcg@10", "map", "p@5", "recall@10")
+README = Path(__file__).resolve().parents[1] / "README.md"
+START, END = "<!-- quality:start -->", "<!-- quality:end -->"
+
+
+def write(report: dict) -> Path:
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    stem = f"{report['task']}-{report['dataset']}"
+    path = REPORTS / f"{stem}.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (REPORTS / f"{stem}.md").write_text(markdown(report), encoding="utf-8")
+    return path
+
+
+def _fmt(value) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) else "—"
+
+
+def markdown(report: dict) -> str:
+    names = list(report["metrics"])
+    lines = [f"# {report['task']} on {report['dataset']}", "",
+             f"Default system: `{report['system']}`; n = {report['n']}.", "",
+             "| system | " + " | ".join(names) + " | seconds |", "|---" * (len(names) + 2) + "|"]
+    for row in report.get("systems", []):
+        lines.append(f"| {row['system']} | " + " | ".join(_fmt(row["metrics"].get(m)) for m in names)
+                     + f" | {row['seconds']:.1f} |")
+    if report.get("by_language"):
+        lines += ["", "Default system by language of the person:", "",
+                  "| language | " + " | ".join(names) + " | n |", "|---" * (len(names) + 2) + "|"]
+        for lang, row in report["by_language"].items():
+            lines.append(f"| {lang} | " + " | ".join(_fmt(row.get(m)) for m in names) + f" | {row['n']} |")
+    if report.get("data"):
+        lines += ["", "Data: " + ", ".join(f"{k} {v}" for k, v in report["data"].items() if not isinstance(v, dict))]
+    return "\n".join(lines) + "\n"
+
+
+def table(reports_dir: Path = REPORTS) -> str:
+    """The README "Quality" table: dataset × system × metrics, from every report on disk."""
+    rows = ["| task | dataset | system | nDCG@10 | MAP | P@5 | recall@10 | Spearman |", "|---|---|---|---|---|---|---|---|"]
+    for path in sorted(reports_dir.glob("*.json")):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        if report.get("task") not in ("recommend", "experts", "sts"):
+            continue
+        for row in report.get("systems", [report]):
+            m = row["metrics"]
+            name = f"**{row['system']}**" if row["system"] == report["system"] else row["system"]
+            rows.append(f"| {report['task']} | {report['dataset']} | {name} | " + " | ".join(
+                _fmt(m.get(k)) for k in (*RANK_METRICS, "spearman")) + " |")
+    return "\n".join(rows)
+
+
+def update_readme(readme: Path = README) -> bool:
+    """Replace the table between the quality markers in the README; False when the markers are missing."""
+    text = readme.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        return False
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{START}\n{table()}\n{END}{tail}", encoding="utf-8")
+    return True

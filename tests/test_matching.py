@@ -1,0 +1,107 @@
+import datetime as dt
+import json
+
+import pytest
+from conftest import write
+
+from assistant.catalog import ingest
+from assistant.matching import UnknownEmployee, experts, recommend
+from assistant.people import import_people
+
+TODAY = dt.date(2026, 11, 22)
+
+ITEMS = [
+    {"id": "sec-fr", "title": "Cybersécurité des postes électriques", "language": "fr",
+     "text": "Notre équipe sécurité protège les réseaux industriels des postes électriques contre le phishing et les intrusions."},
+    {"id": "sec-en", "title": "Substation cybersecurity", "language": "en",
+     "text": "Our security team protects industrial networks in substations against phishing and intrusions."},
+    {"id": "data-fr", "title": "Pipelines de données temps réel", "language": "fr",
+     "text": "Kafka et Spark alimentent nos pipelines de données temps réel pour 52 000 capteurs."},
+    {"id": "data-en", "title": "Real-time data pipelines", "language": "en",
+     "text": "Kafka and Spark feed our real-time data pipelines for 52,000 sensors."},
+    {"id": "hr-fr", "title": "Congé parental", "language": "fr",
+     "text": "Le congé parental passe à 16 semaines pour tous les parents salariés."},
+    {"id": "camp-a", "title": "Semaine verte : atelier", "language": "fr", "campaign": "green-week", "priority": 3,
+     "published_at": "2026-11-20", "text": "Atelier réparation pendant la semaine verte, ouvert à tous les salariés."},
+    {"id": "camp-b", "title": "Atelier vélo", "language": "fr",
+     "published_at": "2026-06-01", "text": "Atelier réparation de vélos, ouvert à tous les salariés."},
+]
+PEOPLE = [
+    {"email": "fr.only@example.com", "name": "Fr Only", "languages": ["fr"], "expertise": "Sécurité des réseaux industriels, phishing, intrusions.",
+     "consent_program": True, "consent_interviews": True},
+    {"email": "both@example.com", "name": "Both", "languages": ["fr", "en"], "skills": ["kafka", "spark"],
+     "posts": ["Nos pipelines de données temps réel tiennent la charge grâce à Kafka."], "consent_program": True,
+     "consent_interviews": True},
+    {"email": "shy@example.com", "name": "Shy", "languages": ["en"], "expertise": "Industrial networks security and phishing.",
+     "consent_program": True, "consent_interviews": False},
+    {"email": "blank@example.com", "name": "Blank", "languages": ["fr"], "consent_program": True},
+]
+
+
+@pytest.fixture
+def lib(store, tmp_path):
+    ingest(store, [write(tmp_path / "items.jsonl", "\n".join(json.dumps(i) for i in ITEMS))])
+    import_people(store, [write(tmp_path / "people.jsonl", "\n".join(json.dumps(p) for p in PEOPLE))])
+    return store
+
+
+def test_recommend_schema_and_reasons(lib):
+    results = recommend(lib, "both@example.com", limit=3, today=TODAY)
+    assert len(results) == 3
+    for r in results:
+        assert {"id", "title", "score", "reason"} <= set(r)
+        assert isinstance(r["score"], float) and r["reason"]
+    assert results[0]["id"].startswith("data-")
+    assert "Kafka" in results[0]["reason"] or "kafka" in results[0]["reason"]
+
+
+def test_reader_of_french_only_gets_french_first(lib):
+    results = recommend(lib, "fr.only@example.com", limit=7, today=TODAY)
+    langs = [r["language"] for r in results]
+    assert langs == sorted(langs, key=lambda lang: lang != "fr")
+    assert results[0]["id"] == "sec-fr"
+    english = [r for r in results if r["language"] == "en"]
+    assert all("en" in r["reason"] for r in english)
+
+
+def test_shared_items_are_never_recommended_again(lib):
+    lib.execute("INSERT INTO shares (id, email, content_id, text) VALUES (?, ?, ?, ?)",
+                ["s1", "both@example.com", "data-fr", "my post"])
+    ids = [r["id"] for r in recommend(lib, "both@example.com", limit=10, today=TODAY)]
+    assert "data-fr" not in ids and "data-en" in ids
+
+
+def test_campaign_priority_and_recency_break_ties(lib):
+    results = recommend(lib, "blank@example.com", limit=7, today=TODAY)  # no profile: company picks
+    assert results[0]["id"] == "camp-a"
+    assert "green-week" in results[0]["reason"]
+
+
+def test_near_identical_items_are_not_all_recommended(store, tmp_path):
+    clones = [{"id": f"c{i}", "title": "Kafka pipelines", "text": f"Kafka pipelines for real-time sensor data, edition {i}."}
+              for i in range(5)]
+    other = [{"id": "o1", "title": "Spark jobs", "text": "Spark jobs aggregate sensor data every night with Kafka input."}]
+    ingest(store, [write(tmp_path / "c.jsonl", "\n".join(json.dumps(i) for i in clones + other))])
+    import_people(store, [write(tmp_path / "p.jsonl", json.dumps(PEOPLE[1]))])
+    ids = [r["id"] for r in recommend(store, "both@example.com", limit=3, today=TODAY)]
+    assert sum(i.startswith("c") for i in ids) < 3 and "o1" in ids
+
+
+def test_unknown_employee_is_a_clear_error(lib):
+    with pytest.raises(UnknownEmployee, match="nobody@example.com"):
+        recommend(lib, "nobody@example.com")
+
+
+def test_experts_only_those_who_accept_interviews_with_evidence(lib):
+    results = experts(lib, "sécurité des réseaux industriels", limit=5)
+    emails = [r["email"] for r in results]
+    assert "shy@example.com" not in emails
+    assert emails[0] == "fr.only@example.com"
+    top = results[0]
+    assert {"email", "name", "score", "evidence"} <= set(top)
+    assert top["evidence"] and "réseaux industriels" in top["evidence"][0]["text"]
+
+
+def test_experts_rejects_an_empty_query(lib):
+    with pytest.raises(ValueError):
+        experts(lib, "   ")
