@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -60,7 +60,7 @@ class ContentIndex:
     items: list[dict]
     vectors: np.ndarray
     bm25: Bm25
-    computed: int
+    computed: int  # embeddings computed when this index was built (0 when served from cache)
 
 
 _cache: dict[tuple, ContentIndex] = {}
@@ -74,7 +74,7 @@ def content_index(store: Store, embedder: Embedder, today: dt.date | None = None
     key = (str(store.settings.db_path), embedder.name, today, version)
     with _cache_lock:
         if key in _cache:
-            return _cache[key]
+            return replace(_cache[key], computed=0)
     items = catalog.active_items(store, today)
     texts = [catalog.embedding_text(i) for i in items]
     matrix, computed = vectors(store, embedder, texts, progress=progress)

@@ -1,0 +1,80 @@
+"""The `porte-voix` command, run in-process with the fake embedder."""
+
+import json
+
+from conftest import DEMO, write
+
+from assistant.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_ingest_twice_computes_zero_embeddings_the_second_time(capsys):
+    code, out, _ = run(capsys, "ingest", str(DEMO / "content"), "--json")
+    first = json.loads(out)
+    assert code == 0 and first["added"] >= 40 and first["embeddings_computed"] > 0
+    code, out, _ = run(capsys, "ingest", str(DEMO / "content"))
+    assert code == 0
+    assert "0 added, 0 updated" in out and "0 embeddings computed" in out and "already stored" in out
+
+
+def test_switching_model_reembeds_lazily(capsys, monkeypatch):
+    run(capsys, "ingest", str(DEMO / "content"))
+    from assistant.store import open_store
+    from models.embedder import _instances, register_embedder
+    from models.fake import FakeEmbedder
+
+    @register_embedder("fake2")
+    def _fake2():
+        emb = FakeEmbedder(dim=128)
+        emb.name = "fake2"
+        return emb
+
+    monkeypatch.setenv("PORTE_VOIX_EMBEDDER", "fake2")
+    code, out, _ = run(capsys, "ingest", str(DEMO / "content"), "--json")
+    assert json.loads(out)["embeddings_computed"] > 0
+    models = {r["model"] for r in open_store().rows("SELECT DISTINCT model FROM embeddings")}
+    assert {"fake", "fake2"} <= models
+    _instances.pop("fake2", None)
+
+
+def test_rejections_are_one_line_each_and_exit_nonzero(capsys, tmp_path):
+    write(tmp_path / "ok.jsonl", json.dumps({"title": "Fine", "text": "A fine item about wind farms."}) + "\n")
+    write(tmp_path / "bad.csv", b"\x00\x01binary")
+    code, out, err = run(capsys, "ingest", str(tmp_path))
+    assert code == 1
+    assert "1 added" in out and "1 rejected" in out
+    assert err.strip().count("\n") == 0 and "bad.csv: binary file" in err
+
+
+def test_recommend_and_experts_json_schemas(capsys):
+    run(capsys, "demo")
+    code, out, _ = run(capsys, "recommend", "camille.durand@nordlys-energie.example", "--limit", "4", "--json")
+    results = json.loads(out)
+    assert code == 0 and len(results) == 4
+    for r in results:
+        assert {"id", "title", "score", "reason"} <= set(r) and isinstance(r["score"], float)
+    code, out, _ = run(capsys, "experts", "cybersécurité industrielle", "--limit", "3", "--json")
+    found = json.loads(out)
+    assert code == 0 and 0 < len(found) <= 3
+    for r in found:
+        assert {"email", "name", "score", "evidence"} <= set(r) and isinstance(r["evidence"], list) and r["evidence"]
+
+
+def test_demo_is_idempotent(capsys):
+    code, out, _ = run(capsys, "demo", "--json")
+    first = json.loads(out)
+    assert code == 0 and first["content"]["added"] >= 40 and first["people"]["added"] >= 20
+    code, out, _ = run(capsys, "demo", "--json")
+    again = json.loads(out)
+    assert again["content"]["added"] == 0 and again["people"]["added"] == 0 and again["embeddings_computed"] == 0
+
+
+def test_unknown_employee_is_one_line_error(capsys):
+    run(capsys, "demo")
+    code, out, err = run(capsys, "recommend", "nobody@example.com")
+    assert code == 2 and "nobody@example.com" in err and err.count("\n") == 1
