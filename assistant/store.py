@@ -129,23 +129,80 @@ def m001_initial(db):
 
 @migration
 def m002_shares(db):
-    """What an employee shared: used to never re-recommend it, and by engagement."""
+    """What an employee shared: never re-recommended, scored, tracked for engagement."""
     db.execute(
         """
         CREATE TABLE shares (
             id TEXT PRIMARY KEY,
             email TEXT NOT NULL,
             content_id TEXT NOT NULL,
+            draft_id TEXT,
             text TEXT NOT NULL,
             network TEXT,
+            campaign TEXT,
             tracked_url TEXT,
             score DOUBLE,
             components JSON,
+            policy JSON,
             shared_at TIMESTAMP NOT NULL DEFAULT current_timestamp
         )
         """
     )
     db.execute("CREATE INDEX shares_email_idx ON shares (email)")
+    db.execute("CREATE SEQUENCE engagement_seq")
+    db.execute(
+        """
+        CREATE TABLE engagement_events (
+            id BIGINT PRIMARY KEY DEFAULT nextval('engagement_seq'),
+            share_id TEXT NOT NULL,
+            kind TEXT NOT NULL,           -- click, reaction, comment, reshare, lead, impression
+            count INTEGER NOT NULL DEFAULT 1,
+            at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+
+
+@migration
+def m003_drafts(db):
+    """Every draft proposed to an employee, with its guardrail checks."""
+    db.execute(
+        """
+        CREATE TABLE drafts (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            content_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            variant INTEGER NOT NULL,
+            angle TEXT NOT NULL,
+            language TEXT NOT NULL,
+            text TEXT NOT NULL,
+            generator TEXT NOT NULL,
+            fallback BOOLEAN NOT NULL,
+            attempts INTEGER NOT NULL,
+            checks JSON,
+            seconds DOUBLE,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE INDEX drafts_email_idx ON drafts (email)")
+
+
+@migration
+def m004_accounts(db):
+    """Local sign-in accounts (hashed passwords only) and their roles."""
+    db.execute(
+        """
+        CREATE TABLE accounts (
+            username TEXT PRIMARY KEY,
+            email TEXT,
+            roles TEXT[] NOT NULL,
+            password_hash TEXT NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
 
 
 class StoreLocked(RuntimeError):
