@@ -157,7 +157,7 @@ def m002_shares(db):
             share_id TEXT NOT NULL,
             kind TEXT NOT NULL,           -- click, reaction, comment, reshare, lead, impression
             count INTEGER NOT NULL DEFAULT 1,
-            at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            happened_at TIMESTAMP NOT NULL DEFAULT current_timestamp
         )
         """
     )
