@@ -1,0 +1,247 @@
+"""The authenticity score: how much of a post is the employee's own, 0–100, with named parts.
+
+A post shared unchanged from the brand or from the AI draft is worth little
+and looks like spam when fifty colleagues post it. The score rewards what only
+the employee can add. Components, each 0–1 with a sentence the employee
+understands (in their language):
+
+- ``original_source``: words not taken from the company's text (word 3-gram shingles);
+- ``original_draft``: words not taken from the AI draft they started from;
+- ``original_colleagues``: not a near-copy of a colleague's post of the same item;
+- ``meaning``: embedding similarity to the source inside a band (too close is
+  a copy or a translation of it, too far is off-topic); band calibrated on STS;
+- ``voice``: personal markers: first person, own experience, opinion, a question;
+- ``consistency``: close to the employee's own past writing (topic and habits).
+
+Components without input (no draft, no colleagues, no past posts) drop out and
+the weights of the others are renormalised.
+
+    >>> result = score("Le parc produit 12 MWc.", "J'ai visité le parc : 12 MWc, impressionnant ! Et vous ?", lang="fr")
+    >>> 0 <= result["score"] <= 100, [c["name"] for c in result["components"]][:2]
+    (True, ['original_source', 'meaning'])
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable, Iterable
+
+import numpy as np
+
+WEIGHTS = {"original_source": 0.30, "original_draft": 0.15, "original_colleagues": 0.10, "meaning": 0.15,
+           "voice": 0.20, "consistency": 0.10}
+# Cosine band for "meaning kept", set from STS dev pairs (see README "Authenticity calibration"):
+# below LOW the post is off-topic, above HIGH it is the source again (a copy or a translation).
+MEANING_LOW, MEANING_HIGH = 0.30, 0.90
+NEAR_COPY = 0.6  # shingle Jaccard above which two colleagues' posts form a near-copy cluster
+
+Embed = Callable[[list[str]], np.ndarray]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MARKERS = {
+    "first_person": {"fr": r"\b(je|moi|mon|ma|mes|me)\b|\b[jm]['’]", "en": r"\b(i|i'm|i’m|i've|i’ve|me|my|mine)\b"},
+    "experience": {"fr": r"\b(j'ai|j’ai|nous avons|on a|quand j|l'an dernier|l’an dernier|depuis \d+|retour d'expérience|j'étais|je me souviens|j'ai appris)",
+                   "en": r"\b(i've|i’ve|i have|i had|i was|we did|last (year|week|month)|when i|i learned|i remember|in my \w+ years)\b"},
+    "opinion": {"fr": r"\b(je pense|je crois|à mon avis|selon moi|je trouve|pour moi|j'adore|je suis (fier|fière|convaincue?|ravie?))",
+                "en": r"\b(i think|i believe|in my view|to me|i love|i'm (proud|convinced|excited)|i am (proud|convinced)|my take)\b"},
+    "question": {"fr": r"\?", "en": r"\?"},
+}
+TEXTS = {
+    "en": {
+        "original_source": ("Your own words", "{pct}% of your post is not copied from the company text."),
+        "original_draft": ("Beyond the draft", "{pct}% of your post differs from the suggested draft."),
+        "original_colleagues": ("Unlike colleagues", "Your post is {pct}% different from the closest colleague's post on this item."),
+        "meaning": ("Message kept", "{verdict}"),
+        "voice": ("Personal voice", "Found: {found}. Missing: {missing}."),
+        "consistency": ("Sounds like you", "Similarity to your past posts: {pct}%."),
+        "verdict": {"copy": "Very close to the source: say it in your own way.", "ok": "You keep the message and make it yours.",
+                    "off": "Far from the source: make sure your post is still about it."},
+        "markers": {"first_person": "first person", "experience": "your experience", "opinion": "your opinion", "question": "a question to your network"},
+        "none": "none",
+        "tips": {"original_source": "Rewrite the key message in your own words instead of quoting the company text.",
+                 "original_draft": "Change the draft: add a detail only you know.",
+                 "original_colleagues": "Colleagues already posted almost the same words: give your own angle.",
+                 "experience": "Add what you learned or saw yourself.",
+                 "opinion": "Say what you think about it.",
+                 "question": "Ask your network a question.",
+                 "first_person": "Speak in the first person (I, my)."},
+    },
+    "fr": {
+        "original_source": ("Vos propres mots", "{pct} % de votre post n'est pas copié du texte de l'entreprise."),
+        "original_draft": ("Au-delà du brouillon", "{pct} % de votre post diffère du brouillon proposé."),
+        "original_colleagues": ("Différent des collègues", "Votre post diffère à {pct} % du post le plus proche d'un collègue sur ce contenu."),
+        "meaning": ("Message conservé", "{verdict}"),
+        "voice": ("Voix personnelle", "Présent : {found}. Manquant : {missing}."),
+        "consistency": ("Votre style", "Proximité avec vos posts passés : {pct} %."),
+        "verdict": {"copy": "Très proche de la source : dites-le à votre manière.", "ok": "Vous gardez le message et vous l'appropriez.",
+                    "off": "Loin de la source : vérifiez que votre post en parle toujours."},
+        "markers": {"first_person": "la première personne", "experience": "votre expérience", "opinion": "votre avis", "question": "une question à votre réseau"},
+        "none": "rien",
+        "tips": {"original_source": "Reformulez le message principal avec vos mots plutôt que de citer le texte de l'entreprise.",
+                 "original_draft": "Modifiez le brouillon : ajoutez un détail que vous seul·e connaissez.",
+                 "original_colleagues": "Des collègues ont déjà publié presque les mêmes mots : donnez votre angle.",
+                 "experience": "Ajoutez ce que vous avez appris ou vu vous-même.",
+                 "opinion": "Dites ce que vous en pensez.",
+                 "question": "Posez une question à votre réseau.",
+                 "first_person": "Parlez à la première personne (je, mon)."},
+    },
+}
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+
+
+def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    words = _WORD.findall(fold(text))
+    if len(words) < n:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def copied_share(post: str, source: str) -> float:
+    """Share of the post's word 3-grams that also appear in ``source`` (0 = all new, 1 = all copied)."""
+    mine = shingles(post)
+    return len(mine & shingles(source)) / len(mine) if mine else 1.0
+
+
+def jaccard(a: str, b: str) -> float:
+    sa, sb = shingles(a), shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+
+
+def voice_markers(text: str, lang: str) -> dict[str, bool]:
+    folded = text.casefold()
+    out = {}
+    for name, patterns in _MARKERS.items():
+        pats = [patterns.get(lang) or patterns["en"]] + [p for l, p in patterns.items() if l != lang]
+        out[name] = any(re.search(p, folded) for p in pats)
+    return out
+
+
+def meaning_value(cosine: float, low: float = MEANING_LOW, high: float = MEANING_HIGH) -> tuple[float, str]:
+    """1 inside the band; falls linearly to 0 over 0.1 below ``low`` and 0.1 above ``high``."""
+    if cosine > high:
+        return max(0.0, 1 - (cosine - high) / 0.1), "copy"
+    if cosine < low:
+        return max(0.0, 1 - (low - cosine) / 0.1), "off"
+    return 1.0, "ok"
+
+
+def style_similarity(post: str, past: list[str]) -> float:
+    """How well the post matches the employee's habits: emoji, hashtags, length."""
+    def features(text):
+        words = max(len(_WORD.findall(text)), 1)
+        return (sum(ch in _EMOJI for ch in text) > 0, text.count("#") > 0, np.log(words))
+    mine = features(post)
+    theirs = [features(p) for p in past]
+    emoji = np.mean([t[0] for t in theirs])
+    tags = np.mean([t[1] for t in theirs])
+    length = np.mean([t[2] for t in theirs])
+    agree = 1 - (abs(mine[0] - emoji) + abs(mine[1] - tags)) / 2
+    return float(0.5 * agree + 0.5 * max(0.0, 1 - abs(mine[2] - length) / 2))
+
+
+_EMOJI = set(chr(c) for c in list(range(0x1F300, 0x1FAFF)) + list(range(0x2600, 0x27BF)))
+
+
+def score(source: str, post: str, draft: str | None = None, colleagues: Iterable[str] = (),
+          past_posts: Iterable[str] = (), lang: str = "en", embed: Embed | None = None) -> dict:
+    """Authenticity of ``post`` written from ``source``: ``{"score", "components", "tips"}``."""
+    words = TEXTS.get(lang, TEXTS["en"])
+    colleagues, past_posts = [c for c in colleagues if c.strip()], [p for p in past_posts if p.strip()]
+    values: dict[str, float] = {}
+    details: dict[str, dict] = {}
+    values["original_source"] = 1 - copied_share(post, source)
+    if draft and draft.strip():
+        values["original_draft"] = 1 - copied_share(post, draft)
+    if colleagues:
+        values["original_colleagues"] = 1 - max(jaccard(post, c) for c in colleagues)
+    verdict = "ok"
+    if embed is not None and post.strip():
+        texts = [source, post] + ([" ".join(past_posts)] if past_posts else [])
+        vecs = embed(texts)
+        values["meaning"], verdict = meaning_value(float(vecs[0] @ vecs[1]))
+        if past_posts:
+            topical = float(np.clip(vecs[1] @ vecs[2], 0, 1))
+            values["consistency"] = 0.5 * topical + 0.5 * style_similarity(post, past_posts)
+    elif past_posts:
+        values["consistency"] = style_similarity(post, past_posts)
+    markers = voice_markers(post, lang)
+    values["voice"] = sum(markers.values()) / len(markers)
+    details["voice"] = markers
+
+    total_weight = sum(WEIGHTS[n] for n in values)
+    total = sum(WEIGHTS[n] * v for n, v in values.items()) / total_weight if post.strip() else 0.0
+    components = []
+    for name in WEIGHTS:
+        if name not in values:
+            continue
+        label, template = words[name]
+        found = [words["markers"][m] for m, ok in markers.items() if ok]
+        missing = [words["markers"][m] for m, ok in markers.items() if not ok]
+        explanation = template.format(pct=round(100 * values[name]), verdict=words["verdict"][verdict],
+                                      found=", ".join(found) or words["none"], missing=", ".join(missing) or words["none"])
+        components.append({"name": name, "label": label, "value": round(values[name], 3),
+                           "weight": round(WEIGHTS[name] / total_weight, 3), "explanation": explanation})
+    return {"score": round(100 * total, 1), "components": components, "tips": tips(values, markers, lang)}
+
+
+def tips(values: dict[str, float], markers: dict[str, bool], lang: str) -> list[str]:
+    """At most three coaching tips, the most useful first."""
+    t = TEXTS.get(lang, TEXTS["en"])["tips"]
+    out = [t[name] for name in ("original_source", "original_draft", "original_colleagues")
+           if name in values and values[name] < 0.5]
+    out += [t[m] for m in ("experience", "opinion", "question", "first_person") if not markers.get(m)]
+    return out[:3]
+
+
+def near_copy_clusters(items: list[dict], threshold: float = NEAR_COPY) -> list[list]:
+    """Groups (size ≥ 2) of ``items`` (dicts with "id", "text") whose texts are near-copies of each other.
+
+    Pairs with shingle Jaccard ≥ ``threshold`` are linked; clusters are the
+    connected groups, largest first.
+    """
+    sets = [shingles(i["text"]) for i in items]
+    parent = list(range(len(items)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            union = sets[i] | sets[j]
+            if union and len(sets[i] & sets[j]) / len(union) >= threshold:
+                parent[root(i)] = root(j)
+    groups: dict[int, list] = {}
+    for i, item in enumerate(items):
+        groups.setdefault(root(i), []).append(item["id"])
+    return sorted((g for g in groups.values() if len(g) > 1), key=len, reverse=True)
+
+
+def score_post(store, email: str, content_id: str, text: str, draft_text: str | None = None, embedder=None) -> dict:
+    """Score an employee's post about an item, with their past posts and colleagues' shares of it."""
+    from . import catalog, people
+    from .embeddings import vectors
+    from .matching import embedder_for
+
+    item = catalog.get_item(store, content_id)
+    if item is None:
+        raise LookupError(f"no content item {content_id!r}")
+    person = people.get_person(store, email)
+    lang = (person["languages"] or ["en"])[0] if person else "en"
+    embedder = embedder or embedder_for()
+    source = catalog.embedding_text(item)
+
+    def embed(texts: list[str]) -> np.ndarray:
+        cached, _ = vectors(store, embedder, texts[:1])  # the source's vector is stored once
+        return np.vstack([cached, embedder.embed_batch(texts[1:])])
+
+    colleagues = [r["text"] for r in store.rows(
+        "SELECT text FROM shares WHERE content_id = ? AND email <> ?", [content_id, email])]
+    past = [p["text"] for p in people.posts_of(store, email)] if person else []
+    return score(source, text, draft=draft_text, colleagues=colleagues, past_posts=past, lang=lang, embed=embed)

@@ -1,0 +1,79 @@
+import json
+
+from conftest import DEMO
+
+from assistant.authenticity import copied_share, meaning_value, near_copy_clusters, score, voice_markers
+from evals.authenticity import auc, light_edit
+from models import get_embedder
+
+SOURCE = "Le parc solaire de la Drôme produit 12 MWc depuis le 3 novembre 2026, soit la consommation de 4 000 foyers."
+PERSONAL = ("J'ai visité le parc solaire de la Drôme la semaine dernière : 12 MWc pour 4 000 foyers. "
+            "Je pense que c'est notre plus beau projet. Et vous, quel projet local vous inspire ?")
+
+
+def fake_embed(texts):
+    return get_embedder("fake").embed_batch(list(texts))
+
+
+def test_copy_share_and_markers():
+    assert copied_share(SOURCE, SOURCE) == 1.0
+    assert copied_share("Totally different words here today", SOURCE) == 0.0
+    assert voice_markers(PERSONAL, "fr") == {"first_person": True, "experience": True, "opinion": True, "question": True}
+    assert not any(voice_markers("Le projet a été mené avec la commune.", "fr").values())
+    assert voice_markers("I think we did great. What about you?", "en")["opinion"]
+
+
+def test_meaning_band():
+    assert meaning_value(0.5) == (1.0, "ok")
+    assert meaning_value(0.99)[1] == "copy" and meaning_value(0.99)[0] < 0.2
+    assert meaning_value(0.05)[1] == "off" and meaning_value(0.05)[0] == 0.0
+
+
+def test_verbatim_below_light_edit_below_personal():
+    verbatim = score(SOURCE, SOURCE, lang="fr", embed=fake_embed)["score"]
+    edited = score(SOURCE, light_edit(SOURCE, "fr", __import__("random").Random(1)), lang="fr", embed=fake_embed)["score"]
+    personal = score(SOURCE, PERSONAL, lang="fr", embed=fake_embed)["score"]
+    assert verbatim < edited < personal
+    assert verbatim < 20 and personal > 60
+
+
+def test_components_are_named_explained_and_weights_sum_to_one():
+    result = score(SOURCE, PERSONAL, draft=SOURCE, colleagues=[PERSONAL], past_posts=["Mon vélo et moi, 12 km par jour."],
+                   lang="fr", embed=fake_embed)
+    names = [c["name"] for c in result["components"]]
+    assert names == ["original_source", "original_draft", "original_colleagues", "meaning", "voice", "consistency"]
+    assert abs(sum(c["weight"] for c in result["components"]) - 1) < 0.01
+    assert all(c["explanation"] and c["label"] and 0 <= c["value"] <= 1 for c in result["components"])
+    colleague = next(c for c in result["components"] if c["name"] == "original_colleagues")
+    assert colleague["value"] == 0.0  # identical to a colleague's post
+    assert any("collègues" in t for t in result["tips"])
+
+
+def test_tips_speak_the_employee_language():
+    fr = score(SOURCE, SOURCE, lang="fr", embed=fake_embed)["tips"]
+    en = score(SOURCE, SOURCE, lang="en", embed=fake_embed)["tips"]
+    assert fr and en and fr[0] != en[0] and "Reformulez" in fr[0]
+
+
+def test_empty_post_scores_zero():
+    assert score(SOURCE, "", lang="fr", embed=fake_embed)["score"] == 0
+
+
+def test_near_copy_clusters():
+    posts = [{"id": 1, "text": SOURCE}, {"id": 2, "text": SOURCE + " #fier"}, {"id": 3, "text": PERSONAL},
+             {"id": 4, "text": "Bonne nouvelle : " + SOURCE}]
+    assert near_copy_clusters(posts) == [[1, 2, 4]]
+
+
+def test_auc_by_hand():
+    assert auc([1.0], [0.0]) == 1.0
+    assert auc([0.0], [1.0]) == 0.0
+    assert auc([0.5, 0.9], [0.5, 0.1]) == 0.875
+
+
+def test_demo_cases_exist_and_are_personal():
+    cases = [json.loads(line) for line in (DEMO / "authenticity_cases.jsonl").read_text().splitlines()]
+    assert len(cases) >= 6 and {c["lang"] for c in cases} == {"fr", "en"}
+    for case in cases:
+        assert score(case["source"], case["verbatim"], lang=case["lang"], embed=fake_embed)["score"] < \
+            score(case["source"], case["personal"], lang=case["lang"], embed=fake_embed)["score"]
