@@ -89,7 +89,7 @@ def key_facts(text: str, title: str = "", url: str | None = None, limit: int = 4
         add("name", m.group(1), "name:" + _fold(m.group(1)))
     numbers = sorted((f for f in facts if f.kind == "number"), key=lambda f: not re.search(r"\D", f.text.strip()))
     ranked = [f for f in facts if f.kind == "date"][:1] + numbers[:2] + [f for f in facts if f.kind == "name"][:1]
-    rest = [f for f in numbers if f not in ranked]
+    rest = [f for f in numbers if f not in ranked and re.search(r"\D", f.text.strip())]  # bare numbers only as top picks
     chosen = (ranked + rest)[:limit]
     link = url or next(iter(_URL.findall(text)), None)
     return ([Fact("link", link, "link:" + link.rstrip("/.")) ] if link else []) + chosen

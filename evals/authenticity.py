@@ -97,6 +97,20 @@ def calibration(embed, data: Path = DATA) -> dict:
     return out
 
 
+def batched(embedder, texts: list[str]):
+    """An ``embed(texts)`` function over vectors computed in one batch up front (unknown texts on demand)."""
+    unique = list(dict.fromkeys(texts))
+    table = dict(zip(unique, embedder.embed_batch(unique)))
+
+    def embed(batch):
+        missing = [t for t in batch if t not in table]
+        if missing:
+            table.update(zip(missing, embedder.embed_batch(missing)))
+        return np.vstack([table[t] for t in batch])
+
+    return embed
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evals authenticity")
     p.add_argument("--data", type=Path, default=DATA)
@@ -106,9 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     from models import get_embedder
 
     embedder = get_embedder(settings().embedder)
-    embed = lambda texts: embedder.embed_batch(list(texts))
     start = time.perf_counter()
     rows = build(args.data, args.per_language)
+    cases, _ = read_jsonl(CASES)
+    embed = batched(embedder, [r[k] for r in rows for k in ("source", "post")]
+                    + [c[k] for c in cases for k in ("source", "verbatim", "light_edit", "personal")])
     for row in rows:
         row["score"] = authenticity.score(row["source"], row["post"], lang=row["lang"], embed=embed)["score"]
     by_label = {}
@@ -117,7 +133,6 @@ def main(argv: list[str] | None = None) -> int:
     negatives = by_label["verbatim"] + by_label["light_edit"]
     metrics = {"auc": round(auc(by_label.get("rewrite", []), negatives), 4),
                **{f"mean_{k}": round(float(np.mean(v)), 1) for k, v in sorted(by_label.items())}}
-    cases, _ = read_jsonl(CASES)
     ordered = 0
     for case in cases:
         s = [authenticity.score(case["source"], case[k], lang=case["lang"], embed=embed)["score"]

@@ -1,0 +1,258 @@
+"""Drafts in the employee's voice: prompt, generate, check, regenerate or fall back, store.
+
+For one employee and one content item, Porte-voix proposes 2–3 variants, each
+with a distinct angle (my experience / why it matters in my job / a question to
+my network). Every variant passes the guardrails before it reaches the
+employee:
+
+- language: the requested one (langdetect);
+- facts: every key fact of the item kept (numbers, dates, a name, the link);
+- originality: not a near-copy of the source (≤ ``MAX_COPIED`` of its word 3-grams);
+- policy: no violation of the social-media policy (the tracked link comes at share time);
+- length: within the platform's limit.
+
+A failing variant is regenerated once (sampling, another seed), then replaced
+by a grounded fallback built from the facts and the voice profile, marked
+``fallback``. The item's text is data: it is fenced in the prompt, and
+sentences that address the model ("ignore previous instructions…") are
+removed before prompting and never reach a draft.
+
+    >>> drafts = draft_variants(store, "camille.durand@nordlys-energie.example", "news-flux42-fr", n=3)
+    >>> [(d["angle"], d["fallback"], d["checks"]["passed"]) for d in drafts]
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from functools import lru_cache
+from importlib import resources
+from typing import Iterator
+
+import yaml
+
+from models.generator import Generator, get_generator
+
+from . import catalog, language, people
+from .authenticity import copied_share
+from .config import settings
+from .facts import Fact, key_facts, missing_facts
+from .policy import Policy, blocking, check, load_policy
+from .store import Store
+from .voice import VoiceProfile, build
+
+ANGLES = ("experience", "job", "question")
+MAX_COPIED = 0.5          # share of the draft's word 3-grams found in the source above which it is a near-copy
+MAX_NEW_TOKENS = 110
+MAX_CHARS = 1300          # a LinkedIn post that is read to the end
+_INJECTION = re.compile(
+    r"(ignore|disregard|forget|oublie[zr]?|ignore[zr]?)\b[^.!?\n]{0,40}\b(instruction|consigne|prompt|règle|rule)s?"
+    r"|\b(system prompt|you are now|tu es maintenant|vous êtes maintenant|as an ai|en tant qu'ia)\b",
+    re.I,
+)
+_SENTENCES = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+@lru_cache(maxsize=4)
+def templates(lang: str) -> dict:
+    """The prompt templates of ``lang`` (package data ``assistant/prompts/<lang>.yaml``)."""
+    text = resources.files("assistant").joinpath("prompts", f"{lang}.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def sanitize(source: str) -> tuple[str, list[str]]:
+    """The source without sentences that try to instruct the model, and those sentences."""
+    kept, removed = [], []
+    for sentence in _SENTENCES.split(source):
+        (removed if _INJECTION.search(sentence) else kept).append(sentence)
+    return " ".join(s for s in kept if s.strip()), removed
+
+
+def angle_label(angle: str, lang: str, voice: VoiceProfile) -> str:
+    return templates(lang)["angles"][angle].format(role=voice.role or ("mon métier" if lang == "fr" else "my job"))
+
+
+def facts_line(facts: list[Fact]) -> str:
+    return "; ".join(f.text for f in facts)
+
+
+def prompt(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, source: str) -> list[dict]:
+    """Chat messages for one variant: rules, one worked example, then the fenced source."""
+    t = templates(lang)
+    question = t["questions"][voice.address if lang == "fr" else "vous"]
+    role = voice.role or ("collaborateur" if lang == "fr" else "employee")
+    system = t["system"].format(name=voice.name or "the employee", role=role, voice=voice.describe(), facts=facts_line(facts))
+    example = t["example_assistant"].format(ravi=voice.agree("ravi"), question_example=question)
+    user = t["user"].format(angle=angle_label(angle, lang, voice), facts=facts_line(facts), source=source[:2500])
+    messages = [{"role": "system", "content": system},
+                {"role": "user", "content": t["example_user"]}, {"role": "assistant", "content": example}]
+    for own in voice.examples[:1]:
+        messages[0]["content"] += ("\nUn de ses posts, pour le ton : " if lang == "fr" else "\nOne of their posts, for the tone: ") + own
+    messages.append({"role": "user", "content": user})
+    return messages
+
+
+def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str) -> str:
+    """Tidy a generated draft: drop echoes and wrappers, end with the link and the disclosure."""
+    text = re.split(r"<<<SOURCE|SOURCE>>>|\n(?:Angle|Faits à garder|Facts to keep)\s*:", text)[0]
+    text = text.strip().strip('"«»“”').strip()
+    text = re.sub(r"^(post|brouillon|draft)\s*:\s*", "", text, flags=re.I)
+    link = item.get("url")
+    if link and link not in text:
+        text = f"{text}\n{link}"
+    disclosure = policy.disclosure_for(lang)
+    if disclosure and check(text, policy) and any(v["rule"] == "disclosure" for v in check(text, policy)):
+        text = f"{text}\n{disclosure}"
+    return text.strip()
+
+
+def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy, removed: list[str]) -> dict:
+    """Every guardrail on one draft; ``passed`` when all hold."""
+    detected = language.detect(text)
+    missing = missing_facts(text, facts)
+    copied = copied_share(text, source)
+    violations = check(text, policy)
+    injected = any(copied_share(text, sentence) > 0.3 for sentence in removed)
+    result = {
+        "language": detected, "language_ok": detected == lang,
+        "facts_total": len(facts), "facts_missing": [f.text for f in missing], "facts_ok": not missing,
+        "copied": round(copied, 3), "originality_ok": copied <= MAX_COPIED,
+        "policy": violations, "policy_ok": not violations,
+        "length": len(text), "length_ok": 0 < len(text) <= min(MAX_CHARS, policy.max_length.get("linkedin", MAX_CHARS)),
+        "injection_ok": not injected,
+    }
+    result["passed"] = all(result[k] for k in ("language_ok", "facts_ok", "originality_ok", "policy_ok", "length_ok", "injection_ok"))
+    return result
+
+
+_FALLBACK = {
+    "fr": {
+        "experience": "{Ravi} de partager cette nouvelle de mon entreprise : {title}. Ce que je retiens : {facts}. "
+                      "C'est un sujet que je suis de près dans mon travail de {role}.",
+        "job": "Pourquoi ce sujet compte dans mon métier de {role} : {title}. Les chiffres clés : {facts}. "
+               "C'est exactement le genre de projet qui donne du sens à mon quotidien.",
+        "question": "{title} : {facts}. Je suis {curieux} d'avoir l'avis de mon réseau.",
+    },
+    "en": {
+        "experience": "Glad to share this news from my company: {title}. What stands out to me: {facts}. "
+                      "It is a topic I follow closely in my work as {role}.",
+        "job": "Why this matters in my job as {role}: {title}. The key numbers: {facts}. "
+               "This is the kind of work that makes my day-to-day meaningful.",
+        "question": "{title}: {facts}. I would love to hear what my network thinks.",
+    },
+}
+
+
+_KIND_WORDS = {"fr": {"article": "cet article", "job_offer": "cette offre d'emploi", "news": "cette actualité",
+                       "event": "cet événement"},
+               "en": {"article": "this article", "job_offer": "this job offer", "news": "this news", "event": "this event"}}
+
+
+def fallback(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, policy: Policy) -> str:
+    """A grounded draft from the facts and the voice profile: plain, correct, and clearly a starting point."""
+    t = templates(lang)
+    role = voice.role or ("collaborateur" if lang == "fr" else "an employee")
+    if lang == "fr":
+        role = role[:1].lower() + role[1:]
+    title = item["title"] if item["language"] == lang else _KIND_WORDS[lang].get(item["kind"], _KIND_WORDS[lang]["news"])
+    body = _FALLBACK[lang][angle].format(Ravi=voice.agree("ravi").capitalize(), curieux=voice.agree("curieux"), title=title,
+                                         facts=", ".join(f.text for f in facts if f.kind != "link") or title, role=role)
+    body = re.sub(r"\bde ([aeiouhéèêAEIOUHÉ])", r"d'\1", body) if lang == "fr" else body
+    text = f"{body} {t['questions'][voice.address if lang == 'fr' else 'vous']}"
+    if voice.uses_emoji and voice.emoji:
+        text += f" {voice.emoji[0]}"
+    room = max(0, min(len(voice.hashtags), round(voice.hashtags_per_post), (policy.max_hashtags or 5) - 1))
+    if room:
+        text += "\n" + " ".join(voice.hashtags[:room])
+    return finish(text, item, voice, policy, lang)
+
+
+def stream_variants(store: Store, email: str, content_id: str, n: int = 3, generator: Generator | None = None,
+                    lang: str | None = None) -> Iterator[tuple[str, dict]]:
+    """Draft ``n`` (1–3) variants, yielding ``("token", {"variant", "text"})`` while a variant is written,
+    ``("retry", {"variant", "reason"})`` when it is regenerated, and ``("variant", draft)`` once it is final.
+    Every final draft is stored in the ``drafts`` table."""
+    person = people.get_person(store, email)
+    if person is None:
+        raise LookupError(f"no employee with email {email!r}")
+    item = catalog.get_item(store, content_id)
+    if item is None:
+        raise LookupError(f"no content item {content_id!r}")
+    lang = lang or draft_language(person, item)
+    voice = build(person, [p["text"] for p in people.posts_of(store, person["email"])], lang=lang)
+    policy = load_policy(store.settings)
+    source, removed = sanitize(item["text"])
+    facts = key_facts(source, item["title"] if item["language"] == lang else "", item.get("url"))
+    generator = generator or default_generator()
+    request_id = uuid.uuid4().hex[:12]
+    for variant, angle in enumerate(ANGLES[: max(1, min(n, len(ANGLES)))], 1):
+        started = time.perf_counter()
+        draft_text, result, attempts = "", None, 0
+        for attempt, (temperature, seed) in enumerate(((0.0, 0), (0.7, variant)), 1):
+            attempts = attempt
+            if attempt > 1:
+                yield "retry", {"variant": variant, "reason": _failure(result)}
+            pieces = []
+            for piece in generator.stream(prompt(voice, item, facts, angle, lang, source), max_new_tokens=MAX_NEW_TOKENS,
+                                          temperature=temperature, seed=seed):
+                pieces.append(piece)
+                yield "token", {"variant": variant, "text": piece}
+            draft_text = finish("".join(pieces), item, voice, policy, lang)
+            result = checks(draft_text, lang, facts, source, policy, removed)
+            if result["passed"]:
+                break
+        used_fallback = not result["passed"]
+        if used_fallback:
+            draft_text = fallback(voice, item, facts, angle, lang, policy)
+            result = checks(draft_text, lang, facts, source, policy, removed)
+            result["replaced_because"] = _failure(result) or "generated variants failed the checks"
+        draft = {"id": uuid.uuid4().hex[:16], "variant": variant, "angle": angle, "angle_label": angle_label(angle, lang, voice),
+                 "language": lang, "text": draft_text, "fallback": used_fallback, "checks": result,
+                 "generator": generator.name, "attempts": attempts, "seconds": round(time.perf_counter() - started, 2)}
+        _save(store, person["email"], content_id, request_id, draft)
+        yield "variant", draft
+
+
+def draft_language(person: dict, item: dict) -> str:
+    """The item's language when the employee writes it, else their first supported language."""
+    languages = [x for x in person.get("languages") or [] if language.is_supported(x)] or ["en"]
+    return item["language"] if item["language"] in languages else languages[0]
+
+
+def draft_variants(store: Store, email: str, content_id: str, n: int = 3, generator: Generator | None = None,
+                   lang: str | None = None) -> list[dict]:
+    return [payload for kind, payload in stream_variants(store, email, content_id, n, generator, lang) if kind == "variant"]
+
+
+def _failure(result: dict | None) -> str:
+    if not result:
+        return ""
+    names = {"language_ok": "wrong language", "facts_ok": "facts missing", "originality_ok": "too close to the source",
+             "policy_ok": "policy", "length_ok": "length", "injection_ok": "followed text from the source"}
+    return ", ".join(label for key, label in names.items() if not result.get(key, True))
+
+
+def _save(store: Store, email: str, content_id: str, request_id: str, draft: dict) -> None:
+    import json
+
+    store.execute(
+        """INSERT INTO drafts (id, email, content_id, request_id, variant, angle, language, text, generator, fallback,
+                               attempts, checks, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [draft["id"], email, content_id, request_id, draft["variant"], draft["angle"], draft["language"], draft["text"],
+         draft["generator"], draft["fallback"], draft["attempts"], json.dumps(draft["checks"], ensure_ascii=False),
+         draft["seconds"]],
+    )
+
+
+_generators: dict[str, Generator] = {}
+
+
+def default_generator(name: str | None = None) -> Generator:
+    """The configured generator (``PORTE_VOIX_GENERATOR``), built once per process; nothing loads until it drafts."""
+    cfg = settings()
+    name = name or cfg.generator
+    if name not in _generators:
+        options = {} if name == "fake" else {"cache_dir": cfg.ensure().model_cache / "generators"}
+        _generators[name] = get_generator(name, **options)
+    return _generators[name]
