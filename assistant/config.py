@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_EMBEDDER = "use+e5"
+DEFAULT_EMBEDDER = "use+e5+minilm"
 DEFAULT_GENERATOR = "qwen2.5-coder-0.5b"
 
 

@@ -1,18 +1,19 @@
 """Recommendations per employee and experts per topic, with human-readable reasons.
 
-Both rankings are hybrid: dense similarity from the configured embedder
-(multilingual, so French and English meet) plus BM25 on the exact words, each
-standardised per query before they are added, so neither scale dominates.
-A person is represented by their expertise statement, skills and past posts,
-each kept as its own document ("voting") rather than one averaged vector: one
-strong post about cybersecurity should not be diluted by five about hiring.
+Both rankings follow the recipe in ``ranking.py``, measured on the shared dev
+sets (README "Quality"): per-embedder, language-centred, standardised
+similarities between *units* (a person's expertise statement, skills and
+posts; an item; a colleague's document), smoothed over the candidates' nearest
+neighbours, positive evidence only, then aggregated: a weighted mean over the
+employee's units for recommendations, a sum over a colleague's documents for
+experts ("voting"). Typed topics also use BM25, so exact terms count.
 
     >>> recommend(store, "camille.durand@nordlys-energie.example", limit=5)
-    [{"id": ..., "title": ..., "score": 1.73, "reason": "Matches your expertise: …"}, ...]
+    [{"id": ..., "title": ..., "score": 1.73, "reason": "Correspond à votre expertise : …"}, ...]
     >>> experts(store, "sécurité des réseaux industriels", limit=3)
     [{"email": ..., "name": ..., "score": ..., "evidence": [...]}, ...]
 
-The pure arithmetic lives in ``ranking.py``; this module fetches, caches and explains.
+This module fetches, caches and explains; the arithmetic lives in ``ranking.py``.
 """
 
 from __future__ import annotations
@@ -20,76 +21,136 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from models import Embedder, get_embedder
 
-from . import catalog, people
+from . import catalog, language, people
 from .config import settings
 from .embeddings import vectors
 from .lexical import Bm25
-from .ranking import mmr, top_k_mean, vote, zscore
+from .ranking import centre, fused, knn, language_means, mmr, smooth, sum_by_owner, mean_over_units
 from .store import Store
 
 
 @dataclass(frozen=True)
 class Weights:
-    """Ranking parameters, chosen on the dev sets (see README "Quality")."""
+    """Ranking parameters, chosen on the dev sets (README "Quality"); one set for both tasks."""
 
-    lexical: float = 0.5          # weight of standardised BM25 next to standardised dense scores
-    top_k: int = 3                # documents averaged per person ("voting")
-    centroid: float = 0.5         # share of the profile-centroid similarity in the dense score
-    campaign: float = 0.15        # per priority point (0-3), in standard deviations
-    recency: float = 0.3          # bonus for a fresh item, decaying with a 30-day half-life
-    diversity: float = 0.25       # MMR trade-off
+    neighbours: int = 10             # candidate k-NN graph used for smoothing
+    smoothing: float = 1.0           # share of the neighbours' evidence added to a unit
+    lexical_recommend: float = 0.0   # BM25 between whole posts and items is noise (measured)
+    lexical_experts: float = 1.0     # BM25 for typed topics, as much as one embedder
+    statement: float = 2.0           # the expertise statement counts as this many posts
+    skills: float = 1.0
+    campaign: float = 0.1            # per priority point (0-3)
+    recency: float = 0.2             # for an item published today, halving every 30 days
+    duplicate: float = 0.95          # cosine above which an item is a near-copy of one already picked
 
 
 WEIGHTS = Weights()
+UNIT_WEIGHTS = {"expertise": "statement", "skills": "skills", "post": None}
 
 
 class UnknownEmployee(LookupError):
     pass
 
 
-# --- content index, cached per process -----------------------------------------------
-
-@dataclass
-class ContentIndex:
-    items: list[dict]
-    vectors: np.ndarray
-    bm25: Bm25
-    computed: int  # embeddings computed when this index was built (0 when served from cache)
-
-
-_cache: dict[tuple, ContentIndex] = {}
-_cache_lock = threading.Lock()
+def blocks(embedder: Embedder) -> list[slice]:
+    """Column ranges of each member model inside an (ensemble) vector."""
+    members = getattr(embedder, "members", None) or [embedder]
+    out, start = [], 0
+    for member in members:
+        out.append(slice(start, start + member.dim))
+        start += member.dim
+    return out
 
 
-def content_index(store: Store, embedder: Embedder, today: dt.date | None = None, progress=None) -> ContentIndex:
-    """Active items with their vectors and BM25 index; rebuilt only when the library changes."""
-    today = today or dt.date.today()
-    version = store.execute("SELECT count(*), max(updated_at), sum(retired::INT) FROM content").fetchone()
-    key = (str(store.settings.db_path), embedder.name, today, version)
-    with _cache_lock:
-        if key in _cache:
-            return replace(_cache[key], computed=0)
-    items = catalog.active_items(store, today)
-    texts = [catalog.embedding_text(i) for i in items]
-    matrix, computed = vectors(store, embedder, texts, progress=progress)
-    index = ContentIndex(items, matrix, Bm25(texts), computed)
-    with _cache_lock:
-        _cache.clear()
-        _cache[key] = index
-    return index
+def split_centre(matrix: np.ndarray, langs: list[str], means: list[dict], parts: list[slice]) -> list[np.ndarray]:
+    return [centre(matrix[:, part], langs, mu) for part, mu in zip(parts, means)]
 
 
 def embedder_for(name: str | None = None) -> Embedder:
     return get_embedder(name or settings().embedder)
 
 
+# --- the content side, cached per process ----------------------------------------------
+
+@dataclass
+class ContentIndex:
+    items: list[dict]
+    vectors: np.ndarray              # raw (ensemble) unit vectors, for near-duplicate checks
+    parts: list[np.ndarray]          # centred per-model matrices
+    means: list[dict]                # per-model language means (items + employees' posts)
+    neighbours: tuple[np.ndarray, np.ndarray]
+    computed: int                    # embeddings computed when this index was built (0 when cached)
+    texts: list[str] = field(default_factory=list)
+    _bm25: Bm25 | None = None
+
+    @property
+    def bm25(self) -> Bm25:
+        if self._bm25 is None:
+            self._bm25 = Bm25(self.texts)
+        return self._bm25
+
+
+_cache: dict[tuple, object] = {}
+_cache_lock = threading.Lock()
+
+
+def _cached(key: tuple, build):
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key], True
+    value = build()
+    with _cache_lock:
+        for old in [k for k in _cache if k[0] == key[0]]:
+            del _cache[old]
+        _cache[key] = value
+    return value, False
+
+
+def content_index(store: Store, embedder: Embedder, today: dt.date | None = None, progress=None,
+                  weights: Weights = WEIGHTS) -> ContentIndex:
+    """Active items, centred per model, with their neighbour graph; rebuilt only when the library changes."""
+    today = today or dt.date.today()
+    version = store.execute("SELECT count(*), max(updated_at), sum(retired::INT) FROM content").fetchone()
+    posts_version = store.execute("SELECT count(*), max(created_at) FROM employee_posts").fetchone()
+    key = ("content", str(store.settings.db_path), embedder.name, today, version, posts_version, weights.neighbours)
+
+    def build() -> ContentIndex:
+        items = catalog.active_items(store, today)
+        texts = [catalog.embedding_text(i) for i in items]
+        matrix, computed = vectors(store, embedder, texts, progress=progress)
+        posts = store.rows("SELECT text, language FROM employee_posts ORDER BY id")
+        post_vecs, computed_posts = vectors(store, embedder, [p["text"] for p in posts])
+        langs = [i["language"] for i in items]
+        corpus = np.vstack([matrix, post_vecs]) if len(posts) else matrix
+        corpus_langs = langs + [p["language"] for p in posts]
+        parts = blocks(embedder)
+        means = [language_means(corpus[:, part], corpus_langs) for part in parts] if len(corpus) else []
+        centred = split_centre(matrix, langs, means, parts) if len(items) else []
+        graph = knn(centred, weights.neighbours) if len(items) else (np.zeros((0, 0), int), np.zeros((0, 0)))
+        return ContentIndex(items, matrix, centred, means, graph, computed + computed_posts, texts)
+
+    index, hit = _cached(key, build)
+    return replace(index, computed=0) if hit else index
+
+
 # --- recommendations ------------------------------------------------------------------
+
+def _units(store: Store, person: dict) -> tuple[list[tuple[str, str]], list[str], np.ndarray]:
+    """A person's units (label, text), their languages, and their weights."""
+    posts = people.posts_of(store, person["email"])
+    units = people.profile_texts(person, posts)
+    post_langs = {p["text"]: p["language"] for p in posts}
+    langs = [post_langs.get(text) or language.detect(text) for _, text in units]
+    w = np.array([getattr(WEIGHTS, UNIT_WEIGHTS[label]) if UNIT_WEIGHTS.get(label) else 1.0 for label, _ in units],
+                 dtype=np.float32)
+    return units, langs, w
+
 
 def recommend(store: Store, email: str, limit: int = 10, embedder: Embedder | None = None,
               today: dt.date | None = None, weights: Weights = WEIGHTS) -> list[dict]:
@@ -99,58 +160,47 @@ def recommend(store: Store, email: str, limit: int = 10, embedder: Embedder | No
     person = people.get_person(store, email)
     if person is None:
         raise UnknownEmployee(f"no employee with email {email!r}; import people first")
-    index = content_index(store, embedder, today)
-    shared = {r["content_id"] for r in store.rows("SELECT content_id FROM shares WHERE email = ?", [person["email"]])}
-    keep = [i for i, item in enumerate(index.items) if item["id"] not in shared]
-    if not keep:
+    index = content_index(store, embedder, today, weights=weights)
+    if not index.items:
         return []
-    items = [index.items[i] for i in keep]
-    item_vecs = index.vectors[keep]
-    profile = people.profile_texts(person, people.posts_of(store, person["email"]))
-    lang = (person["languages"] or ["en"])[0]
-
-    if profile:
-        prof_vecs, _ = vectors(store, embedder, [t for _, t in profile])
-        relevance, best_doc = person_scores(prof_vecs, item_vecs, weights)
-        lexical = index.bm25.scores(" ".join(t for _, t in profile))[keep]
-        score = zscore(relevance) + weights.lexical * zscore(lexical)
+    units, unit_langs, unit_weights = _units(store, person)
+    n = len(index.items)
+    best_unit = None
+    if units:
+        raw, _ = vectors(store, embedder, [t for _, t in units])
+        queries = split_centre(raw, unit_langs, index.means, blocks(embedder))
+        lexical = None
+        if weights.lexical_recommend:
+            lexical = np.vstack([index.bm25.scores(t) for _, t in units])
+        s = fused(queries, index.parts, lexical, weights.lexical_recommend)
+        u = np.maximum(smooth(s, *index.neighbours, weights.smoothing), 0)
+        score = mean_over_units(u, unit_weights)
+        best_unit = u.argmax(axis=0)
     else:
-        score, best_doc = np.zeros(len(items), dtype=np.float32), None
+        score = np.zeros(n, dtype=np.float32)
+    for i, item in enumerate(index.items):
+        score[i] += weights.campaign * item["priority"] + weights.recency * freshness(item, today)
 
+    shared = {r["content_id"] for r in store.rows("SELECT content_id FROM shares WHERE email = ?", [person["email"]])}
     reads = set(person["languages"] or [])
-    for n, item in enumerate(items):
-        score[n] += weights.campaign * item["priority"] + weights.recency * freshness(item, today)
-    # Items in a language the employee reads come first; the others follow, flagged in the reason.
-    readable = np.array([not reads or item["language"] in reads for item in items])
-    order = []
-    for tier in (np.flatnonzero(readable), np.flatnonzero(~readable)):
+    eligible = np.array([item["id"] not in shared for item in index.items])
+    readable = np.array([not reads or item["language"] in reads for item in index.items])
+    order: list[int] = []
+    for tier in (np.flatnonzero(eligible & readable), np.flatnonzero(eligible & ~readable)):
         if len(order) < limit and len(tier):
-            picked = mmr(score[tier], item_vecs[tier], limit - len(order), diversity=weights.diversity)
+            picked = mmr(score[tier], index.vectors[tier], limit - len(order), duplicate_threshold=weights.duplicate)
             order += [int(tier[i]) for i in picked]
+    lang = (person["languages"] or ["en"])[0]
     results = []
-    for n in order:
-        item = items[n]
-        label, text = profile[best_doc[n]] if best_doc is not None else (None, None)
+    for i in order:
+        item = index.items[i]
+        label, text = units[best_unit[i]] if best_unit is not None and units else (None, None)
         results.append({
-            "id": item["id"], "title": item["title"], "score": round(float(score[n]), 4),
+            "id": item["id"], "title": item["title"], "score": round(float(score[i]), 4),
             "reason": reason(label, text, item, lang, reads),
             "kind": item["kind"], "language": item["language"], "campaign": item["campaign"], "url": item["url"],
         })
     return results
-
-
-def person_scores(profile_vecs: np.ndarray, item_vecs: np.ndarray, weights: Weights = WEIGHTS):
-    """Dense relevance of each item to one person, and the index of the profile text that matched best.
-
-    ``profile_vecs`` (t, d) are the person's texts, ``item_vecs`` (n, d) the items.
-    Relevance mixes the mean of the ``top_k`` text similarities with the
-    similarity to the profile centroid.
-    """
-    sims = profile_vecs @ item_vecs.T
-    centroid = profile_vecs.mean(axis=0)
-    norm = float(np.linalg.norm(centroid)) or 1.0
-    dense = (1 - weights.centroid) * top_k_mean(sims, weights.top_k, axis=0) + weights.centroid * (item_vecs @ centroid) / norm
-    return dense, sims.argmax(axis=0)
 
 
 def freshness(item: dict, today: dt.date) -> float:
@@ -158,8 +208,7 @@ def freshness(item: dict, today: dt.date) -> float:
     published = item.get("published_at")
     if not published:
         return 0.5
-    age = max((today - published).days, 0)
-    return math.pow(0.5, age / 30)
+    return math.pow(0.5, max((today - published).days, 0) / 30)
 
 
 _REASONS = {
@@ -174,7 +223,11 @@ _REASONS = {
 def reason(label: str | None, text: str | None, item: dict, lang: str, reads: set[str]) -> str:
     """One sentence in the employee's language saying why this item was picked."""
     words = _REASONS.get(lang, _REASONS["en"])
-    parts = [f"{words[label]}: « {snippet(text)} »" if lang == "fr" else f"{words[label]}: \"{snippet(text)}\""] if label else [words["none"]]
+    if label:
+        quoted = f"« {snippet(text)} »" if lang == "fr" else f"\"{snippet(text)}\""
+        parts = [f"{words[label]} : {quoted}" if lang == "fr" else f"{words[label]}: {quoted}"]
+    else:
+        parts = [words["none"]]
     if item.get("campaign"):
         parts.append(f"{words['campaign']} {item['campaign']}")
     if reads and item["language"] not in reads:
@@ -189,35 +242,73 @@ def snippet(text: str, width: int = 70) -> str:
 
 # --- experts --------------------------------------------------------------------------
 
+@dataclass
+class PeopleIndex:
+    people: list[dict]
+    docs: list[tuple[str, str]]
+    owners: np.ndarray
+    langs: list[str]
+    parts: list[np.ndarray]
+    means: list[dict]
+    neighbours: tuple[np.ndarray, np.ndarray]
+    bm25: Bm25
+
+
+def people_index(store: Store, embedder: Embedder, weights: Weights = WEIGHTS) -> PeopleIndex:
+    """Documents of everyone who accepts interview requests, centred and linked; cached until people change."""
+    version = store.execute("SELECT count(*), max(updated_at), sum(consent_interviews::INT) FROM employees").fetchone()
+    posts_version = store.execute("SELECT count(*), max(created_at) FROM employee_posts").fetchone()
+    key = ("people", str(store.settings.db_path), embedder.name, version, posts_version, weights.neighbours)
+
+    def build() -> PeopleIndex:
+        candidates = store.rows("SELECT * FROM employees WHERE consent_interviews ORDER BY email")
+        docs, owners, langs = [], [], []
+        for n, person in enumerate(candidates):
+            units, unit_langs, _ = _units(store, person)
+            docs += units
+            langs += unit_langs
+            owners += [n] * len(units)
+        parts = blocks(embedder)
+        if not docs:
+            return PeopleIndex(candidates, [], np.zeros(0, int), [], [], [], (np.zeros((0, 0), int), np.zeros((0, 0))), Bm25([]))
+        raw, _ = vectors(store, embedder, [t for _, t in docs])
+        means = [language_means(raw[:, part], langs) for part in parts]
+        centred = split_centre(raw, langs, means, parts)
+        return PeopleIndex(candidates, docs, np.array(owners), langs, centred, means,
+                           knn(centred, weights.neighbours), Bm25([t for _, t in docs]))
+
+    return _cached(key, build)[0]
+
+
 def experts(store: Store, query: str, limit: int = 10, embedder: Embedder | None = None,
             weights: Weights = WEIGHTS) -> list[dict]:
     """Colleagues who accept interview requests, ranked for a topic typed in French or English."""
-    if not query or not query.strip():
+    query = (query or "").strip()
+    if not query:
         raise ValueError("type a topic to search for experts")
     embedder = embedder or embedder_for()
-    candidates = store.rows("SELECT * FROM employees WHERE consent_interviews ORDER BY email")
-    docs, owners = [], []
-    for n, person in enumerate(candidates):
-        for label, text in people.profile_texts(person, people.posts_of(store, person["email"])):
-            docs.append((label, text))
-            owners.append(n)
-    if not docs:
+    index = people_index(store, embedder, weights)
+    if not index.docs:
         return []
-    owners_arr = np.array(owners)
-    doc_vecs, _ = vectors(store, embedder, [t for _, t in docs])
-    query_vec, _ = vectors(store, embedder, [query.strip()], kind="query")
-    doc_score = zscore(doc_vecs @ query_vec[0]) + weights.lexical * zscore(Bm25([t for _, t in docs]).scores(query))
-    person_score = vote(doc_score, owners_arr, len(candidates), k=weights.top_k)
-    ranked = [int(i) for i in np.argsort(-person_score, kind="stable") if np.isfinite(person_score[i])][:limit]
+    lang = language.detect(query) if len(query.split()) >= 4 else None
+    lang = lang if language.is_supported(lang) else None
+    raw, _ = vectors(store, embedder, [query], kind="query")
+    q = split_centre(raw, [lang], index.means, blocks(embedder))
+    mask = np.array([d == lang for d in index.langs]) if lang else None
+    s = fused(q, index.parts, index.bm25.scores(query)[None, :], weights.lexical_experts, mask)
+    u = np.maximum(smooth(s, *index.neighbours, weights.smoothing), 0)[0]
+    score = sum_by_owner(u, index.owners, len(index.people))
+    ranked = [int(i) for i in np.argsort(-score, kind="stable") if np.isfinite(score[i])][:limit]
     results = []
     for n in ranked:
-        mine = np.flatnonzero(owners_arr == n)
-        best = mine[np.argsort(-doc_score[mine], kind="stable")][:3]
-        person = candidates[n]
+        mine = np.flatnonzero(index.owners == n)
+        best = mine[np.argsort(-u[mine], kind="stable")][:3]
+        person = index.people[n]
         results.append({
             "email": person["email"], "name": person["name"], "role": person["role"], "team": person["team"],
-            "score": round(float(person_score[n]), 4),
-            "evidence": [{"kind": docs[i][0], "text": snippet(docs[i][1], 160), "score": round(float(doc_score[i]), 4)}
-                         for i in best],
+            "score": round(float(score[n]), 4),
+            "evidence": [{"kind": index.docs[i][0], "text": snippet(index.docs[i][1], 160), "score": round(float(u[i]), 4)}
+                         for i in best if u[i] > 0] or
+                        [{"kind": index.docs[i][0], "text": snippet(index.docs[i][1], 160), "score": 0.0} for i in best[:1]],
         })
     return results

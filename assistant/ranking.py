@@ -1,7 +1,19 @@
-"""Pure ranking functions (numpy in, numpy out), shared by the product and the evals.
+"""Pure ranking arithmetic (numpy in, numpy out), shared by the product and the evals.
 
-Kept free of the store so they are unit-testable with tiny matrices and so the
-evaluation measures exactly the arithmetic users get.
+The recipe, measured on the shared dev sets (README "Quality"), for each embedder
+of the ensemble separately, then fused:
+
+1. centre: ``x ← normalise(x − mean of x's language)`` — removes the offset
+   between French and English texts and each model's common direction;
+2. similarities from every query unit (a post, a typed topic) to every
+   candidate unit (an item, a colleague's document), standardised per query
+   unit (z-scores), averaged over embedders (plus BM25 for typed topics);
+3. smoothing over the candidate graph: a unit also earns part of the evidence
+   of its ``k`` nearest candidate units ("items like this one matched you");
+4. only positive evidence counts (``max(S, 0)``), then units are aggregated:
+   weighted mean over a person's posts, sum over an expert's documents.
+
+Shapes: query units ``Q (q, d)``, candidate units ``D (n, d)``, unit length.
 """
 
 from __future__ import annotations
@@ -9,16 +21,95 @@ from __future__ import annotations
 import numpy as np
 
 
-def zscore(scores: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Standardise scores along ``axis`` (per query): mean 0, std 1; constant rows become 0.
+def l2n(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.where(norms == 0, 1, norms)
 
-    >>> zscore(np.array([1.0, 2.0, 3.0])).round(3).tolist()
-    [-1.225, 0.0, 1.225]
+
+def language_means(x: np.ndarray, langs: list[str]) -> dict:
+    """Mean vector per language, plus the overall mean under ``None`` (for other languages)."""
+    langs_arr = np.asarray(langs)
+    means = {None: x.mean(axis=0) if len(x) else np.zeros(x.shape[1], dtype=np.float32)}
+    for lang in set(langs):
+        means[lang] = x[langs_arr == lang].mean(axis=0)
+    return means
+
+
+def centre(x: np.ndarray, langs: list[str], means: dict) -> np.ndarray:
+    """``normalise(x − mean[lang])`` row by row."""
+    if not len(x):
+        return x
+    mu = np.stack([means.get(lang, means[None]) for lang in langs])
+    return l2n(x - mu)
+
+
+def zrows(s: np.ndarray) -> np.ndarray:
+    """Standardise each row (one query unit over its candidates); constant rows become 0.
+
+    >>> [round(float(v), 2) for v in zrows(np.array([[1.0, 2.0, 3.0]]))[0]]
+    [-1.22, 0.0, 1.22]
     """
-    scores = np.asarray(scores, dtype=np.float32)
-    mean = scores.mean(axis=axis, keepdims=True)
-    std = scores.std(axis=axis, keepdims=True)
-    return (scores - mean) / np.where(std < 1e-9, 1.0, std)
+    s = np.asarray(s, dtype=np.float32)
+    sd = s.std(axis=-1, keepdims=True)
+    return (s - s.mean(axis=-1, keepdims=True)) / np.where(sd < 1e-9, 1.0, sd)
+
+
+def zrows_within(s: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Standardise each row over the columns in ``mask`` only; other columns get 0 (neutral)."""
+    out = np.zeros(s.shape, dtype=np.float32)
+    if mask.any():
+        out[:, mask] = zrows(s[:, mask])
+    return out
+
+
+def knn(vectors: list[np.ndarray], k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate unit's ``k`` nearest others and their weights (rows sum to 1, or 0 when none is similar).
+
+    ``vectors`` holds one centred matrix (n, d_m) per embedder; the graph is the
+    mean over embedders of the row-standardised cosine. Computed in blocks, so
+    memory stays O(block × n). Returns ``idx (n, k)`` and ``weights (n, k)``.
+    """
+    n = len(vectors[0])
+    k = max(0, min(k, n - 1))
+    idx = np.zeros((n, k), dtype=np.int64)
+    weights = np.zeros((n, k), dtype=np.float32)
+    if k == 0:
+        return idx, weights
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        g = sum(zrows(x[start:stop] @ x.T) for x in vectors) / len(vectors)
+        g[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+        part = np.argpartition(-g, k - 1, axis=1)[:, :k]
+        w = np.maximum(np.take_along_axis(g, part, axis=1), 0)
+        total = w.sum(axis=1, keepdims=True)
+        idx[start:stop] = part
+        weights[start:stop] = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+    return idx, weights
+
+
+def smooth(s: np.ndarray, idx: np.ndarray, weights: np.ndarray, strength: float = 1.0) -> np.ndarray:
+    """``S + strength · S·Wᵀ`` with the sparse k-NN matrix ``W`` given by ``idx``/``weights``."""
+    if strength == 0 or idx.shape[1] == 0:
+        return s
+    return s + strength * (s[:, idx] * weights[None, :, :]).sum(axis=-1)
+
+
+def fused(queries: list[np.ndarray], candidates: list[np.ndarray], lexical: np.ndarray | None = None,
+          lexical_weight: float = 0.0, lexical_mask: np.ndarray | None = None) -> np.ndarray:
+    """Mean of the per-embedder standardised similarities (and BM25), shape (q, n).
+
+    ``queries``/``candidates`` are lists over embedders of centred matrices.
+    ``lexical_mask`` limits the BM25 standardisation to candidates in the query's language.
+    """
+    s = sum(zrows(q @ c.T) for q, c in zip(queries, candidates))
+    channels = float(len(queries))
+    if lexical is not None and lexical_weight:
+        mask = lexical_mask if lexical_mask is not None else np.ones(lexical.shape[1], dtype=bool)
+        s = s + lexical_weight * zrows_within(lexical, mask)
+        channels += lexical_weight
+    return s / channels
 
 
 def top_k_mean(matrix: np.ndarray, k: int, axis: int = 0) -> np.ndarray:
@@ -38,13 +129,12 @@ def top_k_mean(matrix: np.ndarray, k: int, axis: int = 0) -> np.ndarray:
     return np.take(part, range(k), axis=axis).mean(axis=axis)
 
 
-def mmr(scores: np.ndarray, vectors: np.ndarray, k: int, diversity: float = 0.3,
+def mmr(scores: np.ndarray, vectors: np.ndarray, k: int, diversity: float = 0.0,
         duplicate_threshold: float = 0.95) -> list[int]:
-    """Maximal marginal relevance: pick ``k`` indices, trading score for novelty.
+    """Pick ``k`` indices by score, skipping near-duplicates of picked ones (cosine ≥ threshold).
 
-    Each pick maximises ``(1 - diversity) * score - diversity * max_sim_to_picked``
-    (scores min-max scaled first); near-duplicates of a picked item (cosine >=
-    ``duplicate_threshold``) are skipped outright.
+    With ``diversity > 0`` it is maximal marginal relevance: each pick maximises
+    ``(1 - diversity) * score - diversity * max_sim_to_picked`` (scores min-max scaled).
 
     >>> mmr(np.array([1.0, 0.99, 0.5]), np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32), 2)
     [0, 2]
@@ -54,34 +144,33 @@ def mmr(scores: np.ndarray, vectors: np.ndarray, k: int, diversity: float = 0.3,
         return []
     span = float(scores.max() - scores.min()) or 1.0
     scaled = (scores - scores.min()) / span
-    order = list(np.argsort(-scores, kind="stable"))
     picked: list[int] = []
-    max_sim = np.full(n, -np.inf, dtype=np.float32)
+    max_sim = np.zeros(n, dtype=np.float32)
     available = np.ones(n, dtype=bool)
     while len(picked) < min(k, n) and available.any():
-        penalty = np.where(np.isfinite(max_sim), np.maximum(max_sim, 0), 0)
-        value = np.where(available, (1 - diversity) * scaled - diversity * penalty, -np.inf)
-        best = int(np.argmax(value)) if picked else int(order[0])
+        value = np.where(available, (1 - diversity) * scaled - diversity * max_sim, -np.inf)
+        best = int(np.argmax(value))
         picked.append(best)
         available[best] = False
         sims = vectors @ vectors[best]
-        max_sim = np.maximum(max_sim, sims)
+        max_sim = np.maximum(max_sim, np.maximum(sims, 0))
         available &= sims < duplicate_threshold
     return picked
 
 
-def vote(doc_scores: np.ndarray, owners: np.ndarray, n_people: int, k: int = 5) -> np.ndarray:
-    """Per-person score from their documents' scores: mean of their top-``k`` documents.
+def mean_over_units(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted mean over query units (rows of ``u``), shape (n,)."""
+    total = float(weights.sum())
+    return (weights[:, None] * u).sum(axis=0) / total if total > 0 else np.full(u.shape[1], -np.inf, dtype=np.float32)
 
-    ``owners[i]`` is the person index of document ``i``. People with no
-    document get ``-inf`` (ranked last, never dropped silently).
 
-    >>> vote(np.array([0.9, 0.1, 0.5]), np.array([0, 0, 1]), 3, k=2).tolist()
-    [0.5, 0.5, -inf]
+def sum_by_owner(u: np.ndarray, owners: np.ndarray, n_owners: int) -> np.ndarray:
+    """Sum of unit scores per owner (CombSUM voting); owners without units get ``-inf``.
+
+    >>> sum_by_owner(np.array([0.9, 0.1, 0.5]), np.array([0, 0, 1]), 3).tolist()
+    [1.0, 0.5, -inf]
     """
-    out = np.full(n_people, -np.inf, dtype=np.float32)
-    for person in range(n_people):
-        mine = doc_scores[owners == person]
-        if len(mine):
-            out[person] = float(top_k_mean(mine, k))
-    return out
+    out = np.zeros(n_owners, dtype=np.float64)
+    np.add.at(out, owners, u)
+    has = np.bincount(owners, minlength=n_owners) > 0
+    return np.where(has, out, -np.inf).astype(np.float32)
