@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow demo bench evals clean
+.PHONY: run test test-slow demo bench evals clean browser-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ run: $(STAMP)
 	$(VENV)/bin/porte-voix demo
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
 
-test: $(STAMP)
+# The browser test (tests/test_browser.py) drives Debian's chromium; install it when we can (as root),
+# otherwise that test skips itself and says why.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && \
+		apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null 2>&1; } || \
+		echo "chromium is not installed and cannot be installed here: the browser test will be skipped"
+
+test: $(STAMP) browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-slow: $(STAMP)

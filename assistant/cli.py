@@ -85,14 +85,18 @@ def cmd_demo(args, store) -> int:
     content = ingest(store, [DEMO_DIR / "content"])
     persons = import_people(store, sorted(DEMO_DIR.glob("people.*")))
     embedded = embed_all(store, quiet=args.json)
+    from .demo_accounts import load_demo
+
+    demo = load_demo(store)  # demo sign-in accounts (one per role) and past shares for the dashboards
     seconds = time.perf_counter() - start
     if args.json:
         print(json.dumps({"content": content.as_dict(), "people": persons.as_dict(), "embeddings_computed": embedded,
-                          "seconds": round(seconds, 2)}))
+                          "demo": demo, "seconds": round(seconds, 2)}))
     else:
         for problem in content.problems + persons.problems:
             print(f"rejected: {problem}", file=sys.stderr)
-        print(f"{content.summary()}\n{persons.summary()}\n{embedded} embeddings computed; {seconds:.1f} s")
+        print(f"{content.summary()}\n{persons.summary()}\n{embedded} embeddings computed; "
+              f"{demo['accounts']} demo accounts and {demo['shares']} demo shares added; {seconds:.1f} s")
     return 1 if content.counts["rejected"] or persons.counts["rejected"] else 0
 
 
@@ -125,6 +129,62 @@ def cmd_experts(args, store) -> int:
         for e in r["evidence"]:
             print(f"    {e['kind']}: {e['text']}")
     return 0
+
+
+def cmd_draft(args, store) -> int:
+    from .drafting import stream_variants
+
+    drafts = []
+    for kind, payload in stream_variants(store, args.email, args.content_id, n=args.variants, lang=args.lang):
+        if kind == "variant":
+            drafts.append(payload)
+            if not args.json:
+                c = payload["checks"]
+                status = "fallback (grounded)" if payload["fallback"] else "generated"
+                print(f"--- variant {payload['variant']}: {payload['angle_label']} [{payload['language']}, {status}, "
+                      f"{payload['seconds']:.1f} s]\n{payload['text']}\n"
+                      f"checks: language {'ok' if c['language_ok'] else 'NO'} · facts {c['facts_total'] - len(c['facts_missing'])}/"
+                      f"{c['facts_total']} · copied {c['copied']:.0%} · policy {'ok' if c['policy_ok'] else 'NO'} · "
+                      f"{c['length']} chars\n")
+        elif kind == "retry" and not args.json:
+            print(f"(variant {payload['variant']} regenerated: {payload['reason']})", file=sys.stderr)
+    if args.json:
+        print(json.dumps(drafts, ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_score(args, store) -> int:
+    from . import authenticity
+    from .matching import embedder_for
+
+    def read(path):
+        if path is None:
+            return None
+        try:
+            return Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read ({exc.__class__.__name__})") from None
+
+    source, post, draft = read(args.source), read(args.post), read(args.draft)
+    embedder = embedder_for()
+    result = authenticity.score(source, post, draft=draft, lang=args.lang or _lang(post),
+                                embed=lambda texts: embedder.embed_batch(list(texts)))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print(f"authenticity {result['score']:.0f}/100")
+    for c in result["components"]:
+        print(f"  {c['label']:<24} {c['value']:.2f} (weight {c['weight']:.2f})  {c['explanation']}")
+    for tip in result["tips"]:
+        print(f"  tip: {tip}")
+    return 0
+
+
+def _lang(text: str) -> str:
+    from .language import detect
+
+    lang = detect(text)
+    return lang if lang in ("fr", "en") else "en"
 
 
 def cmd_bench(args, store) -> int:
@@ -163,6 +223,22 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="load the demo data (idempotent)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=cmd_demo)
+
+    s = sub.add_parser("draft", help="2-3 personal drafts of an item for an employee, with their checks")
+    s.add_argument("email")
+    s.add_argument("content_id")
+    s.add_argument("--variants", type=int, default=3, choices=[1, 2, 3])
+    s.add_argument("--lang", choices=["fr", "en"], help="draft language (default: the item's, when the employee writes it)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=cmd_draft)
+
+    s = sub.add_parser("score", help="authenticity score of a post written from a source text")
+    s.add_argument("--source", required=True, help="file with the company's text")
+    s.add_argument("--post", required=True, help="file with the employee's post")
+    s.add_argument("--draft", help="file with the AI draft the post started from")
+    s.add_argument("--lang", choices=["fr", "en"], help="language of the explanations (default: the post's)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(run=cmd_score, no_store=True)
 
     s = sub.add_parser("bench", help="performance benchmark (see evals/bench.py)")
     s.add_argument("--scale-only", action="store_true")

@@ -8,15 +8,16 @@ deterministically (seeded), for every source sentence ``a`` (≥ 8 words):
   "Bonne nouvelle :") and a hashtag — what a hurried sharer does;
 - ``translation``: the other language's version of ``a`` (the sets are aligned);
 - ``unrelated``: the ``b`` of another, random pair;
-- ``rewrite``: ``b`` of the same pair when the pair is rated ≥ 3.5 (same meaning)
-  and ``b`` re-uses fewer than half of ``a``'s words — an independent wording.
+- ``rewrite``: for every pair of the set rated ≥ 3.5 (same meaning) whose ``b``
+  re-uses fewer than 60 % of ``a``'s words, ``b`` as a post about ``a`` — an
+  independent wording of the same message.
 
 Metric: AUC of the score separating rewrites (positives) from verbatim copies
 and light edits (negatives); also the mean score per label, and the ordering
 verbatim < light edit < personal rewrite on the hand-written demo cases in
 ``data/demo/authenticity_cases.jsonl``. The "meaning" band is calibrated on
-the same pairs: cosine percentiles of unrelated pairs (score < 1) and of
-same-meaning pairs (score ≥ 4.5) are reported next to the thresholds in use.
+the same labelled pairs: cosine percentiles per label are reported next to
+the thresholds in use.
 """
 
 from __future__ import annotations
@@ -69,31 +70,33 @@ def build(data: Path = DATA, per_language: int = 200, seed: int = 0) -> list[dic
         indices = [i for i, p in enumerate(pairs) if len(p["a"].split()) >= 8]
         rng.shuffle(indices)
         for i in indices[:per_language]:
-            a, b, score = pairs[i]["a"], pairs[i]["b"], float(pairs[i]["score"])
+            a = pairs[i]["a"]
             rows += [{"source": a, "post": a, "label": "verbatim", "lang": lang},
                      {"source": a, "post": light_edit(a, lang, rng), "label": "light_edit", "lang": lang},
                      {"source": a, "post": sets[other][i]["a"], "label": "translation", "lang": lang},
                      {"source": a, "post": pairs[rng.randrange(len(pairs))]["b"], "label": "unrelated", "lang": lang}]
-            words_a = set(re.findall(r"\w+", a.lower()))
-            words_b = re.findall(r"\w+", b.lower())
-            reused = sum(w in words_a for w in words_b) / max(len(words_b), 1)
-            if score >= 3.5 and reused < 0.5:
+        for pair in pairs:  # every independent same-meaning wording of the set
+            a, b = pair["a"], pair["b"]
+            if len(a.split()) >= 8 and float(pair["score"]) >= 3.5 and reused(a, b) < 0.6:
                 rows.append({"source": a, "post": b, "label": "rewrite", "lang": lang})
     return rows
 
 
-def calibration(embed, data: Path = DATA) -> dict:
-    """Cosine percentiles behind the meaning band, per language."""
+def reused(a: str, b: str) -> float:
+    """Share of ``b``'s words that also occur in ``a``."""
+    words_a = set(re.findall(r"\w+", a.lower()))
+    words_b = re.findall(r"\w+", b.lower())
+    return sum(w in words_a for w in words_b) / max(len(words_b), 1)
+
+
+def calibration(rows: list[dict], embed) -> dict:
+    """Cosine (source, post) percentiles per label, the evidence behind the meaning band."""
     out = {}
-    for lang in ("en", "fr"):
-        pairs = read_jsonl(data / f"stsb-{lang}" / "pairs.jsonl")[0]
-        low = [p for p in pairs if float(p["score"]) < 1.0]
-        same = [p for p in pairs if float(p["score"]) >= 4.5]
-        cos = lambda ps: (embed([p["a"] for p in ps]) * embed([p["b"] for p in ps])).sum(axis=1)
-        c_low, c_same = cos(low), cos(same)
-        out[lang] = {"unrelated_p90": round(float(np.percentile(c_low, 90)), 3),
-                     "same_meaning_p50": round(float(np.percentile(c_same, 50)), 3),
-                     "same_meaning_p90": round(float(np.percentile(c_same, 90)), 3)}
+    for label in ("verbatim", "light_edit", "translation", "rewrite", "unrelated"):
+        mine = [r for r in rows if r["label"] == label]
+        if mine:
+            cos = (embed([r["source"] for r in mine]) * embed([r["post"] for r in mine])).sum(axis=1)
+            out[label] = {f"p{q}": round(float(np.percentile(cos, q)), 3) for q in (10, 50, 90)}
     return out
 
 
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
               "systems": [{"system": embedder.name, "metrics": metrics, "n": len(rows),
                            "seconds": round(time.perf_counter() - start, 2)}],
               "data": {"labels": {k: len(v) for k, v in by_label.items()}},
-              "calibration": {"band": [authenticity.MEANING_LOW, authenticity.MEANING_HIGH], **calibration(embed, args.data)},
+              "calibration": {"band": [authenticity.MEANING_LOW, authenticity.MEANING_HIGH], "cosine": calibration(rows, embed)},
               "demo_cases": [{"id": c.get("id"), "scores": c["scores"]} for c in cases]}
     path = reports.write(result)
     if args.json:

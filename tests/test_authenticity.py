@@ -25,7 +25,8 @@ def test_copy_share_and_markers():
 
 def test_meaning_band():
     assert meaning_value(0.5) == (1.0, "ok")
-    assert meaning_value(0.99)[1] == "copy" and meaning_value(0.99)[0] < 0.2
+    assert meaning_value(0.999)[1] == "copy" and meaning_value(0.999)[0] < 0.3
+    assert meaning_value(0.95)[1] == "copy" and 0 < meaning_value(0.95)[0] < 1
     assert meaning_value(0.05)[1] == "off" and meaning_value(0.05)[0] == 0.0
 
 

@@ -78,3 +78,34 @@ def test_unknown_employee_is_one_line_error(capsys):
     run(capsys, "demo")
     code, out, err = run(capsys, "recommend", "nobody@example.com")
     assert code == 2 and "nobody@example.com" in err and err.count("\n") == 1
+
+
+def test_draft_prints_variants_with_checks_and_json(capsys):
+    run(capsys, "demo")
+    code, out, _ = run(capsys, "draft", "camille.durand@nordlys-energie.example", "news-flux42-fr", "--variants", "2", "--json")
+    drafts = json.loads(out)
+    assert code == 0 and len(drafts) == 2
+    for d in drafts:
+        assert {"id", "angle", "language", "text", "fallback", "checks"} <= set(d) and d["checks"]["passed"]
+    code, out, _ = run(capsys, "draft", "camille.durand@nordlys-energie.example", "news-flux42-fr", "--variants", "1")
+    assert code == 0 and "variant 1" in out and "checks: language ok" in out
+
+
+def test_score_compares_a_copy_and_a_personal_post(capsys, tmp_path):
+    source = write(tmp_path / "s.txt", "Le parc solaire de Crest produit 12 MWc depuis le 3 novembre 2026.")
+    copy = write(tmp_path / "c.txt", source.read_text())
+    mine = write(tmp_path / "m.txt", "J'ai visité le parc de Crest : 12 MWc depuis le 3 novembre 2026. "
+                                     "Je pense que c'est un bel exemple. Et vous, quel projet vous inspire ?")
+    _, out, _ = run(capsys, "score", "--source", str(source), "--post", str(copy), "--json")
+    low = json.loads(out)["score"]
+    code, out, _ = run(capsys, "score", "--source", str(source), "--post", str(mine), "--json")
+    result = json.loads(out)
+    assert code == 0 and low < result["score"]
+    assert {c["name"] for c in result["components"]} >= {"original_source", "meaning", "voice"}
+    code, out, _ = run(capsys, "score", "--source", str(source), "--post", str(mine))
+    assert "authenticity" in out and "Vos propres mots" in out
+
+
+def test_score_missing_file_is_a_clear_error(capsys, tmp_path):
+    code, _, err = run(capsys, "score", "--source", str(tmp_path / "none.txt"), "--post", str(tmp_path / "x.txt"))
+    assert code == 2 and "none.txt" in err

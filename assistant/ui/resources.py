@@ -13,6 +13,6 @@ def store() -> Store:
     return open_store()
 
 
-@st.cache_resource(show_spinner="Loading the language model…")
+@st.cache_resource(show_spinner="Chargement du modèle de langue… · Loading the language model…")
 def embedder():
     return embedder_for()

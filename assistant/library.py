@@ -1,0 +1,168 @@
+"""Admin operations on the content library and people, as the Library page needs them.
+
+Uploads go through the same importers as the CLI (``catalog.ingest``,
+``people.import_people``) so the rules and the error report are identical;
+this module only stages uploaded bytes in a temporary folder under their
+original names (an item's id can come from its file name) and reports the
+problems without the temporary path. Editing an item or a campaign bumps
+``updated_at``, which is what invalidates the cached content index.
+
+    >>> report = import_uploads(store, "content", [("jobs.csv", data)])
+    >>> update_item(store, "job-data-eng-lyon", priority=2, retired=False)
+    >>> set_campaign(store, "green-week", published_at=date(2026, 11, 15), expires_at=date(2026, 12, 15), priority=3)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from .store import Store
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+ITEM_FIELDS = ("title", "url", "kind", "campaign", "priority", "published_at", "expires_at", "retired")
+PERSON_FIELDS = ("name", "role", "team", "network_size")
+
+
+def import_uploads(store: Store, target: str, files: list[tuple[str, bytes]], on_file: Callable[[str], None] | None = None):
+    """Import uploaded ``(name, bytes)`` files into ``"content"`` or ``"people"``; returns the ImportReport."""
+    from .catalog import ingest
+    from .people import import_people
+
+    importer = {"content": ingest, "people": import_people}[target]
+    with tempfile.TemporaryDirectory(prefix="porte-voix-upload-") as tmp:
+        paths = []
+        for name, data in files:
+            path = Path(tmp) / (Path(name).name or "upload")
+            path.write_bytes(data)
+            paths.append(path)
+        report = importer(store, paths, on_file=(lambda p: on_file(p.name)) if on_file else None)
+    prefix = tmp.rstrip("/") + "/"
+    report.problems = [p.replace(prefix, "") for p in report.problems]
+    return report
+
+
+def embed_pending(store: Store, embedder, progress: Progress | None = None) -> int:
+    """Embed active items and people's texts that lack a vector (as ``porte-voix ingest`` does)."""
+    from . import people
+    from .embeddings import vectors
+    from .matching import content_index
+
+    def stage(name):
+        return (lambda done, total: progress(name, done, total)) if progress else None
+
+    index = content_index(store, embedder, progress=stage("content"))
+    texts = []
+    for person in store.rows("SELECT * FROM employees ORDER BY email"):
+        texts += [t for _, t in people.profile_texts(person, people.posts_of(store, person["email"]))]
+    _, computed = vectors(store, embedder, texts, progress=stage("people"))
+    return index.computed + computed
+
+
+# --- items ----------------------------------------------------------------------------
+
+def items(store: Store, include_retired: bool = True, search: str = "") -> list[dict]:
+    where = [] if include_retired else ["NOT retired"]
+    params: list = []
+    if search.strip():
+        where.append("(title ILIKE ? OR id ILIKE ? OR coalesce(campaign, '') ILIKE ?)")
+        params += [f"%{search.strip()}%"] * 3
+    sql = ("SELECT id, title, kind, language, campaign, priority, published_at, expires_at, retired, url, updated_at "
+           "FROM content" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY published_at DESC NULLS LAST, id")
+    return store.rows(sql, params)
+
+
+def update_item(store: Store, item_id: str, **fields) -> None:
+    from .catalog import normalise_kind
+
+    unknown = set(fields) - set(ITEM_FIELDS)
+    if unknown:
+        raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
+    if "title" in fields and not str(fields["title"] or "").strip():
+        raise ValueError("title cannot be empty")
+    if "kind" in fields:
+        fields["kind"] = normalise_kind(fields["kind"])
+    if "campaign" in fields:
+        fields["campaign"] = str(fields["campaign"] or "").strip() or None
+    if "priority" in fields:
+        fields["priority"] = int(fields["priority"] or 0)
+    start, end = fields.get("published_at"), fields.get("expires_at")
+    if start and end and end < start:
+        raise ValueError(f"expires_at {end} is before published_at {start}")
+    if not fields:
+        return
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    store.execute(f"UPDATE content SET {sets}, updated_at = current_timestamp WHERE id = ?", list(fields.values()) + [item_id])
+
+
+def retire(store: Store, item_id: str, retired: bool = True) -> None:
+    update_item(store, item_id, retired=retired)
+
+
+# --- campaigns and calendar -----------------------------------------------------------
+
+def campaigns(store: Store) -> list[dict]:
+    """One row per campaign: items, publish window (earliest start, latest end), highest priority."""
+    return store.rows(
+        """SELECT campaign, count(*) AS items, count(*) FILTER (WHERE NOT retired) AS active,
+                  min(published_at) AS published_at, max(expires_at) AS expires_at, max(priority) AS priority
+           FROM content WHERE campaign IS NOT NULL GROUP BY campaign ORDER BY campaign""")
+
+
+def set_campaign(store: Store, name: str, published_at: dt.date | None = None, expires_at: dt.date | None = None,
+                 priority: int | None = None, items: list[str] | None = None) -> int:
+    """Apply a publish window and priority to a campaign's items (and add ``items`` to it); returns items changed."""
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("campaign name is empty")
+    if published_at and expires_at and expires_at < published_at:
+        raise ValueError(f"the campaign ends ({expires_at}) before it starts ({published_at})")
+    if priority is not None and not 0 <= int(priority) <= 3:
+        raise ValueError("priority must be between 0 and 3")
+    with store.transaction():
+        for item_id in items or []:
+            store.execute("UPDATE content SET campaign = ?, updated_at = current_timestamp WHERE id = ?", [name, item_id])
+        store.execute(
+            """UPDATE content SET published_at = coalesce(?, published_at), expires_at = coalesce(?, expires_at),
+                      priority = coalesce(?, priority), updated_at = current_timestamp WHERE campaign = ?""",
+            [published_at, expires_at, priority, name])
+        return store.value("SELECT count(*) FROM content WHERE campaign = ?", [name])
+
+
+def calendar(store: Store, start: dt.date, end: dt.date) -> list[dict]:
+    """Items whose publish window meets ``[start, end]``, for a timeline (open ends clipped to the range)."""
+    rows = store.rows(
+        """SELECT id, title, kind, language, coalesce(campaign, 'always-on') AS campaign, priority,
+                  coalesce(published_at, ?) AS starts, coalesce(expires_at, ?) AS ends
+           FROM content
+           WHERE NOT retired AND coalesce(published_at, ?) <= ? AND coalesce(expires_at, ?) >= ?
+           ORDER BY starts, id""",
+        [start, end, start, end, end, start])
+    for r in rows:
+        r["starts"], r["ends"] = max(r["starts"], start), min(r["ends"], end)
+    return rows
+
+
+# --- people ---------------------------------------------------------------------------
+
+def people_table(store: Store) -> list[dict]:
+    return store.rows(
+        """SELECT email, name, role, team, languages, network_size, consent_program, consent_leaderboard,
+                  consent_interviews, (SELECT count(*) FROM employee_posts p WHERE p.email = e.email) AS posts
+           FROM employees e ORDER BY name""")
+
+
+def update_person(store: Store, email: str, **fields) -> None:
+    """Admin edits of HR fields; consent and the personal profile stay the employee's own."""
+    unknown = set(fields) - set(PERSON_FIELDS)
+    if unknown:
+        raise ValueError(f"cannot edit {', '.join(sorted(unknown))} here (consent and profile belong to the employee)")
+    if "name" in fields and not str(fields["name"] or "").strip():
+        raise ValueError("name cannot be empty")
+    if not fields:
+        return
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    store.execute(f"UPDATE employees SET {sets}, updated_at = current_timestamp WHERE email = ?",
+                  list(fields.values()) + [email])

@@ -1,0 +1,142 @@
+"""Library (admin): import content, list/edit/retire items, campaigns with a publish window, editorial calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from assistant import library
+from assistant.catalog import KINDS
+from assistant.ui import auth, resources
+
+EDITABLE = ["title", "kind", "campaign", "priority", "published_at", "expires_at", "retired"]
+
+
+def page() -> None:
+    auth.require("admin")
+    store = resources.store()
+    st.title("Bibliothèque · Library")
+    tabs = st.tabs(["Importer · Import", "Contenus · Items", "Campagnes · Campaigns", "Calendrier · Calendar"],
+                   key="lib_tabs", on_change="rerun")
+    views = (lambda: import_form(store, "content", "lib"), lambda: _items(store), lambda: _campaigns(store),
+             lambda: _calendar(store))
+    for tab, view in zip(tabs, views):  # only the open tab is computed
+        if tab.open:
+            with tab:
+                view()
+
+
+def import_form(store, target: str, prefix: str) -> None:
+    """Upload files, import them with the CLI's importer, then embed; progress shown all along."""
+    kinds = {"content": "Markdown, HTML, RSS/Atom, CSV, JSONL", "people": "CSV, JSONL"}
+    types = {"content": ["md", "markdown", "html", "htm", "xml", "rss", "atom", "csv", "jsonl", "json"],
+             "people": ["csv", "jsonl", "json"]}
+    with st.form(f"{prefix}_import_form", clear_on_submit=True):
+        files = st.file_uploader(f"Fichiers · Files ({kinds[target]})", type=types[target], accept_multiple_files=True,
+                                 key=f"{prefix}_files")
+        submitted = st.form_submit_button("Importer · Import", type="primary")
+    if not submitted or not files:
+        return
+    with st.status("Import…", expanded=True) as status:
+        report = library.import_uploads(store, target, [(f.name, f.getvalue()) for f in files],
+                                        on_file=lambda name: st.write(f"📄 {name}"))
+        st.write(report.summary())
+        status.update(label="Calcul des vecteurs · Embedding…")
+        bar = st.progress(0.0, text="…")
+        computed = library.embed_pending(
+            store, resources.embedder(),
+            progress=lambda stage, done, total: bar.progress(done / max(total, 1), text=f"{stage}: {done}/{total}"))
+        bar.progress(1.0, text=f"{computed} vecteur(s) calculé(s) · embedding(s) computed")
+        failed = report.counts["rejected"]
+        status.update(label=report.summary(), state="error" if failed else "complete", expanded=bool(failed))
+    for problem in report.problems:
+        st.error(f"rejeté · rejected: {problem}")
+
+
+def _items(store) -> None:
+    search = st.text_input("Filtrer · Filter (titre, id, campagne)", key="lib_search")
+    rows = library.items(store, search=search)
+    if not rows:
+        st.info("Bibliothèque vide · Empty library.")
+        return
+    frame = pd.DataFrame(rows).set_index("id")
+    edited = st.data_editor(
+        frame[EDITABLE + ["language", "url"]], key="lib_items_editor", disabled=["language", "url"],
+        column_config={"kind": st.column_config.SelectboxColumn("kind", options=list(KINDS)),
+                       "priority": st.column_config.NumberColumn("priority", min_value=0, max_value=3, step=1),
+                       "published_at": st.column_config.DateColumn("published_at"),
+                       "expires_at": st.column_config.DateColumn("expires_at"),
+                       "retired": st.column_config.CheckboxColumn("retired")})
+    if st.button("Enregistrer les modifications · Save changes", key="lib_items_save", type="primary"):
+        changed, errors = 0, []
+        for item_id, row in edited.iterrows():
+            before = frame.loc[item_id]
+            fields = {c: _plain(row[c]) for c in EDITABLE if _plain(row[c]) != _plain(before[c])}
+            if fields:
+                try:
+                    library.update_item(store, item_id, **fields)
+                    changed += 1
+                except ValueError as exc:
+                    errors.append(f"{item_id}: {exc}")
+        for e in errors:
+            st.error(e)
+        st.success(f"{changed} contenu(s) modifié(s) · item(s) changed.")
+
+
+def _plain(value):
+    """Pandas cell → Python value (NaN/NaT → None, Timestamp → date)."""
+    if value is None or (not isinstance(value, (list, str)) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _campaigns(store) -> None:
+    rows = library.campaigns(store)
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="lib_campaigns_table")
+    st.subheader("Créer ou modifier une campagne · Create or edit a campaign")
+    with st.form("lib_campaign_form"):
+        names = [r["campaign"] for r in rows]
+        name = st.text_input("Nom · Name", key="lib_campaign_name", placeholder=", ".join(names[:3]))
+        a, b, c = st.columns(3)
+        start = a.date_input("Début · Starts", value=None, key="lib_campaign_start")
+        end = b.date_input("Fin · Ends", value=None, key="lib_campaign_end")
+        priority = c.number_input("Priorité · Priority (0–3)", 0, 3, 1, key="lib_campaign_priority")
+        members = st.multiselect("Ajouter des contenus · Add items", [r["id"] for r in library.items(store, False)],
+                                 key="lib_campaign_items")
+        if st.form_submit_button("Appliquer · Apply", type="primary"):
+            try:
+                n = library.set_campaign(store, name, start, end, int(priority), members)
+                st.success(f"Campagne « {name} » : {n} contenu(s) · item(s).")
+            except ValueError as exc:
+                st.error(str(exc))
+
+
+def _calendar(store) -> None:
+    today = dt.date.today()
+    a, b = st.columns(2)
+    start = a.date_input("Du · From", today - dt.timedelta(days=14), key="lib_cal_start")
+    end = b.date_input("Au · To", today + dt.timedelta(days=60), key="lib_cal_end")
+    rows = library.calendar(store, start, end)
+    if not rows:
+        st.info("Rien de publié sur cette période · Nothing published in this period.")
+        return
+    frame = pd.DataFrame(rows)
+    frame["ends"] = pd.to_datetime(frame["ends"]) + pd.Timedelta(days=1)
+    today_rule = alt.Chart(pd.DataFrame({"today": [pd.Timestamp(today)]})).mark_rule(color="red").encode(x="today:T")
+    bars = alt.Chart(frame).mark_bar(cornerRadius=3).encode(
+        x=alt.X("starts:T", title=None), x2="ends:T", y=alt.Y("title:N", sort=alt.EncodingSortField("starts"), title=None),
+        color=alt.Color("campaign:N", title="Campagne · Campaign"),
+        tooltip=["title", "kind", "language", "campaign", "priority", "starts", "ends"])
+    st.altair_chart((bars + today_rule).properties(height=max(200, 18 * len(frame))), key="lib_cal_chart")
+
+
+if __name__ == "__main__":
+    page()

@@ -1,0 +1,302 @@
+"""UI performance: server time per page and interaction, warm page loads and 20 concurrent sessions.
+
+``python -m evals.ui_bench [--sessions 20] [--skip-browser] [--embedder fake]``
+
+1. Server time (``AppTest``, in process, fake models by default): each page's
+   first and warm runs, and interactions that call no model (filters,
+   toggles, navigation), plus the editor's rescoring (calls the embedder).
+   Target: warm page under 2 s, model-free interaction under 300 ms.
+2. Browser (``streamlit run`` + headless Chromium): warm navigation to each
+   page, then ``--sessions`` employees at once, each signing in, drafting,
+   editing and sharing. Target: no error, no lost share (all are in the
+   database afterwards).
+
+Writes ``evals/reports/ui_bench.json`` and prints a summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "bench-password"
+PAGES = {"feed": ("employee", "assistant/ui/feed.py"), "profile": ("employee", "assistant/ui/profile.py"),
+         "authenticity": ("marketing", "assistant/ui/marketing.py"), "experts": ("content", "assistant/ui/experts.py"),
+         "library": ("admin", "assistant/ui/library.py"), "people": ("admin", "assistant/ui/admin.py")}
+
+
+def prepare_home(home: Path, sessions: int) -> list[str]:
+    """Demo data plus one bench account per ambassador (``sessions`` of them) and an all-roles account."""
+    from assistant import accounts
+    from assistant.cli import main as cli
+    from assistant.store import close_all, open_store
+
+    os.environ["PORTE_VOIX_HOME"] = str(home)
+    cli(["demo", "--json"])
+    store = open_store()
+    people = [r["email"] for r in store.rows("SELECT email FROM employees WHERE consent_program ORDER BY email")]
+    users = people[:sessions]
+    for email in users:
+        accounts.create_account(store, email, PASSWORD, ["employee"], replace=True)
+    accounts.create_account(store, "bench@nordlys-energie.example", PASSWORD, list(accounts.ROLES),
+                            email=users[0], replace=True)
+    close_all()
+    return users
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def server_times(repeat: int = 5) -> dict:
+    """Median/max script time per page (warm) and per interaction, measured with AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    def timed(at, action=None):
+        start = time.perf_counter()
+        (action(at) if action else at).run()
+        assert not at.exception, at.exception
+        return time.perf_counter() - start
+
+    out: dict = {"pages": {}, "interactions": {}}
+    for name, (_, path) in PAGES.items():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.session_state["auth_username"] = "bench@nordlys-energie.example"
+        at.run()
+        at.switch_page(path)
+        first = timed(at)
+        warm = [timed(at) for _ in range(repeat)]
+        out["pages"][name] = {"first_ms": _ms(first), "warm_median_ms": _ms(statistics.median(warm)),
+                              "warm_max_ms": _ms(max(warm))}
+
+    def interaction(name, path, action, model=False, state=None):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.session_state["auth_username"] = "bench@nordlys-energie.example"
+        at.run()
+        for key, value in (state or {}).items():
+            at.session_state[key] = value
+        at.switch_page(path).run()
+        samples = [timed(at, lambda a, i=i: action(a, i)) for i in range(repeat)]
+        out["interactions"][name] = {"median_ms": _ms(statistics.median(samples)), "max_ms": _ms(max(samples)),
+                                     "calls_a_model": model}
+
+    interaction("authenticity: change the campaign filter", "assistant/ui/marketing.py",
+                lambda a, i: a.selectbox(key="mkt_campaign").set_value([None, "green-week", "hiring-2026"][i % 3]))
+    interaction("authenticity: move the score slider", "assistant/ui/marketing.py",
+                lambda a, i: a.slider(key="mkt_score").set_value((i * 5, 100)))
+    interaction("profile: toggle a consent", "assistant/ui/profile.py",
+                lambda a, i: a.toggle(key="profile_consent_leaderboard").set_value(i % 2 == 0))
+    interaction("library: filter the items", "assistant/ui/library.py",
+                lambda a, i: a.text_input(key="lib_search").input(["green", "job", ""][i % 3]),
+                state={"lib_tabs": "Contenus · Items"})
+    interaction("authenticity: open the near-copies tab", "assistant/ui/marketing.py",
+                lambda a, i: a.session_state.__setitem__("mkt_tabs", ["Quasi-copies · Near copies", "Distribution"][i % 2])
+                or a)
+    interaction("feed: change the number of items", "assistant/ui/feed.py",
+                lambda a, i: a.slider(key="feed_limit").set_value(5 + i))
+    try:
+        import assistant.drafting  # noqa: F401
+    except ImportError:
+        return out
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["auth_username"] = "bench@nordlys-energie.example"
+    at.run()
+    button = next(b for b in at.button if b.key.startswith("feed_draft_"))
+    item = button.key.removeprefix("feed_draft_")
+    out["interactions"]["feed: draft for me (3 variants)"] = {"median_ms": _ms(timed(at, lambda a: button.click())),
+                                                              "calls_a_model": True}
+    key = f"feed_text_{item}_{at.radio(key=f'feed_pick_{item}').value}"
+    samples = []
+    for i in range(repeat):
+        at.session_state[key] = {"text": f"Je travaille chez Nordlys, et voici mon avis n°{i} : c'est utile. Et vous ?"}
+        samples.append(timed(at))
+    out["interactions"]["feed: rescore while typing"] = {"median_ms": _ms(statistics.median(samples)),
+                                                         "max_ms": _ms(max(samples)), "calls_a_model": True}
+    return out
+
+
+# --- browser --------------------------------------------------------------------------
+
+def start_server(home: Path, port: int) -> subprocess.Popen:
+    import urllib.request
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env={**os.environ, "PORTE_VOIX_HOME": str(home)}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("streamlit did not start")
+
+
+async def _sign_in(context, url: str, user: str):
+    page = await context.new_page()
+    page.set_default_timeout(180_000)  # 20 Chromium tabs share 2 cores with the server
+    await page.goto(url, wait_until="domcontentloaded")
+    await page.get_by_label("E-mail").fill(user)
+    await page.get_by_label("Mot de passe · Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter · Sign in").click()
+    await page.get_by_text("Connecté·e · Signed in").wait_for(timeout=120_000)
+    return page
+
+
+async def _idle(page):
+    """Wait until Streamlit reports no script running."""
+    await page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=120_000)
+
+
+async def warm_navigation(browser, url: str) -> dict:
+    titles = {"feed": "Mon fil · My feed", "profile": "Mon profil · My profile",
+              "authenticity": "Authenticité · Authenticity", "experts": "Experts",
+              "library": "Bibliothèque · Library", "people": "Personnes et règles · People and rules"}
+    context = await browser.new_context()
+    page = await _sign_in(context, url, "bench@nordlys-energie.example")
+    start = time.perf_counter()
+    await page.goto(url)
+    await page.get_by_label("E-mail").wait_for()
+    out = {"sign-in page (new session)": _ms(time.perf_counter() - start)}
+    page = await _sign_in(context, url, "bench@nordlys-energie.example")
+    for rnd in range(2):  # the first round warms caches; the second is reported
+        for name, title in titles.items():
+            start = time.perf_counter()
+            await page.get_by_role("link", name=title).click()
+            await page.get_by_role("heading", name=title).wait_for(timeout=120_000)
+            await _idle(page)
+            if rnd == 1:
+                out[name] = _ms(time.perf_counter() - start)
+    await context.close()
+    return out
+
+
+async def one_session(browser, url: str, user: str, delay: float = 0.0) -> dict:
+    await asyncio.sleep(delay)  # ramp-up: sessions start a moment apart, then all run at once
+    context = await browser.new_context()
+    result = {"user": user, "ok": False}
+    try:
+        start = time.perf_counter()
+        page = await _sign_in(context, url, user)
+        await page.get_by_role("button", name="Draft for me").first.click()
+        editor = page.locator("textarea.pv-text")
+        await editor.wait_for(timeout=240_000)
+        metric = page.get_by_test_id("stMetric").filter(has_text="Authenticité · Authenticity")
+        await metric.wait_for(timeout=120_000)
+        before = await metric.get_by_test_id("stMetricValue").inner_text()
+        await editor.click()
+        await editor.press("End")
+        await editor.press_sequentially(" Je travaille chez Nordlys ; j'ai vécu ce projet et j'en suis fier. Et vous ?",
+                                        delay=5)
+        typed = time.perf_counter()
+        while await metric.get_by_test_id("stMetricValue").inner_text() == before:
+            if time.perf_counter() - typed > 60:
+                raise TimeoutError("score did not change")
+            await page.wait_for_timeout(50)
+        result["rescore_s"] = round(time.perf_counter() - typed, 2)
+        await page.get_by_role("button", name="Partager · Share").click()
+        await page.get_by_text("Shared!").wait_for(timeout=120_000)
+        result["exceptions"] = await page.get_by_test_id("stException").count()
+        result["total_s"] = round(time.perf_counter() - start, 1)
+        result["ok"] = result["exceptions"] == 0
+    except Exception as exc:  # reported, not raised: the point is to count failures
+        result["error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+    finally:
+        await context.close()
+    return result
+
+
+async def browser_bench(url: str, users: list[str], chromium: str) -> dict:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium, headless=True,
+                                          args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+        navigation = await warm_navigation(browser, url)
+        start = time.perf_counter()
+        sessions = await asyncio.gather(*(one_session(browser, url, u, 0.5 * n) for n, u in enumerate(users)))
+        wall = time.perf_counter() - start
+        await browser.close()
+    return {"warm_navigation_ms": navigation, "sessions": sessions, "concurrent_wall_s": round(wall, 1)}
+
+
+def count_shares(home: Path, users: list[str]) -> int:
+    """Shares made by the bench users in this run (the demo's seeded shares have ids ``demo-…``)."""
+    from assistant.store import close_all, open_store
+
+    os.environ["PORTE_VOIX_HOME"] = str(home)
+    close_all()
+    return open_store().value("SELECT count(*) FROM shares WHERE list_contains(?, email) AND id NOT LIKE 'demo-%'",
+                              [users])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux), to tell server load from browser load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import shutil
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--embedder", default="fake")
+    ap.add_argument("--generator", default="fake")
+    ap.add_argument("--skip-browser", action="store_true")
+    ap.add_argument("--port", type=int, default=8765)
+    args = ap.parse_args(argv)
+    os.environ.update(PORTE_VOIX_EMBEDDER=args.embedder, PORTE_VOIX_GENERATOR=args.generator,
+                      PORTE_VOIX_BCRYPT_ROUNDS=os.environ.get("PORTE_VOIX_BCRYPT_ROUNDS", "10"))
+    home = Path(tempfile.mkdtemp(prefix="porte-voix-ui-bench-"))
+    users = prepare_home(home, args.sessions)
+    report = {"embedder": args.embedder, "generator": args.generator, "server": server_times()}
+    from assistant.store import close_all
+
+    close_all()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not args.skip_browser and chromium:
+        proc = start_server(home, args.port)
+        try:
+            cpu = cpu_seconds(proc.pid)
+            report["browser"] = asyncio.run(browser_bench(f"http://127.0.0.1:{args.port}", users, chromium))
+            report["browser"]["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu, 1)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        sessions = report["browser"]["sessions"]
+        report["browser"]["summary"] = {
+            "sessions": len(sessions), "ok": sum(s["ok"] for s in sessions),
+            "errors": [s.get("error") for s in sessions if not s["ok"]],
+            "shares_stored": count_shares(home, users),
+            "rescore_s_median": statistics.median([s["rescore_s"] for s in sessions if "rescore_s" in s] or [0]),
+            "session_s_max": max([s.get("total_s", 0) for s in sessions] or [0])}
+    out = ROOT / "evals" / "reports" / "ui_bench.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    print(json.dumps({k: v for k, v in report.items() if k != "browser"}, indent=2, ensure_ascii=False))
+    if "browser" in report:
+        print(json.dumps({"warm_navigation_ms": report["browser"]["warm_navigation_ms"],
+                          "concurrent_wall_s": report["browser"]["concurrent_wall_s"],
+                          "server_cpu_s": report["browser"]["server_cpu_s"],
+                          **report["browser"]["summary"]}, indent=2, ensure_ascii=False))
+    shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
