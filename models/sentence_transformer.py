@@ -39,7 +39,9 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def dim(self) -> int:  # type: ignore[override]
-        return int(self._load().get_sentence_embedding_dimension())
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
 
     def embed_batch(self, texts, kind="passage"):
         if not texts:
