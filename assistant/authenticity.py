@@ -14,7 +14,10 @@ understands (in their language):
 - ``consistency``: close to the employee's own past writing (topic and habits).
 
 Components without input (no draft, no colleagues, no past posts) drop out and
-the weights of the others are renormalised.
+the weights of the others are renormalised. When the post started from an AI
+draft, the total is scaled by how much of it the employee changed (an
+unchanged draft keeps a quarter of its score): the draft's qualities are not
+the employee's.
 
     >>> result = score("Le parc produit 12 MWc.", "J'ai visité le parc : 12 MWc, impressionnant ! Et vous ?", lang="fr")
     >>> 0 <= result["score"] <= 100, [c["name"] for c in result["components"]][:2]
@@ -36,6 +39,7 @@ WEIGHTS = {"original_source": 0.30, "original_draft": 0.15, "original_colleagues
 # LOW ≈ p90 of unrelated pairs (0.46), HIGH just above p90 of genuine rewrites (0.88);
 # light edits of a long text sit at 0.99. Below LOW the post is off-topic, above HIGH it is the source again.
 MEANING_LOW, MEANING_HIGH = 0.45, 0.92
+DRAFT_FLOOR = 0.25  # share of the score an unchanged AI draft keeps
 NEAR_COPY = 0.6  # shingle Jaccard above which two colleagues' posts form a near-copy cluster
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -176,6 +180,10 @@ def score(source: str, post: str, draft: str | None = None, colleagues: Iterable
 
     total_weight = sum(WEIGHTS[n] for n in values)
     total = sum(WEIGHTS[n] * v for n, v in values.items()) / total_weight if post.strip() else 0.0
+    if "original_draft" in values:
+        # The draft's own qualities (original wording, voice markers) are not the employee's:
+        # what they did not change only counts for a quarter.
+        total *= DRAFT_FLOOR + (1 - DRAFT_FLOOR) * values["original_draft"]
     components = []
     for name in WEIGHTS:
         if name not in values:

@@ -78,3 +78,12 @@ def test_demo_cases_exist_and_are_personal():
     for case in cases:
         assert score(case["source"], case["verbatim"], lang=case["lang"], embed=fake_embed)["score"] < \
             score(case["source"], case["personal"], lang=case["lang"], embed=fake_embed)["score"]
+
+
+def test_an_unchanged_ai_draft_is_worth_little():
+    draft = PERSONAL
+    unchanged = score(SOURCE, draft, draft=draft, lang="fr", embed=fake_embed)["score"]
+    edited = score(SOURCE, draft + " Pour ma part, j'ai appris à mesurer la production heure par heure avec mon équipe.",
+                   draft=draft, lang="fr", embed=fake_embed)["score"]
+    assert unchanged < edited
+    assert unchanged < 30
