@@ -13,6 +13,8 @@ False
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 SUPPORTED = ("fr", "en")
 UNDETERMINED = "und"
 
@@ -29,6 +31,7 @@ def _factory():
     return DetectorFactory
 
 
+@lru_cache(maxsize=4096)
 def detect(text: str | None) -> str:
     """ISO 639-1 code of ``text``'s language, or ``"und"`` when it has none.
 

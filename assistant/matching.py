@@ -188,6 +188,10 @@ def recommend(store: Store, email: str, limit: int = 10, embedder: Embedder | No
     order: list[int] = []
     for tier in (np.flatnonzero(eligible & readable), np.flatnonzero(eligible & ~readable)):
         if len(order) < limit and len(tier):
+            # Near-duplicate filtering only needs the head of the ranking: a few times the limit.
+            head = max(4 * limit, 50)
+            if len(tier) > head:
+                tier = tier[np.argpartition(-score[tier], head - 1)[:head]]
             picked = mmr(score[tier], index.vectors[tier], limit - len(order), duplicate_threshold=weights.duplicate)
             order += [int(tier[i]) for i in picked]
     lang = (person["languages"] or ["en"])[0]

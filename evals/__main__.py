@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.task == "bench":
         from .bench import main as bench
 
-        return bench(rest)
+        return bench(rest + (["--json"] if args.json else []))
     if args.task in ("drafting", "authenticity"):
         from importlib import import_module
 

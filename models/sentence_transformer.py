@@ -27,6 +27,7 @@ class SentenceTransformerEmbedder(Embedder):
         self.name = name or f"st:{self.path}"
         self.batch_size = batch_size
         self._model = None
+        self._dim: int | None = None
         if not self.path.is_dir():
             raise FileNotFoundError(f"sentence-transformers folder not found: {self.path}")
 
@@ -39,9 +40,14 @@ class SentenceTransformerEmbedder(Embedder):
 
     @property
     def dim(self) -> int:  # type: ignore[override]
-        model = self._load()
-        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(getter())
+        """Read from the checkpoint's files when possible: loading torch just for a size costs seconds."""
+        if self._dim is None:
+            self._dim = _declared_dim(self.path)
+        if self._dim is None:
+            model = self._load()
+            getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+            self._dim = int(getter())
+        return self._dim
 
     def embed_batch(self, texts, kind="passage"):
         if not texts:
@@ -50,3 +56,23 @@ class SentenceTransformerEmbedder(Embedder):
         vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                show_progress_bar=False, convert_to_numpy=True)
         return unit_rows(vectors)
+
+
+def _declared_dim(path: Path) -> int | None:
+    """The output size a sentence-transformers folder declares (last Dense layer, else pooling), or None."""
+    import json
+
+    try:
+        modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    for module in reversed(modules):
+        config = path / module.get("path", "") / "config.json"
+        try:
+            data = json.loads(config.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for key in ("out_features", "word_embedding_dimension"):
+            if isinstance(data.get(key), int):
+                return data[key]
+    return None
