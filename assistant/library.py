@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from . import people
 from .store import Store
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -161,8 +162,4 @@ def update_person(store: Store, email: str, **fields) -> None:
         raise ValueError(f"cannot edit {', '.join(sorted(unknown))} here (consent and profile belong to the employee)")
     if "name" in fields and not str(fields["name"] or "").strip():
         raise ValueError("name cannot be empty")
-    if not fields:
-        return
-    sets = ", ".join(f"{k} = ?" for k in fields)
-    store.execute(f"UPDATE employees SET {sets}, updated_at = current_timestamp WHERE email = ?",
-                  list(fields.values()) + [email])
+    people.update_fields(store, email, fields)

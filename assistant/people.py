@@ -133,6 +133,15 @@ def posts_of(store: Store, email: str) -> list[dict]:
     return store.rows("SELECT * FROM employee_posts WHERE email = ? ORDER BY created_at, id", [email])
 
 
+def update_fields(store: Store, email: str, fields: dict) -> None:
+    """Write validated employee columns; names come from the callers' allow-lists, values go as parameters."""
+    if not fields:
+        return
+    sets = ", ".join(f"{name} = ?" for name in fields)
+    store.execute(f"UPDATE employees SET {sets}, updated_at = current_timestamp WHERE email = ?",
+                  list(fields.values()) + [email])
+
+
 def set_consent(store: Store, email: str, **flags: bool) -> None:
     """Change consent flags (the employee's own choice)."""
     unknown = set(flags) - set(CONSENTS)

@@ -45,11 +45,7 @@ def update_profile(store: Store, account: Account, email: str, **fields) -> None
         fields["expertise"] = (fields["expertise"] or "").strip() or None
     if "network_size" in fields and fields["network_size"] is not None and int(fields["network_size"]) < 0:
         raise ValueError("network_size must be >= 0")
-    if not fields:
-        return
-    sets = ", ".join(f"{name} = ?" for name in fields)
-    store.execute(f"UPDATE employees SET {sets}, updated_at = current_timestamp WHERE email = ?",
-                  list(fields.values()) + [email])
+    people.update_fields(store, email, fields)
 
 
 def set_consent(store: Store, account: Account, email: str, **flags: bool) -> None:
