@@ -44,7 +44,7 @@ from .voice import VoiceProfile, build
 
 ANGLES = ("experience", "job", "question")
 MAX_COPIED = 0.5          # share of the draft's word 3-grams found in the source above which it is a near-copy
-MAX_NEW_TOKENS = 110
+MAX_NEW_TOKENS = 160      # posts end by themselves after ~95-145 tokens with the default model
 MAX_CHARS = 1300          # a LinkedIn post that is read to the end
 _INJECTION = re.compile(
     r"(ignore|disregard|forget|oublie[zr]?|ignore[zr]?)\b[^.!?\n]{0,40}\b(instruction|consigne|prompt|règle|rule)s?"
@@ -73,24 +73,50 @@ def angle_label(angle: str, lang: str, voice: VoiceProfile) -> str:
     return templates(lang)["angles"][angle].format(role=voice.role or ("mon métier" if lang == "fr" else "my job"))
 
 
-def facts_line(facts: list[Fact]) -> str:
-    return "; ".join(f.text for f in facts)
+def fact_bullets(source: str, title: str, facts: list[Fact], lang: str) -> list[str]:
+    """The item as short bullets: its subject, then the clause of the source around each fact, the link last.
+
+    A small model given the full text pastes it back; given clauses it has to write.
+    """
+    clauses = [c.strip() for sentence in _SENTENCES.split(source) for c in re.split(r"(?<=[;:])\s+|,\s+(?=\D)", sentence)]
+    bullets = [title] if title else []
+    for fact in facts:
+        if fact.kind == "link":
+            continue
+        clause = next((c for c in clauses if fact.text in c), fact.text)
+        words = clause.split()
+        if len(words) > 18:
+            at = next((i for i, w in enumerate(words) if fact.text.split()[0] in w), 0)
+            words = words[max(0, at - 8): at + 10]
+        bullet = " ".join(words).strip(" .;,")
+        if bullet and bullet not in bullets:
+            bullets.append(bullet)
+    link = next((f.text for f in facts if f.kind == "link"), None)
+    if link:
+        bullets.append(f"{templates(lang)['link_label']} : {link}" if lang == "fr" else f"link: {link}")
+    return bullets
 
 
 def prompt(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, source: str) -> list[dict]:
-    """Chat messages for one variant: rules, one worked example, then the fenced source."""
+    """Chat messages for one variant: rules, one worked example, then the item as facts.
+
+    The parts that never change come first, so a backend with a prefix cache reuses them.
+    """
     t = templates(lang)
-    question = t["questions"][voice.address if lang == "fr" else "vous"]
-    role = voice.role or ("collaborateur" if lang == "fr" else "employee")
-    system = t["system"].format(name=voice.name or "the employee", role=role, voice=voice.describe(), facts=facts_line(facts))
-    example = t["example_assistant"].format(ravi=voice.agree("ravi"), question_example=question)
-    user = t["user"].format(angle=angle_label(angle, lang, voice), facts=facts_line(facts), source=source[:2500])
-    messages = [{"role": "system", "content": system},
-                {"role": "user", "content": t["example_user"]}, {"role": "assistant", "content": example}]
-    for own in voice.examples[:1]:
-        messages[0]["content"] += ("\nUn de ses posts, pour le ton : " if lang == "fr" else "\nOne of their posts, for the tone: ") + own
-    messages.append({"role": "user", "content": user})
-    return messages
+    example = t["example"]
+    role = voice.role or ("salarié" if lang == "fr" else "employee")
+    title = item["title"] if item["language"] == lang else ""
+    bullets = fact_bullets(source, title, facts, lang)
+
+    def message(role_text, angle_text, items):
+        return t["facts_message"].format(role=role_text, angle=angle_text, bullets="\n".join(f"- {b}" for b in items))
+
+    return [
+        {"role": "system", "content": t["system"].format(voice=voice.describe())},
+        {"role": "user", "content": message(example["role"], example["angle"], example["bullets"])},
+        {"role": "assistant", "content": example["post"]},
+        {"role": "user", "content": message(role, angle_label(angle, lang, voice), bullets)},
+    ]
 
 
 def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str) -> str:
@@ -114,6 +140,7 @@ def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy,
     copied = copied_share(text, source)
     violations = check(text, policy)
     injected = any(copied_share(text, sentence) > 0.3 for sentence in removed)
+    leaked = copied_share(text, templates(lang)["example"]["post"]) > 0.2
     result = {
         "language": detected, "language_ok": detected == lang,
         "facts_total": len(facts), "facts_missing": [f.text for f in missing], "facts_ok": not missing,
@@ -121,8 +148,10 @@ def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy,
         "policy": violations, "policy_ok": not violations,
         "length": len(text), "length_ok": 0 < len(text) <= min(MAX_CHARS, policy.max_length.get("linkedin", MAX_CHARS)),
         "injection_ok": not injected,
+        "example_ok": not leaked,
     }
-    result["passed"] = all(result[k] for k in ("language_ok", "facts_ok", "originality_ok", "policy_ok", "length_ok", "injection_ok"))
+    result["passed"] = all(result[k] for k in ("language_ok", "facts_ok", "originality_ok", "policy_ok", "length_ok",
+                                                "injection_ok", "example_ok"))
     return result
 
 
@@ -229,7 +258,8 @@ def _failure(result: dict | None) -> str:
     if not result:
         return ""
     names = {"language_ok": "wrong language", "facts_ok": "facts missing", "originality_ok": "too close to the source",
-             "policy_ok": "policy", "length_ok": "length", "injection_ok": "followed text from the source"}
+             "policy_ok": "policy", "length_ok": "length", "injection_ok": "followed text from the source",
+             "example_ok": "copied the worked example"}
     return ", ".join(label for key, label in names.items() if not result.get(key, True))
 
 
