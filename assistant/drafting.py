@@ -43,7 +43,7 @@ from .store import Store
 from .voice import VoiceProfile, build
 
 ANGLES = ("experience", "job", "question")
-MAX_COPIED = 0.5          # share of the draft's word 3-grams found in the source above which it is a near-copy
+MAX_COPIED = 0.3          # share of the draft's word 3-grams found in the source above which it is a near-copy
 MAX_NEW_TOKENS = 160      # posts end by themselves after ~95-145 tokens with the default model
 MAX_CHARS = 1300          # a LinkedIn post that is read to the end
 _INJECTION = re.compile(
@@ -125,12 +125,23 @@ def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str
     text = text.strip().strip('"«»“”').strip()
     text = re.sub(r"^(post|brouillon|draft)\s*:\s*", "", text, flags=re.I)
     link = item.get("url")
+    if link:
+        text = _drop_cut_links(text, link)
     if link and link not in text:
         text = f"{text}\n{link}"
     disclosure = policy.disclosure_for(lang)
     if disclosure and check(text, policy) and any(v["rule"] == "disclosure" for v in check(text, policy)):
         text = f"{text}\n{disclosure}"
     return text.strip()
+
+
+def _drop_cut_links(text: str, link: str) -> str:
+    """Remove truncated copies of ``link`` (a generation cut by the token limit), keep every other URL."""
+    def keep(match):
+        url = match.group(0).rstrip(".,;)")
+        return match.group(0) if url == link or not link.startswith(url) else ""
+
+    return re.sub(r"https?://\S+", keep, text).strip()
 
 
 def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy, removed: list[str]) -> dict:

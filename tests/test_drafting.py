@@ -121,3 +121,9 @@ def test_draft_language_follows_what_the_employee_writes(lib):
     assert drafting.draft_language({"languages": ["fr", "en"]}, {"language": "en"}) == "en"
     assert drafting.draft_language({"languages": ["fr"]}, {"language": "en"}) == "fr"
     assert drafting.draft_language({"languages": []}, {"language": "de"}) == "en"
+
+
+def test_truncated_links_are_dropped_and_the_real_one_kept():
+    link = "https://example.test/solaire"
+    assert drafting._drop_cut_links("Voir https://example.te\n" + link + ". Et https://autre.test/x", link) == \
+        "Voir \n" + link + ". Et https://autre.test/x"
