@@ -82,9 +82,9 @@ def rank_experts(ds: Dataset, system: str) -> dict[str, list[str]]:
         _fts_people(ds)
         out = {}
         for q, text in queries.items():
-            rows = store.execute(
-                "SELECT email FROM (SELECT email, fts_main_person_docs.match_bm25(email, ?) AS s FROM person_docs) "
-                "WHERE s IS NOT NULL ORDER BY s DESC, email", [text]).fetchall()
+            rows = store.execute(  # BM25 per document, summed per person ("voting")
+                "SELECT email FROM (SELECT email, fts_main_person_docs.match_bm25(doc_id, ?) AS s FROM person_docs) "
+                "WHERE s IS NOT NULL GROUP BY email ORDER BY sum(s) DESC, email", [text]).fetchall()
             out[q] = [to_id[r[0]] for r in rows]
         return out
     if system.startswith("dense:"):
@@ -111,17 +111,15 @@ def _profile(ds: Dataset, person_id: str) -> list[tuple[str, str]]:
 
 def _fts_content(store) -> None:
     store.load_extension("fts")
-    store.execute("PRAGMA create_fts_index('content', 'id', 'title', 'text', stemmer='none', "
-                  "stopwords='none', strip_accents=1, overwrite=1)")
+    store.execute("PRAGMA create_fts_index('content', 'id', 'title', 'text', stemmer='porter', "
+                  "stopwords='english', strip_accents=1, overwrite=1)")
 
 
 def _fts_people(ds: Dataset) -> None:
     store = ds.store
     store.load_extension("fts")
-    store.execute("CREATE OR REPLACE TABLE person_docs (email TEXT PRIMARY KEY, text TEXT)")
-    for person in ds.people:
-        pid = str(person.get("id"))
-        texts = " ".join(t for _, t in _profile(ds, pid))
-        store.execute("INSERT OR REPLACE INTO person_docs VALUES (?, ?)", [ds.email_of[pid], texts])
-    store.execute("PRAGMA create_fts_index('person_docs', 'email', 'text', stemmer='none', "
-                  "stopwords='none', strip_accents=1, overwrite=1)")
+    store.execute("CREATE OR REPLACE TABLE person_docs (doc_id INTEGER PRIMARY KEY, email TEXT, text TEXT)")
+    rows = [(ds.email_of[str(p.get("id"))], text) for p in ds.people for _, text in _profile(ds, str(p.get("id")))]
+    store.db.executemany("INSERT INTO person_docs VALUES (?, ?, ?)", [[i, email, text] for i, (email, text) in enumerate(rows)])
+    store.execute("PRAGMA create_fts_index('person_docs', 'doc_id', 'text', stemmer='none', "
+                  "stopwords='english', strip_accents=1, overwrite=1)")
