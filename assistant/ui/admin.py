@@ -8,7 +8,7 @@ import streamlit as st
 
 from assistant import accounts, library, policy
 from assistant.ui import auth, resources
-from assistant.ui.library import _plain, import_form
+from assistant.ui.library import import_form, save_edits
 
 PERSON_EDITABLE = ["name", "role", "team", "network_size"]
 
@@ -37,15 +37,8 @@ def _people(store) -> None:
     edited = st.data_editor(frame, key="adm_people_editor",
                             disabled=[c for c in frame.columns if c not in PERSON_EDITABLE])
     if st.button("Enregistrer · Save", key="adm_people_save", type="primary"):
-        changed = 0
-        for email, row in edited.iterrows():
-            fields = {c: _plain(row[c]) for c in PERSON_EDITABLE if _plain(row[c]) != _plain(frame.loc[email][c])}
-            if fields:
-                try:
-                    library.update_person(store, email, **fields)
-                    changed += 1
-                except ValueError as exc:
-                    st.error(f"{email}: {exc}")
+        changed = save_edits(frame, edited, PERSON_EDITABLE,
+                             lambda email, fields: library.update_person(store, email, **fields))
         st.success(f"{changed} personne(s) modifiée(s) · people changed.")
 
 

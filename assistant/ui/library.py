@@ -71,19 +71,22 @@ def _items(store) -> None:
                        "expires_at": st.column_config.DateColumn("expires_at"),
                        "retired": st.column_config.CheckboxColumn("retired")})
     if st.button("Enregistrer les modifications · Save changes", key="lib_items_save", type="primary"):
-        changed, errors = 0, []
-        for item_id, row in edited.iterrows():
-            before = frame.loc[item_id]
-            fields = {c: _plain(row[c]) for c in EDITABLE if _plain(row[c]) != _plain(before[c])}
-            if fields:
-                try:
-                    library.update_item(store, item_id, **fields)
-                    changed += 1
-                except ValueError as exc:
-                    errors.append(f"{item_id}: {exc}")
-        for e in errors:
-            st.error(e)
+        changed = save_edits(frame, edited, EDITABLE, lambda key, fields: library.update_item(store, key, **fields))
         st.success(f"{changed} contenu(s) modifié(s) · item(s) changed.")
+
+
+def save_edits(frame, edited, columns, update) -> int:
+    """Apply the cells changed in a data editor, row by row (``update(key, fields)``); show each refusal."""
+    changed = 0
+    for key, row in edited.iterrows():
+        fields = {c: _plain(row[c]) for c in columns if _plain(row[c]) != _plain(frame.loc[key][c])}
+        if fields:
+            try:
+                update(key, fields)
+                changed += 1
+            except ValueError as exc:
+                st.error(f"{key}: {exc}")
+    return changed
 
 
 def _plain(value):
