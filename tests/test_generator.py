@@ -76,6 +76,12 @@ def test_fake_writes_in_the_requested_language():
     assert any(opener in english for opener in ["I wanted", "Something I", "Here is what"])
 
 
+def test_generate_many_gives_seeded_variants():
+    gen = FakeGenerator()
+    variants = gen.generate_many(chat(), n=3, temperature=0.9, seed=4)
+    assert variants == [gen.generate(chat(), temperature=0.9, seed=4 + i) for i in range(3)]
+
+
 def test_fake_respects_max_new_tokens():
     pieces = list(FakeGenerator().stream(chat(), max_new_tokens=5))
     assert len(pieces) == 5
@@ -216,3 +222,15 @@ def test_real_model_writes_english_and_respects_max_tokens(qwen):
     assert 0 < qwen.last_stats["tokens"] <= 8 and len(short.split()) <= 8
     assert text.startswith(short.strip())  # greedy: same prompt, same start
     assert qwen.last_stats["cached_prompt_tokens"] > 0  # the repeated prompt was not recomputed
+
+
+@pytest.mark.slow
+def test_real_model_batched_variants(qwen):
+    messages = [
+        {"role": "system", "content": "You write short LinkedIn posts in English, in the first person."},
+        {"role": "user", "content": "Write a short post about our team winning a design award in May 2025."},
+    ]
+    variants = qwen.generate_many(messages, n=3, max_new_tokens=24, temperature=0.8, seed=1)
+    assert len(variants) == 3 and all(v.strip() for v in variants)
+    assert len(set(variants)) > 1
+    assert qwen.generate_many(messages, n=3, max_new_tokens=24, temperature=0.8, seed=1) == variants
