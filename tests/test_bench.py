@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from evals import bench, scale
+from evals import bench, scale, scale_vss
 from evals.scale import ScaleConfig
 
 TINY = ScaleConfig(employees=30, items=240, dim=16, topics=5, sample=12, block=7, candidates=20)
@@ -55,7 +55,7 @@ def test_brute_force_top10_matches_a_naive_argsort(dim):
 def test_row_stats_give_the_exact_scores_from_candidates_only():
     cfg = ScaleConfig(employees=3, items=300, dim=896, topics=5)
     items, people, w = scale.make_items(cfg), scale.make_people(cfg), scale.unit_weights(cfg)
-    stats = scale.RowStats(cfg.dim)
+    stats = scale_vss.RowStats(cfg.dim)
     for _, chunk in scale.item_chunks(cfg):
         stats.add(chunk)
     cand = np.array([5, 17, 42, 299])
@@ -74,13 +74,13 @@ def test_recall_at_k():
 
 
 def test_vss_path_returns_candidates_and_a_reranked_top10():
-    store = scale.vss_connect()
+    store = scale_vss.vss_connect()
     try:
-        stats = scale.vss_load(store, TINY)
-        scale.vss_build(store)
+        stats = scale_vss.vss_load(store, TINY)
+        scale_vss.vss_build(store)
         assert store.value("SELECT count(*) FROM items") == TINY.items
         people = scale.make_people(TINY)
-        ids, top = scale.vss_query(store, stats, people[0], TINY)
+        ids, top = scale_vss.vss_query(store, stats, people[0], TINY)
         assert ids.shape == (TINY.candidates,) and top.shape == (TINY.k,)
         assert len(set(ids.tolist())) == len(ids) and set(top.tolist()) <= set(ids.tolist())
         assert ids.min() >= 0 and ids.max() < TINY.items
