@@ -1,0 +1,54 @@
+"""The eval harness on a tiny, deliberately messy set (fake embedder): it runs, counts the oddities, writes reports."""
+
+import json
+
+from conftest import write
+
+from evals import report
+from evals.__main__ import run_ranking, task_of
+
+
+def _set(folder):
+    people = [{"id": "p1", "lang": "fr", "posts": ["Nos éoliennes produisent plus grâce aux prévisions météo."]},
+              {"id": "p2", "lang": "en", "posts": ["Wind forecasting helps our turbines produce more."]},
+              {"id": "p3", "lang": "en", "posts": []},                                   # no posts
+              {"id": "p3", "lang": "en", "posts": ["A duplicated id."]},                  # duplicated id
+              {"id": "p4", "posts": ["Wir lieben Windkraft und Wettervorhersagen sehr."]}]  # unsupported language
+    content = [{"id": "c1", "text": "Wind forecasts for turbines."}, {"id": "c2", "text": "Prévisions de vent pour les éoliennes."},
+               {"id": "c3", "text": ""},                                                   # empty text
+               {"id": "c4", "text": "Recipes for apple pie."}]
+    write(folder / "people.jsonl", "\n".join(json.dumps(p) for p in people) + "\nnot json\n")
+    write(folder / "content.jsonl", "\n".join(json.dumps(c) for c in content))
+    write(folder / "qrels.jsonl", "\n".join(json.dumps(q) for q in [
+        {"person": "p1", "content": "c1", "grade": 1}, {"person": "p1", "content": "c2", "grade": 2},
+        {"person": "p2", "content": "c1", "grade": 1}]))
+    return folder
+
+
+def test_recommend_on_messy_data_counts_oddities(tmp_path, monkeypatch):
+    folder = _set(tmp_path / "messy")
+    assert task_of(folder) == "recommend"
+    result = run_ranking("recommend", folder, ["product", "bm25", "dense:fake"], None)
+    data = result["data"]
+    assert data["people_without_posts"] == 1 and data["duplicate_ids"] == 1 and data["empty_texts"] == 1
+    assert data["unreadable_lines"] == 1 and data["rejected"] >= 1
+    assert set(result["metrics"]) == {"ndcg@10", "map", "p@5", "recall@10"} and result["n"] == 2
+    assert [r["system"] for r in result["systems"]] == ["product", "bm25", "dense:fake"]
+    assert set(result["by_language"]) >= {"fr", "en"}
+    monkeypatch.setattr(report, "REPORTS", tmp_path / "reports")
+    path = report.write(result)
+    saved = json.loads(path.read_text())
+    assert {"task", "dataset", "system", "metrics", "n", "seconds"} <= set(saved)
+    assert (tmp_path / "reports" / "recommend-messy.md").exists()
+
+
+def test_experts_on_a_tiny_set(tmp_path):
+    folder = tmp_path / "tiny"
+    write(folder / "people.jsonl", "\n".join(json.dumps(p) for p in [
+        {"id": "a", "posts": ["Support vector machines for text classification."]},
+        {"id": "b", "posts": ["Planning under uncertainty for robots."]}, {"id": "c", "posts": []}]))
+    write(folder / "queries.jsonl", json.dumps({"id": "q", "text": "support vector machine"}))
+    write(folder / "qrels.jsonl", json.dumps({"query": "q", "person": "a", "grade": 1}))
+    result = run_ranking("experts", folder, ["product", "bm25"], None)
+    assert result["metrics"]["p@5"] > 0 and result["metrics"]["map"] == 1.0
+    assert result["data"]["people_without_posts"] == 1
