@@ -248,8 +248,10 @@ def score_post(store, email: str, content_id: str, text: str, draft_text: str | 
     source = catalog.embedding_text(item)
 
     def embed(texts: list[str]) -> np.ndarray:
-        cached, _ = vectors(store, embedder, texts[:1])  # the source's vector is stored once
-        return np.vstack([cached, embedder.embed_batch(texts[1:])])
+        # texts = [source, post, past posts?]: the source and the past posts are stable, so their
+        # vectors are stored once; only the post being typed is embedded on each call.
+        stable, _ = vectors(store, embedder, [texts[0]] + texts[2:])
+        return np.vstack([stable[:1], embedder.embed_batch(texts[1:2]), stable[1:]])
 
     colleagues = [r["text"] for r in store.rows(
         "SELECT text FROM shares WHERE content_id = ? AND email <> ?", [content_id, email])]
