@@ -35,17 +35,16 @@ def _progress(desc: str):
 
 def embed_all(store, embedder=None, quiet: bool = False) -> int:
     """Embed every active item and every person's texts that lack a vector; return how many were computed."""
-    from . import people
-    from .embeddings import vectors
-    from .matching import content_index, embedder_for
+    from .library import embed_pending
+    from .matching import embedder_for
 
     embedder = embedder or embedder_for()
-    index = content_index(store, embedder, progress=None if quiet else _progress(f"embedding content ({embedder.name})"))
-    texts = []
-    for person in store.rows("SELECT * FROM employees ORDER BY email"):
-        texts += [t for _, t in people.profile_texts(person, people.posts_of(store, person["email"]))]
-    _, computed = vectors(store, embedder, texts, progress=None if quiet else _progress("embedding people"))
-    return index.computed + computed
+    bars: dict = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bars.setdefault(stage, _progress(f"embedding {stage} ({embedder.name})"))(done, total)
+
+    return embed_pending(store, embedder, None if quiet else progress)
 
 
 def _report(report, embedded: int, as_json: bool, seconds: float) -> int:

@@ -38,7 +38,7 @@ from . import catalog, language, people
 from .authenticity import copied_share
 from .config import settings
 from .facts import Fact, key_facts, missing_facts
-from .policy import Policy, blocking, check, load_policy
+from .policy import Policy, check, load_policy
 from .store import Store
 from .voice import VoiceProfile, build
 

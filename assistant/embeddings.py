@@ -67,12 +67,6 @@ def vectors(
     return np.vstack([known[h] for h in hashes]).astype(np.float32), len(missing)
 
 
-def pending(store: Store, embedder: Embedder, texts: list[str], kind: str = "passage") -> int:
-    """How many distinct texts still need embedding under this model."""
-    hashes = list(dict.fromkeys(text_hash(t) for t in texts))
-    return len(hashes) - len(_fetch(store, model_key(embedder, kind), hashes))
-
-
 def _fetch(store: Store, key: str, hashes: list[str]) -> dict[str, np.ndarray]:
     if not hashes:
         return {}

@@ -141,13 +141,13 @@ def content_index(store: Store, embedder: Embedder, today: dt.date | None = None
 
 # --- recommendations ------------------------------------------------------------------
 
-def _units(store: Store, person: dict) -> tuple[list[tuple[str, str]], list[str], np.ndarray]:
+def _units(store: Store, person: dict, weights: Weights = WEIGHTS) -> tuple[list[tuple[str, str]], list[str], np.ndarray]:
     """A person's units (label, text), their languages, and their weights."""
     posts = people.posts_of(store, person["email"])
     units = people.profile_texts(person, posts)
     post_langs = {p["text"]: p["language"] for p in posts}
     langs = [post_langs.get(text) or language.detect(text) for _, text in units]
-    w = np.array([getattr(WEIGHTS, UNIT_WEIGHTS[label]) if UNIT_WEIGHTS.get(label) else 1.0 for label, _ in units],
+    w = np.array([getattr(weights, UNIT_WEIGHTS[label]) if UNIT_WEIGHTS.get(label) else 1.0 for label, _ in units],
                  dtype=np.float32)
     return units, langs, w
 
@@ -163,7 +163,7 @@ def recommend(store: Store, email: str, limit: int = 10, embedder: Embedder | No
     index = content_index(store, embedder, today, weights=weights)
     if not index.items:
         return []
-    units, unit_langs, unit_weights = _units(store, person)
+    units, unit_langs, unit_weights = _units(store, person, weights)
     n = len(index.items)
     best_unit = None
     if units:
@@ -268,7 +268,7 @@ def people_index(store: Store, embedder: Embedder, weights: Weights = WEIGHTS) -
         candidates = store.rows("SELECT * FROM employees WHERE consent_interviews ORDER BY email")
         docs, owners, langs = [], [], []
         for n, person in enumerate(candidates):
-            units, unit_langs, _ = _units(store, person)
+            units, unit_langs, _ = _units(store, person, weights)
             docs += units
             langs += unit_langs
             owners += [n] * len(units)

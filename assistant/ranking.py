@@ -112,23 +112,6 @@ def fused(queries: list[np.ndarray], candidates: list[np.ndarray], lexical: np.n
     return s / channels
 
 
-def top_k_mean(matrix: np.ndarray, k: int, axis: int = 0) -> np.ndarray:
-    """Mean of the ``k`` largest values along ``axis`` (all of them when fewer).
-
-    >>> top_k_mean(np.array([[1.0, 0.0], [3.0, 2.0], [2.0, 4.0]]), 2).tolist()
-    [2.5, 3.0]
-    """
-    matrix = np.asarray(matrix, dtype=np.float32)
-    n = matrix.shape[axis]
-    if n == 0:
-        shape = list(matrix.shape)
-        del shape[axis]
-        return np.zeros(shape, dtype=np.float32)
-    k = max(1, min(k, n))
-    part = -np.partition(-matrix, k - 1, axis=axis)
-    return np.take(part, range(k), axis=axis).mean(axis=axis)
-
-
 def mmr(scores: np.ndarray, vectors: np.ndarray, k: int, diversity: float = 0.0,
         duplicate_threshold: float = 0.95) -> list[int]:
     """Pick ``k`` indices by score, skipping near-duplicates of picked ones (cosine ≥ threshold).

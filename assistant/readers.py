@@ -159,7 +159,6 @@ def read_html(path: Path, text: str) -> FileRead:
         if key and meta.get("content") is not None:
             key = key.split(":")[-1] if key.startswith("og:") else key
             fields.setdefault(key, meta["content"])
-    fields.pop("description", None) if "text" in fields else None
     for tag in soup(["script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form"]):
         tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else ""

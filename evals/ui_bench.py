@@ -103,10 +103,6 @@ def server_times(repeat: int = 5) -> dict:
                 or a)
     interaction("feed: change the number of items", "assistant/ui/feed.py",
                 lambda a, i: a.slider(key="feed_limit").set_value(5 + i))
-    try:
-        import assistant.drafting  # noqa: F401
-    except ImportError:
-        return out
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.session_state["auth_username"] = "bench@nordlys-energie.example"
     at.run()
