@@ -191,11 +191,7 @@ def bench_queries(home: Path, embedder: str, repeat: int, log) -> tuple[dict, di
             t0 = time.perf_counter()
             results = recommend(store, email)
             first_s = time.perf_counter() - t0
-            warm = []
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                recommend(store, email)
-                warm.append(time.perf_counter() - t0)
+            warm = _timed(lambda _: recommend(store, email), range(repeat))
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(repeat):
@@ -210,21 +206,23 @@ def bench_queries(home: Path, embedder: str, repeat: int, log) -> tuple[dict, di
             t0 = time.perf_counter()
             found = experts(store, topic)
             exp_first = time.perf_counter() - t0
-            same = []
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                experts(store, topic)
-                same.append(time.perf_counter() - t0)
-            new = []
-            for t in EXPERT_TOPICS[1:]:
-                t0 = time.perf_counter()
-                experts(store, t)
-                new.append(time.perf_counter() - t0)
+            same = _timed(lambda _: experts(store, topic), range(repeat))
+            new = _timed(lambda t: experts(store, t), EXPERT_TOPICS[1:])
             exp = {"query": topic, "results": len(found), "first_call_s": round(exp_first, 3),
                    "warm_same_topic": _stats_ms(same), "warm_new_topic": _stats_ms(new)}
         finally:
             close_all()
     return rec, exp
+
+
+def _timed(call, args) -> list[float]:
+    """Seconds taken by ``call(arg)`` for each of ``args``."""
+    out = []
+    for arg in args:
+        t0 = time.perf_counter()
+        call(arg)
+        out.append(time.perf_counter() - t0)
+    return out
 
 
 def hot_spots(profiler: cProfile.Profile, calls: int, top: int = 12) -> list[dict]:
