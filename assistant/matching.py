@@ -31,7 +31,7 @@ from . import catalog, language, people
 from .config import settings
 from .embeddings import vectors
 from .lexical import Bm25
-from .ranking import centre, fused, knn, language_means, mmr, smooth, sum_by_owner, mean_over_units
+from .ranking import centre, fused, knn, knn_distinct, language_means, mmr, smooth, sum_by_owner, mean_over_units
 from .store import Store
 
 
@@ -275,11 +275,13 @@ def people_index(store: Store, embedder: Embedder, weights: Weights = WEIGHTS) -
         parts = blocks(embedder)
         if not docs:
             return PeopleIndex(candidates, [], np.zeros(0, int), [], [], [], (np.zeros((0, 0), int), np.zeros((0, 0))), Bm25([]))
-        raw, _ = vectors(store, embedder, [t for _, t in docs])
+        texts = [t for _, t in docs]
+        raw, _ = vectors(store, embedder, texts)
         means = [language_means(raw[:, part], langs) for part in parts]
         centred = split_centre(raw, langs, means, parts)
+        # Colleagues often hold the same text (a co-written paper, a reshared post): one node in the graph.
         return PeopleIndex(candidates, docs, np.array(owners), langs, centred, means,
-                           knn(centred, weights.neighbours), Bm25([t for _, t in docs]))
+                           knn_distinct(centred, weights.neighbours, texts), Bm25(texts))
 
     return _cached(key, build)[0]
 

@@ -10,6 +10,7 @@ of the ensemble separately, then fused:
    unit (z-scores), averaged over embedders (plus BM25 for typed topics);
 3. smoothing over the candidate graph: a unit also earns part of the evidence
    of its ``k`` nearest candidate units ("items like this one matched you");
+   copies of one text count as a single node (``knn_distinct``);
 4. only positive evidence counts (``max(S, 0)``), then units are aggregated:
    weighted mean over a person's posts, sum over an expert's documents.
 
@@ -87,6 +88,26 @@ def knn(vectors: list[np.ndarray], k: int, block: int = 2048) -> tuple[np.ndarra
         idx[start:stop] = part
         weights[start:stop] = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
     return idx, weights
+
+
+def knn_distinct(vectors: list[np.ndarray], k: int, keys: list) -> tuple[np.ndarray, np.ndarray]:
+    """``knn`` where units sharing a key (the same text) are one node, so copies are never each other's neighbours.
+
+    A colleague's documents often repeat a text another one holds too (a
+    co-written paper, a reshared brand post). With plain ``knn`` each copy's
+    nearest neighbours are its twins, and smoothing just re-adds the copy's own
+    score instead of its neighbours' evidence (on dblp-experts a third of the
+    documents had a twin in their 10 neighbours, holding 27 % of the weight).
+    The graph is built over one representative per key and handed back to
+    every unit, with indices pointing at representatives.
+
+    >>> x = [np.array([[1.0, 0.0], [1.0, 0.0], [0.6, 0.8]], dtype=np.float32)]
+    >>> knn_distinct(x, 1, ["a", "a", "b"])[0].ravel().tolist()
+    [2, 2, 0]
+    """
+    _, first, inverse = np.unique(np.asarray(keys, dtype=object), return_index=True, return_inverse=True)
+    idx, weights = knn([v[first] for v in vectors], k)
+    return first[idx[inverse]], weights[inverse]
 
 
 def smooth(s: np.ndarray, idx: np.ndarray, weights: np.ndarray, strength: float = 1.0) -> np.ndarray:
