@@ -97,10 +97,19 @@ def fact_bullets(source: str, title: str, facts: list[Fact], lang: str) -> list[
     return bullets
 
 
-def prompt(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, source: str) -> list[dict]:
-    """Chat messages for one variant: rules, one worked example, then the item as facts.
+def own_examples(posts: list[str], lang: str, limit: int = 2, max_chars: int = 280) -> list[str]:
+    """Up to ``limit`` of the employee's latest posts in ``lang``, shortened: their tone for the prompt."""
+    chosen = [p.strip() for p in reversed(posts) if p and p.strip() and language.detect(p) == lang][:limit]
+    return [p if len(p) <= max_chars else p[:max_chars].rsplit(" ", 1)[0] + " …" for p in chosen]
 
-    The parts that never change come first, so a backend with a prefix cache reuses them.
+
+def prompt(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, source: str,
+           examples: list[str] = ()) -> list[dict]:
+    """Chat messages for one variant: rules, one worked example, then the employee and the item as facts.
+
+    The parts that never change come first (rules, example), then what the variants of one
+    request share (voice, the employee's own posts, the facts), and the angle last, so a
+    backend with a prefix cache computes each part once.
     """
     t = templates(lang)
     example = t["example"]
@@ -108,14 +117,17 @@ def prompt(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang:
     title = item["title"] if item["language"] == lang else ""
     bullets = fact_bullets(source, title, facts, lang)
 
-    def message(role_text, angle_text, items):
-        return t["facts_message"].format(role=role_text, angle=angle_text, bullets="\n".join(f"- {b}" for b in items))
+    def message(role_text, voice_text, angle_text, items, posts=()):
+        shown = "".join(f"« {p} »\n" if lang == "fr" else f'"{p}"\n' for p in posts)
+        return t["facts_message"].format(
+            role=role_text, voice=voice_text, angle=angle_text, bullets="\n".join(f"- {b}" for b in items),
+            examples=f"{t['examples_intro']}\n{shown}" if posts else "")
 
     return [
-        {"role": "system", "content": t["system"].format(voice=voice.describe())},
-        {"role": "user", "content": message(example["role"], example["angle"], example["bullets"])},
+        {"role": "system", "content": t["system"]},
+        {"role": "user", "content": message(example["role"], example["voice"], example["angle"], example["bullets"])},
         {"role": "assistant", "content": example["post"]},
-        {"role": "user", "content": message(role, angle_label(angle, lang, voice), bullets)},
+        {"role": "user", "content": message(role, voice.describe(), angle_label(angle, lang, voice), bullets, examples)},
     ]
 
 
@@ -144,14 +156,20 @@ def _drop_cut_links(text: str, link: str) -> str:
     return re.sub(r"https?://\S+", keep, text).strip()
 
 
-def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy, removed: list[str]) -> dict:
-    """Every guardrail on one draft; ``passed`` when all hold."""
+def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy, removed: list[str],
+           examples: list[str] = ()) -> dict:
+    """Every guardrail on one draft; ``passed`` when all hold.
+
+    ``examples`` are the employee's own posts shown in the prompt: a draft may sound like them,
+    not repeat them (same 3-gram test as against the source).
+    """
     detected = language.detect(text)
     missing = missing_facts(text, facts)
     copied = copied_share(text, source)
     violations = check(text, policy)
     injected = any(copied_share(text, sentence) > 0.3 for sentence in removed)
-    leaked = copied_share(text, templates(lang)["example"]["post"]) > 0.2
+    leaked = copied_share(text, templates(lang)["example"]["post"]) > 0.2 or any(
+        copied_share(text, post) > MAX_COPIED for post in examples)
     result = {
         "language": detected, "language_ok": detected == lang,
         "facts_total": len(facts), "facts_missing": [f.text for f in missing], "facts_ok": not missing,
@@ -210,9 +228,14 @@ def fallback(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lan
 
 def stream_variants(store: Store, email: str, content_id: str, n: int = 3, generator: Generator | None = None,
                     lang: str | None = None) -> Iterator[tuple[str, dict]]:
-    """Draft ``n`` (1–3) variants, yielding ``("token", {"variant", "text"})`` while a variant is written,
-    ``("retry", {"variant", "reason"})`` when it is regenerated, and ``("variant", draft)`` once it is final.
-    Every final draft is stored in the ``drafts`` table."""
+    """Draft ``n`` (1–3) variants, yielding ``("token", {"variant", "text"})`` while they are written,
+    ``("retry", {"variant", "reason"})`` when one is regenerated, and ``("variant", draft)`` once one is final.
+
+    The variants are written together (``generator.stream_batch``: one batch costs about one
+    variant's time on a CPU), so their tokens interleave; the failing ones are regenerated
+    together, by sampling, then replaced by the grounded fallback. Final drafts come in the
+    order they are ready and are stored in the ``drafts`` table.
+    """
     person = people.get_person(store, email)
     if person is None:
         raise LookupError(f"no employee with email {email!r}")
@@ -220,38 +243,50 @@ def stream_variants(store: Store, email: str, content_id: str, n: int = 3, gener
     if item is None:
         raise LookupError(f"no content item {content_id!r}")
     lang = lang or draft_language(person, item)
-    voice = build(person, [p["text"] for p in people.posts_of(store, person["email"])], lang=lang)
+    posts = [p["text"] for p in people.posts_of(store, person["email"])]
+    voice = build(person, posts, lang=lang)
+    examples = own_examples(posts, lang)
     policy = load_policy(store.settings)
     source, removed = sanitize(item["text"])
     facts = key_facts(source, item["title"] if item["language"] == lang else "", item.get("url"))
     generator = generator or default_generator()
-    request_id = uuid.uuid4().hex[:12]
-    for variant, angle in enumerate(ANGLES[: max(1, min(n, len(ANGLES)))], 1):
-        started = time.perf_counter()
-        draft_text, result, attempts = "", None, 0
-        for attempt, (temperature, seed) in enumerate(((0.0, 0), (0.7, variant)), 1):
-            attempts = attempt
-            if attempt > 1:
-                yield "retry", {"variant": variant, "reason": _failure(result)}
-            pieces = []
-            for piece in generator.stream(prompt(voice, item, facts, angle, lang, source), max_new_tokens=MAX_NEW_TOKENS,
-                                          temperature=temperature, seed=seed):
-                pieces.append(piece)
-                yield "token", {"variant": variant, "text": piece}
-            draft_text = finish("".join(pieces), item, voice, policy, lang)
-            result = checks(draft_text, lang, facts, source, policy, removed)
-            if result["passed"]:
-                break
-        used_fallback = not result["passed"]
-        if used_fallback:
-            draft_text = fallback(voice, item, facts, angle, lang, policy)
-            result = checks(draft_text, lang, facts, source, policy, removed)
-            result["replaced_because"] = _failure(result) or "generated variants failed the checks"
-        draft = {"id": uuid.uuid4().hex[:16], "variant": variant, "angle": angle, "angle_label": angle_label(angle, lang, voice),
-                 "language": lang, "text": draft_text, "fallback": used_fallback, "checks": result,
-                 "generator": generator.name, "attempts": attempts, "seconds": round(time.perf_counter() - started, 2)}
+    request_id, started = uuid.uuid4().hex[:12], time.perf_counter()
+    angles = ANGLES[: max(1, min(n, len(ANGLES)))]
+    prompts = [prompt(voice, item, facts, angle, lang, source, examples) for angle in angles]
+
+    def final(index: int, text: str, result: dict, attempts: int, used_fallback: bool) -> dict:
+        draft = {"id": uuid.uuid4().hex[:16], "variant": index + 1, "angle": angles[index],
+                 "angle_label": angle_label(angles[index], lang, voice), "language": lang, "text": text,
+                 "fallback": used_fallback, "checks": result, "generator": generator.name, "attempts": attempts,
+                 "seconds": round(time.perf_counter() - started, 2)}
         _save(store, person["email"], content_id, request_id, draft)
-        yield "variant", draft
+        return draft
+
+    pending, results = list(range(len(angles))), {}
+    for attempt, temperature in enumerate((0.0, 0.7), 1):  # greedy first, then one sampled regeneration
+        if not pending:
+            break
+        for i in pending if attempt > 1 else ():
+            yield "retry", {"variant": i + 1, "reason": _failure(results[i])}
+        texts = {i: "" for i in pending}
+        for row, piece in generator.stream_batch([prompts[i] for i in pending], max_new_tokens=MAX_NEW_TOKENS,
+                                                 temperature=temperature, seed=attempt):
+            texts[pending[row]] += piece
+            yield "token", {"variant": pending[row] + 1, "text": piece}
+        failed = []
+        for i in pending:
+            text = finish(texts[i], item, voice, policy, lang)
+            results[i] = checks(text, lang, facts, source, policy, removed, examples)
+            if results[i]["passed"]:
+                yield "variant", final(i, text, results[i], attempt, False)
+            else:
+                failed.append(i)
+        pending = failed
+    for i in pending:
+        text = fallback(voice, item, facts, angles[i], lang, policy)
+        result = checks(text, lang, facts, source, policy, removed, examples)
+        result["replaced_because"] = _failure(results[i]) or "generated variants failed the checks"
+        yield "variant", final(i, text, result, 2, True)
 
 
 def draft_language(person: dict, item: dict) -> str:
@@ -262,7 +297,9 @@ def draft_language(person: dict, item: dict) -> str:
 
 def draft_variants(store: Store, email: str, content_id: str, n: int = 3, generator: Generator | None = None,
                    lang: str | None = None) -> list[dict]:
-    return [payload for kind, payload in stream_variants(store, email, content_id, n, generator, lang) if kind == "variant"]
+    """The final drafts of :func:`stream_variants`, in variant order."""
+    drafts = [payload for kind, payload in stream_variants(store, email, content_id, n, generator, lang) if kind == "variant"]
+    return sorted(drafts, key=lambda d: d["variant"])
 
 
 def _failure(result: dict | None) -> str:

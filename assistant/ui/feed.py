@@ -122,7 +122,7 @@ def _workbench(store, account, item_id: str) -> None:
 
 
 def _stream_drafts(store, account, item_id: str) -> list[dict]:
-    """Stream 2–3 variants into three columns while they are written."""
+    """Stream 2–3 variants into three columns while they are written (together: their tokens interleave)."""
     from assistant.drafting import stream_variants
 
     drafts, texts, slots = [], {}, {}
@@ -143,7 +143,7 @@ def _stream_drafts(store, account, item_id: str) -> list[dict]:
                 slots[v].markdown(f"**{payload.get('angle_label') or payload['angle']}**\n\n{payload['text']}")
                 status.update(label=f"Brouillons · Drafts {len(drafts)}/3…")
         status.update(label="Brouillons prêts · Drafts ready", state="complete", expanded=False)
-    return drafts
+    return sorted(drafts, key=lambda d: d["variant"])
 
 
 @st.fragment
