@@ -99,8 +99,13 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
 
 
+_LINK = re.compile(r"https?://\S+|\bwww\.\S+")
+
+
 def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
-    words = _WORD.findall(fold(text))
+    """The word ``n``-grams of ``text``, links left out: a link is a reference every post of an
+    item shares (tracked or not), not copied prose."""
+    words = _WORD.findall(fold(_LINK.sub(" ", text)))
     if len(words) < n:
         return {tuple(words)} if words else set()
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}

@@ -11,11 +11,16 @@ employee:
 - policy: no violation of the social-media policy (the tracked link comes at share time);
 - length: within the platform's limit.
 
-A failing variant is regenerated once (sampling, another seed), then replaced
-by a grounded fallback built from the facts and the voice profile, marked
-``fallback``. The item's text is data: it is fenced in the prompt, and
-sentences that address the model ("ignore previous instructions…") are
-removed before prompting and never reach a draft.
+Each angle gets ``CANDIDATES`` sampled drafts, all written in one batch (on a
+CPU a batch costs little more per token than one draft, so the regeneration is
+written at the same time as the first attempt instead of after it). A draft
+that only dropped facts gets them back in one line (``repair``); the best
+passing candidate wins, and an angle with none gets a grounded fallback built
+from the facts and the voice profile, marked ``fallback``. The item's text is
+data: it is fenced in the prompt, sentences that address the model ("ignore
+previous instructions…") are removed before prompting and never reach a draft,
+and the backend is asked not to reproduce long runs of the source (its key facts
+excepted) or of the examples.
 
     >>> drafts = draft_variants(store, "camille.durand@nordlys-energie.example", "news-flux42-fr", n=3)
     >>> [(d["angle"], d["fallback"], d["checks"]["passed"]) for d in drafts]
@@ -37,7 +42,7 @@ from models.generator import Generator, get_generator
 from . import catalog, language, people
 from .authenticity import copied_share
 from .config import settings
-from .facts import Fact, key_facts, missing_facts
+from .facts import Fact, has_fact, key_facts, missing_facts
 from .policy import Policy, check, load_policy
 from .store import Store
 from .voice import VoiceProfile, build
@@ -45,7 +50,11 @@ from .voice import VoiceProfile, build
 ANGLES = ("experience", "job", "question")
 MAX_COPIED = 0.3          # share of the draft's word 3-grams found in the source above which it is a near-copy
 MAX_NEW_TOKENS = 160      # posts end by themselves after ~95-145 tokens with the default model
+CANDIDATES = 2            # sampled drafts per angle, written in one batch: the second is the regeneration
+TEMPERATURE = 0.7
 MAX_CHARS = 1300          # a LinkedIn post that is read to the end
+_GUARDS = ("language_ok", "facts_ok", "originality_ok", "policy_ok", "length_ok", "injection_ok", "example_ok",
+           "repetition_ok")
 _INJECTION = re.compile(
     r"(ignore|disregard|forget|oublie[zr]?|ignore[zr]?)\b[^.!?\n]{0,40}\b(instruction|consigne|prompt|règle|rule)s?"
     r"|\b(system prompt|you are now|tu es maintenant|vous êtes maintenant|as an ai|en tant qu'ia)\b",
@@ -97,10 +106,16 @@ def fact_bullets(source: str, title: str, facts: list[Fact], lang: str) -> list[
     return bullets
 
 
-def own_examples(posts: list[str], lang: str, limit: int = 2, max_chars: int = 280) -> list[str]:
-    """Up to ``limit`` of the employee's latest posts in ``lang``, shortened: their tone for the prompt."""
+def own_examples(posts: list[str], lang: str, limit: int = 2, words: int = 8) -> list[str]:
+    """How the employee's latest ``limit`` posts in ``lang`` open (first ``words`` words): their tone.
+
+    Only the openings: given whole past posts, the small default model wrote about the old
+    post's subject instead of the item (measured on the demo data); openings carry the voice
+    ("Ravie de partager…", "Quick thought from the field…") without a subject to drift to.
+    """
     chosen = [p.strip() for p in reversed(posts) if p and p.strip() and language.detect(p) == lang][:limit]
-    return [p if len(p) <= max_chars else p[:max_chars].rsplit(" ", 1)[0] + " …" for p in chosen]
+    openings = [_SENTENCES.split(p)[0].split() for p in chosen]
+    return [" ".join(o[:words]) + (" …" if len(o) > words else "") for o in openings if o]
 
 
 def prompt(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, source: str,
@@ -136,6 +151,7 @@ def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str
     text = re.split(r"<<<SOURCE|SOURCE>>>|\n(?:Angle|Faits à garder|Facts to keep)\s*:", text)[0]
     text = text.strip().strip('"«»“”').strip()
     text = re.sub(r"^(post|brouillon|draft)\s*:\s*", "", text, flags=re.I)
+    text = _drop_cut_sentence(text)
     link = item.get("url")
     if link:
         text = _drop_cut_links(text, link)
@@ -145,6 +161,28 @@ def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str
     if disclosure and check(text, policy) and any(v["rule"] == "disclosure" for v in check(text, policy)):
         text = f"{text}\n{disclosure}"
     return text.strip()
+
+
+def _drop_cut_sentence(text: str) -> str:
+    """A generation stopped by the token limit ends mid-sentence: keep it up to its last full sentence."""
+    last = text.rstrip().rsplit("\n", 1)[-1].strip()
+    if not last or last.startswith("#") or "http" in last or not re.search(r"[\w,;:'’-]$", last):
+        return text
+    cut = max(text.rfind(mark) for mark in ".!?…")
+    return text[: cut + 1] if cut > len(text) * 0.4 else text
+
+
+def _repeats(text: str, n: int = 8) -> bool:
+    """Whether some run of ``n`` words occurs twice: a small model looping on a paragraph."""
+    words = re.findall(r"\w+", text.casefold())
+    runs = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return len(set(runs)) < len(runs)
+
+
+@lru_cache(maxsize=4)
+def example_facts(lang: str) -> tuple[Fact, ...]:
+    """The facts of the worked example: one in a draft (not in the item) was copied from the example."""
+    return tuple(key_facts(templates(lang)["example"]["post"], "", None, limit=20))
 
 
 def _drop_cut_links(text: str, link: str) -> str:
@@ -169,7 +207,8 @@ def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy,
     violations = check(text, policy)
     injected = any(copied_share(text, sentence) > 0.3 for sentence in removed)
     leaked = copied_share(text, templates(lang)["example"]["post"]) > 0.2 or any(
-        copied_share(text, post) > MAX_COPIED for post in examples)
+        copied_share(text, post) > MAX_COPIED for post in examples) or any(
+        has_fact(text, fact) and not has_fact(source, fact) for fact in example_facts(lang))
     result = {
         "language": detected, "language_ok": detected == lang,
         "facts_total": len(facts), "facts_missing": [f.text for f in missing], "facts_ok": not missing,
@@ -178,10 +217,26 @@ def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy,
         "length": len(text), "length_ok": 0 < len(text) <= min(MAX_CHARS, policy.max_length.get("linkedin", MAX_CHARS)),
         "injection_ok": not injected,
         "example_ok": not leaked,
+        "repetition_ok": not _repeats(text),
     }
-    result["passed"] = all(result[k] for k in ("language_ok", "facts_ok", "originality_ok", "policy_ok", "length_ok",
-                                                "injection_ok", "example_ok"))
+    result["passed"] = all(result[k] for k in _GUARDS)
     return result
+
+
+def repair(text: str, result: dict, facts: list[Fact], source: str, lang: str) -> str:
+    """A draft whose only fault is dropped facts, with them put back in one line before the link.
+
+    The small default model often writes a good personal post but leaves out a number or a
+    date; adding the item's own clause for each missing fact keeps the employee's angle and
+    costs nothing, where a regeneration costs seconds. Other faults return ``text`` unchanged.
+    """
+    if result["facts_ok"] or any(not result[k] for k in _GUARDS if k != "facts_ok"):
+        return text
+    missing = [f for f in facts if f.text in result["facts_missing"]]
+    line = templates(lang)["facts_line"].format(facts=" ; ".join(fact_bullets(source, "", missing, lang)))
+    lines = text.split("\n")
+    at = next((i for i, x in enumerate(lines) if "http" in x or x.startswith("#")), len(lines))
+    return "\n".join(lines[:at] + [line] + lines[at:])
 
 
 _FALLBACK = {
@@ -231,10 +286,11 @@ def stream_variants(store: Store, email: str, content_id: str, n: int = 3, gener
     """Draft ``n`` (1–3) variants, yielding ``("token", {"variant", "text"})`` while they are written,
     ``("retry", {"variant", "reason"})`` when one is regenerated, and ``("variant", draft)`` once one is final.
 
-    The variants are written together (``generator.stream_batch``: one batch costs about one
-    variant's time on a CPU), so their tokens interleave; the failing ones are regenerated
-    together, by sampling, then replaced by the grounded fallback. Final drafts come in the
-    order they are ready and are stored in the ``drafts`` table.
+    All candidates are written together (``generator.stream_batch``), so tokens of different
+    variants interleave; the first candidate of each angle is streamed. When another candidate
+    (or the fallback) wins, a ``retry`` event says why the first was refused and the winner
+    comes as one ``token`` event. Final drafts are stored in the ``drafts`` table, with a
+    summary of every candidate's checks.
     """
     person = people.get_person(store, email)
     if person is None:
@@ -262,31 +318,55 @@ def stream_variants(store: Store, email: str, content_id: str, n: int = 3, gener
         _save(store, person["email"], content_id, request_id, draft)
         return draft
 
-    pending, results = list(range(len(angles))), {}
-    for attempt, temperature in enumerate((0.0, 0.7), 1):  # greedy first, then one sampled regeneration
-        if not pending:
-            break
-        for i in pending if attempt > 1 else ():
-            yield "retry", {"variant": i + 1, "reason": _failure(results[i])}
-        texts = {i: "" for i in pending}
-        for row, piece in generator.stream_batch([prompts[i] for i in pending], max_new_tokens=MAX_NEW_TOKENS,
-                                                 temperature=temperature, seed=attempt):
-            texts[pending[row]] += piece
-            yield "token", {"variant": pending[row] + 1, "text": piece}
-        failed = []
-        for i in pending:
-            text = finish(texts[i], item, voice, policy, lang)
-            results[i] = checks(text, lang, facts, source, policy, removed, examples)
-            if results[i]["passed"]:
-                yield "variant", final(i, text, results[i], attempt, False)
-            else:
-                failed.append(i)
-        pending = failed
-    for i in pending:
-        text = fallback(voice, item, facts, angles[i], lang, policy)
-        result = checks(text, lang, facts, source, policy, removed, examples)
-        result["replaced_because"] = _failure(results[i]) or "generated variants failed the checks"
-        yield "variant", final(i, text, result, 2, True)
+    avoid = [_without(source, facts), templates(lang)["example"]["post"], *examples]
+    rows = [a for a in range(len(angles)) for _ in range(CANDIDATES)]  # the angle of each row
+    texts = [""] * len(rows)
+    for row, piece in generator.stream_batch([prompts[a] for a in rows], max_new_tokens=MAX_NEW_TOKENS,
+                                             temperature=TEMPERATURE, seed=1, avoid=avoid):
+        texts[row] += piece
+        if row % CANDIDATES == 0:  # the first candidate of each angle is shown while it is written
+            yield "token", {"variant": rows[row] + 1, "text": piece}
+    for a in range(len(angles)):
+        candidates = [_judge(texts[r], item, voice, policy, lang, facts, source, removed, examples)
+                      for r in range(len(rows)) if rows[r] == a]
+        passing = [c for c in candidates if c["checks"]["passed"]]
+        best = min(passing, key=lambda c: (bool(c["checks"].get("repaired_facts")), c["checks"]["copied"]), default=None)
+        summary = [{"passed": c["checks"]["passed"], "repaired": bool(c["checks"].get("repaired_facts")),
+                    "copied": c["checks"]["copied"], "facts_missing": c["checks"]["facts_missing"],
+                    "failed": _failure(c["checks"])} for c in candidates]
+        if best is not candidates[0]:
+            yield "retry", {"variant": a + 1, "reason": _failure(candidates[0]["checks"])}
+        if best is None:
+            text = fallback(voice, item, facts, angles[a], lang, policy)
+            result = checks(text, lang, facts, source, policy, removed, examples)
+            result["replaced_because"] = _failure(candidates[-1]["checks"]) or "generated variants failed the checks"
+            result["candidates"] = summary
+            yield "variant", final(a, text, result, len(candidates), True)
+            continue
+        if best is not candidates[0]:
+            yield "token", {"variant": a + 1, "text": best["text"]}
+        best["checks"]["candidates"] = summary
+        yield "variant", final(a, best["text"], best["checks"], candidates.index(best) + 1, False)
+
+
+def _without(text: str, facts: list[Fact]) -> str:
+    """``text`` with each fact replaced by a line break: the generator may write them, not the prose around."""
+    for fact in facts:
+        text = text.replace(fact.text, "\n")
+    return text
+
+
+def _judge(raw: str, item, voice, policy, lang, facts, source, removed, examples) -> dict:
+    """One generated candidate, tidied, checked, and repaired when only facts are missing."""
+    text = finish(raw, item, voice, policy, lang)
+    result = checks(text, lang, facts, source, policy, removed, examples)
+    fixed = repair(text, result, facts, source, lang)
+    if fixed != text:
+        again = checks(fixed, lang, facts, source, policy, removed, examples)
+        if again["passed"]:
+            again["repaired_facts"] = result["facts_missing"]
+            return {"text": fixed, "checks": again}
+    return {"text": text, "checks": result}
 
 
 def draft_language(person: dict, item: dict) -> str:
@@ -307,7 +387,7 @@ def _failure(result: dict | None) -> str:
         return ""
     names = {"language_ok": "wrong language", "facts_ok": "facts missing", "originality_ok": "too close to the source",
              "policy_ok": "policy", "length_ok": "length", "injection_ok": "followed text from the source",
-             "example_ok": "copied the worked example"}
+             "example_ok": "copied an example", "repetition_ok": "repeats itself"}
     return ", ".join(label for key, label in names.items() if not result.get(key, True))
 
 

@@ -76,16 +76,36 @@ class PrefixCache:
         del self.entries[: -self.slots]
 
 
+def banned_runs(texts: Sequence[Sequence[int]], n: int, allowed=lambda run: False) -> dict[tuple, set]:
+    """``{first n-1 tokens: {n-th tokens}}`` for every ``n``-token run of ``texts`` that ``allowed`` refuses.
+
+    With it, :func:`decode` never writes an ``n``-token run of these texts: a small model cannot
+    paste its source back and has to rephrase. ``allowed(run)`` keeps runs that must stay
+    possible (facts: numbers and dates are spelled over many tokens).
+
+    >>> banned_runs([[1, 2, 3, 4]], 3)
+    {(1, 2): {3}, (2, 3): {4}}
+    """
+    table: dict[tuple, set] = {}
+    for ids in texts:
+        for start in range(len(ids) - n + 1):
+            run = tuple(ids[start:start + n])
+            if not allowed(run):
+                table.setdefault(run[:-1], set()).add(run[-1])
+    return table
+
+
 def decode(model, prompts: Sequence[Sequence[int]], *, prefix_cache: PrefixCache | None = None,
            max_new_tokens: int = 200, temperature: float = 0.0, seed: int = 0, top_p: float = 0.95,
-           stop_ids: set[int] = frozenset(), pad_id: int = 0, stats: dict | None = None
-           ) -> Iterator[list[tuple[int, int]]]:
+           stop_ids: set[int] = frozenset(), pad_id: int = 0, banned: dict[tuple, set] | None = None,
+           stats: dict | None = None) -> Iterator[list[tuple[int, int]]]:
     """Yield, at each step, ``[(row, token), ...]`` for the rows still writing.
 
     A row stops at a token in ``stop_ids`` (not yielded) or after ``max_new_tokens``.
     ``temperature == 0`` is greedy; otherwise nucleus sampling (``top_p``) from a generator
     seeded with ``seed``, so the same call gives the same tokens. Finished rows leave the
-    batch, so the others go faster. ``stats`` (if given) receives ``prompt_tokens`` (of the
+    batch, so the others go faster. ``banned`` (from :func:`banned_runs`) forbids the listed
+    continuations of each row's last written tokens. ``stats`` (if given) receives ``prompt_tokens`` (of the
     longest row) and ``cached_prompt_tokens`` (reused from ``prefix_cache``).
     """
     import torch
@@ -125,8 +145,17 @@ def decode(model, prompts: Sequence[Sequence[int]], *, prefix_cache: PrefixCache
 
         sampler = torch.Generator().manual_seed(int(seed))
         active = list(range(len(rows)))  # original row index of each batch row
+        written: list[list[int]] = [[] for _ in rows]
+        width = len(next(iter(banned))) if banned else 0
         for _ in range(max_new_tokens):
+            if width:
+                for k, row in enumerate(active):
+                    forbidden = banned.get(tuple(written[row][-width:])) if len(written[row]) >= width else None
+                    if forbidden:
+                        logits[k, list(forbidden)] = float("-inf")
             tokens = _choose(logits, temperature, top_p, sampler).tolist()
+            for k, row in enumerate(active):
+                written[row].append(tokens[k])
             writing = [k for k, t in enumerate(tokens) if t not in stop_ids]
             if writing:
                 yield [(active[k], tokens[k]) for k in writing]

@@ -70,12 +70,15 @@ class Generator(ABC):
         max_new_tokens: int = 200,
         temperature: float = 0.0,
         seed: int = 0,
+        avoid: list[str] = (),
     ) -> Iterator[tuple[int, str]]:
         """Several prompts' texts as ``(index, piece)`` pairs; index ``i``'s pieces joined = its text.
 
         This default writes them one after the other (prompt ``i`` with seed ``seed + i``);
         backends that can decode them together override it (on a CPU one batch of 3 costs
-        little more than one prompt), and may then interleave the rows' pieces.
+        little more than one prompt), and may then interleave the rows' pieces. ``avoid``:
+        texts not to reproduce at length (the source, example posts); a backend that can steer
+        decoding honours it, others ignore it and the caller's checks still apply.
         """
         for index, prompt in enumerate(prompts):
             for piece in self.stream(prompt, max_new_tokens=max_new_tokens, temperature=temperature,

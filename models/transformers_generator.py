@@ -22,13 +22,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
 from pathlib import Path
 from typing import Iterator
 
-from .generator import Generator, Prompt
+from .generator import Generator, Prompt, marked_source
+
+_URL = re.compile(r"https?://\S+")
 
 _DONE_MARKER = "porte-voix-conversion.json"
 
@@ -72,6 +75,8 @@ class TransformersGenerator(Generator):
     starts with the same tokens (the same rules and worked example, another angle of the same
     item) skips recomputing them, which is most of the time to first token on a CPU.
     :meth:`stream_batch` decodes several prompts together (see :mod:`models.batch_decoding`).
+    ``no_copy_ngram=n`` forbids writing any run of ``n`` tokens of the texts a call asks to
+    ``avoid`` (the source, example posts), so a small model has to rephrase instead of pasting.
 
     After loading, ``load_seconds`` holds the load time; after each call ``last_stats`` holds
     ``tokens``, ``sequences``, ``seconds``, ``first_token_seconds``, ``prompt_tokens``,
@@ -87,6 +92,7 @@ class TransformersGenerator(Generator):
         threads: int | None = None,
         dtype: str = "auto",
         prefix_cache: bool = True,
+        no_copy_ngram: int | None = None,
         name: str | None = None,
     ):
         from .batch_decoding import PrefixCache
@@ -97,6 +103,7 @@ class TransformersGenerator(Generator):
         self.threads = threads
         self.dtype = dtype
         self.prefix_cache = prefix_cache
+        self.no_copy_ngram = no_copy_ngram
         self._prefixes = PrefixCache()
         self.name = name or self.model_path.name
         self.load_seconds: float | None = None
@@ -227,14 +234,35 @@ class TransformersGenerator(Generator):
         return {int(v) for v in flat if v is not None}
 
     def stream(self, prompt, *, max_new_tokens=200, temperature=0.0, seed=0) -> Iterator[str]:
-        for _, piece in self.stream_batch([prompt], max_new_tokens=max_new_tokens, temperature=temperature, seed=seed):
+        for _, piece in self.stream_batch([prompt], max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
+                                          avoid=[s] if (s := marked_source(prompt)) else ()):
             yield piece
 
-    def stream_batch(self, prompts, *, max_new_tokens=200, temperature=0.0, seed=0) -> Iterator[tuple[int, str]]:
+    def _banned(self, avoid: list[str]):
+        """The ``no_copy_ngram``-token runs of ``avoid``; URLs and runs with a digit stay writable (facts).
+
+        Words in a run that must stay writable (names to keep) are the caller's to cut out of
+        ``avoid`` (a line break between two parts starts a new text).
+        """
+        if not self.no_copy_ngram or not avoid:
+            return None
+        from .batch_decoding import banned_runs
+
+        texts, digits = [], set()
+        for text in avoid:
+            for segment in _URL.split(text):
+                for part in segment.split("\n"):
+                    ids = self._tokenizer(part, add_special_tokens=False)["input_ids"]
+                    digits.update(i for i in ids if any(c.isdigit() for c in self._tokenizer.decode([i])))
+                    texts.append(ids)
+        return banned_runs(texts, int(self.no_copy_ngram), allowed=lambda run: any(i in digits for i in run)) or None
+
+    def stream_batch(self, prompts, *, max_new_tokens=200, temperature=0.0, seed=0, avoid=()) -> Iterator[tuple[int, str]]:
         """All prompts decoded together (see :mod:`models.batch_decoding`), text streamed per row.
 
         Sampling draws every row from one generator seeded with ``seed``: the same call gives the
-        same texts, and rows with the same prompt differ.
+        same texts, and rows with the same prompt differ. With ``no_copy_ngram = n``, no run of
+        ``n`` tokens of the ``avoid`` texts is written (numbers, dates and URLs stay possible).
         """
         self.load()
         import torch
@@ -253,7 +281,7 @@ class TransformersGenerator(Generator):
             for step in decode(self._model, rows, prefix_cache=self._prefixes if self.prefix_cache else None,
                                max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
                                stop_ids=self._stop_ids(), pad_id=self._tokenizer.eos_token_id if pad_id is None else pad_id,
-                               stats=stats):
+                               banned=self._banned(list(avoid)), stats=stats):
                 first = first if first is not None else time.perf_counter() - started
                 for row, token in step:
                     tokens[row].append(token)

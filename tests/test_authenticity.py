@@ -87,3 +87,10 @@ def test_an_unchanged_ai_draft_is_worth_little():
                    draft=draft, lang="fr", embed=fake_embed)["score"]
     assert unchanged < edited
     assert unchanged < 30
+
+
+def test_links_are_not_counted_as_copied_prose():
+    source = "Read the report at https://example.test/reports/2026/phishing-results-for-the-whole-year today"
+    post = "My own words about phishing. https://example.test/reports/2026/phishing-results-for-the-whole-year"
+    assert copied_share(post, source) == 0.0
+    assert copied_share(post + "?utm_source=x", source) == 0.0

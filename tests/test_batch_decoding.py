@@ -1,7 +1,7 @@
 """Batched decoding on a tiny random Qwen2 (no weights needed): a batch must write what each prompt writes alone."""
 import pytest
 
-from models.batch_decoding import PrefixCache, common_length, decode
+from models.batch_decoding import PrefixCache, banned_runs, common_length, decode
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -86,3 +86,16 @@ def test_sampling_is_seeded_and_rows_differ(model):
     assert a == run(model, same, max_new_tokens=10, temperature=1.5, seed=3)
     assert len({tuple(r) for r in a}) > 1
     assert a != run(model, same, max_new_tokens=10, temperature=1.5, seed=4)
+
+
+def test_banned_runs_are_never_written(model):
+    free = run(model, PROMPTS[:1], max_new_tokens=16)[0]
+    table = banned_runs([free], 3)
+    steered = run(model, PROMPTS[:1], max_new_tokens=16, banned=table)[0]
+    runs = {tuple(steered[i:i + 3]) for i in range(len(steered) - 2)}
+    assert not runs & {tuple(free[i:i + 3]) for i in range(len(free) - 2)}
+    assert steered[:2] == free[:2]  # nothing is banned before a run could start
+
+
+def test_banned_runs_keep_allowed_runs():
+    assert banned_runs([[1, 2, 3, 4]], 3, allowed=lambda run: 4 in run) == {(1, 2): {3}}

@@ -127,3 +127,65 @@ def test_truncated_links_are_dropped_and_the_real_one_kept():
     link = "https://example.test/solaire"
     assert drafting._drop_cut_links("Voir https://example.te\n" + link + ". Et https://autre.test/x", link) == \
         "Voir \n" + link + ". Et https://autre.test/x"
+
+
+def test_the_second_candidate_replaces_a_refused_first_one(lib):
+    generator = Scripted([ITEM["text"], GOOD_FR])  # the first row copies the source, every later one is good
+    events = list(drafting.stream_variants(lib, "camille@example.com", "solar", n=2, generator=generator))
+    assert [k for k, p in events if k == "retry"] == ["retry"]
+    first = next(p for k, p in events if k == "variant" and p["variant"] == 1)
+    assert not first["fallback"] and first["attempts"] == 2 and "Crest" in first["text"]
+    assert [c["passed"] for c in first["checks"]["candidates"]] == [False, True]
+    shown = "".join(p["text"] for k, p in events if k == "token" and p["variant"] == 1)
+    assert shown.endswith(first["text"][:40]) or first["text"][:40] in shown  # the winner was sent to the screen
+
+
+def test_a_draft_that_only_dropped_facts_gets_them_back(lib):
+    short = "J'ai suivi de près le chantier du parc de Crest, de quoi alimenter 4 000 foyers. Je suis fière de l'équipe."
+    drafts = drafting.draft_variants(lib, "camille@example.com", "solar", n=1, generator=Scripted([short]))
+    d = drafts[0]
+    assert not d["fallback"] and d["checks"]["passed"]
+    assert set(d["checks"]["repaired_facts"]) == {"12 MWc", "3 novembre 2026"}
+    assert "À retenir" in d["text"] and d["text"].index("À retenir") < d["text"].index("https://")
+    assert not missing_facts(d["text"], key_facts(ITEM["text"], ITEM["title"], ITEM["url"]))
+
+
+def test_repair_leaves_other_faults_alone():
+    facts = key_facts(ITEM["text"], ITEM["title"], ITEM["url"])
+    english = "I followed the Crest solar park closely. https://example.test/solaire"
+    result = drafting.checks(english, "fr", facts, ITEM["text"], drafting.load_policy(), [])
+    assert not result["facts_ok"] and not result["language_ok"]
+    assert drafting.repair(english, result, facts, ITEM["text"], "fr") == english
+
+
+def test_the_employees_own_posts_open_the_prompt_and_are_not_to_be_copied(lib):
+    generator = Scripted([GOOD_FR])
+    generator.avoided = []
+    original = generator.stream_batch
+
+    def spy(prompts, **options):
+        generator.avoided.append(options.get("avoid"))
+        return original(prompts, **options)
+
+    generator.stream_batch = spy
+    drafting.draft_variants(lib, "camille@example.com", "solar", n=1, generator=generator)
+    asked = generator.prompts[0][-1]["content"]
+    assert "Ravie d'avoir animé mon premier atelier !" in asked  # the opening of her post, for the tone
+    assert "#data" not in asked  # only openings, not whole posts
+    assert any("Le parc solaire de Crest produit" in text for text in generator.avoided[0])  # the source is not to be pasted
+    assert not any("12 MWc" in text for text in generator.avoided[0])  # its facts may be written
+
+
+def test_own_examples_are_openings_in_the_draft_language():
+    posts = ["Old English post about our data platform and many other things we did.",
+             "Ravie de partager notre premier atelier data avec toute l'équipe de Lyon. Merci à tous !"]
+    assert drafting.own_examples(posts, "fr") == ["Ravie de partager notre premier atelier data avec …"]
+    assert drafting.own_examples(posts, "en", words=4) == ["Old English post about …"]
+
+
+def test_copying_the_employees_old_post_is_refused():
+    facts = key_facts(ITEM["text"], ITEM["title"], ITEM["url"])
+    old = "Ravie d'avoir animé mon premier atelier avec toute l'équipe data de Lyon, quelle belle journée"
+    text = old + " : 12 MWc depuis le 3 novembre 2026, 4 000 foyers. https://example.test/solaire je travaille chez Nordlys"
+    result = drafting.checks(text, "fr", facts, ITEM["text"], drafting.load_policy(), [], examples=[old])
+    assert not result["example_ok"] and not result["passed"]
