@@ -139,16 +139,17 @@ def cmd_draft(args, store) -> int:
             drafts.append(payload)
             if not args.json:
                 c = payload["checks"]
-                status = "fallback (grounded)" if payload["fallback"] else "generated"
+                status = ("fallback (grounded)" if payload["fallback"] else
+                          "generated, facts line added" if c.get("repaired_facts") else "generated")
                 print(f"--- variant {payload['variant']}: {payload['angle_label']} [{payload['language']}, {status}, "
                       f"{payload['seconds']:.1f} s]\n{payload['text']}\n"
                       f"checks: language {'ok' if c['language_ok'] else 'NO'} · facts {c['facts_total'] - len(c['facts_missing'])}/"
                       f"{c['facts_total']} · copied {c['copied']:.0%} · policy {'ok' if c['policy_ok'] else 'NO'} · "
                       f"{c['length']} chars\n")
         elif kind == "retry" and not args.json:
-            print(f"(variant {payload['variant']} regenerated: {payload['reason']})", file=sys.stderr)
+            print(f"(variant {payload['variant']}: first candidate refused: {payload['reason']})", file=sys.stderr)
     if args.json:
-        print(json.dumps(drafts, ensure_ascii=False, default=str))
+        print(json.dumps(sorted(drafts, key=lambda d: d["variant"]), ensure_ascii=False, default=str))
     return 0
 
 

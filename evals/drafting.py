@@ -99,7 +99,7 @@ def run(pairs_n: int, seed: int = 0) -> dict:
     started = time.perf_counter()
     getattr(generator, "load", lambda: None)()
     load_seconds = round(time.perf_counter() - started, 1)
-    drafts, raw, first_tokens, requests = [], [], [], []
+    drafts, raw, first_tokens, requests, speeds = [], [], [], [], []
     for email, content_id in sample_pairs(store, pairs_n, seed):
         started, first = time.perf_counter(), None
         for kind, payload in drafting.stream_variants(store, email, content_id, n=3, generator=generator):
@@ -115,7 +115,11 @@ def run(pairs_n: int, seed: int = 0) -> dict:
         requests.append(time.perf_counter() - started)
         if first is not None:
             first_tokens.append(first)
-    return {"generator": generator.name, "load_seconds": load_seconds, **summarise(drafts, raw, first_tokens, requests)}
+        if getattr(generator, "last_stats", None):
+            speeds.append(generator.last_stats["tokens_per_second"])
+    speed = {"tokens_per_second_p50": round(float(np.median(speeds)), 1)} if speeds else {}
+    return {"generator": generator.name, "load_seconds": load_seconds, **speed,
+            **summarise(drafts, raw, first_tokens, requests)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,16 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def qwen(tmp_path_factory):
+    """The default packaged model, for ``slow`` tests. Its one-time conversion is cached under
+    $PORTE_VOIX_HOME/models when that is set, else in a temporary folder (~2 min on first use)."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("gguf")
+    from models.generator import get_generator
+
+    home = os.environ.get("PORTE_VOIX_HOME")
+    cache = Path(home) / "models" if home else tmp_path_factory.mktemp("models")
+    return get_generator("qwen2.5-coder-0.5b", cache_dir=cache, threads=2)

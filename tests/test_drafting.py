@@ -189,3 +189,30 @@ def test_copying_the_employees_old_post_is_refused():
     text = old + " : 12 MWc depuis le 3 novembre 2026, 4 000 foyers. https://example.test/solaire je travaille chez Nordlys"
     result = drafting.checks(text, "fr", facts, ITEM["text"], drafting.load_policy(), [], examples=[old])
     assert not result["example_ok"] and not result["passed"]
+
+
+@pytest.mark.slow
+def test_real_model_drafts_keep_language_and_facts(lib, qwen):
+    events = list(drafting.stream_variants(lib, "camille@example.com", "solar", n=3, generator=qwen))
+    drafts = sorted((p for k, p in events if k == "variant"), key=lambda d: d["variant"])
+    assert [d["variant"] for d in drafts] == [1, 2, 3]
+    assert any(k == "token" for k, _ in events)
+    facts = key_facts(ITEM["text"], ITEM["title"], ITEM["url"])
+    for d in drafts:
+        assert detect(d["text"]) == "fr" and not missing_facts(d["text"], facts)
+        assert d["checks"]["passed"] and 0 < len(d["text"]) <= drafting.MAX_CHARS
+        assert d["checks"]["copied"] <= drafting.MAX_COPIED
+        assert len(d["checks"]["candidates"]) == drafting.CANDIDATES
+    assert qwen.last_stats["sequences"] == 3 * drafting.CANDIDATES  # all candidates in one batch
+
+
+@pytest.mark.slow
+def test_real_model_batch_matches_one_prompt_at_a_time(qwen):
+    # float32: in bfloat16 a batch's different matrix shapes round differently and can flip a close argmax
+    exact = get_generator("qwen2.5-coder-0.5b", cache_dir=qwen.cache_dir, threads=2, dtype="float32", prefix_cache=False)
+    prompts = [[{"role": "user", "content": f"Write one sentence about {topic}."}] for topic in ("wind farms", "solar panels on schools")]
+    alone = [exact.generate(p, max_new_tokens=12) for p in prompts]
+    together = [""] * 2
+    for row, piece in exact.stream_batch(prompts, max_new_tokens=12):
+        together[row] += piece
+    assert together == alone and all(t.strip() for t in together)

@@ -181,15 +181,6 @@ def test_missing_model_package_names_the_pip_package(tmp_path):
 
 # --- the real default model (slow) ------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def qwen(tmp_path_factory):
-    pytest.importorskip("transformers")
-    pytest.importorskip("gguf")
-    home = os.environ.get("PORTE_VOIX_HOME")
-    cache = Path(home) / "models" if home else tmp_path_factory.mktemp("models")
-    return get_generator("qwen2.5-coder-0.5b", cache_dir=cache, threads=2)
-
-
 def detected(text):
     from langdetect import DetectorFactory, detect
 
