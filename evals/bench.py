@@ -210,6 +210,14 @@ def bench_queries(home: Path, embedder: str, repeat: int, log) -> tuple[dict, di
             new = _timed(lambda t: experts(store, t), EXPERT_TOPICS[1:])
             exp = {"query": topic, "results": len(found), "first_call_s": round(exp_first, 3),
                    "warm_same_topic": _stats_ms(same), "warm_new_topic": _stats_ms(new)}
+
+            from assistant.authenticity import score_post
+
+            item = results[0]["id"]
+            typed = [f"Ce que je retiens de ce projet, après {n} mois sur le terrain : on avance vite. Et vous ?"
+                     for n in range(repeat + 1)]  # a new text each call, as while typing
+            score_post(store, email, item, typed[0])
+            exp["score_post_warm"] = _stats_ms(_timed(lambda t: score_post(store, email, item, t), typed[1:]))
         finally:
             close_all()
     return rec, exp
@@ -301,6 +309,10 @@ def markdown(report: dict) -> str:
             out += [f"| experts, warm, same topic | {e['warm_same_topic']['median_ms']:.1f} | {e['warm_same_topic']['p95_ms']:.1f} | {e['warm_same_topic']['calls']} calls |",
                     f"| experts, new topic each call | {e['warm_new_topic']['median_ms']:.1f} | {e['warm_new_topic']['p95_ms']:.1f} | "
                     f"{e['warm_new_topic']['calls']} topics (query embedded each time) |"]
+            if "score_post_warm" in e:
+                t = e["score_post_warm"]
+                out.append(f"| authenticity score of a typed post, warm | {t['median_ms']:.1f} | {t['p95_ms']:.1f} | "
+                           f"{t['calls']} new texts; target < 200 ms |")
         out += ["", "Warm `recommend` hot spots (cProfile, per request, by own time):", "",
                 "| function | calls | own ms | cumulative ms |", "|---|---:|---:|---:|"]
         out += [f"| `{h['function']}` | {h['calls_per_request']} | {h['own_ms_per_request']} | {h['cum_ms_per_request']} |"
