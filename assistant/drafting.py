@@ -79,7 +79,21 @@ def sanitize(source: str) -> tuple[str, list[str]]:
 
 
 def angle_label(angle: str, lang: str, voice: VoiceProfile) -> str:
-    return templates(lang)["angles"][angle].format(role=voice.role or ("mon métier" if lang == "fr" else "my job"))
+    """The angle in words, with the employee's role when there is one ("… dans mon métier d'ingénieure data")."""
+    angles = templates(lang)["angles"]
+    if not voice.role:
+        return angles.get(f"{angle}_generic", angles[angle])
+    return _elide(angles[angle].format(role=_role(voice.role, lang)), lang)
+
+
+def _role(role: str, lang: str) -> str:
+    """A job title inside a French sentence starts lower-case ("mon métier de data scientist")."""
+    return role[:1].lower() + role[1:] if lang == "fr" else role
+
+
+def _elide(text: str, lang: str) -> str:
+    """French elision of "de" before a vowel ("de ingénieure" -> "d'ingénieure")."""
+    return re.sub(r"\bde ([aeiouhéèêAEIOUHÉ])", r"d'\1", text) if lang == "fr" else text
 
 
 def fact_bullets(source: str, title: str, facts: list[Fact], lang: str) -> list[str]:
@@ -265,13 +279,11 @@ _KIND_WORDS = {"fr": {"article": "cet article", "job_offer": "cette offre d'empl
 def fallback(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, policy: Policy) -> str:
     """A grounded draft from the facts and the voice profile: plain, correct, and clearly a starting point."""
     t = templates(lang)
-    role = voice.role or ("collaborateur" if lang == "fr" else "an employee")
-    if lang == "fr":
-        role = role[:1].lower() + role[1:]
+    role = _role(voice.role or ("collaborateur" if lang == "fr" else "an employee"), lang)
     title = item["title"] if item["language"] == lang else _KIND_WORDS[lang].get(item["kind"], _KIND_WORDS[lang]["news"])
     body = _FALLBACK[lang][angle].format(Ravi=voice.agree("ravi").capitalize(), curieux=voice.agree("curieux"), title=title,
                                          facts=", ".join(f.text for f in facts if f.kind != "link") or title, role=role)
-    body = re.sub(r"\bde ([aeiouhéèêAEIOUHÉ])", r"d'\1", body) if lang == "fr" else body
+    body = _elide(body, lang)
     text = f"{body} {t['questions'][voice.address if lang == 'fr' else 'vous']}"
     if voice.uses_emoji and voice.emoji:
         text += f" {voice.emoji[0]}"
@@ -330,12 +342,13 @@ def stream_variants(store: Store, email: str, content_id: str, n: int = 3, gener
         candidates = [_judge(texts[r], item, voice, policy, lang, facts, source, removed, examples)
                       for r in range(len(rows)) if rows[r] == a]
         passing = [c for c in candidates if c["checks"]["passed"]]
-        best = min(passing, key=lambda c: (bool(c["checks"].get("repaired_facts")), c["checks"]["copied"]), default=None)
+        # the first candidate is on screen already: keep it unless it failed, or needed a facts line and another did not
+        best = min(passing, key=lambda c: bool(c["checks"].get("repaired_facts")), default=None)
         summary = [{"passed": c["checks"]["passed"], "repaired": bool(c["checks"].get("repaired_facts")),
                     "copied": c["checks"]["copied"], "facts_missing": c["checks"]["facts_missing"],
                     "failed": _failure(c["checks"])} for c in candidates]
         if best is not candidates[0]:
-            yield "retry", {"variant": a + 1, "reason": _failure(candidates[0]["checks"])}
+            yield "retry", {"variant": a + 1, "reason": _failure(candidates[0]["checks"]) or "facts missing"}
         if best is None:
             text = fallback(voice, item, facts, angles[a], lang, policy)
             result = checks(text, lang, facts, source, policy, removed, examples)

@@ -216,3 +216,13 @@ def test_real_model_batch_matches_one_prompt_at_a_time(qwen):
     for row, piece in exact.stream_batch(prompts, max_new_tokens=12):
         together[row] += piece
     assert together == alone and all(t.strip() for t in together)
+
+
+def test_angle_labels_read_well_with_or_without_a_role():
+    from assistant.voice import VoiceProfile
+
+    voice = VoiceProfile(lang="fr", languages=["fr"], name="Camille", role="Ingénieure data senior")
+    assert drafting.angle_label("job", "fr", voice) == "pourquoi c'est important dans mon métier d'ingénieure data senior"
+    voice.role = None
+    assert drafting.angle_label("job", "fr", voice) == "pourquoi c'est important dans mon métier"
+    assert drafting.angle_label("job", "en", voice) == "why it matters in my job"
