@@ -7,7 +7,7 @@ section per role held. Each page checks the role again on the server
 
 import streamlit as st
 
-from assistant.ui import auth
+from assistant.ui import auth, resources
 
 st.set_page_config(page_title="Porte-voix", page_icon="📣", layout="wide")
 
@@ -20,6 +20,7 @@ PAGES = {  # role → (section, [(file, title, icon, url path)])
                         ("assistant/ui/admin.py", "Personnes et règles · People and rules", "🛠️", "people")]),
 }
 
+resources.drafting_warm_up()  # the drafting model loads while people sign in and read their feed
 account = auth.current_account()
 if account is None:
     navigation = [st.Page("assistant/ui/signin.py", title="Connexion · Sign in", icon="🔑", url_path="signin")]

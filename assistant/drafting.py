@@ -40,7 +40,8 @@ from . import catalog, language, people
 from .authenticity import copied_share
 from .config import settings
 from .facts import Fact, has_fact, key_facts, missing_facts
-from .prompting import _elide, _role, angle_label, fact_bullets, own_examples, prompt, sanitize, templates
+from .prompting import (_elide, _role, angle_label, fact_bullets, own_examples, prompt, sanitize, static_messages,
+                        templates)
 from .policy import Policy, check, load_policy
 from .store import Store
 from .voice import VoiceProfile, build
@@ -320,3 +321,13 @@ def default_generator(name: str | None = None) -> Generator:
         options = {} if name == "fake" else {"cache_dir": cfg.ensure().model_cache / "generators"}
         _generators[name] = get_generator(name, **options)
     return _generators[name]
+
+
+def warm_up(generator: Generator | None = None) -> None:
+    """Load the drafting model and compute the prompt start every request shares (rules and worked
+    example, in both languages), so the first employee to ask for drafts waits no longer than the
+    next one. Meant for a background thread at app start: ~5-10 s once per process (plus the
+    one-time model conversion on a new machine)."""
+    generator = generator or default_generator()
+    for lang in ("fr", "en"):
+        generator.generate(static_messages(lang) + [{"role": "user", "content": "…"}], max_new_tokens=1)

@@ -98,29 +98,34 @@ def own_examples(posts: list[str], lang: str, limit: int = 2, words: int = 8) ->
     return [" ".join(o[:words]) + (" …" if len(o) > words else "") for o in openings if o]
 
 
+def static_messages(lang: str) -> list[dict]:
+    """The messages every request in ``lang`` starts with: the rules, then the worked example."""
+    t = templates(lang)
+    example = t["example"]
+    return [
+        {"role": "system", "content": t["system"]},
+        {"role": "user", "content": _facts_message(lang, example["role"], example["voice"], example["angle"], example["bullets"])},
+        {"role": "assistant", "content": example["post"]},
+    ]
+
+
+def _facts_message(lang: str, role: str, voice: str, angle: str, bullets: list[str], posts: list[str] = ()) -> str:
+    t = templates(lang)
+    shown = "".join(f"« {p} »\n" if lang == "fr" else f'"{p}"\n' for p in posts)
+    return t["facts_message"].format(role=role, voice=voice, angle=angle, bullets="\n".join(f"- {b}" for b in bullets),
+                                     examples=f"{t['examples_intro']}\n{shown}" if posts else "")
+
+
 def prompt(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, source: str,
            examples: list[str] = ()) -> list[dict]:
     """Chat messages for one variant: rules, one worked example, then the employee and the item as facts.
 
     The parts that never change come first (rules, example), then what the variants of one
-    request share (voice, the employee's own posts, the facts), and the angle last, so a
+    request share (voice, how the employee's posts open, the facts), and the angle last, so a
     backend with a prefix cache computes each part once.
     """
-    t = templates(lang)
-    example = t["example"]
     role = voice.role or ("salarié" if lang == "fr" else "employee")
     title = item["title"] if item["language"] == lang else ""
     bullets = fact_bullets(source, title, facts, lang)
-
-    def message(role_text, voice_text, angle_text, items, posts=()):
-        shown = "".join(f"« {p} »\n" if lang == "fr" else f'"{p}"\n' for p in posts)
-        return t["facts_message"].format(
-            role=role_text, voice=voice_text, angle=angle_text, bullets="\n".join(f"- {b}" for b in items),
-            examples=f"{t['examples_intro']}\n{shown}" if posts else "")
-
-    return [
-        {"role": "system", "content": t["system"]},
-        {"role": "user", "content": message(example["role"], example["voice"], example["angle"], example["bullets"])},
-        {"role": "assistant", "content": example["post"]},
-        {"role": "user", "content": message(role, voice.describe(), angle_label(angle, lang, voice), bullets, examples)},
-    ]
+    request = _facts_message(lang, role, voice.describe(), angle_label(angle, lang, voice), bullets, examples)
+    return static_messages(lang) + [{"role": "user", "content": request}]

@@ -193,6 +193,7 @@ def test_copying_the_employees_old_post_is_refused():
 
 @pytest.mark.slow
 def test_real_model_drafts_keep_language_and_facts(lib, qwen):
+    drafting.warm_up(qwen)
     events = list(drafting.stream_variants(lib, "camille@example.com", "solar", n=3, generator=qwen))
     drafts = sorted((p for k, p in events if k == "variant"), key=lambda d: d["variant"])
     assert [d["variant"] for d in drafts] == [1, 2, 3]
@@ -204,6 +205,7 @@ def test_real_model_drafts_keep_language_and_facts(lib, qwen):
         assert d["checks"]["copied"] <= drafting.MAX_COPIED
         assert len(d["checks"]["candidates"]) == drafting.CANDIDATES
     assert qwen.last_stats["sequences"] == 3 * drafting.CANDIDATES  # all candidates in one batch
+    assert qwen.last_stats["cached_prompt_tokens"] > 200  # the rules and the example came from the warm-up
 
 
 @pytest.mark.slow
@@ -226,3 +228,9 @@ def test_angle_labels_read_well_with_or_without_a_role():
     voice.role = None
     assert drafting.angle_label("job", "fr", voice) == "pourquoi c'est important dans mon métier"
     assert drafting.angle_label("job", "en", voice) == "why it matters in my job"
+
+
+def test_warm_up_computes_the_shared_prompt_start_of_both_languages():
+    generator = Scripted(["ok"])
+    drafting.warm_up(generator)
+    assert [p[:3] for p in generator.prompts] == [drafting.static_messages("fr"), drafting.static_messages("en")]
