@@ -59,7 +59,7 @@ def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str
     text = re.split(r"<<<SOURCE|SOURCE>>>|\n(?:Angle|Faits à garder|Facts to keep)\s*:", text)[0]
     text = text.strip().strip('"«»“”').strip()
     text = re.sub(r"^(post|brouillon|draft)\s*:\s*", "", text, flags=re.I)
-    text = _drop_cut_sentence(text)
+    text = voice.agree_text(_drop_cut_sentence(text))
     link = item.get("url")
     if link:
         text = _drop_cut_links(text, link)

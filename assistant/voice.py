@@ -28,6 +28,14 @@ _VOUS = re.compile(r"\b(vous|votre|vos)\b", re.I)
 _FEMININE = {"ravi": "ravie", "fier": "fière", "heureux": "heureuse", "content": "contente", "convaincu": "convaincue",
              "impatient": "impatiente", "curieux": "curieuse", "impressionné": "impressionnée", "engagé": "engagée"}
 
+_MASCULINE = {f: m for m, f in _FEMININE.items()}
+_ADJECTIVES = "|".join(sorted([*_FEMININE, *_FEMININE.values()], key=len, reverse=True))
+_FIRST_PERSON_ADJ = re.compile(
+    r"(?P<lead>(?:\b(?:je suis|je me sens|je reste|je serai|j['’]en suis|j['’]étais)\s+"
+    r"(?:(?:très|vraiment|si|tellement|particulièrement|super|plus que)\s+)?"
+    r"|(?:^|(?<=[.!?…]\s)|(?<=\n))))(?P<adj>" + _ADJECTIVES + r")\b",
+    re.I | re.M)
+
 
 @dataclass
 class VoiceProfile:
@@ -49,6 +57,27 @@ class VoiceProfile:
     def agree(self, word: str) -> str:
         """French agreement of ``word`` with the employee's grammatical gender (masculine when unknown)."""
         return _FEMININE.get(word, word + "e") if self.gender_fr == "f" else word
+
+    def agree_text(self, text: str) -> str:
+        """``text`` with first-person adjectives agreed with the employee's gender (French only).
+
+        Only where the writer speaks of themself: after "je suis", "je me sens", "j'en suis"…
+        (an adverb may sit between) or opening a sentence ("Ravi de partager…"). A small model
+        writes "je suis ravi" for everyone; the gender comes from the profile, never a guess.
+
+        >>> VoiceProfile(lang="fr", gender_fr="f").agree_text("Ravi de partager ! Je suis très fier de l'équipe.")
+        "Ravie de partager ! Je suis très fière de l'équipe."
+        """
+        if self.lang != "fr" or self.gender_fr not in ("f", "m"):
+            return text
+
+        def fix(match):
+            word = match.group("adj")
+            base = _MASCULINE.get(word.lower(), word.lower())
+            wanted = self.agree(base)
+            return match.group("lead") + (wanted.capitalize() if word[:1].isupper() else wanted)
+
+        return _FIRST_PERSON_ADJ.sub(fix, text)
 
     def describe(self) -> str:
         """A short description of the voice, in English, for prompts."""
