@@ -114,11 +114,17 @@ def _cached(key: tuple, build):
 
 def content_index(store: Store, embedder: Embedder, today: dt.date | None = None, progress=None,
                   weights: Weights = WEIGHTS) -> ContentIndex:
-    """Active items, centred per model, with their neighbour graph; rebuilt only when the library changes."""
+    """Active items, centred per model, with their neighbour graph.
+
+    The language means also count employees' posts, so a new post re-centres the items (a cheap
+    subtraction); the neighbour graph, quadratic in items (~10 s at 10,000), is rebuilt only
+    when the item set changes: one post among many moves the means too little to change it.
+    """
     today = today or dt.date.today()
     version = store.execute("SELECT count(*), max(updated_at), sum(retired::INT) FROM content").fetchone()
     posts_version = store.execute("SELECT count(*), max(created_at) FROM employee_posts").fetchone()
-    key = ("content", str(store.settings.db_path), embedder.name, today, version, posts_version, weights.neighbours)
+    items_key = (str(store.settings.db_path), embedder.name, today, version, weights.neighbours)
+    key = ("content", *items_key, posts_version)
 
     def build() -> ContentIndex:
         items = catalog.active_items(store, today)
@@ -132,7 +138,8 @@ def content_index(store: Store, embedder: Embedder, today: dt.date | None = None
         parts = blocks(embedder)
         means = [language_means(corpus[:, part], corpus_langs) for part in parts] if len(corpus) else []
         centred = split_centre(matrix, langs, means, parts) if len(items) else []
-        graph = knn(centred, weights.neighbours) if len(items) else (np.zeros((0, 0), int), np.zeros((0, 0)))
+        empty = (np.zeros((0, 0), int), np.zeros((0, 0)))
+        graph, _ = _cached(("content-graph", *items_key), lambda: knn(centred, weights.neighbours) if len(items) else empty)
         return ContentIndex(items, matrix, centred, means, graph, computed + computed_posts, texts)
 
     index, hit = _cached(key, build)

@@ -105,3 +105,22 @@ def test_experts_only_those_who_accept_interviews_with_evidence(lib):
 def test_experts_rejects_an_empty_query(lib):
     with pytest.raises(ValueError):
         experts(lib, "   ")
+
+
+def test_a_new_post_recentres_items_without_rebuilding_their_neighbour_graph(lib, monkeypatch):
+    from assistant import matching
+    from assistant.people import add_posts
+
+    embedder = matching.embedder_for()
+    before = matching.content_index(lib, embedder, TODAY)
+    built = []
+    monkeypatch.setattr(matching, "knn", lambda *a, **k: built.append(1) or before.neighbours)
+    add_posts(lib, "both@example.com", ["Un nouveau post sur la maintenance prédictive des éoliennes."])
+    after = matching.content_index(lib, embedder, TODAY)
+    assert after is not before and not built  # re-centred, same graph
+    assert any((a != b).any() for a, b in zip(after.parts, before.parts))
+    assert recommend(lib, "both@example.com", today=TODAY)
+    ingest(lib, [write(lib.settings.home / "more.jsonl", json.dumps(
+        {"id": "new", "title": "Éoliennes", "language": "fr", "text": "Maintenance prédictive des éoliennes en mer."}))])
+    matching.content_index(lib, embedder, TODAY)
+    assert built  # a new item rebuilds the graph
