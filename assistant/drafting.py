@@ -56,7 +56,8 @@ _GUARDS = ("language_ok", "facts_ok", "originality_ok", "policy_ok", "length_ok"
            "repetition_ok")
 def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str) -> str:
     """Tidy a generated draft: drop echoes and wrappers, end with the link and the disclosure."""
-    text = re.split(r"<<<SOURCE|SOURCE>>>|\n(?:Angle|Faits à garder|Facts to keep)\s*:", text)[0]
+    text = re.split(r"<<<SOURCE|SOURCE>>>", text)[0]
+    text = "\n".join(line for line in text.split("\n") if not line.strip().startswith(_echo_labels()))
     text = text.strip().strip('"«»“”').strip()
     text = re.sub(r"^(post|brouillon|draft)\s*:\s*", "", text, flags=re.I)
     text = voice.agree_text(_drop_cut_sentence(text))
@@ -69,6 +70,20 @@ def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str
     if disclosure and check(text, policy) and any(v["rule"] == "disclosure" for v in check(text, policy)):
         text = f"{text}\n{disclosure}"
     return text.strip()
+
+
+@lru_cache(maxsize=1)
+def _echo_labels() -> tuple[str, ...]:
+    """How the lines of the request message start ("Mon rôle :", "Angle:"…), in both languages:
+    a small model sometimes writes them back, and they never belong in a post."""
+    labels = []
+    for lang in ("fr", "en"):
+        t = templates(lang)
+        for line in (t["facts_message"] + "\n" + t["examples_intro"]).splitlines():
+            label = re.sub(r"\{\w+\}", "", line).strip()
+            if len(label) >= 5:
+                labels.append(label)
+    return tuple(labels)
 
 
 def _drop_cut_sentence(text: str) -> str:

@@ -197,6 +197,17 @@ _CLOSERS = {
 }
 
 
+def _material(prompt: Prompt) -> str:
+    """What the fake rewrites: the marked source, else the last message's "- " bullet list (a fact
+    list, as drafting prompts give), else the whole last message."""
+    found = marked_source(prompt)
+    if found is not None:
+        return found
+    text = last_user_text(prompt)
+    bullets = [line[2:].strip().rstrip(".") for line in text.splitlines() if line.startswith("- ")]
+    return ". ".join(bullets) + "." if bullets else text
+
+
 def _guess_language(text: str) -> str:
     words = re.findall(r"[a-zàâçéèêëîïôûùüÿœ']+", text.lower())
     french = sum(word in _FRENCH_WORDS for word in words)
@@ -207,7 +218,7 @@ class FakeGenerator(Generator):
     """Deterministic stand-in for a model, for tests and demos without weights.
 
     It reads the last user message, takes the text between ``<<<SOURCE`` and ``SOURCE>>>``
-    (or the whole message), and builds a short first-person post: an opener, the first
+    (or its "- " bullet list, or the whole message), and builds a short first-person post: an opener, the first
     ``sentences`` sentences of the source verbatim (so facts survive), and a closer.
     Opener and closer are in the language the prompt asks for ("French"/"English" anywhere
     in the messages), else the source's language. Like a real model, the seed only matters
@@ -229,8 +240,7 @@ class FakeGenerator(Generator):
 
     def compose(self, prompt: Prompt, *, temperature: float = 0.0, seed: int = 0) -> str:
         """The full text the fake would stream (no token limit)."""
-        found = marked_source(prompt)
-        source = " ".join((last_user_text(prompt) if found is None else found).split())
+        source = " ".join(_material(prompt).split())
         lang = self._language(prompt, source)
         rng = random.Random(seed if temperature > 0 else 0)
         body = " ".join(_SENTENCE_END.split(source)[: self.sentences]).strip()
