@@ -57,7 +57,11 @@ _GUARDS = ("language_ok", "facts_ok", "originality_ok", "policy_ok", "length_ok"
 def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str) -> str:
     """Tidy a generated draft: drop echoes and wrappers, end with the link and the disclosure."""
     text = re.split(r"<<<SOURCE|SOURCE>>>", text)[0]
-    text = "\n".join(line for line in text.split("\n") if not line.strip().startswith(_echo_labels()))
+    lines = text.split("\n")
+    echo = [line.strip().startswith(_echo_labels()) for line in lines]
+    start = next((i for i, e in enumerate(echo) if not e), len(lines))  # labels written back first: skipped
+    end = next((i for i in range(start, len(lines)) if echo[i]), len(lines))  # a label later: the post ended
+    text = "\n".join(lines[start:end])
     text = text.strip().strip('"«»“”').strip()
     text = re.sub(r"^(post|brouillon|draft)\s*:\s*", "", text, flags=re.I)
     text = voice.agree_text(_drop_cut_sentence(text))
@@ -75,7 +79,7 @@ def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str
 @lru_cache(maxsize=1)
 def _echo_labels() -> tuple[str, ...]:
     """How the lines of the request message start ("Mon rôle :", "Angle:"…), in both languages:
-    a small model sometimes writes them back, and they never belong in a post."""
+    a small model sometimes writes them back before its post, or after it (then starting another)."""
     labels = []
     for lang in ("fr", "en"):
         t = templates(lang)

@@ -234,3 +234,10 @@ def test_warm_up_computes_the_shared_prompt_start_of_both_languages():
     generator = Scripted(["ok"])
     drafting.warm_up(generator)
     assert [p[:3] for p in generator.prompts] == [drafting.static_messages("fr"), drafting.static_messages("en")]
+
+
+def test_request_labels_written_back_are_dropped():
+    voice = drafting.build({"languages": ["fr"], "role": "Data scientist"}, [], lang="fr")
+    raw = "Mon rôle : Data scientist\nJ'ai suivi le chantier de Crest.\nAngle : une question\nÉcris le post en français.\nUn autre post."
+    text = drafting.finish(raw, ITEM, voice, drafting.load_policy(), "fr")
+    assert text.startswith("J'ai suivi le chantier de Crest.") and "Angle" not in text and "autre post" not in text
