@@ -14,9 +14,10 @@ employee:
 Each angle gets ``CANDIDATES`` sampled drafts, all written in one batch (on a
 CPU a batch costs little more per token than one draft, so the regeneration is
 written at the same time as the first attempt instead of after it). A draft
-that only dropped facts gets them back in one line (``repair``); the best
-passing candidate wins, and an angle with none gets a grounded fallback built
-from the facts and the voice profile, marked ``fallback``. The item's text is
+that only dropped facts gets them back in one line (``repair``). The first
+candidate (the one streamed) is kept unless it failed, or needed that line and
+the other did not; an angle with no passing candidate gets a grounded fallback
+built from the facts and the voice profile, marked ``fallback``. The item's text is
 data: it is fenced in the prompt, sentences that address the model ("ignore
 previous instructions…") are removed before prompting and never reach a draft,
 and the backend is asked not to reproduce long runs of the source (its key facts
@@ -252,8 +253,8 @@ def stream_variants(store: Store, email: str, content_id: str, n: int = 3, gener
         if row % CANDIDATES == 0:  # the first candidate of each angle is shown while it is written
             yield "token", {"variant": rows[row] + 1, "text": piece}
     for a in range(len(angles)):
-        candidates = [_judge(texts[r], item, voice, policy, lang, facts, source, removed, examples)
-                      for r in range(len(rows)) if rows[r] == a]
+        candidates = [_judge(text, item, voice, policy, lang, facts, source, removed, examples)
+                      for text in texts[a * CANDIDATES:(a + 1) * CANDIDATES]]
         passing = [c for c in candidates if c["checks"]["passed"]]
         # the first candidate is on screen already: keep it unless it failed, or needed a facts line and another did not
         best = min(passing, key=lambda c: bool(c["checks"].get("repaired_facts")), default=None)

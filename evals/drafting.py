@@ -52,8 +52,11 @@ def sample_pairs(store, n: int, seed: int = 0) -> list[tuple[str, str]]:
 
 
 def summarise(drafts: list[dict], raw: list[dict], first_tokens: list[float], requests: list[float] = ()) -> dict:
+    def rate(values):
+        return round(float(np.mean(values)), 4) if len(values) else None
+
     def share(rows, key):
-        return round(float(np.mean([r[key] for r in rows])), 4) if rows else None
+        return rate([r[key] for r in rows])
 
     def pct(values, q):
         return round(float(np.percentile(values, q)), 2) if len(values) else None
@@ -64,7 +67,7 @@ def summarise(drafts: list[dict], raw: list[dict], first_tokens: list[float], re
         "right_language": share(drafts, "language_ok"),
         "all_facts": share(drafts, "facts_ok"),
         "policy_clean": share(drafts, "policy_ok"),
-        "originality_mean": round(float(np.mean([1 - d["copied"] for d in drafts])), 4) if drafts else None,
+        "originality_mean": rate([1 - d["copied"] for d in drafts]),
         "first_person": share(drafts, "first_person"),
         "fallback": share(drafts, "fallback"),
         "verbatim_copies": sum(d["copied"] >= 0.9 for d in drafts),
@@ -77,9 +80,9 @@ def summarise(drafts: list[dict], raw: list[dict], first_tokens: list[float], re
         "repaired": share(drafts, "repaired"),
         "model_candidates": len(raw),
         "model_pass_rate": share(raw, "passed"),  # a candidate passes as written or with its facts line
-        "model_pass_unrepaired": round(float(np.mean([r["passed"] and not r["repaired"] for r in raw])), 4) if raw else None,
-        "model_all_facts": round(float(np.mean([not r["facts_missing"] for r in raw])), 4) if raw else None,
-        "model_original": round(float(np.mean([r["copied"] <= drafting.MAX_COPIED for r in raw])), 4) if raw else None,
+        "model_pass_unrepaired": rate([r["passed"] and not r["repaired"] for r in raw]),
+        "model_all_facts": rate([not r["facts_missing"] for r in raw]),
+        "model_original": rate([r["copied"] <= drafting.MAX_COPIED for r in raw]),
     }
 
 

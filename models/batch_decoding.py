@@ -69,8 +69,16 @@ class PrefixCache:
         return cache, shared
 
     def store(self, ids: Sequence[int], cache) -> None:
-        """Keep a copy of ``cache`` (which holds ``ids``), replacing entries it extends."""
+        """Keep a copy of ``cache`` (which holds ``ids``), replacing entries it extends.
+
+        A prefix stored already (a request whose shared start was all reused) only moves to the
+        most recent slot: no copy.
+        """
         ids = list(ids)
+        same = [entry for entry in self.entries if entry[0] == ids]
+        if same:
+            self.entries = [e for e in self.entries if e is not same[0]] + same[:1]
+            return
         self.entries = [(s, c) for s, c in self.entries if common_length([s, ids]) < len(s)]
         self.entries.append((ids, copy.deepcopy(cache)))
         del self.entries[: -self.slots]

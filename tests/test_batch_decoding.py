@@ -99,3 +99,18 @@ def test_banned_runs_are_never_written(model):
 
 def test_banned_runs_keep_allowed_runs():
     assert banned_runs([[1, 2, 3, 4]], 3, allowed=lambda run: 4 in run) == {(1, 2): {3}}
+
+
+def test_storing_a_prefix_again_moves_it_without_a_copy():
+    cache = PrefixCache(slots=2)
+    first, second = object(), object()
+
+    class Fake:
+        def __init__(self, tag):
+            self.tag = tag
+
+    cache.store(list(range(10)), Fake(first))
+    cache.store(list(range(50, 60)), Fake(second))
+    stored = cache.entries[0][1]
+    cache.store(list(range(10)), Fake(object()))
+    assert [ids[0] for ids, _ in cache.entries] == [50, 0] and cache.entries[1][1] is stored
