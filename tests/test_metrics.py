@@ -1,11 +1,13 @@
-"""Hand-computed checks for evals.metrics (metric names and values are an API)."""
+"""Hand-computed checks for evals.metrics, whose arithmetic is scikit-learn's and SciPy's (metric names and values are an API)."""
 import math
 
 import pytest
 
 from evals.metrics import (
+    auc,
     average_precision,
     evaluate_rankings,
+    judged,
     ndcg_at_k,
     precision_at_k,
     recall_at_k,
@@ -45,6 +47,23 @@ def test_ndcg_edge_cases():
     assert ndcg_at_k(["x", "x", "a"], {"a": 1}) == pytest.approx(1 / L3)
 
 
+def test_ndcg_short_ranking_is_not_filled_by_unretrieved_items():
+    # one id returned, three relevant: ranks 2..10 are misses, not the unretrieved relevant items
+    assert ndcg_at_k(["b"], {"a": 3, "b": 1, "c": 2}, k=10) == pytest.approx(1 / (3 + 2 / L3 + 1 / L4))
+    assert ndcg_at_k(["a"], {"a": 1}, k=1) == pytest.approx(1.0)
+    assert ndcg_at_k(["x", "a"], {"a": 1}, k=1) == 0.0
+
+
+def test_negative_grades_count_as_not_relevant():
+    assert ndcg_at_k(["z", "a"], {"a": 1, "z": -1}) == pytest.approx(1 / L3)
+    assert average_precision(["z", "a"], {"a": 1, "z": -2}) == pytest.approx(0.5)
+
+
+def test_judged_layout_keeps_ranking_then_fillers_then_misses():
+    grades, retrieved = judged(["b", "x", "b"], {"a": 3, "b": 1, "c": 0}, k=3)
+    assert grades.tolist() == [1, 0, 0, 0, 0, 3] and retrieved == 2
+
+
 def test_average_precision():
     assert average_precision(["a", "x", "b"], {"a": 1, "b": 1}) == pytest.approx((1 + 2 / 3) / 2)
     # unretrieved relevant "c" is a miss
@@ -52,6 +71,8 @@ def test_average_precision():
     # graded: any grade > 0 is relevant, grade 0 is not
     assert average_precision(["z", "a"], {"a": 2, "z": 0}) == pytest.approx(0.5)
     assert average_precision([], {"a": 1}) == 0.0
+    assert average_precision(["a", "b"], {"a": 1, "b": 1}) == pytest.approx(1.0)  # every retrieved id relevant
+    assert average_precision(["x", "y"], {"a": 1}) == 0.0  # nothing relevant retrieved
     assert average_precision(["a"], {}) == 0.0
 
 
@@ -92,6 +113,14 @@ def test_spearman_degenerate():
     assert math.isnan(spearman([], []))
     with pytest.raises(ValueError):
         spearman([1, 2], [1])
+
+
+def test_auc_by_hand():
+    assert auc([1.0], [0.0]) == 1.0 and auc([0.0], [1.0]) == 0.0
+    # pairs (pos, neg): (0.5, 0.5) tie = 1/2, (0.5, 0.1) win, (0.9, 0.5) win, (0.9, 0.1) win -> 3.5 / 4
+    assert auc([0.5, 0.9], [0.5, 0.1]) == pytest.approx(0.875)
+    assert auc([0.3, 0.3], [0.3]) == pytest.approx(0.5)
+    assert math.isnan(auc([], [0.1])) and math.isnan(auc([0.1], []))
 
 
 def test_evaluate_rankings_keys_and_means():
