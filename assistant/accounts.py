@@ -15,16 +15,19 @@ email and :func:`account_for_email` maps it to the roles stored here (an email
 with no account but an employee record gets ``employee``). This module never
 imports Streamlit: the UI calls it with what ``st.user`` says.
 
-    >>> create_account(store, "camille@example.com", "s3cret-pass", roles=["employee"])
-    >>> authenticate(store, "camille@example.com", "s3cret-pass").roles
+    >>> account = create_account(store, "camille@example.com", "s3cret-pass", roles=["employee"], rounds=4)
+    >>> authenticate(store, "camille@example.com", "s3cret-pass", rounds=4).roles
     ('employee',)
-    >>> require(account, "admin")   # raises Forbidden
+    >>> require(account, "admin")
+    Traceback (most recent call last):
+    ...
+    assistant.accounts.Forbidden: camille@example.com does not have the admin role
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 import bcrypt
 
@@ -33,6 +36,7 @@ from .store import Store
 ROLES = ("employee", "marketing", "content", "admin")
 MIN_PASSWORD = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores (bcrypt>=5: refuses) anything longer
+ROUNDS = 12  # bcrypt cost by default; the ``bcrypt_rounds`` setting lowers it in tests (never below 4)
 
 
 class Forbidden(PermissionError):
@@ -53,18 +57,13 @@ class Account:
         return role in self.roles
 
 
-def _rounds() -> int:
-    """bcrypt cost; tests lower it with PORTE_VOIX_BCRYPT_ROUNDS (never below 4)."""
-    return max(4, int(os.environ.get("PORTE_VOIX_BCRYPT_ROUNDS", "12")))
-
-
-def hash_password(password: str) -> str:
+def hash_password(password: str, rounds: int | None = None) -> str:
     data = password.encode("utf-8")
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"password too short: at least {MIN_PASSWORD} characters")
     if len(data) > MAX_PASSWORD_BYTES:
         raise AccountError(f"password too long: at most {MAX_PASSWORD_BYTES} bytes")
-    return bcrypt.hashpw(data, bcrypt.gensalt(_rounds())).decode("ascii")
+    return bcrypt.hashpw(data, bcrypt.gensalt(max(4, rounds or ROUNDS))).decode("ascii")
 
 
 def _clean_roles(roles) -> list[str]:
@@ -82,7 +81,7 @@ def _row_to_account(row: dict) -> Account:
 
 
 def create_account(store: Store, username: str, password: str, roles=("employee",), email: str | None = None,
-                   replace: bool = False) -> Account:
+                   replace: bool = False, rounds: int | None = None) -> Account:
     """Create (or, with ``replace``, reset) an account; returns it. Raises ``AccountError``."""
     username = username.strip().lower()
     if not username:
@@ -90,7 +89,7 @@ def create_account(store: Store, username: str, password: str, roles=("employee"
     email = (email or (username if "@" in username else None) or None)
     email = email.strip().lower() if email else None
     roles = _clean_roles(roles)
-    digest = hash_password(password)
+    digest = hash_password(password, rounds)
     exists = store.value("SELECT 1 FROM accounts WHERE username = ?", [username])
     if exists and not replace:
         raise AccountError(f"account {username!r} already exists")
@@ -101,27 +100,28 @@ def create_account(store: Store, username: str, password: str, roles=("employee"
     return Account(username, email, tuple(roles))
 
 
-def ensure_account(store: Store, username: str, password: str, roles, email: str | None = None) -> bool:
+def ensure_account(store: Store, username: str, password: str, roles, email: str | None = None,
+                   rounds: int | None = None) -> bool:
     """Create the account unless it exists (idempotent); True when created now."""
     if store.value("SELECT 1 FROM accounts WHERE username = ?", [username.strip().lower()]):
         return False
-    create_account(store, username, password, roles, email)
+    create_account(store, username, password, roles, email, rounds=rounds)
     return True
 
 
-_DUMMY_HASH = None
+@lru_cache(maxsize=4)
+def _dummy_hash(rounds: int) -> bytes:
+    return bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(max(4, rounds)))
 
 
-def authenticate(store: Store, username: str, password: str) -> Account | None:
+def authenticate(store: Store, username: str, password: str, rounds: int | None = None) -> Account | None:
     """The account when the password matches, else None (same work done for unknown users)."""
-    global _DUMMY_HASH
     rows = store.rows("SELECT * FROM accounts WHERE username = ?", [(username or "").strip().lower()])
     data = (password or "").encode("utf-8")
     if len(data) > MAX_PASSWORD_BYTES:
         return None
     if not rows:
-        _DUMMY_HASH = _DUMMY_HASH or bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(_rounds()))
-        bcrypt.checkpw(data, _DUMMY_HASH)
+        bcrypt.checkpw(data, _dummy_hash(rounds or ROUNDS))
         return None
     if not bcrypt.checkpw(data, rows[0]["password_hash"].encode("ascii")):
         return None
@@ -154,9 +154,9 @@ def set_roles(store: Store, username: str, roles) -> None:
     store.execute("UPDATE accounts SET roles = ? WHERE username = ?", [_clean_roles(roles), username.strip().lower()])
 
 
-def change_password(store: Store, username: str, password: str) -> None:
+def change_password(store: Store, username: str, password: str, rounds: int | None = None) -> None:
     store.execute("UPDATE accounts SET password_hash = ? WHERE username = ?",
-                  [hash_password(password), username.strip().lower()])
+                  [hash_password(password, rounds), username.strip().lower()])
 
 
 def delete_account(store: Store, username: str) -> None:

@@ -21,16 +21,22 @@ the employee's.
 
     >>> result = score("Le parc produit 12 MWc.", "J'ai visité le parc : 12 MWc, impressionnant ! Et vous ?", lang="fr")
     >>> 0 <= result["score"] <= 100, [c["name"] for c in result["components"]][:2]
-    (True, ['original_source', 'meaning'])
+    (True, ['original_source', 'voice'])
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Callable, Iterable
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from . import catalog, people
+from .context import Context
+from .embeddings import vectors
+from .text import EMOJI, fold, strip_urls
 
 WEIGHTS = {"original_source": 0.30, "original_draft": 0.15, "original_colleagues": 0.10, "meaning": 0.15,
            "voice": 0.20, "consistency": 0.10}
@@ -95,17 +101,10 @@ TEXTS = {
 }
 
 
-def fold(text: str) -> str:
-    return unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
-
-
-_LINK = re.compile(r"https?://\S+|\bwww\.\S+")
-
-
 def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
     """The word ``n``-grams of ``text``, links left out: a link is a reference every post of an
     item shares (tracked or not), not copied prose."""
-    words = _WORD.findall(fold(_LINK.sub(" ", text)))
+    words = _WORD.findall(fold(strip_urls(text)))
     if len(words) < n:
         return {tuple(words)} if words else set()
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
@@ -144,7 +143,7 @@ def style_similarity(post: str, past: list[str]) -> float:
     """How well the post matches the employee's habits: emoji, hashtags, length."""
     def features(text):
         words = max(len(_WORD.findall(text)), 1)
-        return (sum(ch in _EMOJI for ch in text) > 0, text.count("#") > 0, np.log(words))
+        return (EMOJI.search(text) is not None, text.count("#") > 0, np.log(words))
     mine = features(post)
     theirs = [features(p) for p in past]
     emoji = np.mean([t[0] for t in theirs])
@@ -152,9 +151,6 @@ def style_similarity(post: str, past: list[str]) -> float:
     length = np.mean([t[2] for t in theirs])
     agree = 1 - (abs(mine[0] - emoji) + abs(mine[1] - tags)) / 2
     return float(0.5 * agree + 0.5 * max(0.0, 1 - abs(mine[2] - length) / 2))
-
-
-_EMOJI = set(chr(c) for c in list(range(0x1F300, 0x1FAFF)) + list(range(0x2600, 0x27BF)))
 
 
 def score(source: str, post: str, draft: str | None = None, colleagues: Iterable[str] = (),
@@ -215,41 +211,34 @@ def tips(values: dict[str, float], markers: dict[str, bool], lang: str) -> list[
 def near_copy_clusters(items: list[dict], threshold: float = NEAR_COPY) -> list[list]:
     """Groups (size ≥ 2) of ``items`` (dicts with "id", "text") whose texts are near-copies of each other.
 
-    Pairs with shingle Jaccard ≥ ``threshold`` are linked; clusters are the
-    connected groups, largest first.
+    Pairs with shingle Jaccard ≥ ``threshold`` are linked; clusters are the connected
+    components of that graph (scipy), largest first.
+
+    >>> near_copy_clusters([{"id": 1, "text": "a b c d e"}, {"id": 2, "text": "a b c d e!"}, {"id": 3, "text": "x y z"}])
+    [[1, 2]]
     """
     sets = [shingles(i["text"]) for i in items]
-    parent = list(range(len(items)))
-
-    def root(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(len(items)):
-        for j in range(i + 1, len(items)):
-            union = sets[i] | sets[j]
-            if union and len(sets[i] & sets[j]) / len(union) >= threshold:
-                parent[root(i)] = root(j)
+    pairs = [(i, j) for i in range(len(items)) for j in range(i + 1, len(items))
+             if (sets[i] | sets[j]) and len(sets[i] & sets[j]) / len(sets[i] | sets[j]) >= threshold]
+    if not pairs:
+        return []
+    rows, cols = zip(*pairs)
+    graph = coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(len(items), len(items)))
+    _, labels = connected_components(graph, directed=False)
     groups: dict[int, list] = {}
-    for i, item in enumerate(items):
-        groups.setdefault(root(i), []).append(item["id"])
+    for item, label in zip(items, labels):
+        groups.setdefault(int(label), []).append(item["id"])
     return sorted((g for g in groups.values() if len(g) > 1), key=len, reverse=True)
 
 
-def score_post(store, email: str, content_id: str, text: str, draft_text: str | None = None, embedder=None) -> dict:
+def score_post(ctx: Context, email: str, content_id: str, text: str, draft_text: str | None = None) -> dict:
     """Score an employee's post about an item, with their past posts and colleagues' shares of it."""
-    from . import catalog, people
-    from .embeddings import vectors
-    from .matching import embedder_for
-
+    store, embedder = ctx.store, ctx.embedder
     item = catalog.get_item(store, content_id)
     if item is None:
         raise LookupError(f"no content item {content_id!r}")
     person = people.get_person(store, email)
     lang = (person["languages"] or ["en"])[0] if person else "en"
-    embedder = embedder or embedder_for()
     source = catalog.embedding_text(item)
 
     def embed(texts: list[str]) -> np.ndarray:

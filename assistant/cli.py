@@ -1,6 +1,8 @@
 """The ``porte-voix`` command: import, embed, recommend, find experts, load the demo.
 
-Every subcommand works on the store under ``PORTE_VOIX_HOME``. Errors are one
+Every subcommand works on the store under ``PORTE_VOIX_HOME``; ``main`` builds the
+one :class:`~assistant.context.Context` (from the environment, through the config
+module) and hands it to the command. Errors are one
 line on stderr with a non-zero exit code; ``--json`` prints machine-readable
 results on stdout (schemas in README "Command line").
 """
@@ -9,17 +11,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
+from tqdm import tqdm
+
+from . import authenticity, demo, drafting, language, matching
+from .catalog import ingest
+from .config import load_settings
+from .context import Context, open_context
+from .indexing import embed_pending
+from .people import import_people
+from .store import StoreLocked
 
 
 def _progress(desc: str):
     """A tqdm bar on stderr, as a ``progress(done, total)`` callback."""
-    from tqdm import tqdm
-
     state = {}
 
     def update(done: int, total: int) -> None:
@@ -33,18 +42,14 @@ def _progress(desc: str):
     return update
 
 
-def embed_all(store, embedder=None, quiet: bool = False) -> int:
+def embed_all(ctx: Context, quiet: bool = False) -> int:
     """Embed every active item and every person's texts that lack a vector; return how many were computed."""
-    from .library import embed_pending
-    from .matching import embedder_for
-
-    embedder = embedder or embedder_for()
     bars: dict = {}
 
     def progress(stage: str, done: int, total: int) -> None:
-        bars.setdefault(stage, _progress(f"embedding {stage} ({embedder.name})"))(done, total)
+        bars.setdefault(stage, _progress(f"embedding {stage} ({ctx.embedder.name})"))(done, total)
 
-    return embed_pending(store, embedder, None if quiet else progress)
+    return embed_pending(ctx.store, ctx.embedder, None if quiet else progress, ctx.today())
 
 
 def _report(report, embedded: int, as_json: bool, seconds: float) -> int:
@@ -58,51 +63,39 @@ def _report(report, embedded: int, as_json: bool, seconds: float) -> int:
     return 1 if report.counts["rejected"] else 0
 
 
-def cmd_ingest(args, store) -> int:
-    from .catalog import ingest
-
+def cmd_ingest(args, ctx: Context) -> int:
     start = time.perf_counter()
-    report = ingest(store, args.paths)
-    embedded = embed_all(store, quiet=args.json)
+    report = ingest(ctx.store, args.paths, max_file_mb=ctx.settings.max_file_mb)
+    embedded = embed_all(ctx, quiet=args.json)
     return _report(report, embedded, args.json, time.perf_counter() - start)
 
 
-def cmd_people_import(args, store) -> int:
-    from .people import import_people
-
+def cmd_people_import(args, ctx: Context) -> int:
     start = time.perf_counter()
-    report = import_people(store, args.paths)
-    embedded = embed_all(store, quiet=args.json)
+    report = import_people(ctx.store, args.paths, max_file_mb=ctx.settings.max_file_mb)
+    embedded = embed_all(ctx, quiet=args.json)
     return _report(report, embedded, args.json, time.perf_counter() - start)
 
 
-def cmd_demo(args, store) -> int:
-    from .catalog import ingest
-    from .people import import_people
-
+def cmd_demo(args, ctx: Context) -> int:
     start = time.perf_counter()
-    content = ingest(store, [DEMO_DIR / "content"])
-    persons = import_people(store, sorted(DEMO_DIR.glob("people.*")))
-    embedded = embed_all(store, quiet=args.json)
-    from .demo_accounts import load_demo
-
-    demo = load_demo(store)  # demo sign-in accounts (one per role) and past shares for the dashboards
+    loaded = demo.load(ctx)
+    content, persons, activity = loaded["content"], loaded["people"], loaded["activity"]
+    embedded = embed_all(ctx, quiet=args.json)
     seconds = time.perf_counter() - start
     if args.json:
         print(json.dumps({"content": content.as_dict(), "people": persons.as_dict(), "embeddings_computed": embedded,
-                          "demo": demo, "seconds": round(seconds, 2)}))
+                          "demo": activity, "seconds": round(seconds, 2)}))
     else:
         for problem in content.problems + persons.problems:
             print(f"rejected: {problem}", file=sys.stderr)
         print(f"{content.summary()}\n{persons.summary()}\n{embedded} embeddings computed; "
-              f"{demo['accounts']} demo accounts and {demo['shares']} demo shares added; {seconds:.1f} s")
+              f"{activity['accounts']} demo accounts and {activity['shares']} demo shares added; {seconds:.1f} s")
     return 1 if content.counts["rejected"] or persons.counts["rejected"] else 0
 
 
-def cmd_recommend(args, store) -> int:
-    from .matching import recommend
-
-    results = recommend(store, args.email, limit=args.limit)
+def cmd_recommend(args, ctx: Context) -> int:
+    results = matching.recommend(ctx, args.email, limit=args.limit)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, default=str))
         return 0
@@ -114,10 +107,8 @@ def cmd_recommend(args, store) -> int:
     return 0
 
 
-def cmd_experts(args, store) -> int:
-    from .matching import experts
-
-    results = experts(store, args.query, limit=args.limit)
+def cmd_experts(args, ctx: Context) -> int:
+    results = matching.experts(ctx, args.query, limit=args.limit)
     if args.json:
         print(json.dumps(results, ensure_ascii=False, default=str))
         return 0
@@ -130,11 +121,9 @@ def cmd_experts(args, store) -> int:
     return 0
 
 
-def cmd_draft(args, store) -> int:
-    from .drafting import stream_variants
-
+def cmd_draft(args, ctx: Context) -> int:
     drafts = []
-    for kind, payload in stream_variants(store, args.email, args.content_id, n=args.variants, lang=args.lang):
+    for kind, payload in drafting.stream_variants(ctx, args.email, args.content_id, n=args.variants, lang=args.lang):
         if kind == "variant":
             drafts.append(payload)
             if not args.json:
@@ -153,10 +142,7 @@ def cmd_draft(args, store) -> int:
     return 0
 
 
-def cmd_score(args, store) -> int:
-    from . import authenticity
-    from .matching import embedder_for
-
+def cmd_score(args, ctx: Context) -> int:
     def read(path):
         if path is None:
             return None
@@ -166,7 +152,7 @@ def cmd_score(args, store) -> int:
             raise ValueError(f"{path}: cannot read ({exc.__class__.__name__})") from None
 
     source, post, draft = read(args.source), read(args.post), read(args.draft)
-    embedder = embedder_for()
+    embedder = ctx.embedder
     result = authenticity.score(source, post, draft=draft, lang=args.lang or _lang(post),
                                 embed=lambda texts: embedder.embed_batch(list(texts)))
     if args.json:
@@ -181,16 +167,13 @@ def cmd_score(args, store) -> int:
 
 
 def _lang(text: str) -> str:
-    from .language import detect
-
-    lang = detect(text)
+    lang = language.detect(text)
     return lang if lang in ("fr", "en") else "en"
 
 
-def cmd_bench(args, store) -> int:
-    from evals.bench import main as bench_main
-
-    return bench_main(["--scale-only"] if args.scale_only else [])
+def cmd_bench(args, ctx: Context) -> int:
+    """The benchmark lives with the evals, which the product never imports: run it as its own process."""
+    return subprocess.call([sys.executable, "-m", "evals", "bench", *(["--scale-only"] if args.scale_only else [])])
 
 
 def parser() -> argparse.ArgumentParser:
@@ -238,21 +221,20 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--draft", help="file with the AI draft the post started from")
     s.add_argument("--lang", choices=["fr", "en"], help="language of the explanations (default: the post's)")
     s.add_argument("--json", action="store_true")
-    s.set_defaults(run=cmd_score, no_store=True)
+    s.set_defaults(run=cmd_score)
 
     s = sub.add_parser("bench", help="performance benchmark (see evals/bench.py)")
     s.add_argument("--scale-only", action="store_true")
-    s.set_defaults(run=cmd_bench, no_store=True)
+    s.set_defaults(run=cmd_bench)
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, ctx: Context | None = None) -> int:
+    """Run one command; ``ctx`` lets tests hand in their own composition root."""
     args = parser().parse_args(argv)
-    from .store import StoreLocked, open_store
-
     try:
-        store = None if getattr(args, "no_store", False) else open_store()
-        return args.run(args, store)
+        ctx = ctx or open_context(load_settings())
+        return args.run(args, ctx)
     except (StoreLocked, LookupError, ValueError, FileNotFoundError) as exc:
         print(f"porte-voix: {exc}", file=sys.stderr)
         return 2

@@ -1,18 +1,26 @@
-"""Settings read from the environment, in one place.
+"""Settings, read from the environment in this one module and nowhere else.
 
 Everything Porte-voix writes lives under ``PORTE_VOIX_HOME`` (default
 ``./.porte-voix``): the DuckDB file, DuckDB's extension directory, model
-conversions and caches. Tests point it at ``tmp_path`` and nothing else moves.
+conversions, the policy file. Entry points (the app, the CLI, the evals, the
+tests) call :func:`load_settings` once, build a :class:`~assistant.context.Context`
+from it and hand that down; no other module reads the environment, so a test
+or an eval steers the product by building ``Settings`` rather than by
+rewriting ``os.environ``.
 
->>> settings().db_path.name
-'porte-voix.duckdb'
+>>> s = load_settings({"PORTE_VOIX_HOME": "/tmp/pv", "PORTE_VOIX_EMBEDDER": "use"})
+>>> (s.db_path.name, s.embedder, s.generator, s.max_file_mb)
+('porte-voix.duckdb', 'use', 'qwen2.5-coder-0.5b', 50.0)
+>>> Settings(home=Path("/tmp/pv")).policy_path.name
+'policy.yaml'
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Mapping
 
 DEFAULT_EMBEDDER = "use+e5+minilm"
 DEFAULT_GENERATOR = "qwen2.5-coder-0.5b"
@@ -20,9 +28,28 @@ DEFAULT_GENERATOR = "qwen2.5-coder-0.5b"
 
 @dataclass(frozen=True)
 class Settings:
+    """One installation's configuration; every field has a working default."""
+
     home: Path
-    embedder: str
-    generator: str
+    embedder: str = DEFAULT_EMBEDDER
+    generator: str = DEFAULT_GENERATOR
+    max_file_mb: float = 50.0          # largest importable file
+    bcrypt_rounds: int = 12            # cost of local password hashes (tests lower it)
+    brand_followers: int = 12000       # followers of the company page, for the reach baseline
+    use_threads: int = 1               # threads of the USE embedder (numpy)
+    plugins: tuple[str, ...] = ()      # modules imported at start that register extra models (tests: fakes)
+    generator_base_url: str | None = None  # generator "openai": the company's OpenAI-compatible server
+    generator_model: str | None = None
+    generator_api_key: str | None = field(default=None, repr=False)  # never printed or logged
+    links_host: str = "127.0.0.1"     # where `porte-voix links serve` listens
+    links_port: int = 8502
+    links_base_url: str = "http://127.0.0.1:8502"  # public base of short links (the click service's address)
+    conversions_secret: str | None = field(default=None, repr=False)  # HMAC key of POST /v1/conversions
+    cpm: float = 30.0                  # cost per 1,000 impressions, for the earned-media-value estimate
+    cpc: float = 2.0                   # cost per click, same
+    currency: str = "EUR"
+    sync_every_s: float = 60.0         # how often the app folds the click log into DuckDB
+    extra: Mapping[str, str] = field(default_factory=dict)  # other PORTE_VOIX_* values, for later features
 
     @property
     def db_path(self) -> Path:
@@ -36,17 +63,72 @@ class Settings:
     def model_cache(self) -> Path:
         return self.home / "models"
 
+    @property
+    def clicklog_path(self) -> Path:
+        """The click service's SQLite file (short links, hits, conversions): not the DuckDB file."""
+        return self.home / "clicks.sqlite3"
+
+    @property
+    def policy_path(self) -> Path:
+        """The installation's social-media policy (YAML); none until an admin saves one or the demo loads."""
+        return self.home / "policy.yaml"
+
     def ensure(self) -> "Settings":
+        """Create the data folders (0700: they hold personal data)."""
         for path in (self.home, self.extension_dir, self.model_cache):
             path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o700)
         return self
 
+    def but(self, **changes) -> "Settings":
+        """A copy with some fields changed (``settings.but(embedder="fake")``)."""
+        return replace(self, **changes)
 
-def settings() -> Settings:
-    """Read the environment now (not at import), so tests can change it."""
-    home = Path(os.environ.get("PORTE_VOIX_HOME", ".porte-voix")).expanduser().resolve()
-    return Settings(
-        home=home,
-        embedder=os.environ.get("PORTE_VOIX_EMBEDDER", DEFAULT_EMBEDDER),
-        generator=os.environ.get("PORTE_VOIX_GENERATOR", DEFAULT_GENERATOR),
+
+_KNOWN = {"PORTE_VOIX_HOME", "PORTE_VOIX_EMBEDDER", "PORTE_VOIX_GENERATOR", "PORTE_VOIX_MAX_FILE_MB",
+          "PORTE_VOIX_BCRYPT_ROUNDS", "PORTE_VOIX_BRAND_FOLLOWERS", "PORTE_VOIX_USE_THREADS", "PORTE_VOIX_PLUGINS",
+          "PORTE_VOIX_GENERATOR_BASE_URL", "PORTE_VOIX_GENERATOR_MODEL", "PORTE_VOIX_GENERATOR_API_KEY"}
+_KNOWN |= {"PORTE_VOIX_LINKS_HOST", "PORTE_VOIX_LINKS_PORT", "PORTE_VOIX_LINKS_BASE_URL", "PORTE_VOIX_CONVERSIONS_SECRET",
+           "PORTE_VOIX_CPM", "PORTE_VOIX_CPC", "PORTE_VOIX_CURRENCY", "PORTE_VOIX_SYNC_EVERY_S"}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """Settings from ``environ`` (default: the process environment), then ``overrides``.
+
+    Bad numbers fail here, at start, with the variable's name, rather than deep inside a request.
+    """
+    env = os.environ if environ is None else environ
+
+    def number(key: str, default, kind):
+        raw = env.get(key)
+        if raw in (None, ""):
+            return default
+        try:
+            return kind(raw)
+        except ValueError:
+            raise ValueError(f"{key}={raw!r} is not a {kind.__name__}") from None
+
+    values = dict(
+        home=Path(env.get("PORTE_VOIX_HOME") or ".porte-voix").expanduser().resolve(),
+        embedder=env.get("PORTE_VOIX_EMBEDDER") or DEFAULT_EMBEDDER,
+        generator=env.get("PORTE_VOIX_GENERATOR") or DEFAULT_GENERATOR,
+        max_file_mb=number("PORTE_VOIX_MAX_FILE_MB", 50.0, float),
+        bcrypt_rounds=max(4, number("PORTE_VOIX_BCRYPT_ROUNDS", 12, int)),
+        brand_followers=number("PORTE_VOIX_BRAND_FOLLOWERS", 12000, int),
+        use_threads=max(1, number("PORTE_VOIX_USE_THREADS", 1, int)),
+        plugins=tuple(p.strip() for p in (env.get("PORTE_VOIX_PLUGINS") or "").split(",") if p.strip()),
+        generator_base_url=env.get("PORTE_VOIX_GENERATOR_BASE_URL") or None,
+        generator_model=env.get("PORTE_VOIX_GENERATOR_MODEL") or None,
+        generator_api_key=env.get("PORTE_VOIX_GENERATOR_API_KEY") or None,
+        links_host=env.get("PORTE_VOIX_LINKS_HOST") or "127.0.0.1",
+        links_port=number("PORTE_VOIX_LINKS_PORT", 8502, int),
+        conversions_secret=env.get("PORTE_VOIX_CONVERSIONS_SECRET") or None,
+        cpm=number("PORTE_VOIX_CPM", 30.0, float),
+        cpc=number("PORTE_VOIX_CPC", 2.0, float),
+        currency=env.get("PORTE_VOIX_CURRENCY") or "EUR",
+        sync_every_s=number("PORTE_VOIX_SYNC_EVERY_S", 60.0, float),
+        extra={k: v for k, v in env.items() if k.startswith("PORTE_VOIX_") and k not in _KNOWN},
     )
+    values["links_base_url"] = (env.get("PORTE_VOIX_LINKS_BASE_URL") or f"http://127.0.0.1:{values['links_port']}").rstrip("/")
+    values.update(overrides)
+    return Settings(**values)

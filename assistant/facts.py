@@ -15,8 +15,9 @@ that survives French/English formatting ("4 000" = "4,000", "1,2" = "1.2",
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from .text import HTTP_URL, fold
 
 MONTHS = {
     "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "août": 8,
@@ -28,7 +29,6 @@ _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE_DMY = re.compile(rf"\b(\d{{1,2}})(?:er)?\s+({_MONTH})\b(?:\s+(\d{{4}}))?", re.I)
 _EN_MONTH = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE_MDY = re.compile(rf"\b({_EN_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I)
-_URL = re.compile(r"https?://[^\s)>\]»\"']+")
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u202f\u00a0,.]\d{3})+|\d+(?:[.,]\d+)?)(\s?(?:%|k€|€|\$|MWc|MW|GW|kWh|MWh|GWh|km|t\b|tonnes|million|millions|milliards?|billion|people|personnes|sensors|capteurs)?)",
                      re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÉÈÀÂÎÔ][\w'’-]+(?:[ \t]+(?:(?:de|du|des|la|le|van|von)[ \t]+)?[A-ZÉÈÀÂÎÔ][\w'’-]+)+)", re.M)
@@ -39,10 +39,6 @@ class Fact:
     kind: str   # "link", "date", "number", "name"
     text: str   # as written in the source
     key: str    # normalised form used to find it in a draft
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
 
 
 def _number_key(text: str) -> str:
@@ -79,19 +75,19 @@ def key_facts(text: str, title: str = "", url: str | None = None, limit: int = 4
     masked = body
     for span in date_spans:
         masked = masked.replace(span, " ")
-    masked = _URL.sub(" ", masked)
+    masked = HTTP_URL.sub(" ", masked)
     for m in _NUMBER.finditer(masked):
         number = m.group(1)
         if re.fullmatch(r"(19|20)\d\d", number) or (len(number) == 1 and not m.group(2).strip()):
             continue  # a bare year or a lone digit says little
         add("number", m.group(0), "num:" + _number_key(number))
     for m in _NAME.finditer(masked):
-        add("name", m.group(1), "name:" + _fold(m.group(1)))
+        add("name", m.group(1), "name:" + fold(m.group(1)))
     numbers = sorted((f for f in facts if f.kind == "number"), key=lambda f: not re.search(r"\D", f.text.strip()))
     ranked = [f for f in facts if f.kind == "date"][:1] + numbers[:2] + [f for f in facts if f.kind == "name"][:1]
     rest = [f for f in numbers if f not in ranked and re.search(r"\D", f.text.strip())]  # bare numbers only as top picks
     chosen = (ranked + rest)[:limit]
-    link = url or next(iter(_URL.findall(text)), None)
+    link = url or next(iter(HTTP_URL.findall(text)), None)
     return ([Fact("link", link, "link:" + link.rstrip("/.")) ] if link else []) + chosen
 
 
@@ -103,7 +99,7 @@ def has_fact(draft: str, fact: Fact) -> bool:
                    for _, key in _dates(draft))
     if fact.kind == "number":
         return any("num:" + _number_key(m.group(1)) == fact.key for m in _NUMBER.finditer(draft))
-    return fact.key[5:] in _fold(draft)
+    return fact.key[5:] in fold(draft)
 
 
 def missing_facts(draft: str, facts: list[Fact]) -> list[Fact]:

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from langdetect import DetectorFactory, detect_langs
+from langdetect.lang_detect_exception import LangDetectException
+
 SUPPORTED = ("fr", "en")
 UNDETERMINED = "und"
 
@@ -23,8 +26,6 @@ _ready = False
 
 def _factory():
     global _ready
-    from langdetect import DetectorFactory
-
     if not _ready:
         DetectorFactory.seed = 0
         _ready = True
@@ -41,9 +42,6 @@ def detect(text: str | None) -> str:
     """
     if not text or not any(ch.isalpha() for ch in text):
         return UNDETERMINED
-    from langdetect import detect_langs
-    from langdetect.lang_detect_exception import LangDetectException
-
     _factory()
     try:
         guesses = detect_langs(text[:5000])

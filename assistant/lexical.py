@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 
 import numpy as np
+
+from .text import fold
 
 _WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
@@ -28,10 +29,6 @@ STOPWORDS = frozenset(
     notre nos votre vos leur leurs ne pas plus moins tres tout tous toute toutes comme mais donc car si
     y c j n s qu lui ont avons avez fait faire ete sera""".split()
 )
-
-
-def fold(text: str) -> str:
-    return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
 
 
 def stem(token: str) -> str:

@@ -45,23 +45,6 @@ def import_uploads(store: Store, target: str, files: list[tuple[str, bytes]], on
     return report
 
 
-def embed_pending(store: Store, embedder, progress: Progress | None = None) -> int:
-    """Embed active items and people's texts that lack a vector (as ``porte-voix ingest`` does)."""
-    from . import people
-    from .embeddings import vectors
-    from .matching import content_index
-
-    def stage(name):
-        return (lambda done, total: progress(name, done, total)) if progress else None
-
-    index = content_index(store, embedder, progress=stage("content"))
-    texts = []
-    for person in store.rows("SELECT * FROM employees ORDER BY email"):
-        texts += [t for _, t in people.profile_texts(person, people.posts_of(store, person["email"]))]
-    _, computed = vectors(store, embedder, texts, progress=stage("people"))
-    return index.computed + computed
-
-
 # --- items ----------------------------------------------------------------------------
 
 def items(store: Store, include_retired: bool = True, search: str = "") -> list[dict]:

@@ -8,9 +8,9 @@ neighbours, positive evidence only, then aggregated: a weighted mean over the
 employee's units for recommendations, a sum over a colleague's documents for
 experts ("voting"). Typed topics also use BM25, so exact terms count.
 
-    >>> recommend(store, "camille.durand@nordlys-energie.example", limit=5)
+    >>> recommend(ctx, "camille.durand@nordlys-energie.example", limit=5)   # doctest: +SKIP
     [{"id": ..., "title": ..., "score": 1.73, "reason": "Correspond à votre expertise : …"}, ...]
-    >>> experts(store, "sécurité des réseaux industriels", limit=3)
+    >>> experts(ctx, "sécurité des réseaux industriels", limit=3)            # doctest: +SKIP
     [{"email": ..., "name": ..., "score": ..., "evidence": [...]}, ...]
 
 This module fetches, caches and explains; the arithmetic lives in ``ranking.py``.
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from models import Embedder, get_embedder
+from models import Embedder
 
 from . import catalog, language, people
-from .config import settings
+from .context import Context
 from .embeddings import vectors
 from .lexical import Bm25
 from .ranking import centre, fused, knn, knn_distinct, language_means, mmr, smooth, sum_by_owner, mean_over_units
@@ -70,10 +70,6 @@ def blocks(embedder: Embedder) -> list[slice]:
 
 def split_centre(matrix: np.ndarray, langs: list[str], means: list[dict], parts: list[slice]) -> list[np.ndarray]:
     return [centre(matrix[:, part], langs, mu) for part, mu in zip(parts, means)]
-
-
-def embedder_for(name: str | None = None) -> Embedder:
-    return get_embedder(name or settings().embedder)
 
 
 # --- the content side, cached per process ----------------------------------------------
@@ -123,7 +119,7 @@ def content_index(store: Store, embedder: Embedder, today: dt.date | None = None
     today = today or dt.date.today()
     version = store.execute("SELECT count(*), max(updated_at), sum(retired::INT) FROM content").fetchone()
     posts_version = store.execute("SELECT count(*), max(created_at) FROM employee_posts").fetchone()
-    items_key = (str(store.settings.db_path), embedder.name, today, version, weights.neighbours)
+    items_key = (str(store.path), embedder.name, today, version, weights.neighbours)
     key = ("content", *items_key, posts_version)
 
     def build() -> ContentIndex:
@@ -159,11 +155,9 @@ def _units(store: Store, person: dict, weights: Weights = WEIGHTS) -> tuple[list
     return units, langs, w
 
 
-def recommend(store: Store, email: str, limit: int = 10, embedder: Embedder | None = None,
-              today: dt.date | None = None, weights: Weights = WEIGHTS) -> list[dict]:
+def recommend(ctx: Context, email: str, limit: int = 10, weights: Weights = WEIGHTS) -> list[dict]:
     """Top ``limit`` items for one employee, each with ``score`` and a one-line ``reason``."""
-    embedder = embedder or embedder_for()
-    today = today or dt.date.today()
+    store, embedder, today = ctx.store, ctx.embedder, ctx.today()
     person = people.get_person(store, email)
     if person is None:
         raise UnknownEmployee(f"no employee with email {email!r}; import people first")
@@ -269,7 +263,7 @@ def people_index(store: Store, embedder: Embedder, weights: Weights = WEIGHTS) -
     """Documents of everyone who accepts interview requests, centred and linked; cached until people change."""
     version = store.execute("SELECT count(*), max(updated_at), sum(consent_interviews::INT) FROM employees").fetchone()
     posts_version = store.execute("SELECT count(*), max(created_at) FROM employee_posts").fetchone()
-    key = ("people", str(store.settings.db_path), embedder.name, version, posts_version, weights.neighbours)
+    key = ("people", str(store.path), embedder.name, version, posts_version, weights.neighbours)
 
     def build() -> PeopleIndex:
         candidates = store.rows("SELECT * FROM employees WHERE consent_interviews ORDER BY email")
@@ -293,13 +287,12 @@ def people_index(store: Store, embedder: Embedder, weights: Weights = WEIGHTS) -
     return _cached(key, build)[0]
 
 
-def experts(store: Store, query: str, limit: int = 10, embedder: Embedder | None = None,
-            weights: Weights = WEIGHTS) -> list[dict]:
+def experts(ctx: Context, query: str, limit: int = 10, weights: Weights = WEIGHTS) -> list[dict]:
     """Colleagues who accept interview requests, ranked for a topic typed in French or English."""
     query = (query or "").strip()
     if not query:
         raise ValueError("type a topic to search for experts")
-    embedder = embedder or embedder_for()
+    store, embedder = ctx.store, ctx.embedder
     index = people_index(store, embedder, weights)
     if not index.docs:
         return []

@@ -23,18 +23,17 @@ The tracked-link rule is checked only when the caller has a link to look for
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .config import Settings, settings as current_settings
+from .text import HASHTAG, fold
 
 SEVERITIES = ("block", "warn")
-DEMO_POLICY = Path(__file__).resolve().parents[1] / "data" / "demo" / "policy.yaml"
 DEFAULT_LIMITS = {"linkedin": 3000, "x": 280}
-_HASHTAG = re.compile(r"(?<![\w#])#\w+", re.UNICODE)
 
 
 class PolicyError(ValueError):
@@ -61,6 +60,7 @@ class Policy:
     tracked_link_severity: str = "block"
     tracked_link_message: str = "Add your tracked link."
     max_length: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    configured: bool = True  # False: the installation has no policy file yet (the admin is told)
 
     def disclosure_for(self, lang: str) -> str | None:
         """The disclosure form to add to a draft in ``lang`` (a hashtag form works in both languages)."""
@@ -73,10 +73,6 @@ class Policy:
         return self.disclosure_forms[0]
 
 
-def fold(text: str) -> str:
-    return unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
-
-
 def _contains(text: str, phrase: str) -> bool:
     folded, target = fold(text), fold(phrase).strip()
     if not target:
@@ -86,22 +82,109 @@ def _contains(text: str, phrase: str) -> bool:
     return re.search(left + re.escape(target) + right, folded) is not None
 
 
-def _severity(value, where: str) -> str:
-    value = str(value or "block").strip().lower()
-    if value not in SEVERITIES:
-        raise PolicyError(f"{where}: severity must be 'block' or 'warn', got {value!r}")
-    return value
+# --- the YAML schema, validated by pydantic --------------------------------------------------
+
+Severity = Literal["block", "warn"]
 
 
-def _section(data: dict, key: str) -> dict:
-    value = data.get(key) or {}
-    if not isinstance(value, dict):
-        raise PolicyError(f"{key}: expected a mapping of settings")
-    return value
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("severity", mode="before", check_fields=False)
+    @classmethod
+    def _severity(cls, value):
+        value = str("block" if value is None else value).strip().lower()
+        if value not in SEVERITIES:
+            raise ValueError(f"severity must be 'block' or 'warn', got {value!r}")
+        return value
+
+
+class _Term(_Rule):
+    term: str = Field(min_length=1)
+    severity: Severity = "block"
+    message: str | None = None
+
+    @field_validator("term", mode="before")
+    @classmethod
+    def _term(cls, value):
+        if not str(value or "").strip():
+            raise ValueError("needs a non-empty 'term'")
+        return str(value).strip()
+
+
+class _Disclosure(_Rule):
+    forms: list[str] = []
+    severity: Severity = "warn"
+    message: str | None = None
+
+    @field_validator("forms", mode="before")
+    @classmethod
+    def _forms(cls, value):
+        value = value or []
+        if not isinstance(value, list) or not all(isinstance(f, str) and f.strip() for f in value):
+            raise ValueError("expected a list of non-empty texts")
+        return [f.strip() for f in value]
+
+
+class _Hashtags(_Rule):
+    limit: int
+    severity: Severity = "warn"
+    message: str | None = None
+
+    @field_validator("limit", mode="before")
+    @classmethod
+    def _limit(cls, value):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError("expected a whole number ≥ 0")
+        return value
+
+
+class _TrackedLink(_Rule):
+    required: bool = False
+    severity: Severity = "block"
+    message: str | None = None
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prohibited_terms: list[_Term] = []
+    disclosure: _Disclosure | None = None
+    max_hashtags: _Hashtags | None = None
+    tracked_link: _TrackedLink | None = None
+    max_length: dict[str, int] = {}
+
+    @field_validator("prohibited_terms", mode="before")
+    @classmethod
+    def _terms(cls, value):
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ValueError("expected a list")
+        return [{"term": v} if isinstance(v, str) else v for v in value]
+
+    @field_validator("max_length", mode="before")
+    @classmethod
+    def _lengths(cls, value):
+        for network, limit in (value or {}).items():
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+                raise ValueError(f"{network}: expected a positive whole number")
+        return value or {}
+
+
+def _where(error: dict) -> str:
+    """``prohibited_terms #2`` / ``max_hashtags.limit``: where a validation error is, as an admin reads it."""
+    parts = []
+    for piece in error["loc"]:
+        parts.append(f" #{piece + 1}" if isinstance(piece, int) else ("." if parts else "") + str(piece))
+    return "".join(parts)
 
 
 def parse(text: str) -> Policy:
-    """A ``Policy`` from YAML text; ``PolicyError`` with a precise reason when invalid."""
+    """A ``Policy`` from YAML text; ``PolicyError`` with a precise reason when invalid.
+
+    The schema is a pydantic model; YAML is read with ``safe_load``.
+    """
     try:
         data = yaml.safe_load(text) if text and text.strip() else {}
     except yaml.YAMLError as exc:
@@ -110,72 +193,71 @@ def parse(text: str) -> Policy:
         data = {}
     if not isinstance(data, dict):
         raise PolicyError("the policy must be a mapping of rules")
-    unknown = set(data) - {"prohibited_terms", "disclosure", "max_hashtags", "tracked_link", "max_length"}
+    unknown = set(data) - set(_Schema.model_fields)
     if unknown:
-        raise PolicyError(f"unknown rule(s): {', '.join(sorted(unknown))}")
-    policy = Policy()
-    terms = data.get("prohibited_terms") or []
-    if not isinstance(terms, list):
-        raise PolicyError("prohibited_terms: expected a list")
-    for n, entry in enumerate(terms, 1):
-        entry = {"term": entry} if isinstance(entry, str) else entry
-        if not isinstance(entry, dict) or not str(entry.get("term") or "").strip():
-            raise PolicyError(f"prohibited_terms #{n}: needs a non-empty 'term'")
-        term = str(entry["term"]).strip()
-        policy.prohibited_terms.append(Term(term, _severity(entry.get("severity"), f"prohibited_terms #{n}"),
-                                            str(entry.get("message") or f"“{term}” must not appear in a public post.")))
-    disclosure = _section(data, "disclosure")
-    forms = disclosure.get("forms") or []
-    if not isinstance(forms, list) or not all(isinstance(f, str) and f.strip() for f in forms):
-        raise PolicyError("disclosure.forms: expected a list of non-empty texts")
-    policy.disclosure_forms = [f.strip() for f in forms]
-    policy.disclosure_severity = _severity(disclosure.get("severity", "warn"), "disclosure")
-    policy.disclosure_message = str(disclosure.get("message") or policy.disclosure_message)
-    hashtags = _section(data, "max_hashtags")
-    if hashtags:
-        limit = hashtags.get("limit")
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-            raise PolicyError("max_hashtags.limit: expected a whole number ≥ 0")
-        policy.max_hashtags = limit
-        policy.hashtags_severity = _severity(hashtags.get("severity", "warn"), "max_hashtags")
-        policy.hashtags_message = str(hashtags.get("message") or f"Use at most {limit} hashtags.")
-    link = _section(data, "tracked_link")
-    policy.tracked_link_required = bool(link.get("required", False))
-    policy.tracked_link_severity = _severity(link.get("severity", "block"), "tracked_link")
-    policy.tracked_link_message = str(link.get("message") or policy.tracked_link_message)
-    lengths = _section(data, "max_length")
-    for network, limit in lengths.items():
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
-            raise PolicyError(f"max_length.{network}: expected a positive whole number")
-        policy.max_length[str(network)] = limit
+        raise PolicyError(f"unknown rule(s): {', '.join(sorted(map(str, unknown)))}")
+    for key in ("disclosure", "max_hashtags", "tracked_link", "max_length"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise PolicyError(f"{key}: expected a mapping of settings")
+    try:
+        schema = _Schema.model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "missing":
+            error = {**error, "loc": error["loc"][:-1]}
+            message = f"needs a non-empty '{exc.errors()[0]['loc'][-1]}'"
+        raise PolicyError(f"{_where(error)}: {message}") from None
+    policy = Policy(
+        prohibited_terms=[Term(t.term, t.severity, t.message or f"“{t.term}” must not appear in a public post.")
+                          for t in schema.prohibited_terms],
+        max_length={**DEFAULT_LIMITS, **schema.max_length})
+    if schema.disclosure:
+        policy.disclosure_forms = schema.disclosure.forms
+        policy.disclosure_severity = schema.disclosure.severity
+        policy.disclosure_message = schema.disclosure.message or policy.disclosure_message
+    if schema.max_hashtags:
+        policy.max_hashtags = schema.max_hashtags.limit
+        policy.hashtags_severity = schema.max_hashtags.severity
+        policy.hashtags_message = schema.max_hashtags.message or f"Use at most {policy.max_hashtags} hashtags."
+    if schema.tracked_link:
+        policy.tracked_link_required = schema.tracked_link.required
+        policy.tracked_link_severity = schema.tracked_link.severity
+        policy.tracked_link_message = schema.tracked_link.message or policy.tracked_link_message
     return policy
 
 
-def policy_path(settings: Settings | None = None) -> Path:
-    return (settings or current_settings()).home / "policy.yaml"
+def load_policy(path: Path) -> Policy:
+    """The policy saved at ``path``; without a file, an empty policy marked ``configured=False``
+    (only the platforms' length limits apply until an admin saves one)."""
+    if not path.exists():
+        return Policy(configured=False)
+    return parse(path.read_text(encoding="utf-8"))
 
 
-def load_policy(settings: Settings | None = None) -> Policy:
-    """The company's policy: ``PORTE_VOIX_HOME/policy.yaml``, else the demo policy."""
-    path = policy_path(settings)
-    source = path if path.exists() else DEMO_POLICY
-    return parse(source.read_text(encoding="utf-8")) if source.exists() else Policy()
+def policy_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
-def policy_text(settings: Settings | None = None) -> str:
-    path = policy_path(settings)
-    source = path if path.exists() else DEMO_POLICY
-    return source.read_text(encoding="utf-8") if source.exists() else ""
-
-
-def save(text: str, settings: Settings | None = None) -> Policy:
-    """Validate, then write the policy atomically; an invalid policy never replaces a valid one."""
+def save(text: str, path: Path) -> Policy:
+    """Validate, then write the policy atomically; an invalid or empty policy never replaces a valid one
+    (an empty file would switch every rule off)."""
+    if not (text or "").strip() or not (yaml.safe_load(text) if _is_yaml(text) else True):
+        raise PolicyError("the policy is empty: it would switch every rule off")
     policy = parse(text)
-    path = policy_path((settings or current_settings()).ensure())
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return policy
+
+
+def _is_yaml(text: str) -> bool:
+    try:
+        yaml.safe_load(text)
+        return True
+    except yaml.YAMLError:
+        return False
 
 
 def check(text: str, policy: Policy, tracked_link: str | None = None, network: str = "linkedin") -> list[dict]:
@@ -187,7 +269,7 @@ def check(text: str, policy: Policy, tracked_link: str | None = None, network: s
     if policy.disclosure_forms and not any(_contains(text, form) for form in policy.disclosure_forms):
         out.append({"rule": "disclosure", "severity": policy.disclosure_severity, "message": policy.disclosure_message})
     if policy.max_hashtags is not None:
-        count = len(_HASHTAG.findall(text))
+        count = len(HASHTAG.findall(text))
         if count > policy.max_hashtags:
             out.append({"rule": "max_hashtags", "severity": policy.hashtags_severity,
                         "message": f"{policy.hashtags_message} ({count} > {policy.max_hashtags})"})

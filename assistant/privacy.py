@@ -23,8 +23,8 @@ Tables touched (keep in sync with store.py when a table holding personal data is
     >>> data = export_person(store, "camille.durand@nordlys-energie.example")
     >>> sorted(data["tables"])
     ['accounts', 'drafts', 'employee_posts', 'employees', 'engagement_events', 'import_log', 'shares']
-    >>> erase_person(store, "camille.durand@nordlys-energie.example")["employees"]
-    1
+    >>> erase_person(store, "camille.durand@nordlys-energie.example")["employees"]   # nobody by that email here
+    0
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from . import people
 from .embeddings import text_hash
 from .store import Store
 
@@ -89,8 +90,6 @@ def export_json(store: Store, email: str) -> str:
 
 def _profile_hashes(store: Store, email: str) -> list[str]:
     """Hashes of the texts embedded for this person (see people.profile_texts), excluding shared ones."""
-    from . import people
-
     person = people.get_person(store, email)
     if person is None:
         return []

@@ -44,10 +44,14 @@ def sanitize(source: str) -> tuple[str, list[str]]:
     return " ".join(s for s in kept if s.strip()), removed
 
 
-def angle_label(angle: str, lang: str, voice: VoiceProfile) -> str:
-    """The angle in words, with the employee's role when there is one ("… dans mon métier d'ingénieure data")."""
+def angle_label(angle: str, lang: str, voice: VoiceProfile | None = None) -> str:
+    """The angle in words, with the employee's role when there is one ("… dans mon métier d'ingénieure data").
+
+    >>> angle_label("question", "en")
+    'a question to my network'
+    """
     angles = templates(lang)["angles"]
-    if not voice.role:
+    if voice is None or not voice.role:
         return angles.get(f"{angle}_generic", angles[angle])
     return _elide(angles[angle].format(role=_role(voice.role, lang)), lang)
 

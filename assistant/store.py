@@ -6,7 +6,7 @@ applied migration; add a new one. All values go through ``?`` parameters.
 
 Usage::
 
-    store = open_store()                 # under PORTE_VOIX_HOME, migrated
+    store = open_store(settings)         # under settings.home, migrated
     store.rows("SELECT id, title FROM content WHERE kind = ?", ["news"])
 
 DuckDB lets one process write a file; within a process, threads share one
@@ -15,6 +15,7 @@ database instance through ``store.cursor()``.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any, Callable, Iterator
 
 import duckdb
 
-from .config import Settings, settings as current_settings
+from .config import Settings
 
 MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = []
 
@@ -212,9 +213,9 @@ class StoreLocked(RuntimeError):
 class Store:
     """A migrated DuckDB database with small query helpers."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings):
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
         self.con = con
-        self.settings = settings
+        self.path = path  # the database file: caches keyed on it never mix two homes
         self._local = threading.local()
 
     @property
@@ -258,8 +259,6 @@ class Store:
 
 def extension_path(name: str) -> Path:
     """Path of ``<name>.duckdb_extension`` inside the ``duckdb-extension-<name>`` package."""
-    import importlib
-
     package = importlib.import_module(f"duckdb_extension_{name}")
     folder = Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}"
     path = folder / f"{name}.duckdb_extension"
@@ -295,9 +294,9 @@ _open: dict[Path, Store] = {}
 _open_lock = threading.Lock()
 
 
-def open_store(settings: Settings | None = None) -> Store:
+def open_store(settings: Settings) -> Store:
     """The migrated store under ``settings.home``; one instance per database file per process."""
-    settings = (settings or current_settings()).ensure()
+    settings = settings.ensure()
     with _open_lock:
         store = _open.get(settings.db_path)
         if store is not None:
@@ -316,7 +315,8 @@ def open_store(settings: Settings | None = None) -> Store:
                 ) from exc
             raise
         migrate(con)
-        store = _open[settings.db_path] = Store(con, settings)
+        settings.db_path.chmod(0o600)
+        store = _open[settings.db_path] = Store(con, settings.db_path)
         return store
 
 
@@ -326,3 +326,65 @@ def close_all() -> None:
         for store in _open.values():
             store.close()
         _open.clear()
+
+
+@migration
+def m005_engagement_tracking(db):
+    """Real engagement: short links and published-post URLs on shares; click-log hits, conversions and
+    reported network metrics as events with their origin; per-share totals kept by every writer (the
+    dashboards read them instead of scanning millions of events); sync watermarks; goals; EMV rates."""
+    for column in ("short_code TEXT", "post_url TEXT", "post_key TEXT"):
+        db.execute(f"ALTER TABLE shares ADD COLUMN {column}")
+    for column in ("source TEXT", "source_key TEXT", "visitor TEXT", "first_visit BOOLEAN", "is_bot BOOLEAN",
+                   "bot_reason TEXT", "ua_class TEXT", "referrer TEXT", "click_id TEXT", "value DOUBLE",
+                   "currency TEXT"):
+        db.execute(f"ALTER TABLE engagement_events ADD COLUMN {column}")
+    db.execute(
+        """
+        CREATE TABLE share_totals (
+            share_id TEXT PRIMARY KEY,
+            hits BIGINT NOT NULL DEFAULT 0,                -- every logged request of the short link
+            bot_hits BIGINT NOT NULL DEFAULT 0,
+            unique_human_clicks BIGINT NOT NULL DEFAULT 0, -- distinct (share, visitor, day) among human hits
+            reactions BIGINT NOT NULL DEFAULT 0,
+            comments BIGINT NOT NULL DEFAULT 0,
+            reshares BIGINT NOT NULL DEFAULT 0,
+            impressions BIGINT NOT NULL DEFAULT 0,
+            impression_rows BIGINT NOT NULL DEFAULT 0,     -- > 0: impressions were reported, not estimated
+            network_clicks BIGINT NOT NULL DEFAULT 0,      -- clicks the network itself reports
+            leads BIGINT NOT NULL DEFAULT 0,
+            signups BIGINT NOT NULL DEFAULT 0,
+            sales BIGINT NOT NULL DEFAULT 0,
+            applications BIGINT NOT NULL DEFAULT 0,
+            conversion_value DOUBLE NOT NULL DEFAULT 0
+        )
+        """
+    )
+    sums = ", ".join(f"coalesce(sum(count) FILTER (kind = '{kind}'), 0)" for kind in
+                     ("click", "click", "reaction", "comment", "reshare", "impression", "lead"))
+    db.execute(  # events recorded before this migration: hand-recorded counts, no visitor known
+        f"""INSERT INTO share_totals (share_id, hits, unique_human_clicks, reactions, comments, reshares, impressions,
+                                      leads, impression_rows)
+            SELECT share_id, {sums}, count(*) FILTER (kind = 'impression') FROM engagement_events GROUP BY share_id"""
+    )
+    db.execute(
+        """CREATE TABLE sync_state (source TEXT PRIMARY KEY, last_id BIGINT NOT NULL, rows BIGINT NOT NULL DEFAULT 0,
+                                    synced_at TIMESTAMP)"""
+    )
+    db.execute("CREATE SEQUENCE campaign_goal_seq")
+    db.execute(
+        """
+        CREATE TABLE campaign_goals (
+            id BIGINT PRIMARY KEY DEFAULT nextval('campaign_goal_seq'),
+            campaign TEXT NOT NULL,
+            metric TEXT NOT NULL,           -- personal_shares, shares, sharers, unique_human_clicks, conversions
+            target INTEGER NOT NULL,
+            due DATE,
+            min_score DOUBLE,               -- personal_shares: authenticity score at least this
+            created_by TEXT,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE TABLE programme_rates (key TEXT PRIMARY KEY, value DOUBLE NOT NULL, updated_by TEXT, "
+               "updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")

@@ -19,9 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import language
+from .text import EMOJI, HASHTAG
 
-_EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
-_HASHTAG = re.compile(r"(?<![\w#])#\w+")
 _TU = re.compile(r"\b(tu|toi|ton|ta|tes|t'|t’)\b|\bt['’]", re.I)
 _VOUS = re.compile(r"\b(vous|votre|vos)\b", re.I)
 # Feminine forms of the adjectives and participles our templates and prompts use.
@@ -104,10 +103,10 @@ def build(person: dict, posts: list[str], lang: str | None = None) -> VoiceProfi
     tu = sum(len(_TU.findall(p)) for p in french)
     vous = sum(len(_VOUS.findall(p)) for p in french)
     profile.address = "tu" if tu > vous else "vous"
-    with_emoji = [p for p in posts if _EMOJI.search(p)]
+    with_emoji = [p for p in posts if EMOJI.search(p)]
     profile.uses_emoji = len(with_emoji) * 2 >= len(posts)
-    profile.emoji = [e for e, _ in Counter(e for p in with_emoji for e in _EMOJI.findall(p)).most_common(3)]
-    tags = [t for p in posts for t in _HASHTAG.findall(p)]
+    profile.emoji = [e for e, _ in Counter(e for p in with_emoji for e in EMOJI.findall(p)).most_common(3)]
+    tags = [t for p in posts for t in HASHTAG.findall(p)]
     profile.hashtags = [t for t, _ in Counter(tags).most_common(4)]
     profile.hashtags_per_post = len(tags) / len(posts)
     profile.typical_words = int(statistics.median(len(p.split()) for p in posts))

@@ -6,8 +6,11 @@ or change another employee's data by passing a different email. This is the
 server-side half of "an employee sees only their own drafts"; the pages
 simply never offer anyone else's.
 
-    >>> update_profile(store, account, account.email, expertise="Kafka pipelines", skills=["Kafka"])
-    >>> drafts_of(store, account, "someone.else@example.com")   # raises Forbidden
+    >>> account = Account("sam@example.com", "sam@example.com", ("employee",))
+    >>> drafts_of(store, account, "someone.else@example.com")
+    Traceback (most recent call last):
+    ...
+    assistant.accounts.Forbidden: sam@example.com may only read or change their own data
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 
 from . import language, people
 from .accounts import Account, require_self
+from .engagement import share_metrics
 from .store import Store
 
 GENDERS = (None, "f", "m")
@@ -121,6 +125,4 @@ def latest_drafts(store: Store, account: Account, email: str, content_id: str) -
 
 
 def shares(store: Store, account: Account, email: str) -> list[dict]:
-    from .engagement import share_metrics
-
     return share_metrics(store, require_self(account, email))

@@ -13,10 +13,17 @@ DEMO = ROOT / "data" / "demo"
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("PORTE_VOIX_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("PORTE_VOIX_EMBEDDER", "fake")
-    monkeypatch.setenv("PORTE_VOIX_GENERATOR", "fake")
+def fakes():
+    """The deterministic fake models, registered as ``fake`` for each test and removed afterwards."""
+    from tests import fakes as module
+
+    module.register()
+    yield module
+    module.unregister()
+
+
+@pytest.fixture
+def home(tmp_path):
     yield tmp_path / "home"
     from assistant.store import close_all
 
@@ -24,14 +31,28 @@ def home(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def store(home):
-    from assistant.store import open_store
+def settings(home):
+    """The settings every test runs with: its own home, the fake models, cheap password hashes."""
+    from assistant.config import Settings
 
-    return open_store()
+    return Settings(home=home, embedder="fake", generator="fake", bcrypt_rounds=4)
 
 
 @pytest.fixture
-def demo_store(store):
+def ctx(settings):
+    """The composition root over ``settings`` (a fresh store in ``tmp_path``)."""
+    from assistant.context import open_context
+
+    return open_context(settings)
+
+
+@pytest.fixture
+def store(ctx):
+    return ctx.store
+
+
+@pytest.fixture
+def demo_store(store, settings):
     """A store loaded with the demo content and people (fake embeddings)."""
     from assistant.catalog import ingest
     from assistant.people import import_people
@@ -58,6 +79,8 @@ def qwen(tmp_path_factory):
     pytest.importorskip("gguf")
     from models.generator import get_generator
 
-    home = os.environ.get("PORTE_VOIX_HOME")
-    cache = Path(home) / "models" if home else tmp_path_factory.mktemp("models")
+    from assistant.config import load_settings
+
+    home = os.environ.get("PORTE_VOIX_HOME")  # a developer's home keeps the one-time conversion between runs
+    cache = load_settings().model_cache if home else tmp_path_factory.mktemp("models")
     return get_generator("qwen2.5-coder-0.5b", cache_dir=cache, threads=2)

@@ -1,14 +1,17 @@
 """Local accounts: bcrypt hashes, roles, server-side checks, demo accounts."""
 
+import json
+
 import pytest
 
 from assistant import accounts
+from assistant.cli import main
 from assistant.accounts import AccountError, Forbidden
 
 
 @pytest.fixture(autouse=True)
 def fast_bcrypt(monkeypatch):
-    monkeypatch.setenv("PORTE_VOIX_BCRYPT_ROUNDS", "4")
+    monkeypatch.setattr("assistant.accounts.ROUNDS", 4)
 
 
 def test_password_is_stored_hashed_and_checked(store):
@@ -77,13 +80,9 @@ def test_oidc_email_maps_to_stored_roles_or_employee(demo_store):
     assert accounts.account_for_email(demo_store, "stranger@elsewhere.example") is None
 
 
-def test_demo_command_creates_accounts_and_activity(capsys):
-    import json
-
-    from assistant.cli import main
-
-    assert main(["demo", "--json"]) == 0
+def test_demo_command_creates_accounts_and_activity(capsys, ctx):
+    assert main(["demo", "--json"], ctx) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["demo"]["accounts"] == 4 and first["demo"]["shares"] > 0
-    assert main(["demo", "--json"]) == 0
+    assert main(["demo", "--json"], ctx) == 0
     assert json.loads(capsys.readouterr().out)["demo"] == {"accounts": 0, "shares": 0}

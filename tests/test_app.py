@@ -4,7 +4,6 @@ Sign-in, navigation by role, server-side role checks, and the employee pages.
 The other roles' pages are in test_app_roles.py.
 """
 
-import os
 import shutil
 
 import pytest
@@ -12,7 +11,13 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import DEMO, ROOT
 
-from assistant.demo_accounts import DEMO_PASSWORD, load_demo
+from assistant import demo as demo_data
+from assistant.cli import embed_all
+from assistant.config import Settings, load_settings
+from assistant.context import open_context
+from assistant.demo_accounts import DEMO_PASSWORD
+from assistant.store import close_all
+from tests import fakes
 
 CAMILLE = "camille.durand@nordlys-energie.example"
 JULIEN = "julien.moreau@nordlys-energie.example"
@@ -21,41 +26,37 @@ LEA = "lea.fontaine@nordlys-energie.example"
 
 @pytest.fixture(autouse=True)
 def fast_bcrypt(monkeypatch):
-    monkeypatch.setenv("PORTE_VOIX_BCRYPT_ROUNDS", "4")
+    monkeypatch.setattr("assistant.accounts.ROUNDS", 4)
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
     """The demo database (content, people, fake embeddings, accounts, activity), built once per run."""
-    from assistant.catalog import ingest
-    from assistant.cli import embed_all
-    from assistant.people import import_people
-    from assistant.store import close_all, open_store
-
+    fakes.register()  # session fixtures run before the per-test ``fakes`` fixture
     folder = tmp_path_factory.mktemp("demo-home")
-    saved = {k: os.environ.get(k) for k in ("PORTE_VOIX_HOME", "PORTE_VOIX_EMBEDDER", "PORTE_VOIX_BCRYPT_ROUNDS")}
-    os.environ.update(PORTE_VOIX_HOME=str(folder), PORTE_VOIX_EMBEDDER="fake", PORTE_VOIX_BCRYPT_ROUNDS="4")
-    try:
-        store = open_store()
-        ingest(store, [DEMO / "content"])
-        import_people(store, sorted(DEMO.glob("people.*")))
-        embed_all(store, quiet=True)
-        load_demo(store)
-        close_all()
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-    return folder / "porte-voix.duckdb"
+    ctx = open_context(Settings(home=folder, embedder="fake", generator="fake", bcrypt_rounds=4))
+    demo_data.load(ctx)
+    embed_all(ctx, quiet=True)
+    close_all()
+    return folder
 
 
 @pytest.fixture
-def demo(home, demo_template):
-    """A fresh copy of the demo database in this test's PORTE_VOIX_HOME."""
-    from assistant.store import open_store
+def app_env(home, monkeypatch):
+    """The app (an entry point) configured for this test's home through the environment, as an
+    installation configures it."""
+    monkeypatch.setenv("PORTE_VOIX_HOME", str(home))
+    monkeypatch.setenv("PORTE_VOIX_EMBEDDER", "fake")
+    monkeypatch.setenv("PORTE_VOIX_GENERATOR", "fake")
+    monkeypatch.setenv("PORTE_VOIX_BCRYPT_ROUNDS", "4")
+    return home
 
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(demo_template, home / "porte-voix.duckdb")
-    return open_store()
+
+@pytest.fixture
+def demo(app_env, demo_template):
+    """A fresh copy of the demo home in this test's home."""
+    shutil.copytree(demo_template, app_env, dirs_exist_ok=True)
+    return open_context(load_settings()).store
 
 
 def app(user: str | None = None, page: str | None = None) -> AppTest:

@@ -2,7 +2,9 @@
 
 import pytest
 
-from test_app import app, demo, demo_template, fast_bcrypt, texts  # noqa: F401  (fixtures)
+from test_app import app, app_env, demo, demo_template, fast_bcrypt, texts  # noqa: F401  (fixtures)
+
+from assistant.accounts import create_account
 
 LEA = "lea.fontaine@nordlys-energie.example"
 THOMAS = "thomas.girard@nordlys-energie.example"
@@ -53,11 +55,8 @@ def test_authenticity_filters_narrow_the_table(demo):
     assert not at.exception
 
 
-def test_authenticity_page_without_shares_says_so(home):
-    from assistant.accounts import create_account
-    from assistant.store import open_store
-
-    create_account(open_store(), LEA, "long password", ["marketing"])
+def test_authenticity_page_without_shares_says_so(app_env, store):
+    create_account(store, LEA, "long password", ["marketing"])
     at = app(LEA)
     assert "No shares yet" in at.info[0].value
 

@@ -5,6 +5,7 @@ import pytest
 from conftest import write
 
 from assistant.catalog import ingest
+from assistant.context import Context
 from assistant.matching import UnknownEmployee, experts, recommend
 from assistant.people import import_people
 
@@ -39,14 +40,20 @@ PEOPLE = [
 
 
 @pytest.fixture
-def lib(store, tmp_path):
-    ingest(store, [write(tmp_path / "items.jsonl", "\n".join(json.dumps(i) for i in ITEMS))])
-    import_people(store, [write(tmp_path / "people.jsonl", "\n".join(json.dumps(p) for p in PEOPLE))])
-    return store
+def today(ctx):
+    """The test context with its clock stopped on ``TODAY`` (publish windows and recency depend on it)."""
+    return Context(ctx.settings, ctx.store, clock=lambda: dt.datetime.combine(TODAY, dt.time(9)))
+
+
+@pytest.fixture
+def lib(today, tmp_path):
+    ingest(today.store, [write(tmp_path / "items.jsonl", "\n".join(json.dumps(i) for i in ITEMS))])
+    import_people(today.store, [write(tmp_path / "people.jsonl", "\n".join(json.dumps(p) for p in PEOPLE))])
+    return today
 
 
 def test_recommend_schema_and_reasons(lib):
-    results = recommend(lib, "both@example.com", limit=3, today=TODAY)
+    results = recommend(lib, "both@example.com", limit=3)
     assert len(results) == 3
     for r in results:
         assert {"id", "title", "score", "reason"} <= set(r)
@@ -56,7 +63,7 @@ def test_recommend_schema_and_reasons(lib):
 
 
 def test_reader_of_french_only_gets_french_first(lib):
-    results = recommend(lib, "fr.only@example.com", limit=7, today=TODAY)
+    results = recommend(lib, "fr.only@example.com", limit=7)
     langs = [r["language"] for r in results]
     assert langs == sorted(langs, key=lambda lang: lang != "fr")
     assert results[0]["id"] == "sec-fr"
@@ -65,25 +72,26 @@ def test_reader_of_french_only_gets_french_first(lib):
 
 
 def test_shared_items_are_never_recommended_again(lib):
-    lib.execute("INSERT INTO shares (id, email, content_id, text) VALUES (?, ?, ?, ?)",
+    lib.store.execute("INSERT INTO shares (id, email, content_id, text) VALUES (?, ?, ?, ?)",
                 ["s1", "both@example.com", "data-fr", "my post"])
-    ids = [r["id"] for r in recommend(lib, "both@example.com", limit=10, today=TODAY)]
+    ids = [r["id"] for r in recommend(lib, "both@example.com", limit=10)]
     assert "data-fr" not in ids and "data-en" in ids
 
 
 def test_campaign_priority_and_recency_break_ties(lib):
-    results = recommend(lib, "blank@example.com", limit=7, today=TODAY)  # no profile: company picks
+    results = recommend(lib, "blank@example.com", limit=7)  # no profile: company picks
     assert results[0]["id"] == "camp-a"
     assert "green-week" in results[0]["reason"]
 
 
-def test_near_identical_items_are_not_all_recommended(store, tmp_path):
+def test_near_identical_items_are_not_all_recommended(today, tmp_path):
+    store = today.store
     clones = [{"id": f"c{i}", "title": "Kafka pipelines", "text": f"Kafka pipelines for real-time sensor data, edition {i}."}
               for i in range(5)]
     other = [{"id": "o1", "title": "Spark jobs", "text": "Spark jobs aggregate sensor data every night with Kafka input."}]
     ingest(store, [write(tmp_path / "c.jsonl", "\n".join(json.dumps(i) for i in clones + other))])
     import_people(store, [write(tmp_path / "p.jsonl", json.dumps(PEOPLE[1]))])
-    ids = [r["id"] for r in recommend(store, "both@example.com", limit=3, today=TODAY)]
+    ids = [r["id"] for r in recommend(today, "both@example.com", limit=3)]
     assert sum(i.startswith("c") for i in ids) < 3 and "o1" in ids
 
 
@@ -111,16 +119,16 @@ def test_a_new_post_recentres_items_without_rebuilding_their_neighbour_graph(lib
     from assistant import matching
     from assistant.people import add_posts
 
-    embedder = matching.embedder_for()
-    before = matching.content_index(lib, embedder, TODAY)
+    embedder = lib.embedder
+    before = matching.content_index(lib.store, embedder, TODAY)
     built = []
     monkeypatch.setattr(matching, "knn", lambda *a, **k: built.append(1) or before.neighbours)
-    add_posts(lib, "both@example.com", ["Un nouveau post sur la maintenance prédictive des éoliennes."])
-    after = matching.content_index(lib, embedder, TODAY)
+    add_posts(lib.store, "both@example.com", ["Un nouveau post sur la maintenance prédictive des éoliennes."])
+    after = matching.content_index(lib.store, embedder, TODAY)
     assert after is not before and not built  # re-centred, same graph
     assert any((a != b).any() for a, b in zip(after.parts, before.parts))
-    assert recommend(lib, "both@example.com", today=TODAY)
-    ingest(lib, [write(lib.settings.home / "more.jsonl", json.dumps(
+    assert recommend(lib, "both@example.com")
+    ingest(lib.store, [write(lib.settings.home / "more.jsonl", json.dumps(
         {"id": "new", "title": "Éoliennes", "language": "fr", "text": "Maintenance prédictive des éoliennes en mer."}))])
-    matching.content_index(lib, embedder, TODAY)
+    matching.content_index(lib.store, embedder, TODAY)
     assert built  # a new item rebuilds the graph

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.conftest import DEMO
+
 from assistant.policy import PolicyError, blocking, check, load_policy, parse, policy_text, save
 
 YAML = """
@@ -60,16 +62,26 @@ def test_invalid_yaml_is_refused_with_a_reason(bad, reason):
         parse(bad)
 
 
-def test_save_validates_before_writing(home):
-    assert "Projet Aurore" in policy_text()  # the demo policy is the default
-    save("max_hashtags: {limit: 3}")
-    assert load_policy().max_hashtags == 3
+def test_save_validates_before_writing(settings):
+    path = settings.ensure().policy_path
+    assert policy_text(path) == "" and not load_policy(path).configured  # no policy until one is saved
+    save("max_hashtags: {limit: 3}", path)
+    assert load_policy(path).max_hashtags == 3 and load_policy(path).configured
     with pytest.raises(PolicyError):
-        save("max_hashtags: {limit: -1}")
-    assert load_policy().max_hashtags == 3  # the valid policy is still in place
+        save("max_hashtags: {limit: -1}", path)
+    for empty in ("", "  \n", "# only a comment\n", "{}"):
+        with pytest.raises(PolicyError, match="empty"):
+            save(empty, path)
+    assert load_policy(path).max_hashtags == 3  # the valid policy is still in place
+
+
+def test_context_reads_the_saved_policy_and_follows_changes(ctx):
+    assert not ctx.policy.configured and ctx.policy.disclosure_forms == []
+    save("disclosure: {forms: ['#AcmeTeam']}", ctx.settings.policy_path)
+    assert ctx.policy.configured and ctx.policy.disclosure_forms == ["#AcmeTeam"]
 
 
 def test_demo_policy_is_valid():
-    policy = load_policy()
+    policy = load_policy(DEMO / "policy.yaml")
     assert policy.prohibited_terms and policy.disclosure_forms and policy.tracked_link_required
     assert policy.disclosure_for("fr") and policy.disclosure_for("en")

@@ -4,13 +4,15 @@ import json
 
 from assistant import engagement, privacy
 from assistant.demo_accounts import create_demo_accounts
+from assistant.indexing import embed_pending
+from tests.fakes import FakeEmbedder
 
 CAMILLE = "camille.durand@nordlys-energie.example"
 JULIEN = "julien.moreau@nordlys-energie.example"
 
 
 def _activity(store, monkeypatch):
-    monkeypatch.setenv("PORTE_VOIX_BCRYPT_ROUNDS", "4")
+    monkeypatch.setattr("assistant.accounts.ROUNDS", 4)
     create_demo_accounts(store)
     item = store.value("SELECT id FROM content ORDER BY id LIMIT 1")
     for email, sid in ((CAMILLE, "s-c"), (JULIEN, "s-j")):
@@ -19,9 +21,7 @@ def _activity(store, monkeypatch):
         store.execute("INSERT INTO drafts (id, email, content_id, request_id, variant, angle, language, text, generator,"
                       " fallback, attempts) VALUES (?, ?, ?, 'r', 0, 'experience', 'fr', 'draft', 'fake', false, 1)",
                       [f"d-{sid}", email, item])
-    from assistant.cli import embed_all
-
-    embed_all(store, quiet=True)
+    embed_pending(store, FakeEmbedder())
 
 
 def test_export_has_every_table_and_no_password_hash(demo_store, monkeypatch):

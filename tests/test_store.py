@@ -7,11 +7,11 @@ def test_migrations_are_recorded_once(store):
     assert migrate(store.con) == []  # nothing left to apply
 
 
-def test_database_and_extensions_live_under_home(home):
-    store = open_store()
-    assert store.settings.db_path.parent == home
-    assert store.settings.db_path.exists()
-    assert store.settings.extension_dir.is_dir()
+def test_database_and_extensions_live_under_home(settings, home):
+    store = open_store(settings)
+    assert store.path == settings.db_path and store.path.parent == home
+    assert store.path.exists() and settings.extension_dir.is_dir()
+    assert store.path.stat().st_mode & 0o777 == 0o600 and home.stat().st_mode & 0o777 == 0o700  # personal data
     setting = store.value("SELECT current_setting('extension_directory')")
     assert setting.startswith(str(home))
 

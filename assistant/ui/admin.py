@@ -8,25 +8,26 @@ import streamlit as st
 
 from assistant import accounts, library, policy
 from assistant.ui import auth, resources
-from assistant.ui.library import import_form, save_edits
+from assistant.ui.widgets import import_form, save_edits
 
 PERSON_EDITABLE = ["name", "role", "team", "network_size"]
 
 
 def page() -> None:
     account = auth.require("admin")
-    store = resources.store()
     st.title("Personnes et règles · People and rules")
     tabs = st.tabs(["Personnes · People", "Politique · Policy", "Comptes · Accounts"], key="adm_tabs",
                    on_change="rerun")
-    for tab, view in zip(tabs, (lambda: _people(store), _policy, lambda: _accounts(store, account))):
+    ctx = resources.context()
+    for tab, view in zip(tabs, (lambda: _people(ctx), lambda: _policy(ctx), lambda: _accounts(ctx, account))):
         if tab.open:  # only the open tab is computed
             with tab:
                 view()
 
 
-def _people(store) -> None:
-    import_form(store, "people", "adm")
+def _people(ctx) -> None:
+    store = ctx.store
+    import_form(ctx, "people", "adm")
     rows = library.people_table(store)
     if not rows:
         st.info("Personne pour l'instant · Nobody yet.")
@@ -42,10 +43,14 @@ def _people(store) -> None:
         st.success(f"{changed} personne(s) modifiée(s) · people changed.")
 
 
-def _policy() -> None:
+def _policy(ctx) -> None:
+    path = ctx.settings.policy_path
+    if not ctx.policy.configured:
+        st.warning("Aucune politique n'est configurée : seules les limites de longueur s'appliquent · "
+                   "No policy is configured: only the networks' length limits apply.")
     st.caption("Règles vérifiées avant chaque partage · Rules checked before every share. Format: see "
-               "`data/demo/policy.yaml`.")
-    text = st.text_area("policy.yaml", policy.policy_text(), height=420, key="adm_policy_text")
+               "the README, section Policy.")
+    text = st.text_area("policy.yaml", policy.policy_text(path), height=420, key="adm_policy_text")
     check, save = st.columns(2)
     if check.button("Vérifier · Validate", key="adm_policy_check"):
         try:
@@ -55,13 +60,14 @@ def _policy() -> None:
             st.error(f"Invalide · Invalid: {exc}")
     if save.button("Enregistrer · Save", key="adm_policy_save", type="primary"):
         try:
-            policy.save(text)
-            st.success(f"Enregistré · Saved to {policy.policy_path()}")
+            policy.save(text, path)
+            st.success(f"Enregistré · Saved to {path}")
         except policy.PolicyError as exc:
             st.error(f"Non enregistré, politique invalide · Not saved, invalid policy: {exc}")
 
 
-def _accounts(store, me) -> None:
+def _accounts(ctx, me) -> None:
+    store = ctx.store
     rows = accounts.list_accounts(store)
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="adm_accounts_table")
     with st.form("adm_account_form", clear_on_submit=True):
@@ -72,7 +78,7 @@ def _accounts(store, me) -> None:
                                format_func=auth.ROLE_LABELS.get)
         if st.form_submit_button("Enregistrer · Save", type="primary"):
             try:
-                accounts.create_account(store, username, password, roles, replace=True)
+                accounts.create_account(store, username, password, roles, replace=True, rounds=ctx.settings.bcrypt_rounds)
                 st.success(f"Compte enregistré · Account saved: {username}")
             except accounts.AccountError as exc:
                 st.error(str(exc))

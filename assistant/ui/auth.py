@@ -44,7 +44,8 @@ def current_account() -> Account | None:
 
 
 def sign_in(username: str, password: str) -> Account | None:
-    account = accounts.authenticate(resources.store(), username, password)
+    ctx = resources.context()
+    account = accounts.authenticate(ctx.store, username, password, rounds=ctx.settings.bcrypt_rounds)
     if account is not None:
         st.session_state[SESSION_KEY] = account.username
     return account

@@ -15,7 +15,6 @@ EVIDENCE = {"expertise": "Expertise", "skills": "Compétences · Skills", "post"
 
 def page() -> None:
     auth.require("content")
-    store = resources.store()
     st.title("Experts")
     st.caption("Seules les personnes qui acceptent les demandes d'interview apparaissent · Only colleagues who accept "
                "interview requests are listed.")
@@ -27,7 +26,7 @@ def page() -> None:
     if not query.strip():
         return
     with st.spinner("Recherche… · Searching…"):
-        results = experts(store, query, limit=limit, embedder=resources.embedder())
+        results = experts(resources.context(), query, limit=limit)
     if not results:
         st.info("Personne ne correspond · Nobody matches this topic.")
         return

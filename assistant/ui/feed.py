@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant import engagement, people, workspace
+from assistant import catalog, engagement, people, workspace
+from assistant.drafting import stream_variants
+from assistant.policy import blocking
+from assistant.prompting import angle_label
 from assistant.matching import recommend
-from assistant.policy import load_policy
 from assistant.ui import auth, editor, resources
 
 KIND_LABELS = {"article": "Article", "job_offer": "Offre d'emploi / Job", "news": "Actualité / News",
                "event": "Événement / Event"}
 NETWORK_LABELS = {"linkedin": "LinkedIn", "x": "X"}
-ANGLE_LABELS = {"experience": "Mon expérience · My experience",
-                "job": "Pourquoi ça compte dans mon métier · Why it matters in my job",
-                "question": "Une question à mon réseau · A question to my network"}
 
 
 def page() -> None:
@@ -60,7 +59,7 @@ def _open(item_id: str) -> None:
 def _recommendations(store, account, person) -> None:
     limit = st.slider("Nombre d'idées · Items", 3, 20, 8, key="feed_limit")
     with st.spinner("Recherche de contenus pour vous… · Finding content for you…"):
-        items = recommend(store, account.email, limit=limit, embedder=resources.embedder())
+        items = recommend(resources.context(), account.email, limit=limit)
     if not items:
         st.info("Rien de nouveau à partager · Nothing new to share right now.")
     for item in items:
@@ -84,8 +83,6 @@ def _back() -> None:
 
 
 def _workbench(store, account, item_id: str) -> None:
-    from assistant import catalog
-
     item = catalog.get_item(store, item_id)
     st.button("← Retour au fil · Back to the feed", key="feed_back", on_click=_back)
     if item is None:
@@ -98,7 +95,7 @@ def _workbench(store, account, item_id: str) -> None:
         st.write(item["text"])
     drafts = st.session_state.get(f"feed_drafts_{item_id}")
     if drafts is None:
-        drafts = [dict(d, angle_label=ANGLE_LABELS.get(d["angle"], d["angle"]))
+        drafts = [dict(d, angle_label=angle_label(d["angle"], d["language"]))
                   for d in workspace.latest_drafts(store, account, account.email, item_id)]
         if not drafts:
             drafts = _stream_drafts(store, account, item_id)
@@ -123,12 +120,10 @@ def _workbench(store, account, item_id: str) -> None:
 
 def _stream_drafts(store, account, item_id: str) -> list[dict]:
     """Stream 2–3 variants into three columns while they are written (together: their tokens interleave)."""
-    from assistant.drafting import stream_variants
-
     drafts, texts, slots = [], {}, {}
     with st.status("Rédaction de vos brouillons… · Writing your drafts…", expanded=True) as status:
         columns = st.columns(3)
-        for kind, payload in stream_variants(store, account.email, item_id, n=3):
+        for kind, payload in stream_variants(resources.context(), account.email, item_id, n=3):
             v = payload["variant"]
             if v not in slots:
                 slots[v] = columns[len(slots) % 3].empty()
@@ -148,7 +143,7 @@ def _stream_drafts(store, account, item_id: str) -> list[dict]:
 
 @st.fragment
 def _edit_and_share(account, item_id: str, draft: dict) -> None:
-    store = resources.store()
+    ctx = resources.context()
     done = st.session_state.get(f"feed_shared_{item_id}")
     if done:
         _shared(done)
@@ -158,16 +153,14 @@ def _edit_and_share(account, item_id: str, draft: dict) -> None:
     network = st.radio("Réseau · Network", list(NETWORK_LABELS), format_func=NETWORK_LABELS.get, horizontal=True,
                        key=f"feed_network_{item_id}")
     share_id = st.session_state.setdefault(f"feed_share_id_{item_id}", engagement.new_share_id())
-    prepared = engagement.prepare_share(store, account.email, item_id, text, network, share_id,
-                                        draft_text=draft["text"], policy=load_policy(), embedder=resources.embedder())
+    prepared = engagement.prepare_share(ctx, account.email, item_id, text, network, share_id, draft_text=draft["text"])
     editor.score_panel(prepared)
-    blocked = [v["message"] for v in prepared["violations"] if v["severity"] == "block"]
+    blocked = [v["message"] for v in blocking(prepared["violations"])]
     if st.button("📣 Partager · Share", key=f"feed_share_{item_id}", type="primary", disabled=bool(blocked),
                  help=("; ".join(blocked) if blocked else None)):
         try:
-            result = engagement.share(store, account.email, item_id, text, network, share_id=share_id,
-                                      draft_id=draft["id"], draft_text=draft["text"], policy=load_policy(),
-                                      embedder=resources.embedder())
+            result = engagement.share(ctx, account.email, item_id, text, network, share_id=share_id,
+                                      draft_id=draft["id"], draft_text=draft["text"])
         except engagement.ShareBlocked as exc:
             st.error(f"Partage impossible · Cannot share: {exc}")
             return

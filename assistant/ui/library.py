@@ -11,6 +11,7 @@ import streamlit as st
 from assistant import library
 from assistant.catalog import KINDS
 from assistant.ui import auth, resources
+from assistant.ui.widgets import import_form, save_edits
 
 EDITABLE = ["title", "kind", "campaign", "priority", "published_at", "expires_at", "retired"]
 
@@ -21,39 +22,12 @@ def page() -> None:
     st.title("Bibliothèque · Library")
     tabs = st.tabs(["Importer · Import", "Contenus · Items", "Campagnes · Campaigns", "Calendrier · Calendar"],
                    key="lib_tabs", on_change="rerun")
-    views = (lambda: import_form(store, "content", "lib"), lambda: _items(store), lambda: _campaigns(store),
+    views = (lambda: import_form(resources.context(), "content", "lib"), lambda: _items(store), lambda: _campaigns(store),
              lambda: _calendar(store))
     for tab, view in zip(tabs, views):  # only the open tab is computed
         if tab.open:
             with tab:
                 view()
-
-
-def import_form(store, target: str, prefix: str) -> None:
-    """Upload files, import them with the CLI's importer, then embed; progress shown all along."""
-    kinds = {"content": "Markdown, HTML, RSS/Atom, CSV, JSONL", "people": "CSV, JSONL"}
-    types = {"content": ["md", "markdown", "html", "htm", "xml", "rss", "atom", "csv", "jsonl", "json"],
-             "people": ["csv", "jsonl", "json"]}
-    with st.form(f"{prefix}_import_form", clear_on_submit=True):
-        files = st.file_uploader(f"Fichiers · Files ({kinds[target]})", type=types[target], accept_multiple_files=True,
-                                 key=f"{prefix}_files")
-        submitted = st.form_submit_button("Importer · Import", type="primary")
-    if not submitted or not files:
-        return
-    with st.status("Import…", expanded=True) as status:
-        report = library.import_uploads(store, target, [(f.name, f.getvalue()) for f in files],
-                                        on_file=lambda name: st.write(f"📄 {name}"))
-        st.write(report.summary())
-        status.update(label="Calcul des vecteurs · Embedding…")
-        bar = st.progress(0.0, text="…")
-        computed = library.embed_pending(
-            store, resources.embedder(),
-            progress=lambda stage, done, total: bar.progress(done / max(total, 1), text=f"{stage}: {done}/{total}"))
-        bar.progress(1.0, text=f"{computed} vecteur(s) calculé(s) · embedding(s) computed")
-        failed = report.counts["rejected"]
-        status.update(label=report.summary(), state="error" if failed else "complete", expanded=bool(failed))
-    for problem in report.problems:
-        st.error(f"rejeté · rejected: {problem}")
 
 
 def _items(store) -> None:
@@ -74,30 +48,6 @@ def _items(store) -> None:
         changed = save_edits(frame, edited, EDITABLE, lambda key, fields: library.update_item(store, key, **fields))
         st.success(f"{changed} contenu(s) modifié(s) · item(s) changed.")
 
-
-def save_edits(frame, edited, columns, update) -> int:
-    """Apply the cells changed in a data editor, row by row (``update(key, fields)``); show each refusal."""
-    changed = 0
-    for key, row in edited.iterrows():
-        fields = {c: _plain(row[c]) for c in columns if _plain(row[c]) != _plain(frame.loc[key][c])}
-        if fields:
-            try:
-                update(key, fields)
-                changed += 1
-            except ValueError as exc:
-                st.error(f"{key}: {exc}")
-    return changed
-
-
-def _plain(value):
-    """Pandas cell → Python value (NaN/NaT → None, Timestamp → date)."""
-    if value is None or (not isinstance(value, (list, str)) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 def _campaigns(store) -> None:

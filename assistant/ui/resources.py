@@ -1,34 +1,59 @@
-"""Heavy, shared objects for the Streamlit pages, created once per process."""
+"""The app's composition root: one ``Context`` per configuration, built once per process.
+
+Pages call :func:`context` and take what they need from it (store, embedder,
+generator, policy). The settings come from the config module, the only reader
+of the environment; the cache is keyed on them, so a process (or a test) that
+changes its configuration gets a matching context, never a stale one.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import threading
+
 import streamlit as st
 
-from assistant.matching import embedder_for
-from assistant.store import Store, open_store
+from assistant.config import Settings, load_settings
+from assistant.context import Context, open_context
+from assistant.drafting import warm_up
+from assistant.store import Store
 
 
-def store() -> Store:
-    """The store under PORTE_VOIX_HOME (``open_store`` keeps one per database file per process)."""
-    return open_store()
+def context() -> Context:
+    settings = load_settings()
+    return _context(_key(settings), settings)
 
 
-@st.cache_resource(show_spinner="Chargement du modèle de langue… · Loading the language model…")
-def embedder():
-    return embedder_for()
+def _key(settings: Settings) -> str:
+    return repr(sorted(dataclasses.asdict(settings).items()))
 
 
 @st.cache_resource(show_spinner=False)
-def drafting_warm_up():
-    """Start loading the drafting model in the background, once per process (see ``drafting.warm_up``)."""
-    import logging
-    import threading
+def _context(key: str, _settings: Settings) -> Context:
+    """Cached on ``key`` (the settings' text); Streamlit does not hash underscore arguments."""
+    return open_context(_settings)
 
-    from assistant.drafting import warm_up
 
+def store() -> Store:
+    return context().store
+
+
+def embedder():
+    return context().embedder
+
+
+def drafting_warm_up() -> threading.Thread:
+    """Start loading the drafting model in the background, once per context (see ``drafting.warm_up``)."""
+    ctx = context()
+    return _warm_up(_key(ctx.settings), ctx)
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up(key: str, _ctx: Context) -> threading.Thread:
     def run():
         try:
-            warm_up()
+            warm_up(_ctx.generator)
         except Exception:  # drafting will raise the same error, to the user who asks, with its message
             logging.getLogger(__name__).exception("drafting model warm-up failed")
 
