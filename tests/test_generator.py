@@ -5,22 +5,18 @@ one-time conversion is cached under $PORTE_VOIX_HOME/models when that is set, el
 temporary folder (then the first run converts, ~2 min).
 """
 import hashlib
-import os
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from models.generator import (
-    FakeGenerator,
-    Generator,
-    generator_names,
-    get_generator,
-    register_generator,
-)
+from models.generator import Generator, generator_names, get_generator, register_generator, unregister_generator
 from models.packaged_generators import SplitGGUFGenerator, join_parts
 from models.transformers_generator import ModelFileError, TransformersGenerator
+from tests.fakes import FakeGenerator
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ("Le 14 mars 2025, Nordelec a ouvert à Nantes un centre avec 62 techniciens. "
@@ -91,8 +87,15 @@ def test_fake_respects_max_new_tokens():
 
 def test_builtin_names_are_registered():
     names = generator_names()
-    assert {"fake", "qwen2.5-coder-0.5b", "smollm2-135m", "transformers"} <= set(names)
+    assert {"fake", "openai", "qwen2.5-coder-0.5b", "smollm2-135m", "transformers"} <= set(names)
     assert names == sorted(names)
+
+
+def test_the_fake_is_registered_by_the_fixture_only(fakes):
+    fakes.unregister()
+    assert "fake" not in generator_names()
+    fakes.register()
+    assert "fake" in generator_names()
 
 
 def test_unknown_name_fails_loudly_listing_known_ones():
@@ -113,6 +116,9 @@ def test_register_generator_passes_options():
             yield from [self.word, "!"]
 
     assert get_generator("test-echo", word="yo").generate("x") == "yo!"
+    unregister_generator("test-echo")
+    with pytest.raises(KeyError):
+        get_generator("test-echo")
 
 
 # --- files, hashes, laziness ------------------------------------------------------------------
@@ -123,7 +129,8 @@ def test_sha_mismatch_raises_before_loading_anything(tmp_path):
     gen = TransformersGenerator(gguf, cache_dir=tmp_path / "cache", expected_sha256={"tiny.gguf": "0" * 64})
     with pytest.raises(ModelFileError, match="SHA-256 mismatch"):
         gen.generate("hello")
-    assert gen._model is None and not (tmp_path / "cache").exists()
+    assert gen._model is None
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [".tiny.gguf.lock"]  # nothing converted
 
 
 def test_sha_check_of_a_model_folder(tmp_path):
@@ -150,6 +157,26 @@ def test_nothing_heavy_is_imported_or_loaded_at_construction(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_processes_preparing_one_model_together_convert_it_once(tmp_path):
+    """The conversion runs under a file lock: the others wait, then reuse the finished folder."""
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF tiny")
+    conversions = []
+
+    class SlowConversion(TransformersGenerator):
+        def convert(self, gguf, folder, sha256):
+            conversions.append(folder)
+            time.sleep(0.2)  # long enough for the others to arrive meanwhile
+            (folder / "porte-voix-conversion.json").parent.mkdir(parents=True)
+            (folder / "porte-voix-conversion.json").write_text("{}")
+
+    pinned = {"m.gguf": hashlib.sha256(b"GGUF tiny").hexdigest()}
+    gens = [SlowConversion(gguf, cache_dir=tmp_path / "cache", expected_sha256=pinned) for _ in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        folders = list(pool.map(lambda g: g.model_folder(), gens))
+    assert len(conversions) == 1 and folders == [conversions[0]] * 3
 
 
 def test_join_parts_verifies_each_part_and_the_whole(tmp_path):

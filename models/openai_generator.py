@@ -1,0 +1,390 @@
+"""A :class:`Generator` over any OpenAI-compatible chat-completions server, registered as ``openai``.
+
+Scope: a company that runs its own model server (vLLM, Ollama, llama.cpp's server, an
+Azure/OpenAI-style gateway, ``transformers serve``) drafts through it with the same prompts,
+checks and fallback as the local model. Standard library only (``http.client``): one
+``POST {base_url}/chat/completions`` per prompt with ``"stream": true``, read as server-sent
+events; each event's ``choices[0].delta.content`` is one streamed piece.
+
+- Timeouts: ``connect_timeout`` to open the connection, ``timeout`` for any silence while
+  waiting for the answer or inside the stream (a stalled stream fails after ``timeout`` s).
+- Retries: connection failures, HTTP 429 and 5xx are retried ``retries`` times with exponential
+  back-off (``backoff``, doubled each time, or the server's ``Retry-After``, at most
+  ``max_backoff``). Once a piece has been streamed a failure is not retried (the caller
+  already holds part of the text). A server that answers but stalls (read timeout) is not
+  retried either: it is busy, and more requests would not help it.
+- What finally fails raises :class:`~models.generator.GeneratorUnavailable`, whose message
+  names the server and the reason; the API key never appears in messages, logs or reprs.
+- :meth:`OpenAIGenerator.stream_batch` sends the prompts concurrently (one thread and one
+  connection each, at most ``concurrency`` at a time), so a server with continuous batching
+  writes the variants of a request together; pieces arrive interleaved as ``(index, piece)``.
+- ``avoid`` cannot be honoured through this API (no decoding hook): the caller's checks apply.
+  A final ``assistant`` message is sent as it is; servers differ on whether they continue it
+  (vLLM does with ``extra_body={"continue_final_message": True, "add_generation_prompt": False}``).
+
+    >>> gen = OpenAIGenerator(base_url="http://127.0.0.1:8000/v1", model="qwen", api_key="sk-secret")
+    >>> gen
+    <OpenAIGenerator 'qwen' at http://127.0.0.1:8000/v1>
+    >>> "sk-secret" in repr(gen) + repr(vars(gen))
+    False
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import queue
+import socket
+import ssl
+import threading
+import time
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from .chat import Prompt, messages_of
+from .generator import Generator, GeneratorUnavailable, register_generator
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+class _Retry(Exception):
+    """An attempt failed in a way worth retrying (``wait``: the server's Retry-After, if any)."""
+
+    def __init__(self, reason: str, wait: float | None = None):
+        super().__init__(reason)
+        self.wait = wait
+
+
+class _Secret:
+    """Holds the API key; its repr says nothing, so ``vars()`` or a debugger print cannot leak it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str | None):
+        self.value = value or None
+
+    def __repr__(self) -> str:
+        return "<hidden>" if self.value else "<none>"
+
+
+class OpenAIGenerator(Generator):
+    """Chat completions from an OpenAI-compatible server (see the module docstring for the behaviour).
+
+    ``base_url`` is what OpenAI clients take (usually ending in ``/v1``); ``model`` the name the
+    server knows the model by; ``api_key`` is sent as ``Authorization: Bearer …`` when given.
+    ``extra_body`` is merged into every request (server-specific parameters).
+    After each call ``last_stats`` holds ``sequences``, ``pieces``, ``seconds`` and
+    ``first_token_seconds``.
+    """
+
+    def __init__(self, *, base_url: str, model: str, api_key: str | None = None, timeout: float = 60.0,
+                 connect_timeout: float = 5.0, retries: int = 2, backoff: float = 0.5, max_backoff: float = 8.0,
+                 concurrency: int = 8, extra_body: dict | None = None, name: str | None = None):
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("base_url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
+        if parts.username or parts.password:
+            raise ValueError("base_url must not hold credentials: pass the key as api_key")
+        # shown in reprs and messages: no query string (some gateways put keys there)
+        self.base_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        self.model = model
+        self.name = name or model
+        self._key = _Secret(api_key)
+        self.timeout = float(timeout)
+        self.connect_timeout = float(connect_timeout)
+        self.retries = int(retries)
+        self.backoff = float(backoff)
+        self.max_backoff = float(max_backoff)
+        self.concurrency = max(1, int(concurrency))
+        self.extra_body = dict(extra_body or {})
+        self.last_stats: dict | None = None
+        self._scheme, self._host, self._port = parts.scheme, parts.hostname, parts.port
+        self._path = parts.path.rstrip("/") + "/chat/completions" + (f"?{parts.query}" if parts.query else "")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} at {self.base_url}>"
+
+    # --- one request ----------------------------------------------------------------------
+
+    def _payload(self, prompt: Prompt, max_new_tokens: int, temperature: float, seed: int) -> bytes:
+        body = {"model": self.model, "messages": messages_of(prompt), "stream": True,
+                "max_tokens": int(max_new_tokens), "temperature": float(temperature), "seed": int(seed),
+                **self.extra_body}
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+    def _headers(self) -> dict:
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+        if self._key.value:
+            headers["Authorization"] = f"Bearer {self._key.value}"
+        return headers
+
+    def _clean(self, text: str) -> str:
+        """Server text made safe to show: the key removed (some servers echo it), shortened."""
+        if self._key.value:
+            text = text.replace(self._key.value, "<hidden>")
+        return " ".join(text.split())[:300]
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self._scheme == "https":
+            conn = http.client.HTTPSConnection(self._host, self._port, timeout=self.connect_timeout,
+                                               context=ssl.create_default_context())
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=self.connect_timeout)
+        try:
+            conn.connect()
+        except OSError as error:
+            conn.close()
+            raise _Retry(f"cannot connect ({type(error).__name__}: {error})") from None
+        conn.sock.settimeout(self.timeout)
+        return conn
+
+    def _attempt(self, payload: bytes, opened: "_Connections") -> Iterator[str]:
+        """One request: yields the pieces; raises :class:`_Retry` or :class:`GeneratorUnavailable`."""
+        conn = self._connect()
+        sock = conn.sock  # kept: http.client drops conn.sock once the response owns the connection
+        opened.add(sock)
+        try:
+            try:
+                conn.request("POST", self._path, body=payload, headers=self._headers())
+                response = conn.getresponse()
+            except (TimeoutError, socket.timeout):
+                raise GeneratorUnavailable(self._failure(f"no answer within {self.timeout:g} s")) from None
+            except (OSError, http.client.HTTPException) as error:
+                raise _Retry(f"connection failed ({type(error).__name__})") from None
+            if response.status != 200:
+                detail = self._clean(_error_text(response))
+                reason = f"HTTP {response.status}" + (f": {detail}" if detail else "")
+                if response.status in RETRY_STATUS:
+                    raise _Retry(reason, wait=_retry_after(response))
+                raise GeneratorUnavailable(self._failure(reason))
+            if "text/event-stream" not in (response.getheader("Content-Type") or ""):
+                yield from self._whole(response)  # a server that ignores "stream": one JSON answer
+                return
+            yield from self._events(response)
+        finally:
+            opened.discard(sock)
+            conn.close()
+
+    def _events(self, response) -> Iterator[str]:
+        """The content pieces of a server-sent event stream, until ``[DONE]`` or a finish reason."""
+        data: list[str] = []
+        finished = False
+        while True:
+            try:
+                raw = response.readline()
+            except (TimeoutError, socket.timeout):
+                raise GeneratorUnavailable(self._failure(f"the stream stalled for {self.timeout:g} s")) from None
+            except (OSError, http.client.HTTPException, ValueError) as error:
+                raise GeneratorUnavailable(self._failure(f"the stream broke ({type(error).__name__})")) from None
+            if not raw:
+                if finished:
+                    return
+                raise GeneratorUnavailable(self._failure("the stream ended before the answer was complete"))
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if line.startswith("data:"):
+                data.append(line[5:].removeprefix(" "))
+                continue
+            if line or not data:  # comments (":"), other fields, keep-alive blank lines
+                continue
+            event, data = "\n".join(data), []
+            if event.strip() == "[DONE]":
+                return
+            piece, done = self._piece(event)
+            finished = finished or done
+            if piece:
+                yield piece
+
+    def _piece(self, event: str) -> tuple[str, bool]:
+        try:
+            chunk = json.loads(event)
+            if isinstance(chunk, dict) and chunk.get("error"):
+                error = chunk["error"]
+                message = error.get("message", "") if isinstance(error, dict) else str(error)
+                raise GeneratorUnavailable(self._failure(f"server error in the stream: {self._clean(message)}"))
+            choices = chunk.get("choices") or [{}]
+            delta = choices[0].get("delta") or {}
+            content = delta.get("content") or ""
+            if not isinstance(content, str):
+                raise TypeError("content is not text")
+            return content, choices[0].get("finish_reason") is not None
+        except (ValueError, AttributeError, TypeError, IndexError):
+            raise GeneratorUnavailable(self._failure("malformed event in the stream: "
+                                                     f"{self._clean(event)[:80]!r}")) from None
+
+    def _whole(self, response) -> Iterator[str]:
+        try:
+            answer = json.loads(response.read())
+            content = answer["choices"][0]["message"]["content"] or ""
+        except (TimeoutError, socket.timeout):
+            raise GeneratorUnavailable(self._failure(f"no answer within {self.timeout:g} s")) from None
+        except (ValueError, KeyError, IndexError, TypeError, OSError, http.client.HTTPException):
+            raise GeneratorUnavailable(self._failure("malformed answer (neither an event stream nor a "
+                                                     "chat completion)")) from None
+        if content:
+            yield content
+
+    def _failure(self, reason: str, attempts: int | None = None) -> str:
+        tries = f" after {attempts} attempts" if attempts and attempts > 1 else ""
+        return f"generator {self.name!r} at {self.base_url}: {reason}{tries}"
+
+    # --- the interface ----------------------------------------------------------------------
+
+    def _stream(self, prompt: Prompt, max_new_tokens: int, temperature: float, seed: int,
+                opened: "_Connections") -> Iterator[str]:
+        payload = self._payload(prompt, max_new_tokens, temperature, seed)
+        for attempt in range(self.retries + 1):
+            streamed = False
+            try:
+                for piece in self._attempt(payload, opened):
+                    streamed = True
+                    yield piece
+                return
+            except _Retry as error:
+                if streamed or attempt == self.retries or opened.closed:
+                    raise GeneratorUnavailable(self._failure(str(error), attempts=attempt + 1)) from None
+                wait = min(self.max_backoff, error.wait if error.wait is not None else self.backoff * 2 ** attempt)
+                log.warning("%s; retry %d of %d in %.1f s", self._failure(str(error)), attempt + 1, self.retries, wait)
+                opened.wait(wait)
+
+    def stream(self, prompt, *, max_new_tokens=200, temperature=0.0, seed=0) -> Iterator[str]:
+        started, first, pieces = time.perf_counter(), None, 0
+        opened = _Connections()
+        try:
+            for piece in self._stream(prompt, max_new_tokens, temperature, seed, opened):
+                first = first if first is not None else time.perf_counter() - started
+                pieces += 1
+                yield piece
+        finally:
+            opened.close_all()
+            self.last_stats = _stats(1, pieces, started, first)
+
+    def stream_batch(self, prompts, *, max_new_tokens=200, temperature=0.0, seed=0,
+                     avoid=()) -> Iterator[tuple[int, str]]:
+        """All prompts sent at once (prompt ``i`` with seed ``seed + i``); pieces yielded as they arrive.
+
+        If one prompt fails, the others are cancelled and :class:`GeneratorUnavailable` is raised
+        (naming which prompt). Closing the iterator early cancels the requests still running.
+        """
+        started, first, pieces = time.perf_counter(), None, 0
+        arrivals: queue.Queue = queue.Queue()
+        opened = _Connections()
+        slots = threading.Semaphore(self.concurrency)
+
+        def work(index: int, prompt: Prompt) -> None:
+            try:
+                with slots:
+                    for piece in self._stream(prompt, max_new_tokens, temperature, seed + index, opened):
+                        if opened.closed:
+                            return
+                        arrivals.put((index, piece, None))
+            except BaseException as error:  # handed to the consumer, which raises it
+                arrivals.put((index, None, error))
+            finally:
+                arrivals.put((index, None, None))
+
+        threads = [threading.Thread(target=work, args=(i, p), daemon=True, name=f"openai-generator-{i}")
+                   for i, p in enumerate(prompts)]
+        for thread in threads:
+            thread.start()
+        try:
+            running = len(threads)
+            while running:
+                index, piece, error = arrivals.get()
+                if error is not None:
+                    if opened.closed:
+                        continue
+                    if isinstance(error, GeneratorUnavailable) and len(prompts) > 1:
+                        raise GeneratorUnavailable(f"prompt {index + 1} of {len(prompts)}: {error}") from None
+                    raise error
+                if piece is None:
+                    running -= 1
+                    continue
+                first = first if first is not None else time.perf_counter() - started
+                pieces += 1
+                yield index, piece
+        finally:
+            opened.close_all()
+            for thread in threads:
+                thread.join(timeout=2)
+            self.last_stats = _stats(len(prompts), pieces, started, first)
+
+
+class _Connections:
+    """The open sockets of one call, so that cancelling it unblocks every thread at once."""
+
+    def __init__(self):
+        self._open: set = set()
+        self._lock = threading.Lock()
+        self._cancelled = threading.Event()
+
+    @property
+    def closed(self) -> bool:
+        return self._cancelled.is_set()
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self._cancelled.is_set():
+                sock.close()
+                raise GeneratorUnavailable("the request was cancelled")
+            self._open.add(sock)
+
+    def discard(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(sock)
+
+    def wait(self, seconds: float) -> None:
+        """Sleep between retries, waking up early when the call is cancelled."""
+        self._cancelled.wait(seconds)
+
+    def close_all(self) -> None:
+        with self._lock:
+            self._cancelled.set()
+            for sock in self._open:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in a read
+                except OSError:
+                    pass
+            self._open.clear()
+
+
+def _error_text(response) -> str:
+    """The server's error message (``{"error": {"message": …}}``, ``{"detail": …}``, or the body's start)."""
+    try:
+        body = response.read(4096).decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException):
+        return ""
+    try:
+        answer = json.loads(body)
+        error = answer.get("error") or answer.get("detail")  # OpenAI-style, or FastAPI-style
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+        if isinstance(error, str):
+            return error
+    except (ValueError, AttributeError):
+        pass
+    return body
+
+
+def _retry_after(response) -> float | None:
+    try:
+        return max(0.0, float(response.getheader("Retry-After") or ""))
+    except ValueError:
+        return None
+
+
+def _stats(sequences: int, pieces: int, started: float, first: float | None) -> dict:
+    seconds = time.perf_counter() - started
+    return {"sequences": sequences, "pieces": pieces, "seconds": round(seconds, 3),
+            "first_token_seconds": round(first, 3) if first is not None else None}
+
+
+@register_generator("openai")
+def openai_compatible(*, base_url: str | None = None, model: str | None = None, cache_dir=None,
+                      **options) -> OpenAIGenerator:
+    """``get_generator("openai", base_url=…, model=…, api_key=…, timeout=…, retries=…)``; ``cache_dir`` is unused."""
+    if not base_url or not model:
+        raise ValueError("the 'openai' generator needs base_url and model (PORTE_VOIX_GENERATOR_BASE_URL, "
+                         "PORTE_VOIX_GENERATOR_MODEL)")
+    return OpenAIGenerator(base_url=base_url, model=model, **options)

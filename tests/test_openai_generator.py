@@ -1,0 +1,213 @@
+"""The ``openai`` generator against a small OpenAI-compatible server on 127.0.0.1 (tests/openai_server.py).
+
+Each test starts its own server and stops it; timeouts are a fraction of a second, so the
+whole file runs in a few seconds.
+"""
+import logging
+import threading
+import time
+import traceback
+
+import pytest
+
+from models.generator import GeneratorUnavailable, get_generator
+from models.openai_generator import OpenAIGenerator
+from tests.fakes import FakeGenerator
+from tests.openai_server import FakeOpenAIServer
+
+KEY = "sk-test-0123456789abcdef"
+CHAT = [{"role": "system", "content": "Tu écris des posts à la première personne, en français."},
+        {"role": "user", "content": "- Nordelec ouvre un centre à Nantes le 14 mars 2025\n- 62 techniciens\n"
+                                    "Écris le post en français."}]
+
+
+def client(server, **options):
+    options = {"api_key": KEY, "timeout": 2.0, "connect_timeout": 1.0, "retries": 2, "backoff": 0.01, **options}
+    return get_generator("openai", base_url=server.url, model="fake-model", cache_dir="/unused", **options)
+
+
+def failure(call) -> GeneratorUnavailable:
+    with pytest.raises(GeneratorUnavailable) as caught:
+        call()
+    return caught.value
+
+
+def assert_no_key(error: BaseException, *texts: str) -> None:
+    shown = [str(error), repr(error), "".join(traceback.format_exception(error)), *texts]
+    assert all(KEY not in text for text in shown)
+
+
+# --- normal use -------------------------------------------------------------------------------
+
+def test_streams_the_servers_pieces_and_sends_a_chat_completion_request():
+    with FakeOpenAIServer() as server:
+        gen = client(server)
+        pieces = list(gen.stream(CHAT, max_new_tokens=40, temperature=0.7, seed=3))
+    expected = FakeGenerator().stream(CHAT, max_new_tokens=40, temperature=0.7, seed=3)
+    assert pieces == list(expected) and len(pieces) > 5
+    request = server.requests[0]
+    assert request["path"] == "/v1/chat/completions"
+    assert request["headers"]["Authorization"] == f"Bearer {KEY}"
+    assert request["body"] == {"model": "fake-model", "messages": CHAT, "stream": True, "max_tokens": 40,
+                               "temperature": 0.7, "seed": 3}
+    assert gen.last_stats["pieces"] == len(pieces) and gen.last_stats["first_token_seconds"] is not None
+
+
+def test_a_plain_string_prompt_is_one_user_message_and_no_key_means_no_header():
+    with FakeOpenAIServer() as server:
+        text = client(server, api_key=None).generate("Acme hired 12 people in May.")
+    assert "Acme hired 12 people in May." in text
+    assert server.requests[0]["body"]["messages"] == [{"role": "user", "content": "Acme hired 12 people in May."}]
+    assert "Authorization" not in server.requests[0]["headers"]
+
+
+def test_a_server_that_ignores_stream_and_answers_in_one_piece_still_works():
+    with FakeOpenAIServer(script=["json"]) as server:
+        assert client(server).generate(CHAT) == FakeGenerator().generate(CHAT)
+
+
+def test_stream_batch_sends_the_prompts_concurrently_and_each_row_is_its_prompt_alone():
+    prompts = [CHAT, "Brightpath launched 40 vans in Leeds.", CHAT]
+    with FakeOpenAIServer(barrier=3, delay=0.002) as server:
+        gen = client(server)
+        rows = [""] * 3
+        order = []
+        for index, piece in gen.stream_batch(prompts, max_new_tokens=30, temperature=0.9, seed=5):
+            rows[index] += piece
+            order.append(index)
+    assert server.max_in_flight == 3  # all three were written at the same time
+    assert rows == [FakeGenerator().generate(p, max_new_tokens=30, temperature=0.9, seed=5 + i)
+                    for i, p in enumerate(prompts)]
+    assert [r["body"]["seed"] for r in sorted(server.requests, key=lambda r: r["body"]["seed"])] == [5, 6, 7]
+    assert gen.last_stats["sequences"] == 3
+
+
+def test_concurrency_limits_the_requests_in_flight():
+    with FakeOpenAIServer(delay=0.002) as server:
+        client(server, concurrency=2).generate_many(CHAT, n=4, max_new_tokens=20)
+    assert server.max_in_flight <= 2 and len(server.requests) == 4
+
+
+# --- failures ---------------------------------------------------------------------------------
+
+def test_5xx_then_success_is_retried():
+    with FakeOpenAIServer(script=[503, 502]) as server:
+        text = client(server, retries=2).generate(CHAT)
+    assert text == FakeGenerator().generate(CHAT)
+    assert len(server.requests) == 3
+
+
+def test_429_is_retried_after_the_servers_retry_after():
+    with FakeOpenAIServer(script=[429]) as server:
+        started = time.perf_counter()
+        assert client(server, backoff=5.0).generate(CHAT)  # Retry-After: 0 wins over the 5 s back-off
+    assert len(server.requests) == 2 and time.perf_counter() - started < 2
+
+
+def test_5xx_always_gives_a_clear_error_after_the_retries(caplog):
+    with FakeOpenAIServer(script=[500] * 5) as server, caplog.at_level(logging.WARNING):
+        error = failure(lambda: client(server, retries=2).generate(CHAT))
+    assert len(server.requests) == 3
+    message = str(error)
+    assert "HTTP 500" in message and "after 3 attempts" in message and server.url in message
+    assert "the fake server answers 500" in message
+    assert len([r for r in caplog.records if "retry" in r.getMessage()]) == 2
+    assert_no_key(error, caplog.text)
+
+
+def test_client_errors_are_not_retried():
+    with FakeOpenAIServer(script=[404]) as server:
+        error = failure(lambda: client(server).generate(CHAT))
+    assert len(server.requests) == 1 and "HTTP 404" in str(error)
+
+
+def test_nothing_listening_is_a_connection_error_after_retries():
+    with FakeOpenAIServer() as server:
+        url = server.url
+    gen = get_generator("openai", base_url=url, model="m", api_key=KEY, retries=1, backoff=0.01, connect_timeout=0.5)
+    error = failure(lambda: gen.generate(CHAT))
+    assert "cannot connect" in str(error) and "after 2 attempts" in str(error)
+    assert_no_key(error)
+
+
+def test_no_answer_within_the_timeout():
+    with FakeOpenAIServer(script=["slow"]) as server:
+        started = time.perf_counter()
+        error = failure(lambda: client(server, timeout=0.3).generate(CHAT))
+        assert time.perf_counter() - started < 2
+    assert "no answer within 0.3 s" in str(error)
+    assert len(server.requests) == 1  # a busy server is not sent more work
+
+
+def test_a_stalled_stream_fails_on_the_read_timeout_after_its_first_pieces():
+    with FakeOpenAIServer(script=["stall"]) as server:
+        gen = client(server, timeout=0.3)
+        received = []
+        started = time.perf_counter()
+        with pytest.raises(GeneratorUnavailable, match="stalled for 0.3 s"):
+            for piece in gen.stream(CHAT):
+                received.append(piece)
+        assert time.perf_counter() - started < 2
+    assert len(received) == 2 and len(server.requests) == 1  # what was streamed is never sent twice
+
+
+def test_a_stream_cut_before_its_end_is_an_error():
+    with FakeOpenAIServer(script=["cut"]) as server:
+        error = failure(lambda: client(server).generate(CHAT))
+    assert "ended before the answer was complete" in str(error)
+
+
+def test_malformed_events_are_an_error():
+    with FakeOpenAIServer(script=["malformed"]) as server:
+        error = failure(lambda: client(server).generate(CHAT))
+    assert "malformed event" in str(error)
+
+
+def test_the_key_is_never_in_errors_logs_or_reprs(caplog):
+    with FakeOpenAIServer(script=["echo-key", 503, 503, 503]) as server, caplog.at_level(logging.DEBUG):
+        gen = client(server, retries=2)
+        refused = failure(lambda: gen.generate(CHAT))
+        unavailable = failure(lambda: gen.generate(CHAT))
+    assert server.requests[0]["headers"]["Authorization"] == f"Bearer {KEY}"  # it was sent, to the server only
+    assert "Incorrect API key provided: <hidden>" in str(refused)
+    assert_no_key(refused, repr(gen), repr(vars(gen)), caplog.text)
+    assert_no_key(unavailable)
+
+
+def test_one_failing_prompt_of_a_batch_cancels_the_others_and_names_itself():
+    with FakeOpenAIServer(script=["ok", "stall"], delay=0.01) as server:
+        gen = client(server, timeout=0.5, retries=0)
+        started = time.perf_counter()
+        with pytest.raises(GeneratorUnavailable, match=r"prompt \d of 2"):
+            list(gen.stream_batch([CHAT, CHAT], max_new_tokens=200))
+        assert time.perf_counter() - started < 3
+
+
+def test_closing_a_batch_early_closes_its_connections_at_once():
+    with FakeOpenAIServer(script=["stall", "stall"], hold=5) as server:
+        batch = client(server, timeout=5).stream_batch([CHAT, CHAT])
+        next(batch)
+        started = time.perf_counter()
+        batch.close()
+        assert time.perf_counter() - started < 0.5  # not the 5 s read timeout
+        assert not [t for t in threading.enumerate() if t.name.startswith("openai-generator")]
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+def test_base_url_and_model_are_required_and_credentials_stay_out_of_urls():
+    with pytest.raises(ValueError, match="base_url and model"):
+        get_generator("openai", cache_dir="/unused")
+    with pytest.raises(ValueError, match="must not hold credentials") as caught:
+        OpenAIGenerator(base_url="https://user:s3cret@llm.example/v1", model="m")
+    assert "s3cret" not in str(caught.value)
+    with pytest.raises(ValueError, match="http"):
+        OpenAIGenerator(base_url="llm.example/v1", model="m")
+
+
+def test_a_gateway_query_string_is_sent_but_not_shown():
+    with FakeOpenAIServer() as server:
+        gen = OpenAIGenerator(base_url=server.url + "?api-version=2024-10-21", model="m")
+        gen.generate("Hi there.")
+    assert server.requests[0]["path"] == "/v1/chat/completions?api-version=2024-10-21"
+    assert "api-version" not in repr(gen)
