@@ -16,7 +16,9 @@ its machine, measured through the product's own entry points.
 Writes ``evals/reports/bench.json`` and ``bench.md``; a partial run
 (``--scale-only``, ``--skip-scale``) updates only its sections of an existing
 report. Other processes on the machine skew timings: the load average is
-recorded at the start and the end.
+recorded at the start and the end. Each process it starts (``porte-voix``, an
+embedding worker) gets its configuration from the settings this run was handed
+(:func:`evals.measure.child_env`); the in-process part opens its own context.
 
     $ python -m evals.bench --small          # scale at 1,000 x 5,000
 """
@@ -31,17 +33,29 @@ import hashlib
 import json
 import os
 import platform
-import pstats
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo"
+import duckdb
+import numpy
+
+from assistant import language
+from assistant.authenticity import score_post
+from assistant.config import Settings, load_settings
+from assistant.context import open_context
+from assistant.demo import DEMO_DIR as DEMO
+from assistant.matching import experts, recommend
+from assistant.readers import expand, read_file
+from assistant.store import close_all
+
+from .measure import ROOT, child_env, hot_spots, peak_rss_mb, stats_ms, timed
+from .scale import SMALL, ScaleConfig, resolve_dims, run_scale
+from .scale import markdown as scale_markdown
+
 REPORTS = Path(__file__).resolve().parent / "reports"
 BACKENDS = ("use", "e5", "minilm", "use+e5")
 TARGETS = {"demo_first_s": 60.0, "demo_second_s": 5.0, "recommend_warm_ms": 300.0, "recommend_cold_s": 5.0}
@@ -55,9 +69,6 @@ EXPERT_TOPICS = ["sécurité des réseaux industriels", "real-time data pipeline
 
 def bench_sentences(n: int = 200) -> list[str]:
     """``n`` sentences, half French and half English, cut from the demo content and employee posts."""
-    from assistant import language
-    from assistant.readers import expand, read_file
-
     texts = []
     for path in expand([DEMO / "content"]):
         for record in read_file(path).records:
@@ -85,32 +96,37 @@ def bench_sentences(n: int = 200) -> list[str]:
 
 # --- 1. embedding throughput (one fresh process per backend) --------------------------------
 
-def embed_worker(name: str, texts: list[str], min_seconds: float = 3.0) -> dict:
-    from models import get_embedder
-
-    start = time.perf_counter()
-    embedder = get_embedder(name)
-    embedder.embed_batch(["Chargement du modèle / model warm-up."])
-    load_s = time.perf_counter() - start
-    done, spent, passes = 0, 0.0, 0
-    while passes < 3 and (passes == 0 or spent < min_seconds):
-        t0 = time.perf_counter()
-        out = embedder.embed_batch(texts)
-        spent += time.perf_counter() - t0
-        done += len(texts)
-        passes += 1
+def embed_worker(name: str, texts: list[str], settings: Settings, min_seconds: float = 3.0) -> dict:
+    """Load embedder ``name`` (timed with a first text) and embed ``texts`` at least once, up to three
+    times or ``min_seconds``; meant for a fresh process, so the load is cold."""
+    with tempfile.TemporaryDirectory(prefix="pv-bench-embed-") as tmp:
+        ctx = open_context(settings.but(home=Path(tmp), embedder=name))
+        try:
+            start = time.perf_counter()
+            embedder = ctx.embedder
+            embedder.embed_batch(["Chargement du modèle / model warm-up."])
+            load_s = time.perf_counter() - start
+            done, spent, passes = 0, 0.0, 0
+            while passes < 3 and (passes == 0 or spent < min_seconds):
+                t0 = time.perf_counter()
+                out = embedder.embed_batch(texts)
+                spent += time.perf_counter() - t0
+                done += len(texts)
+                passes += 1
+        finally:
+            close_all()
     return {"texts_per_s": round(done / spent, 1), "load_s": round(load_s, 2), "dim": int(out.shape[1]),
-            "texts": len(texts), "passes": passes, "peak_rss_mb": round(_rss_mb(), 1)}
+            "texts": len(texts), "passes": passes, "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
-def bench_embedding(backends, texts: list[str], log) -> dict:
+def bench_embedding(backends, texts: list[str], settings: Settings, log) -> dict:
     out = {}
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
         json.dump(texts, f, ensure_ascii=False)
     try:
         for name in backends:
             log(f"embedding: {name} ...")
-            out[name] = _python_json(["--embed-worker", name, "--texts", f.name], timeout=900)
+            out[name] = _python_json(["--embed-worker", name, "--texts", f.name], settings, timeout=900)
     finally:
         os.unlink(f.name)
     return out
@@ -118,10 +134,11 @@ def bench_embedding(backends, texts: list[str], log) -> dict:
 
 # --- 2-3. demo import, recommend, experts ------------------------------------------------
 
-def _cli(args: list[str], home: Path, embedder: str, timeout: float = 600) -> tuple[float, dict | list | None, str]:
+def _cli(args: list[str], settings: Settings, timeout: float = 600) -> tuple[float, dict | list | None, str]:
+    """``porte-voix ARGS`` in a fresh process configured by ``settings``: wall seconds, its last JSON line, stderr."""
     exe = Path(sys.executable).parent / "porte-voix"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "assistant.cli"]
-    env = {**os.environ, "PORTE_VOIX_HOME": str(home), "PORTE_VOIX_EMBEDDER": embedder, "TQDM_DISABLE": "1"}
+    env = child_env(settings, TQDM_DISABLE="1")
     t0 = time.perf_counter()
     proc = subprocess.run(cmd + args, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
     wall = time.perf_counter() - t0
@@ -135,16 +152,17 @@ def _cli(args: list[str], home: Path, embedder: str, timeout: float = 600) -> tu
     return wall, data, proc.stderr
 
 
-def bench_demo(home: Path, embedder: str, log) -> dict:
+def bench_demo(settings: Settings, log) -> dict:
+    """``porte-voix demo`` twice in the (empty) home of ``settings``: the second run must embed nothing."""
     runs = []
     for n in (1, 2):
         log(f"demo import: run {n} (fresh process) ...")
-        wall, data, _ = _cli(["demo", "--json"], home, embedder)
+        wall, data, _ = _cli(["demo", "--json"], settings)
         runs.append({"wall_s": round(wall, 2), "in_process_s": data.get("seconds"),
                      "embeddings_computed": data.get("embeddings_computed"),
                      "content": data.get("content", {}).get("counts"), "people": data.get("people", {}).get("counts")})
     first, second = runs
-    return {"embedder": embedder, "first": first, "second": second,
+    return {"embedder": settings.embedder, "first": first, "second": second,
             "first_ok": first["wall_s"] < TARGETS["demo_first_s"],
             "second_ok": second["wall_s"] < TARGETS["demo_second_s"] and second["embeddings_computed"] == 0}
 
@@ -153,106 +171,54 @@ def demo_email() -> str:
     return json.loads((DEMO / "people.jsonl").read_text(encoding="utf-8").splitlines()[0])["email"]
 
 
-def _stats_ms(samples: list[float]) -> dict:
-    ms = sorted(s * 1000 for s in samples)
-    p95 = ms[min(len(ms) - 1, max(0, round(0.95 * len(ms)) - 1))]
-    return {"median_ms": round(statistics.median(ms), 1), "p95_ms": round(p95, 1), "min_ms": round(ms[0], 1),
-            "max_ms": round(ms[-1], 1), "calls": len(ms)}
-
-
-@contextlib.contextmanager
-def _environ(**values):
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def bench_queries(home: Path, embedder: str, repeat: int, log) -> tuple[dict, dict]:
+def bench_queries(settings: Settings, repeat: int, log) -> tuple[dict, dict]:
+    """``recommend`` cold (fresh processes) and warm (in process, profiled), ``experts`` warm on the same and
+    on new topics, and the authenticity score of a typed post, on the demo loaded in ``settings.home``."""
     email = demo_email()
     cold = []
     for n in (1, 2):
         log(f"recommend: cold run {n} (fresh process) ...")
-        wall, data, _ = _cli(["recommend", email, "--json"], home, embedder)
+        wall, data, _ = _cli(["recommend", email, "--json"], settings)
         cold.append(round(wall, 2))
     log("recommend / experts: warm, in process ...")
-    with _environ(PORTE_VOIX_HOME=str(home), PORTE_VOIX_EMBEDDER=embedder):
-        from assistant.matching import experts, recommend
-        from assistant.store import close_all, open_store
-
-        try:
-            store = open_store()
-            t0 = time.perf_counter()
-            results = recommend(store, email)
-            first_s = time.perf_counter() - t0
-            warm = _timed(lambda _: recommend(store, email), range(repeat))
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for _ in range(repeat):
-                recommend(store, email)
-            profiler.disable()
-            rec = {"email": email, "results": len(results), "cold_process_s": cold, "cold_ok": min(cold) < TARGETS["recommend_cold_s"],
-                   "first_call_in_process_s": round(first_s, 2), "warm": _stats_ms(warm),
-                   "profile_top": hot_spots(profiler, repeat)}
-            rec["warm_ok"] = rec["warm"]["median_ms"] < TARGETS["recommend_warm_ms"]
-
-            topic = EXPERT_TOPICS[0]
-            t0 = time.perf_counter()
-            found = experts(store, topic)
-            exp_first = time.perf_counter() - t0
-            same = _timed(lambda _: experts(store, topic), range(repeat))
-            new = _timed(lambda t: experts(store, t), EXPERT_TOPICS[1:])
-            exp = {"query": topic, "results": len(found), "first_call_s": round(exp_first, 3),
-                   "warm_same_topic": _stats_ms(same), "warm_new_topic": _stats_ms(new)}
-
-            from assistant.authenticity import score_post
-
-            item = results[0]["id"]
-            typed = [f"Ce que je retiens de ce projet, après {n} mois sur le terrain : on avance vite. Et vous ?"
-                     for n in range(repeat + 1)]  # a new text each call, as while typing
-            score_post(store, email, item, typed[0])
-            exp["score_post_warm"] = _stats_ms(_timed(lambda t: score_post(store, email, item, t), typed[1:]))
-        finally:
-            close_all()
-    return rec, exp
-
-
-def _timed(call, args) -> list[float]:
-    """Seconds taken by ``call(arg)`` for each of ``args``."""
-    out = []
-    for arg in args:
+    ctx = open_context(settings)
+    try:
         t0 = time.perf_counter()
-        call(arg)
-        out.append(time.perf_counter() - t0)
-    return out
+        results = recommend(ctx, email)
+        first_s = time.perf_counter() - t0
+        warm = timed(lambda _: recommend(ctx, email), range(repeat))
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(repeat):
+            recommend(ctx, email)
+        profiler.disable()
+        rec = {"email": email, "results": len(results), "cold_process_s": cold, "cold_ok": min(cold) < TARGETS["recommend_cold_s"],
+               "first_call_in_process_s": round(first_s, 2), "warm": stats_ms(warm),
+               "profile_top": hot_spots(profiler, repeat)}
+        rec["warm_ok"] = rec["warm"]["median_ms"] < TARGETS["recommend_warm_ms"]
 
+        topic = EXPERT_TOPICS[0]
+        t0 = time.perf_counter()
+        found = experts(ctx, topic)
+        exp_first = time.perf_counter() - t0
+        same = timed(lambda _: experts(ctx, topic), range(repeat))
+        new = timed(lambda t: experts(ctx, t), EXPERT_TOPICS[1:])
+        exp = {"query": topic, "results": len(found), "first_call_s": round(exp_first, 3),
+               "warm_same_topic": stats_ms(same), "warm_new_topic": stats_ms(new)}
 
-def hot_spots(profiler: cProfile.Profile, calls: int, top: int = 12) -> list[dict]:
-    """The functions with the most cumulative time per call (project code and its direct library calls)."""
-    stats = pstats.Stats(profiler)
-    rows = []
-    for (file, line, fn), (_, ncalls, tottime, cumtime, _) in stats.stats.items():  # type: ignore[attr-defined]
-        where = Path(file)
-        label = f"{where.parent.name}/{where.name}:{line}({fn})" if file.startswith("/") else f"{file}({fn})"
-        rows.append({"function": label, "calls_per_request": round(ncalls / calls, 1),
-                     "cum_ms_per_request": round(cumtime / calls * 1000, 2),
-                     "own_ms_per_request": round(tottime / calls * 1000, 2)})
-    rows.sort(key=lambda r: -r["own_ms_per_request"])
-    return rows[:top]
+        item = results[0]["id"]
+        typed = [f"Ce que je retiens de ce projet, après {n} mois sur le terrain : on avance vite. Et vous ?"
+                 for n in range(repeat + 1)]  # a new text each call, as while typing
+        score_post(ctx, email, item, typed[0])
+        exp["score_post_warm"] = stats_ms(timed(lambda t: score_post(ctx, email, item, t), typed[1:]))
+    finally:
+        close_all()
+    return rec, exp
 
 
 # --- machine, report ------------------------------------------------------------------
 
 def machine() -> dict:
-    import duckdb
-    import numpy
-
     return {"cpu_count": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
             "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "python": platform.python_version(), "numpy": numpy.__version__, "duckdb": duckdb.__version__,
@@ -260,15 +226,10 @@ def machine() -> dict:
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
 
-def _rss_mb() -> float:
-    from .scale import _rss_mb as peak
-
-    return peak()
-
-
-def _python_json(args: list[str], timeout: float) -> dict:
+def _python_json(args: list[str], settings: Settings, timeout: float) -> dict:
+    """``python -m evals.bench ARGS`` in a fresh process configured by ``settings``; its last JSON line."""
     proc = subprocess.run([sys.executable, "-m", "evals.bench", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
+                          timeout=timeout, cwd=ROOT, env=child_env(settings))
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -319,8 +280,6 @@ def markdown(report: dict) -> str:
                 for h in r["profile_top"]]
         out.append("")
     if "scale" in report:
-        from .scale import markdown as scale_markdown
-
         out += ["## Scale (synthetic vectors)", "", scale_markdown(report["scale"]), ""]
     return "\n".join(out)
 
@@ -341,33 +300,30 @@ def write(report: dict, folder: Path) -> Path:
     return path
 
 
-def run(args, log=print) -> dict:
-    from assistant.config import settings
-
+def run(args, settings: Settings, log=print) -> dict:
     report: dict = {"machine": machine()}
-    embedder = args.embedder or settings().embedder
+    embedder = args.embedder or settings.embedder
     if not args.scale_only:
         texts = bench_sentences(args.sentences)
         backends = args.backends.split(",") if args.backends is not None else list(dict.fromkeys([*BACKENDS, embedder]))
         if any(backends):
-            report["embedding"] = bench_embedding([b for b in backends if b], texts, log)
+            report["embedding"] = bench_embedding([b for b in backends if b], texts, settings, log)
             for r in report["embedding"].values():
                 r.setdefault("mean_chars", round(sum(map(len, texts)) / len(texts), 1))
         with tempfile.TemporaryDirectory(prefix="pv-bench-") as tmp:
-            home = Path(tmp) / "home"
-            report["demo_import"] = bench_demo(home, embedder, log)
-            report["recommend"], report["experts"] = bench_queries(home, embedder, args.repeat, log)
+            demo = settings.but(home=Path(tmp) / "home", embedder=embedder)
+            report["demo_import"] = bench_demo(demo, log)
+            report["recommend"], report["experts"] = bench_queries(demo, args.repeat, log)
     if not args.skip_scale:
-        from .scale import SMALL, ScaleConfig, resolve_dims, run_scale
-
         cfg = SMALL if args.small else ScaleConfig()
-        dims, vss_dims = resolve_dims(args.dims, args.vss_dims)
-        report["scale"] = run_scale(cfg, dims, vss_dims, progress=log)
+        dims, vss_dims = resolve_dims(args.dims, args.vss_dims, settings.embedder)
+        report["scale"] = run_scale(cfg, settings, dims, vss_dims, progress=log)
     report["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    settings = settings or load_settings()
     p = argparse.ArgumentParser(prog="python -m evals bench", description="Porte-voix performance benchmark.")
     p.add_argument("--scale-only", action="store_true", help="only the 10,000 x 50,000 scale run")
     p.add_argument("--skip-scale", action="store_true")
@@ -385,10 +341,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.embed_worker:
         texts = json.loads(Path(args.texts).read_text(encoding="utf-8"))
-        print(json.dumps(embed_worker(args.embed_worker, texts)))
+        print(json.dumps(embed_worker(args.embed_worker, texts, settings)))
         return 0
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    report = run(args, log)
+    report = run(args, settings, log)
     path = write(report, args.out)
     print(markdown(report))
     print(f"\nwritten {path} and {path.with_suffix('.md')}")

@@ -1,4 +1,7 @@
-"""The DuckDB VSS (HNSW) side of the scale run (see ``evals/scale.py``).
+"""The DuckDB VSS (HNSW) side of the scale run (see ``evals/scale.py``): the approximate method.
+
+Scope and why: whether DuckDB's vector index could replace the exact numpy
+products (``evals/brute_force.py``) for top-k recommendations at scale.
 
 HNSW answers one vector at a time: each employee asks with the weighted mean of
 their units for ``candidates`` items, re-ranked with the exact product score;
@@ -11,10 +14,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
+import pyarrow as pa
 
-from .scale import (ScaleConfig, _rss_mb, item_chunks, make_people, parts, query_vector, sample_rows, top_k_rows,
-                    unit_weights)
+from assistant.store import Store
+
+from .brute_force import parts, query_vector, top_k_rows, unit_weights
+from .measure import peak_rss_mb
+from .synthetic import ScaleConfig, item_chunks, make_people, sample_rows
 
 
 class RowStats:
@@ -50,24 +58,17 @@ class RowStats:
 
 # --- DuckDB VSS -------------------------------------------------------------------------
 
-def vss_connect():
+def vss_connect() -> Store:
     """An in-memory DuckDB with the packaged vss extension, loaded by path through the product's Store."""
-    import duckdb
-
-    from assistant.config import settings
-    from assistant.store import Store
-
     con = duckdb.connect(config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"})
-    store = Store(con, settings())
+    store = Store(con, Path(":memory:"))
     store.load_extension("vss")
     return store
 
 
 def vss_load(store, cfg: ScaleConfig) -> RowStats:
     """Insert the items chunk by chunk through Arrow (never all in numpy at once); return their row stats."""
-    import pyarrow as pa
-
-    stats = RowStats(cfg.dim)
+    stats = RowStats(cfg.dim)  # the array width is part of a type, written in the SQL (an int from the config)
     store.execute(f"CREATE TABLE items (id INTEGER, vec FLOAT[{cfg.dim}])")
     for start, chunk in item_chunks(cfg):
         table = pa.table({"id": pa.array(np.arange(start, start + len(chunk), dtype=np.int32)),
@@ -87,8 +88,8 @@ def vss_query(store, stats: RowStats, person: np.ndarray, cfg: ScaleConfig) -> t
     """HNSW candidates for one person (ids, nearest first) and their exact re-ranked top-k."""
     weights = unit_weights(cfg)
     table = store.execute(
-        f"SELECT id, vec FROM items ORDER BY array_cosine_distance(vec, ?::FLOAT[{cfg.dim}]) LIMIT {cfg.candidates}",
-        [query_vector(person, weights)],
+        f"SELECT id, vec FROM items ORDER BY array_cosine_distance(vec, ?::FLOAT[{cfg.dim}]) LIMIT ?",
+        [query_vector(person, weights), cfg.candidates],
     ).to_arrow_table()
     ids = table.column("id").to_numpy()
     vecs = table.column("vec").combine_chunks().values.to_numpy(zero_copy_only=False).reshape(-1, cfg.dim)
@@ -99,7 +100,7 @@ def vss_query(store, stats: RowStats, person: np.ndarray, cfg: ScaleConfig) -> t
 # --- the worker (its own process) -------------------------------------------------
 
 def worker_vss(cfg: ScaleConfig, outdir: Path) -> dict:
-    base = _rss_mb()
+    base = peak_rss_mb()
     store = vss_connect()
     t0 = time.perf_counter()
     stats = vss_load(store, cfg)
@@ -124,7 +125,5 @@ def worker_vss(cfg: ScaleConfig, outdir: Path) -> dict:
             "query_all_cpu_s": round(sample_cpu / max(len(rows), 1) * cfg.employees, 2), "queried": int(len(rows)),
             "extrapolated": len(rows) < cfg.employees, "ms_per_employee_batched": round(per * 1000, 3),
             "ms_single_employee": round(per * 1000, 2), "baseline_rss_mb": round(base, 1),
-            "peak_rss_mb": round(_rss_mb(), 1), "hnsw": {"metric": "cosine", "M": 16, "ef_construction": 128,
+            "peak_rss_mb": round(peak_rss_mb(), 1), "hnsw": {"metric": "cosine", "M": 16, "ef_construction": 128,
                                                           "ef_search": 64, "candidates": cfg.candidates}}
-
-
