@@ -9,7 +9,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import DEMO, ROOT
+from tests.conftest import DEMO, ROOT
 
 from assistant import demo as demo_data
 from assistant.cli import embed_all

@@ -2,7 +2,7 @@
 
 import pytest
 
-from test_app import app, app_env, demo, demo_template, fast_bcrypt, texts  # noqa: F401  (fixtures)
+from tests.test_app import app, app_env, demo, demo_template, fast_bcrypt, texts  # noqa: F401  (fixtures)
 
 from assistant.accounts import create_account
 

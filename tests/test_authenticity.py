@@ -1,6 +1,6 @@
 import json
 
-from conftest import DEMO
+from tests.conftest import DEMO
 
 from assistant.authenticity import copied_share, meaning_value, near_copy_clusters, score, voice_markers
 from evals.authenticity import auc, light_edit

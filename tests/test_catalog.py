@@ -1,6 +1,6 @@
 import json
 
-from conftest import DEMO, write
+from tests.conftest import DEMO, write
 
 from assistant.catalog import active_items, get_item, ingest
 

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import DEMO, write
+from tests.conftest import DEMO, write
 
 from assistant.cli import main
 from assistant.context import open_context

@@ -4,7 +4,7 @@ import json
 from typing import Iterator
 
 import pytest
-from conftest import DEMO, write
+from tests.conftest import DEMO, write
 
 from assistant import drafting, guardrails, prompting, tidying, voice
 from assistant.catalog import ingest

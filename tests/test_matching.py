@@ -2,7 +2,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import write
+from tests.conftest import write
 
 from assistant.catalog import ingest
 from assistant.context import Context

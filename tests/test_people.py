@@ -1,6 +1,6 @@
 import json
 
-from conftest import DEMO, write
+from tests.conftest import DEMO, write
 
 from assistant.people import get_person, import_people, posts_of, set_consent
 

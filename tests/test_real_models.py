@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import write
+from tests.conftest import write
 
 from models import get_embedder
 
