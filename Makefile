@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow demo bench evals clean browser-deps
+.PHONY: run test test-slow demo bench evals clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,21 +16,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) system-deps
 	$(VENV)/bin/porte-voix demo
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
 
-# The browser test (tests/test_browser.py) drives Debian's chromium; install it when we can (as root),
-# otherwise that test skips itself and says why.
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && \
-		apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null 2>&1; } || \
-		echo "chromium is not installed and cannot be installed here: the browser test will be skipped"
+# Debian packages: chromium for the browser tests (they skip themselves, saying why, without it) and
+# the Hunspell dictionaries of the drafts' spelling check. Installed when we can (as root).
+system-deps:
+	@{ command -v chromium >/dev/null 2>&1 && [ -f /usr/share/hunspell/fr.dic ] && [ -f /usr/share/hunspell/en_US.dic ]; } || \
+		{ [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && \
+		apt-get install -y -qq chromium fonts-noto-color-emoji hunspell-fr hunspell-en-us >/dev/null 2>&1; } || \
+		echo "chromium or the hunspell dictionaries cannot be installed here: browser tests skip, spelling checks report 'unavailable'"
 
-test: $(STAMP) browser-deps
+test: $(STAMP) system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-slow: $(STAMP)
+test-slow: $(STAMP) system-deps
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 demo: $(STAMP)
