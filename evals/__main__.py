@@ -4,7 +4,16 @@ Tasks: ``recommend`` (people → content), ``experts`` (query → people), ``sts
 (pairs → Spearman per embedder), ``all`` (every set under a folder, by the
 files it has), ``table`` (print the README table), ``bench`` (performance).
 Each run prints a table, writes ``evals/reports/<task>-<dataset>.{json,md}``,
-and with ``--json`` prints the report on stdout.
+and with ``--json`` prints the report on stdout. ``drafting``, ``authenticity``
+and ``bench`` hand the rest of the command line to their own modules.
+
+This is the evals' entry point: it reads the configuration once
+(``load_settings``) and hands the settings down; every run builds its own
+context over them (a throw-away home per set), so nothing steers the product
+through the environment.
+
+    >>> task_of(Path("no-such-folder")) is None
+    True
 """
 
 from __future__ import annotations
@@ -12,12 +21,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+from assistant.config import Settings, load_settings
+from assistant.context import open_context
+from assistant.store import close_all
+
+from . import authenticity, bench, drafting
 from . import report as reports
+from .dataset import by_language, load, read
 from .metrics import evaluate_rankings, spearman
 from .systems import BASELINE_EMBEDDERS, rank_experts, rank_recommend, system_names
+
+SUBCOMMANDS = {"bench": bench.main, "drafting": drafting.main, "authenticity": authenticity.main}
 
 
 def _systems(arg: str | None) -> list[str]:
@@ -28,11 +46,11 @@ def _systems(arg: str | None) -> list[str]:
     return [s.strip() for s in arg.split(",") if s.strip()]
 
 
-def run_ranking(task: str, data: Path, systems: list[str], home: str | None) -> dict:
-    from .dataset import by_language, load
-
+def run_ranking(task: str, data: Path, systems: list[str], settings: Settings,
+                home: str | Path | None = None) -> dict:
+    """Import set ``data`` into a fresh installation over ``settings`` and score each system on ``task``."""
     started = time.perf_counter()
-    ds = load(data, home)
+    ds = load(data, settings, home)
     load_seconds = time.perf_counter() - started
     qrels = ds.qrels_person if task == "recommend" else ds.qrels_query
     rank = rank_recommend if task == "recommend" else rank_experts
@@ -53,27 +71,22 @@ def run_ranking(task: str, data: Path, systems: list[str], home: str | None) -> 
             "data": {**ds.stats, "load_seconds": round(load_seconds, 2)}}
 
 
-def run_sts(data: Path, embedders: list[str]) -> dict:
-    from models import get_embedder
-
-    from .dataset import read
-
+def run_sts(data: Path, embedders: list[str], settings: Settings) -> dict:
+    """Spearman of each embedder's cosine against the gold scores of ``pairs.jsonl``; the default
+    system is ``settings.embedder``, and each embedder comes from a context over ``settings``."""
     ds = read(data)
     pairs = [p for p in ds.pairs if str(p.get("a") or "").strip() and str(p.get("b") or "").strip()]
     gold = [float(p["score"]) for p in pairs]
     rows = []
     for name in embedders:
         start = time.perf_counter()
-        embedder = get_embedder(name)
+        embedder = open_context(settings.but(embedder=name)).embedder
         a = embedder.embed_batch([p["a"] for p in pairs])
         b = embedder.embed_batch([p["b"] for p in pairs])
         rho = spearman((a * b).sum(axis=1).tolist(), gold)
         rows.append({"system": name, "metrics": {"spearman": round(rho, 4)}, "n": len(pairs),
                      "seconds": round(time.perf_counter() - start, 2)})
-    from assistant.config import settings
-
-    default = settings().embedder
-    main = next((r for r in rows if r["system"] == default), rows[0])
+    main = next((r for r in rows if r["system"] == settings.embedder), rows[0])
     return {"task": "sts", "dataset": ds.name, "system": main["system"], "metrics": main["metrics"], "n": main["n"],
             "seconds": main["seconds"], "systems": rows, "data": {k: v for k, v in ds.stats.items() if k == "pairs"}
             | {"skipped_empty_pairs": len(ds.pairs) - len(pairs)}}
@@ -107,15 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--home", help="keep the evaluation store here (reuses embeddings between runs)")
     p.add_argument("--json", action="store_true")
     args, rest = p.parse_known_args(argv)
+    settings = load_settings()
 
-    if args.task == "bench":
-        from .bench import main as bench
-
-        return bench(rest + (["--json"] if args.json else []))
-    if args.task in ("drafting", "authenticity"):
-        from importlib import import_module
-
-        return import_module(f"evals.{args.task}").main(rest + (["--json"] if args.json else []))
+    if args.task in SUBCOMMANDS:
+        return SUBCOMMANDS[args.task](rest + (["--json"] if args.json else []), settings)
     if args.task == "table":
         print(reports.table())
         return 0
@@ -123,27 +131,30 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--data is required")
     if not args.data.is_dir():
         p.error(f"--data {args.data}: not a folder")
-    from assistant.config import settings
-
     embedders = (args.embedders.split(",") if args.embedders
-                 else list(dict.fromkeys([*BASELINE_EMBEDDERS, settings().embedder])))
-    if args.task == "all":
-        for folder in sorted(f for f in args.data.iterdir() if f.is_dir()):
-            task = task_of(folder)
-            if task is None:
-                continue
-            home = f"{args.home}/{folder.name}" if args.home else None
-            result = (run_sts(folder, embedders) if task == "sts"
-                      else run_ranking(task, folder, _systems(args.systems or "all"), home))
-            emit(result, args.json)
-        if reports.update_readme():
-            print("README quality table updated", file=sys.stderr)
-        return 0
-    if args.task == "sts":
-        emit(run_sts(args.data, embedders), args.json)
-    else:
-        emit(run_ranking(args.task, args.data, _systems(args.systems), args.home), args.json)
-    return 0
+                 else list(dict.fromkeys([*BASELINE_EMBEDDERS, settings.embedder])))
+    with tempfile.TemporaryDirectory(prefix="porte-voix-evals-") as scratch:
+        try:
+            if args.task == "all":
+                for folder in sorted(f for f in args.data.iterdir() if f.is_dir()):
+                    task = task_of(folder)
+                    if task is None:
+                        continue
+                    home = Path(args.home or scratch) / folder.name
+                    result = (run_sts(folder, embedders, settings.but(home=home)) if task == "sts"
+                              else run_ranking(task, folder, _systems(args.systems or "all"), settings, home))
+                    emit(result, args.json)
+                if reports.update_readme():
+                    print("README quality table updated", file=sys.stderr)
+                return 0
+            home = Path(args.home) if args.home else Path(scratch) / args.data.name
+            if args.task == "sts":
+                emit(run_sts(args.data, embedders, settings.but(home=home)), args.json)
+            else:
+                emit(run_ranking(args.task, args.data, _systems(args.systems), settings, home), args.json)
+            return 0
+        finally:
+            close_all()  # the throw-away stores live under scratch, which goes now
 
 
 if __name__ == "__main__":

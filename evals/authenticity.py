@@ -17,7 +17,11 @@ and light edits (negatives); also the mean score per label, and the ordering
 verbatim < light edit < personal rewrite on the hand-written demo cases in
 ``data/demo/authenticity_cases.jsonl``. The "meaning" band is calibrated on
 the same labelled pairs: cosine percentiles per label are reported next to
-the thresholds in use.
+the thresholds in use. The embedder is the configured one, from a context over
+the settings handed to :func:`main` (with a throw-away home).
+
+    >>> reused("the cat sat", "the cat ran away")
+    0.5
 """
 
 from __future__ import annotations
@@ -26,32 +30,24 @@ import argparse
 import json
 import random
 import re
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from assistant import authenticity
-from assistant.config import settings
+from assistant.config import Settings, load_settings
+from assistant.context import open_context
+from assistant.store import close_all
 
 from . import report as reports
 from .dataset import read_jsonl
+from .metrics import auc
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
 CASES = Path(__file__).resolve().parents[1] / "data" / "demo" / "authenticity_cases.jsonl"
 OPENERS = {"en": "Great news: ", "fr": "Bonne nouvelle : "}
-
-
-def auc(positives: list[float], negatives: list[float]) -> float:
-    """Probability that a random positive outscores a random negative (ties count half).
-
-    >>> auc([0.9, 0.8], [0.1, 0.8])
-    0.875
-    """
-    if not positives or not negatives:
-        return float("nan")
-    pos, neg = np.asarray(positives)[:, None], np.asarray(negatives)[None, :]
-    return float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.size))
 
 
 def light_edit(text: str, lang: str, rng: random.Random) -> str:
@@ -114,17 +110,32 @@ def batched(embedder, texts: list[str]):
     return embed
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    settings = settings or load_settings()
     p = argparse.ArgumentParser(prog="python -m evals authenticity")
     p.add_argument("--data", type=Path, default=DATA)
     p.add_argument("--per-language", type=int, default=200)
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    from models import get_embedder
+    with tempfile.TemporaryDirectory(prefix="porte-voix-eval-authenticity-") as home:
+        try:
+            result = run(settings.but(home=Path(home)), args.data, args.per_language)
+        finally:
+            close_all()
+    path = reports.write(result)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(json.dumps({k: result[k] for k in ("metrics", "calibration", "demo_cases")}, indent=1, ensure_ascii=False))
+        print(f"written {path}")
+    return 0
 
-    embedder = get_embedder(settings().embedder)
+
+def run(settings: Settings, data: Path = DATA, per_language: int = 200) -> dict:
+    """Score the labelled set and the demo cases with the embedder of ``settings``; the report as a dict."""
+    embedder = open_context(settings).embedder
     start = time.perf_counter()
-    rows = build(args.data, args.per_language)
+    rows = build(data, per_language)
     cases, _ = read_jsonl(CASES)
     embed = batched(embedder, [r[k] for r in rows for k in ("source", "post")]
                     + [c[k] for c in cases for k in ("source", "verbatim", "light_edit", "personal")])
@@ -150,10 +161,4 @@ def main(argv: list[str] | None = None) -> int:
               "data": {"labels": {k: len(v) for k, v in by_label.items()}},
               "calibration": {"band": [authenticity.MEANING_LOW, authenticity.MEANING_HIGH], "cosine": calibration(rows, embed)},
               "demo_cases": [{"id": c.get("id"), "scores": c["scores"]} for c in cases]}
-    path = reports.write(result)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        print(json.dumps({k: result[k] for k in ("metrics", "calibration", "demo_cases")}, indent=1, ensure_ascii=False))
-        print(f"written {path}")
-    return 0
+    return result

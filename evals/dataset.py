@@ -1,4 +1,4 @@
-"""Load an evaluation set (the shared JSONL layout) into a throw-away product store.
+"""Load an evaluation set (the shared JSONL layout) into a throw-away product installation.
 
 The set goes through the product's own importers, so what is measured is what
 users get: ``people.jsonl`` becomes employees (everyone accepts interviews and
@@ -6,15 +6,22 @@ reads French and English, since relevance in these sets crosses languages),
 ``content.jsonl`` becomes library items. Oddities in the data are counted, not
 fatal: people without posts, empty texts, duplicated ids, unknown languages.
 
-    >>> ds = load("../shared/evaldata/sib200-recommend")
-    >>> ds.stats["people"], ds.qrels_person["fr-entertainment-0"]["fr-847"]
+The installation is a :class:`~assistant.context.Context` over the caller's
+settings with its own home (a temporary folder, or ``--home`` to keep the
+embeddings between runs) and a fixed clock (:data:`EVAL_TIME`: the sets carry no
+dates, and a fixed day keeps runs identical).
+
+    >>> ds = load("../shared/evaldata/sib200-recommend", load_settings())   # doctest: +SKIP
+    >>> ds.stats["people"], ds.qrels_person["fr-entertainment-0"]["fr-847"]  # doctest: +SKIP
     (42, 1)
+    >>> email_for("Ana Lima (INRIA)")
+    'ana-lima-inria@eval.example'
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import os
 import re
 import tempfile
 from collections import defaultdict
@@ -22,11 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.catalog import ingest, parse_item
+from assistant.config import Settings
+from assistant.context import Context, open_context
 from assistant.importing import Rejected
-from assistant.readers import Record
-from assistant.config import settings
 from assistant.people import import_people
-from assistant.store import Store, close_all, open_store
+from assistant.readers import Record
+from assistant.store import Store
+
+EVAL_TIME = dt.datetime(2026, 1, 1, 12, 0)  # "now" for every eval run: items have no dates, runs stay identical
 
 
 @dataclass
@@ -40,10 +50,18 @@ class Dataset:
     qrels_query: dict[str, dict[str, float]] = field(default_factory=dict)    # query -> person -> grade
     pairs: list[dict] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
-    store: Store | None = None
+    ctx: Context | None = None  # set by load(): the installation the set was imported into
     email_of: dict[str, str] = field(default_factory=dict)
     person_of: dict[str, str] = field(default_factory=dict)
     content_id_of: dict[str, str] = field(default_factory=dict)  # eval id -> stored id (duplicates map to the kept one)
+
+    @property
+    def store(self) -> Store:
+        return self.ctx.store
+
+    def with_embedder(self, name: str) -> Context:
+        """The same installation (home, store, clock) seen through another embedder (a baseline system)."""
+        return open_context(self.ctx.settings.but(embedder=name), clock=self.ctx.clock)
 
 
 def read_jsonl(path: Path) -> tuple[list[dict], int]:
@@ -99,8 +117,8 @@ def read(folder: str | Path) -> Dataset:
     return ds
 
 
-def load(folder: str | Path, home: str | Path | None = None) -> Dataset:
-    """Parse the set and import it into a fresh store under a temporary ``PORTE_VOIX_HOME``.
+def load(folder: str | Path, settings: Settings, home: str | Path | None = None) -> Dataset:
+    """Parse the set and import it into a fresh installation: ``settings`` with a temporary home.
 
     With an explicit ``home`` (``--home``) the store is kept between runs and
     its embeddings are reused (they are keyed by model and text hash, so reuse
@@ -108,9 +126,8 @@ def load(folder: str | Path, home: str | Path | None = None) -> Dataset:
     """
     ds = read(folder)
     home = Path(home) if home else Path(tempfile.mkdtemp(prefix=f"porte-voix-eval-{ds.name}-"))
-    close_all()
-    os.environ["PORTE_VOIX_HOME"] = str(home)
-    store = open_store(settings())
+    ctx = open_context(settings.but(home=home.resolve()), clock=lambda: EVAL_TIME)
+    store = ctx.store
     work = home / "import"
     work.mkdir(parents=True, exist_ok=True)
     people_rows, content_rows = [], []
@@ -130,9 +147,9 @@ def load(folder: str | Path, home: str | Path | None = None) -> Dataset:
     _write(work / "content.jsonl", content_rows)
     reports = {}
     if people_rows:
-        reports["people"] = import_people(store, [work / "people.jsonl"]).as_dict()
+        reports["people"] = import_people(store, [work / "people.jsonl"], max_file_mb=settings.max_file_mb).as_dict()
     if content_rows:
-        reports["content"] = ingest(store, [work / "content.jsonl"]).as_dict()
+        reports["content"] = ingest(store, [work / "content.jsonl"], max_file_mb=settings.max_file_mb).as_dict()
     by_hash = {r["content_hash"]: r["id"] for r in store.rows("SELECT id, content_hash FROM content")}
     for row in content_rows:
         try:
@@ -146,7 +163,7 @@ def load(folder: str | Path, home: str | Path | None = None) -> Dataset:
         "SELECT count(*) FROM employee_posts WHERE NOT language_supported") or 0
     ds.stats["rejected"] = sum(r["rejected"] for r in reports.values())
     ds.stats["import"] = {k: {s: v[s] for s in ("added", "updated", "unchanged", "rejected")} for k, v in reports.items()}
-    ds.store = store
+    ds.ctx = ctx
     return ds
 
 

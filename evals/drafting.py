@@ -11,7 +11,11 @@ are final. The checks of every candidate the model wrote (before repair or
 fallback) say how good the model itself is.
 
     python -m evals drafting --pairs 8            # real model (~15-30 s per pair on 2 cores)
-    PORTE_VOIX_GENERATOR=fake python -m evals drafting --pairs 40
+    PORTE_VOIX_GENERATOR=fake PORTE_VOIX_PLUGINS=tests.fakes python -m evals drafting --pairs 40
+
+The demo is loaded into a throw-away home (``assistant.demo.load``); the model
+is the configured one, built with the model cache of the configured home, so
+its one-time conversion is shared with the app and not redone per run.
 """
 
 from __future__ import annotations
@@ -21,16 +25,15 @@ import json
 import random
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
-from assistant import drafting
+from assistant import demo, drafting
 from assistant.authenticity import voice_markers
-from assistant.catalog import ingest
-from assistant.cli import DEMO_DIR
-from assistant.config import settings
-from assistant.people import import_people
-from assistant.store import close_all, open_store
+from assistant.config import Settings, load_settings
+from assistant.context import Context, open_context
+from assistant.store import close_all
 from models.generator import get_generator
 
 from . import report as reports
@@ -86,29 +89,32 @@ def summarise(drafts: list[dict], raw: list[dict], first_tokens: list[float], re
     }
 
 
-def run(pairs_n: int, seed: int = 0) -> dict:
-    """Draft for ``pairs_n`` pairs in a throw-away store; the model (and its one-time conversion)
-    comes from the user's own ``PORTE_VOIX_HOME``, and is loaded and warmed up (as the app does at
-    start) before any request is timed."""
-    import os
+def run(settings: Settings, pairs_n: int, seed: int = 0) -> dict:
+    """Draft for ``pairs_n`` pairs on the demo data in a throw-away home; the model of ``settings``
+    (with the model cache of ``settings.home``) is loaded and warmed up, as the app does at start,
+    before any request is timed."""
+    with tempfile.TemporaryDirectory(prefix="porte-voix-drafting-") as home:
+        scratch = settings.but(home=Path(home))
+        try:
+            open_context(scratch)  # imports the plugins first: the configured model may come from one
+            generator = get_generator(settings.generator, cache_dir=settings.ensure().model_cache / "generators")
+            return _run(open_context(scratch, generator=generator), pairs_n, seed)
+        finally:
+            close_all()
 
-    cfg = settings()
-    name, cache = cfg.generator, cfg.ensure().model_cache / "generators"
-    close_all()
-    os.environ["PORTE_VOIX_HOME"] = tempfile.mkdtemp(prefix="porte-voix-drafting-")
-    store = open_store()
-    ingest(store, [DEMO_DIR / "content"])
-    import_people(store, sorted(DEMO_DIR.glob("people.*")))
-    generator = get_generator(name) if name == "fake" else get_generator(name, cache_dir=cache)
+
+def _run(ctx: Context, pairs_n: int, seed: int) -> dict:
+    demo.load(ctx)
+    generator = ctx.generator
     started = time.perf_counter()
-    getattr(generator, "load", lambda: None)()
+    getattr(generator, "load", lambda: None)()  # generators without weights have nothing to load
     load_seconds = round(time.perf_counter() - started, 1)
     drafting.warm_up(generator)  # as the app does at start: the shared prompt start is computed once
     warm_seconds = round(time.perf_counter() - started - load_seconds, 1)
     drafts, raw, first_tokens, requests, speeds = [], [], [], [], []
-    for email, content_id in sample_pairs(store, pairs_n, seed):
+    for email, content_id in sample_pairs(ctx.store, pairs_n, seed):
         started, first = time.perf_counter(), None
-        for kind, payload in drafting.stream_variants(store, email, content_id, n=3, generator=generator):
+        for kind, payload in drafting.stream_variants(ctx, email, content_id, n=3):
             if kind == "token" and first is None:
                 first = time.perf_counter() - started
             if kind == "variant":
@@ -128,14 +134,15 @@ def run(pairs_n: int, seed: int = 0) -> dict:
             **summarise(drafts, raw, first_tokens, requests)}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    settings = settings or load_settings()
     p = argparse.ArgumentParser(prog="python -m evals drafting")
     p.add_argument("--pairs", type=int, default=8, help="(employee, item) pairs, 3 variants each")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     start = time.perf_counter()
-    metrics = run(args.pairs, args.seed)
+    metrics = run(settings, args.pairs, args.seed)
     result = {"task": "drafting", "dataset": "demo", "system": metrics.pop("generator"), "metrics": metrics,
               "n": metrics["variants"], "seconds": round(time.perf_counter() - start, 1), "targets": TARGETS}
     result["systems"] = [{"system": result["system"], "metrics": metrics, "n": result["n"], "seconds": result["seconds"]}]

@@ -2,25 +2,24 @@
 
 Each system maps a loaded ``Dataset`` to rankings: ``{person_id: [content ids]}``
 for recommendation, ``{query_id: [person ids]}`` for expert finding.
-``product`` calls ``assistant.matching`` exactly as the app does; the others
-are the baselines it has to beat.
+``product`` calls ``assistant.matching`` with the set's context exactly as the
+app does; the others are the baselines it has to beat (``dense:NAME`` sees the
+same store through embedder ``NAME``).
 
-    >>> rank_recommend(ds, "bm25")["fr-entertainment-0"][:3]
+    >>> system_names()
+    ['product', 'bm25', 'dense:use', 'dense:e5', 'dense:minilm']
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 
 from assistant import matching, people
+from assistant.catalog import embedding_text
 from assistant.embeddings import vectors
-from models import get_embedder
 
 from .dataset import Dataset
 
-EVAL_DAY = dt.date(2026, 1, 1)  # the sets carry no dates; a fixed day keeps runs identical
 BASELINE_EMBEDDERS = ("use", "e5", "minilm")
 
 
@@ -36,9 +35,7 @@ def rank_recommend(ds: Dataset, system: str) -> dict[str, list[str]]:
     n_items = store.value("SELECT count(*) FROM content")
     back = {v: k for k, v in ds.content_id_of.items()}  # stored id -> an eval id
     if system == "product":
-        embedder = get_embedder(store.settings.embedder)
-        return {p: [back.get(r["id"], r["id"]) for r in
-                    matching.recommend(store, ds.email_of[p], limit=n_items, embedder=embedder, today=EVAL_DAY)]
+        return {p: [back.get(r["id"], r["id"]) for r in matching.recommend(ds.ctx, ds.email_of[p], limit=n_items)]
                 for p in persons}
     if system == "bm25":
         _fts_content(store)
@@ -52,9 +49,9 @@ def rank_recommend(ds: Dataset, system: str) -> dict[str, list[str]]:
             out[p] = [back.get(r[0], r[0]) for r in rows]
         return out
     if system.startswith("dense:"):
-        embedder = get_embedder(system.split(":", 1)[1])
+        embedder = ds.with_embedder(system.split(":", 1)[1]).embedder
         items = store.rows("SELECT * FROM content ORDER BY id")
-        item_vecs, _ = vectors(store, embedder, [matching.catalog.embedding_text(i) for i in items])
+        item_vecs, _ = vectors(store, embedder, [embedding_text(i) for i in items])
         out = {}
         for p in persons:
             texts = [t for _, t in _profile(ds, p)]
@@ -75,8 +72,7 @@ def rank_experts(ds: Dataset, system: str) -> dict[str, list[str]]:
     queries = {str(q.get("id")): str(q.get("text") or "") for q in ds.queries}
     to_id = ds.person_of
     if system == "product":
-        embedder = get_embedder(store.settings.embedder)
-        return {q: [to_id[r["email"]] for r in matching.experts(store, text, limit=len(ds.people), embedder=embedder)]
+        return {q: [to_id[r["email"]] for r in matching.experts(ds.ctx, text, limit=len(ds.people))]
                 for q, text in queries.items() if text.strip()}
     if system == "bm25":
         _fts_people(ds)
@@ -88,7 +84,7 @@ def rank_experts(ds: Dataset, system: str) -> dict[str, list[str]]:
             out[q] = [to_id[r[0]] for r in rows]
         return out
     if system.startswith("dense:"):
-        embedder = get_embedder(system.split(":", 1)[1])
+        embedder = ds.with_embedder(system.split(":", 1)[1]).embedder
         persons = [str(p.get("id")) for p in ds.people]
         out = {}
         docs = {p: [t for _, t in _profile(ds, p)] for p in persons}

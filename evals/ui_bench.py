@@ -12,6 +12,13 @@
    database afterwards).
 
 Writes ``evals/reports/ui_bench.json`` and prints a summary.
+
+The installation is a throw-away home prepared in process through the
+services (``assistant.demo.load``, ``indexing.embed_pending``, accounts). The
+app reads its configuration from the environment, so both the ``AppTest`` runs
+and the server run in child processes whose environment is written from the
+settings (:func:`evals.measure.child_env`), with ``PORTE_VOIX_PLUGINS=tests.fakes``
+and the repository on ``PYTHONPATH`` when a fake model is asked for.
 """
 
 from __future__ import annotations
@@ -20,36 +27,48 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from playwright.async_api import async_playwright
+from streamlit.testing.v1 import AppTest
+
+from assistant import accounts, demo
+from assistant.config import Settings, load_settings
+from assistant.context import open_context
+from assistant.indexing import embed_pending
+from assistant.store import close_all
+
+from .measure import ROOT, child_env
+
 PASSWORD = "bench-password"
 PAGES = {"feed": ("employee", "assistant/ui/feed.py"), "profile": ("employee", "assistant/ui/profile.py"),
          "authenticity": ("marketing", "assistant/ui/marketing.py"), "experts": ("content", "assistant/ui/experts.py"),
          "library": ("admin", "assistant/ui/library.py"), "people": ("admin", "assistant/ui/admin.py")}
 
 
-def prepare_home(home: Path, sessions: int) -> list[str]:
-    """Demo data plus one bench account per ambassador (``sessions`` of them) and an all-roles account."""
-    from assistant import accounts
-    from assistant.cli import main as cli
-    from assistant.store import close_all, open_store
-
-    os.environ["PORTE_VOIX_HOME"] = str(home)
-    cli(["demo", "--json"])
-    store = open_store()
-    people = [r["email"] for r in store.rows("SELECT email FROM employees WHERE consent_program ORDER BY email")]
-    users = people[:sessions]
-    for email in users:
-        accounts.create_account(store, email, PASSWORD, ["employee"], replace=True)
-    accounts.create_account(store, "bench@nordlys-energie.example", PASSWORD, list(accounts.ROLES),
-                            email=users[0], replace=True)
-    close_all()
+def prepare_home(settings: Settings, sessions: int) -> list[str]:
+    """Demo data (embedded) in ``settings.home``, one bench account per ambassador (``sessions`` of them)
+    and an all-roles account; returns the ambassadors' emails."""
+    ctx = open_context(settings)
+    try:
+        demo.load(ctx)
+        embed_pending(ctx.store, ctx.embedder, today=ctx.today())
+        store, rounds = ctx.store, settings.bcrypt_rounds
+        people = [r["email"] for r in store.rows("SELECT email FROM employees WHERE consent_program ORDER BY email")]
+        users = people[:sessions]
+        for email in users:
+            accounts.create_account(store, email, PASSWORD, ["employee"], replace=True, rounds=rounds)
+        accounts.create_account(store, "bench@nordlys-energie.example", PASSWORD, list(accounts.ROLES),
+                                email=users[0], replace=True, rounds=rounds)
+    finally:
+        close_all()
     return users
 
 
@@ -57,10 +76,18 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def server_times(repeat: int = 5) -> dict:
-    """Median/max script time per page (warm) and per interaction, measured with AppTest."""
-    from streamlit.testing.v1 import AppTest
+def server_times_in_child(settings: Settings, repeat: int = 5, timeout: float = 1800) -> dict:
+    """:func:`server_times` in a child process running the app under ``settings``."""
+    proc = subprocess.run([sys.executable, "-m", "evals.ui_bench", "--server-times", "--repeat", str(repeat)],
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=child_env(settings))
+    if proc.returncode != 0:
+        raise RuntimeError(f"server timings failed ({proc.returncode}): {proc.stderr.strip()[-800:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
+
+def server_times(repeat: int = 5) -> dict:
+    """Median/max script time per page (warm) and per interaction, measured with AppTest in this process
+    (the app configures itself from this process's environment: run it through :func:`server_times_in_child`)."""
     def timed(at, action=None):
         start = time.perf_counter()
         (action(at) if action else at).run()
@@ -122,14 +149,13 @@ def server_times(repeat: int = 5) -> dict:
 
 # --- browser --------------------------------------------------------------------------
 
-def start_server(home: Path, port: int) -> subprocess.Popen:
-    import urllib.request
-
+def start_server(settings: Settings, port: int) -> subprocess.Popen:
+    """``streamlit run app.py`` under ``settings`` on 127.0.0.1:``port``, once its health check answers."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "PORTE_VOIX_HOME": str(home)}, stdout=subprocess.DEVNULL,
+        cwd=ROOT, env=child_env(settings), stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
@@ -217,8 +243,6 @@ async def one_session(browser, url: str, user: str, delay: float = 0.0) -> dict:
 
 
 async def browser_bench(url: str, users: list[str], chromium: str) -> dict:
-    from playwright.async_api import async_playwright
-
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, headless=True,
                                           args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
@@ -230,14 +254,13 @@ async def browser_bench(url: str, users: list[str], chromium: str) -> dict:
     return {"warm_navigation_ms": navigation, "sessions": sessions, "concurrent_wall_s": round(wall, 1)}
 
 
-def count_shares(home: Path, users: list[str]) -> int:
+def count_shares(settings: Settings, users: list[str]) -> int:
     """Shares made by the bench users in this run (the demo's seeded shares have ids ``demo-…``)."""
-    from assistant.store import close_all, open_store
-
-    os.environ["PORTE_VOIX_HOME"] = str(home)
-    close_all()
-    return open_store().value("SELECT count(*) FROM shares WHERE list_contains(?, email) AND id NOT LIKE 'demo-%'",
-                              [users])
+    try:
+        return open_context(settings).store.value(
+            "SELECT count(*) FROM shares WHERE list_contains(?, email) AND id NOT LIKE ?", [users, "demo-%"])
+    finally:
+        close_all()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -246,27 +269,31 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def main(argv: list[str] | None = None) -> int:
-    import shutil
-
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    settings = settings or load_settings()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--embedder", default="fake")
     ap.add_argument("--generator", default="fake")
+    ap.add_argument("--bcrypt-rounds", type=int, default=10, help="cost of the bench accounts' hashes (not measured)")
     ap.add_argument("--skip-browser", action="store_true")
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--repeat", type=int, default=5, help="runs per page and interaction (AppTest)")
+    ap.add_argument("--server-times", action="store_true", help=argparse.SUPPRESS)  # the child side
     args = ap.parse_args(argv)
-    os.environ.update(PORTE_VOIX_EMBEDDER=args.embedder, PORTE_VOIX_GENERATOR=args.generator,
-                      PORTE_VOIX_BCRYPT_ROUNDS=os.environ.get("PORTE_VOIX_BCRYPT_ROUNDS", "10"))
+    if args.server_times:
+        print(json.dumps(server_times(args.repeat)))
+        return 0
+    fakes = ("tests.fakes",) if "fake" in (args.embedder, args.generator) else ()
     home = Path(tempfile.mkdtemp(prefix="porte-voix-ui-bench-"))
-    users = prepare_home(home, args.sessions)
-    report = {"embedder": args.embedder, "generator": args.generator, "server": server_times()}
-    from assistant.store import close_all
-
-    close_all()
+    bench = settings.but(home=home, embedder=args.embedder, generator=args.generator, bcrypt_rounds=args.bcrypt_rounds,
+                         plugins=tuple(dict.fromkeys([*settings.plugins, *fakes])))
+    users = prepare_home(bench, args.sessions)
+    report = {"embedder": args.embedder, "generator": args.generator,
+              "server": server_times_in_child(bench, args.repeat)}
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not args.skip_browser and chromium:
-        proc = start_server(home, args.port)
+        proc = start_server(bench, args.port)
         try:
             cpu = cpu_seconds(proc.pid)
             report["browser"] = asyncio.run(browser_bench(f"http://127.0.0.1:{args.port}", users, chromium))
@@ -278,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         report["browser"]["summary"] = {
             "sessions": len(sessions), "ok": sum(s["ok"] for s in sessions),
             "errors": [s.get("error") for s in sessions if not s["ok"]],
-            "shares_stored": count_shares(home, users),
+            "shares_stored": count_shares(bench, users),
             "rescore_s_median": statistics.median([s["rescore_s"] for s in sessions if "rescore_s" in s] or [0]),
             "session_s_max": max([s.get("total_s", 0) for s in sessions] or [0])}
     out = ROOT / "evals" / "reports" / "ui_bench.json"

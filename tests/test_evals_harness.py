@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import write
+from tests.conftest import write
 
 from evals import report
 from evals.__main__ import run_ranking, task_of
@@ -25,10 +25,10 @@ def _set(folder):
     return folder
 
 
-def test_recommend_on_messy_data_counts_oddities(tmp_path, monkeypatch):
+def test_recommend_on_messy_data_counts_oddities(tmp_path, monkeypatch, settings):
     folder = _set(tmp_path / "messy")
     assert task_of(folder) == "recommend"
-    result = run_ranking("recommend", folder, ["product", "bm25", "dense:fake"], None)
+    result = run_ranking("recommend", folder, ["product", "bm25", "dense:fake"], settings, tmp_path / "eval")
     data = result["data"]
     assert data["people_without_posts"] == 1 and data["duplicate_ids"] == 1 and data["empty_texts"] == 1
     assert data["unreadable_lines"] == 1 and data["rejected"] >= 1
@@ -42,13 +42,13 @@ def test_recommend_on_messy_data_counts_oddities(tmp_path, monkeypatch):
     assert (tmp_path / "reports" / "recommend-messy.md").exists()
 
 
-def test_experts_on_a_tiny_set(tmp_path):
+def test_experts_on_a_tiny_set(tmp_path, settings):
     folder = tmp_path / "tiny"
     write(folder / "people.jsonl", "\n".join(json.dumps(p) for p in [
         {"id": "a", "posts": ["Support vector machines for text classification."]},
         {"id": "b", "posts": ["Planning under uncertainty for robots."]}, {"id": "c", "posts": []}]))
     write(folder / "queries.jsonl", json.dumps({"id": "q", "text": "support vector machine"}))
     write(folder / "qrels.jsonl", json.dumps({"query": "q", "person": "a", "grade": 1}))
-    result = run_ranking("experts", folder, ["product", "bm25"], None)
+    result = run_ranking("experts", folder, ["product", "bm25"], settings, tmp_path / "eval")
     assert result["metrics"]["p@5"] > 0 and result["metrics"]["map"] == 1.0
     assert result["data"]["people_without_posts"] == 1
