@@ -73,8 +73,8 @@ def write(path: Path, text: str | bytes) -> Path:
 
 @pytest.fixture(scope="session")
 def qwen(tmp_path_factory):
-    """The default packaged model, for ``slow`` tests. Its one-time conversion is cached under
-    $PORTE_VOIX_HOME/models when that is set, else in a temporary folder (~2 min on first use)."""
+    """The default packaged model, for ``slow`` tests. Its one-time conversion is cached where the app
+    keeps it ($PORTE_VOIX_HOME/models/generators) when that is set, else in a temporary folder (~2 min)."""
     pytest.importorskip("transformers")
     pytest.importorskip("gguf")
     from models.generator import get_generator
@@ -82,5 +82,5 @@ def qwen(tmp_path_factory):
     from assistant.config import load_settings
 
     home = os.environ.get("PORTE_VOIX_HOME")  # a developer's home keeps the one-time conversion between runs
-    cache = load_settings().model_cache if home else tmp_path_factory.mktemp("models")
+    cache = load_settings().model_cache / "generators" if home else tmp_path_factory.mktemp("models")
     return get_generator("qwen2.5-coder-0.5b", cache_dir=cache, threads=2)
