@@ -41,11 +41,13 @@ class Generator(ABC):
 
     ``temperature == 0`` means greedy (the seed is then irrelevant); ``temperature > 0`` samples,
     and the same ``seed`` gives the same text. With chat messages, a final ``assistant``
-    message is a start to continue (e.g. ``"Je "``): backends that can, yield what follows it.
+    message is a start to continue (e.g. ``"Je "``): backends whose ``continues_start`` is true
+    yield what follows it; callers send a start only to those.
     Backends that depend on something outside the process raise :class:`GeneratorUnavailable`.
     """
 
     name: str = "generator"
+    continues_start: bool = False
 
     @abstractmethod
     def stream(

@@ -20,7 +20,8 @@ events; each event's ``choices[0].delta.content`` is one streamed piece.
   writes the variants of a request together; pieces arrive interleaved as ``(index, piece)``.
 - ``avoid`` cannot be honoured through this API (no decoding hook): the caller's checks apply.
   A final ``assistant`` message is sent as it is; servers differ on whether they continue it
-  (vLLM does with ``extra_body={"continue_final_message": True, "add_generation_prompt": False}``).
+  (vLLM does with ``extra_body={"continue_final_message": True, "add_generation_prompt": False}``,
+  and then ``continues_start`` is true, so callers send one).
 
     >>> gen = OpenAIGenerator(base_url="http://127.0.0.1:8000/v1", model="qwen", api_key="sk-secret")
     >>> gen
@@ -105,6 +106,11 @@ class OpenAIGenerator(Generator):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} at {self.base_url}>"
+
+    @property
+    def continues_start(self) -> bool:  # type: ignore[override]
+        """Only when the server was asked to continue a final assistant message (a vLLM extension)."""
+        return bool(self.extra_body.get("continue_final_message"))
 
     # --- one request ----------------------------------------------------------------------
 

@@ -89,6 +89,8 @@ class TransformersGenerator(Generator):
     ``cached_prompt_tokens`` and ``tokens_per_second``.
     """
 
+    continues_start = True  # the chat template continues a final assistant message
+
     def __init__(
         self,
         model_path: str | os.PathLike,
@@ -114,7 +116,7 @@ class TransformersGenerator(Generator):
         self.last_stats: dict | None = None
         self._model = None
         self._tokenizer = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: models.scheduler interleaves generations from one thread
 
     # --- files ------------------------------------------------------------------------------
 

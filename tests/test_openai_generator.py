@@ -211,3 +211,14 @@ def test_a_gateway_query_string_is_sent_but_not_shown():
         gen.generate("Hi there.")
     assert server.requests[0]["path"] == "/v1/chat/completions?api-version=2024-10-21"
     assert "api-version" not in repr(gen)
+
+
+def test_extra_body_reaches_the_server_and_says_whether_a_start_is_continued():
+    with FakeOpenAIServer() as server:
+        plain = client(server)
+        vllm = client(server, extra_body={"continue_final_message": True, "add_generation_prompt": False})
+        vllm.generate(CHAT + [{"role": "assistant", "content": "Dans mon métier"}], max_new_tokens=5)
+    assert not plain.continues_start and vllm.continues_start
+    body = server.requests[0]["body"]
+    assert body["continue_final_message"] is True and body["add_generation_prompt"] is False
+    assert body["messages"][-1] == {"role": "assistant", "content": "Dans mon métier"}
