@@ -1,0 +1,274 @@
+"""The click log: short links, hits and conversions in a small SQLite file beside the DuckDB one.
+
+Why not the app's DuckDB file: DuckDB lets one process write a database, and
+the app holds it; the click service is a separate, public-facing process. Why
+SQLite in WAL mode: it ships with Python, several processes can write it
+safely (writes are serialised by a file lock, each waits ``busy_timeout``),
+readers never block writers nor the other way round, and a transaction of a
+few hundred hits costs well under a millisecond. ``synchronous=NORMAL``: a
+committed hit survives a crash of the process; only a power cut can lose the
+last commits.
+
+Tables (``<home>/clicks.sqlite3``, schema versions in ``PRAGMA user_version``,
+append-only like the DuckDB migrations):
+
+| table | written by | read by |
+|---|---|---|
+| ``links`` code → share id, target URL | the app and the CLI when a share is made | the click service |
+| ``hits`` one row per request of a short link | the click service | ``sync`` (into DuckDB) |
+| ``conversions`` leads, sign-ups, sales, applications | the click service (webhook) | ``sync`` |
+| ``signatures`` conversion signatures seen in the last minutes | the click service | replay check |
+| ``salts`` today's visitor salt (older ones are deleted) | the click service | the click service |
+| ``service_runs`` received / written / lost / pending per service process | the click service | ``engagement stats`` |
+
+    >>> import tempfile, pathlib
+    >>> log = ClickLog(pathlib.Path(tempfile.mkdtemp()) / "clicks.sqlite3")
+    >>> log.add_link("AbC123xy", "s-1", "https://n.example/a?utm_content=s-1")
+    True
+    >>> log.link("AbC123xy")
+    ('s-1', 'https://n.example/a?utm_content=s-1')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+HIT_COLUMNS = ("click_id", "code", "share_id", "at", "day", "method", "referrer_host", "visitor", "ua_class",
+               "is_bot", "bot_reason")
+CONVERSION_COLUMNS = ("external_id", "share_id", "click_id", "event", "value", "currency", "occurred_at",
+                      "received_at", "source")
+
+_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+
+
+def _migration(fn):
+    _MIGRATIONS.append(fn)
+    return fn
+
+
+@_migration
+def _v1(db: sqlite3.Connection) -> None:
+    _statements(db, """
+        CREATE TABLE links (code TEXT PRIMARY KEY, share_id TEXT NOT NULL, target TEXT NOT NULL,
+                            created_at REAL NOT NULL);
+        CREATE INDEX links_share_idx ON links (share_id);
+        CREATE TABLE hits (id INTEGER PRIMARY KEY AUTOINCREMENT, click_id TEXT NOT NULL UNIQUE, code TEXT NOT NULL,
+                           share_id TEXT NOT NULL, at REAL NOT NULL, day TEXT NOT NULL, method TEXT NOT NULL,
+                           referrer_host TEXT, visitor TEXT, ua_class TEXT, is_bot INTEGER NOT NULL,
+                           bot_reason TEXT);
+        CREATE TABLE conversions (id INTEGER PRIMARY KEY AUTOINCREMENT, external_id TEXT NOT NULL UNIQUE,
+                                  share_id TEXT NOT NULL, click_id TEXT, event TEXT NOT NULL, value REAL,
+                                  currency TEXT, occurred_at REAL NOT NULL, received_at REAL NOT NULL,
+                                  source TEXT NOT NULL);
+        CREATE TABLE signatures (signature TEXT PRIMARY KEY, seen_at REAL NOT NULL);
+        CREATE TABLE salts (day TEXT PRIMARY KEY, salt BLOB NOT NULL);
+        CREATE TABLE service_runs (id TEXT PRIMARY KEY, pid INTEGER, started_at REAL, updated_at REAL,
+                                   received INTEGER, written INTEGER, lost INTEGER, pending INTEGER,
+                                   last_error TEXT);
+        """)
+
+
+def _statements(db: sqlite3.Connection, script: str) -> None:
+    """Run ``;``-separated DDL inside the caller's transaction (``executescript`` would commit first)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+class ClickLog:
+    """One click-log file; each thread gets its own SQLite connection."""
+
+    def __init__(self, path: Path, timeout: float = 5.0):
+        self.path = Path(path)
+        self.timeout = timeout
+        self._local = threading.local()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+
+    # --- connection and schema ----------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            self._local.con = con
+        return con
+
+    def migrate(self) -> None:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see the new version
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for number, fn in enumerate(_MIGRATIONS[version:], version + 1):
+                fn(db)
+                db.execute(f"PRAGMA user_version = {number}")  # PRAGMA takes no parameters; an int we made
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        try:
+            os.chmod(self.path, 0o600)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            con.close()
+            self._local.con = None
+
+    # --- links ---------------------------------------------------------------------------------
+
+    def add_link(self, code: str, share_id: str, target: str) -> bool:
+        """Map ``code`` to a share's target; False when the code already exists (for this or another share)."""
+        cur = self.db.execute("INSERT OR IGNORE INTO links (code, share_id, target, created_at) VALUES (?, ?, ?, ?)",
+                              [code, share_id, target, time.time()])
+        return cur.rowcount == 1
+
+    def link(self, code: str) -> tuple[str, str] | None:
+        """``(share_id, target)`` of a code, or None."""
+        row = self.db.execute("SELECT share_id, target FROM links WHERE code = ?", [code]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def has_share(self, share_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM links WHERE share_id = ?", [share_id]).fetchone() is not None
+
+    def code_of(self, share_id: str) -> str | None:
+        row = self.db.execute("SELECT code FROM links WHERE share_id = ? ORDER BY created_at LIMIT 1",
+                              [share_id]).fetchone()
+        return row[0] if row else None
+
+    def links_after(self, rowid: int) -> list[tuple[int, str, str, str]]:
+        """``(rowid, code, share_id, target)`` added after ``rowid`` (the service's cache refresh)."""
+        return self.db.execute("SELECT rowid, code, share_id, target FROM links WHERE rowid > ? ORDER BY rowid",
+                               [rowid]).fetchall()
+
+    # --- hits ----------------------------------------------------------------------------------
+
+    def append_hits(self, rows: Iterable[tuple]) -> int:
+        """Insert hits (tuples in ``HIT_COLUMNS`` order) in one transaction; returns how many were new."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            before = db.total_changes
+            db.executemany(f"INSERT OR IGNORE INTO hits ({', '.join(HIT_COLUMNS)}) "
+                           f"VALUES ({', '.join('?' * len(HIT_COLUMNS))})", rows)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return db.total_changes - before
+
+    def hits_after(self, last_id: int, limit: int = 50_000) -> list[tuple]:
+        """``(id, *HIT_COLUMNS)`` with id > ``last_id``, oldest first (ids grow in commit order)."""
+        return self.db.execute(f"SELECT id, {', '.join(HIT_COLUMNS)} FROM hits WHERE id > ? ORDER BY id LIMIT ?",
+                               [last_id, limit]).fetchall()
+
+    def share_of_click(self, click_id: str) -> str | None:
+        row = self.db.execute("SELECT share_id FROM hits WHERE click_id = ?", [click_id]).fetchone()
+        return row[0] if row else None
+
+    def count_hits(self) -> int:
+        return self.db.execute("SELECT count(*) FROM hits").fetchone()[0]
+
+    # --- conversions ---------------------------------------------------------------------------
+
+    def add_conversion(self, row: dict, signature: str | None = None, window_s: float = 300.0) -> str:
+        """Store one conversion: ``"stored"``, ``"duplicate"`` (its external_id is known: nothing changes) or
+        ``"replay"`` (this exact signature was already used: nothing stored).
+
+        The signature and the conversion are written in one transaction, so a request that failed to store
+        can be sent again with the same signature.
+        """
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if signature is not None:
+                db.execute("DELETE FROM signatures WHERE seen_at < ?", [time.time() - 2 * window_s])
+                if db.execute("INSERT OR IGNORE INTO signatures VALUES (?, ?)", [signature, time.time()]).rowcount == 0:
+                    db.execute("ROLLBACK")
+                    return "replay"
+            cur = db.execute(f"INSERT OR IGNORE INTO conversions ({', '.join(CONVERSION_COLUMNS)}) "
+                             f"VALUES ({', '.join('?' * len(CONVERSION_COLUMNS))})",
+                             [row.get(c) for c in CONVERSION_COLUMNS])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return "stored" if cur.rowcount == 1 else "duplicate"
+
+    def conversions_after(self, last_id: int, limit: int = 50_000) -> list[tuple]:
+        return self.db.execute(f"SELECT id, {', '.join(CONVERSION_COLUMNS)} FROM conversions WHERE id > ? "
+                               "ORDER BY id LIMIT ?", [last_id, limit]).fetchall()
+
+    # --- salts, service health, erasure ----------------------------------------------------------
+
+    def salt(self, day: dt.date) -> bytes:
+        """The visitor salt of ``day`` (UTC), created by whichever process needs it first; salts of days
+        before yesterday are deleted, which makes their pseudonyms unlinkable."""
+        key = day.isoformat()
+        db = self.db
+        row = db.execute("SELECT salt FROM salts WHERE day = ?", [key]).fetchone()
+        if row:
+            return row[0]
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT OR IGNORE INTO salts VALUES (?, ?)", [key, secrets.token_bytes(32)])
+            db.execute("DELETE FROM salts WHERE day < ?", [(day - dt.timedelta(days=1)).isoformat()])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return db.execute("SELECT salt FROM salts WHERE day = ?", [key]).fetchone()[0]
+
+    def record_run(self, run_id: str, started_at: float, stats: dict) -> None:
+        self.db.execute(
+            """INSERT INTO service_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, received = excluded.received,
+                 written = excluded.written, lost = excluded.lost, pending = excluded.pending,
+                 last_error = excluded.last_error""",
+            [run_id, os.getpid(), started_at, time.time(), stats["received"], stats["written"], stats["lost"],
+             stats["pending"], stats.get("last_error")])
+
+    def service_runs(self) -> list[dict]:
+        cur = self.db.execute("SELECT * FROM service_runs ORDER BY started_at")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def forget_shares(self, share_ids: Iterable[str]) -> int:
+        """Delete the links, hits and conversions of these shares (a person's erasure); returns rows deleted."""
+        db, deleted = self.db, 0
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for share_id in share_ids:
+                for table in ("links", "hits", "conversions"):
+                    deleted += db.execute(f"DELETE FROM {table} WHERE share_id = ?", [share_id]).rowcount
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return deleted
+
+
+_logs: dict[Path, ClickLog] = {}
+_logs_lock = threading.Lock()
+
+
+def open_log(path: Path) -> ClickLog:
+    """The click log at ``path`` (one object per file per process; created and migrated on first use)."""
+    path = Path(path)
+    with _logs_lock:
+        log = _logs.get(path)
+        if log is None:
+            log = _logs[path] = ClickLog(path)
+        return log

@@ -1,0 +1,79 @@
+"""Campaign goals an admin sets ("20 personal shares of green-week by Friday") and everyone's progress.
+
+A goal counts one measure over the campaign's posted shares made up to its due
+date (inclusive), in SQL over the shares and their totals:
+
+| metric | counts |
+|---|---|
+| ``personal_shares`` | shares with an authenticity score ≥ ``min_score`` (default 60) |
+| ``shares`` | every share |
+| ``sharers`` | distinct people who shared |
+| ``unique_human_clicks`` | unique human clicks on the shares |
+| ``conversions`` | leads, sign-ups, sales and applications |
+
+    >>> goal = add_goal(store, "green-week", "personal_shares", 20, due=dt.date(2030, 6, 7))
+    >>> progress(store, dt.date(2030, 6, 1))[0]["progress"]
+    {'value': 0, 'target': 20, 'ratio': 0.0, 'days_left': 6, 'status': 'open'}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .store import Store
+
+PERSONAL_SCORE = 60.0
+METRICS = {
+    "personal_shares": "count(*) FILTER (s.score >= coalesce(g.min_score, ?))",
+    "shares": "count(s.id)",
+    "sharers": "count(DISTINCT s.email)",
+    "unique_human_clicks": "coalesce(sum(t.unique_human_clicks), 0)",
+    "conversions": "coalesce(sum(t.leads + t.signups + t.sales + t.applications), 0)",
+}
+LABELS = {  # UI strings, French · English
+    "personal_shares": "partages personnels · personal shares",
+    "shares": "partages · shares",
+    "sharers": "ambassadeurs · sharers",
+    "unique_human_clicks": "clics humains uniques · unique human clicks",
+    "conversions": "conversions · conversions",
+}
+
+
+def add_goal(store: Store, campaign: str, metric: str, target: int, due: dt.date | None = None,
+             min_score: float | None = None, by: str | None = None) -> int:
+    """Define a goal; returns its id. ``ValueError`` on an unknown metric or a target below 1."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown goal metric {metric!r}; use {', '.join(METRICS)}")
+    if int(target) < 1:
+        raise ValueError("the target must be at least 1")
+    if not (campaign or "").strip():
+        raise ValueError("a goal needs a campaign")
+    return store.value("""INSERT INTO campaign_goals (campaign, metric, target, due, min_score, created_by)
+                          VALUES (?, ?, ?, ?, ?, ?) RETURNING id""",
+                       [campaign.strip(), metric, int(target), due, min_score, by])
+
+
+def remove_goal(store: Store, goal_id: int) -> bool:
+    return bool(store.execute("DELETE FROM campaign_goals WHERE id = ? RETURNING id", [goal_id]).fetchall())
+
+
+def progress(store: Store, today: dt.date) -> list[dict]:
+    """Every goal with ``progress = {value, target, ratio (≤ 1), days_left, status}``; status is
+    ``reached``, ``open`` or ``missed`` (due date passed before reaching it). Soonest due first."""
+    goals = store.rows("SELECT * FROM campaign_goals ORDER BY due NULLS LAST, id")
+    for goal in goals:
+        value = store.value(
+            f"""SELECT {METRICS[goal['metric']]} FROM campaign_goals g
+                LEFT JOIN shares s ON coalesce(s.campaign, 'always-on') = g.campaign AND s.status = 'posted'
+                  AND (g.due IS NULL OR s.shared_at < g.due + INTERVAL 1 DAY)
+                LEFT JOIN share_totals t ON t.share_id = s.id
+                WHERE g.id = ?""", [PERSONAL_SCORE, goal["id"]] if goal["metric"] == "personal_shares"
+            else [goal["id"]])
+        value = int(value or 0)
+        days_left = (goal["due"] - today).days if goal["due"] else None
+        status = ("reached" if value >= goal["target"] else
+                  "missed" if days_left is not None and days_left < 0 else "open")
+        goal["label"] = LABELS[goal["metric"]]
+        goal["progress"] = {"value": value, "target": goal["target"], "ratio": round(min(1.0, value / goal["target"]), 3),
+                            "days_left": days_left, "status": status}
+    return goals

@@ -1,0 +1,48 @@
+"""Installation keys: random secrets created once under the home, readable by its owner only.
+
+Two are needed: the key that turns share ids into short-link codes (so codes
+cannot be enumerated) and the HMAC secret of the conversions endpoint (unless
+``PORTE_VOIX_CONVERSIONS_SECRET`` sets one, e.g. the value already typed into
+the CRM). Both live in ``<home>/keys/`` with mode 0600, so the app, the CLI
+and the click service of one installation agree without any configuration.
+
+    >>> import tempfile, pathlib
+    >>> home = pathlib.Path(tempfile.mkdtemp())
+    >>> key(home, "links") == key(home, "links") and len(key(home, "links"))
+    32
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def key(home: Path, name: str) -> bytes:
+    """The 32-byte key ``name`` of the installation at ``home``, created on first use."""
+    folder = Path(home) / "keys"
+    path = folder / f"{name}.key"
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    value = secrets.token_bytes(32)
+    temp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value.hex())
+    try:  # link() is atomic and refuses an existing name: when processes race, the first key wins for all
+        os.link(temp, path)
+    except FileExistsError:
+        value = bytes.fromhex(path.read_text().strip())
+    finally:
+        temp.unlink()
+    return value
+
+
+def conversions_secret(home: Path, configured: str | None) -> bytes:
+    """The conversions HMAC secret: the configured one, else the installation's own (see ``key``)."""
+    if configured:
+        return configured.encode()
+    return key(home, "conversions").hex().encode()

@@ -1,0 +1,68 @@
+"""Helpers for tests of the click service: a real uvicorn server on 127.0.0.1 and a plain HTTP client.
+
+The server runs in a thread of the test process (so a test can look inside its
+writer), on a free port, and is stopped, with its lifespan shutdown (the last
+hits written), when the ``with`` block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import socket
+import threading
+import time
+
+import uvicorn
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running(app, port: int | None = None):
+    """Serve ``app`` on 127.0.0.1 until the block ends; yields the port."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, proxy_headers=True, lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the click service did not start")
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None):
+    """``(status, headers (lower-case names), body bytes)``; redirects are not followed."""
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        con.request(method, path, body=body, headers=headers or {})
+        response = con.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        con.close()
+
+
+def post_json(port: int, path: str, raw: bytes, headers: dict) -> tuple[int, dict]:
+    status, _, body = request(port, "POST", path, {"Content-Type": "application/json", **headers}, raw)
+    return status, json.loads(body)
+
+
+def wait_until(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()

@@ -1,0 +1,220 @@
+"""The public click service against a real server on 127.0.0.1: redirects, bot flags, the log, conversions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from assistant import conversions
+from assistant.clicklog import ClickLog
+from assistant.clickservice import HitWriter, create_app
+from tests.click_server import post_json, request, running, wait_until
+
+SECRET = b"test-secret"
+CODE = "AbC123xy"
+TARGET = ("https://n.example/a?ref=nl&utm_source=linkedin&utm_medium=employee-advocacy&utm_campaign=green-week"
+          "&utm_content=s-1#top")
+CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+
+
+@pytest.fixture
+def log(tmp_path):
+    clicklog = ClickLog(tmp_path / "clicks.sqlite3")
+    clicklog.add_link(CODE, "s-1", TARGET)
+    return clicklog
+
+
+def hits(log: ClickLog) -> list[dict]:
+    cur = log.db.execute("SELECT * FROM hits ORDER BY id")
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def test_redirect_is_a_302_to_the_utm_target_with_a_click_id(log, tmp_path):
+    app = create_app(log, SECRET)
+    with running(app) as port:
+        answers = [request(port, "GET", f"/{CODE}", {"User-Agent": CHROME, "X-Forwarded-For": "203.0.113.7",
+                                                     "Referer": "https://www.linkedin.com/feed/"}) for _ in range(2)]
+        assert wait_until(lambda: app.state.writer.stats["written"] == 2)
+    click_ids = []
+    for status, headers, _ in answers:
+        assert status == 302, "never 301: a cached redirect would hide repeat clicks"
+        assert headers["cache-control"] == "no-store"
+        target = urlsplit(headers["location"])
+        query = parse_qs(target.query)
+        assert (target.netloc, target.path, target.fragment) == ("n.example", "/a", "top")
+        assert query["utm_content"] == ["s-1"] and query["utm_campaign"] == ["green-week"] and query["ref"] == ["nl"]
+        assert len(query["pv_cid"][0]) >= 12
+        click_ids.append(query["pv_cid"][0])
+    assert click_ids[0] != click_ids[1]
+    logged = hits(log)
+    assert [h["click_id"] for h in logged] == click_ids
+    assert {(h["share_id"], h["referrer_host"], h["is_bot"], h["ua_class"]) for h in logged} == \
+        {("s-1", "linkedin.com", 0, "desktop")}
+    assert logged[0]["visitor"] == logged[1]["visitor"], "same IP and agent on the same day: one visitor"
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("clicks.sqlite3*"))
+    assert b"203.0.113.7" not in raw, "the raw IP is never written"
+
+
+def test_unknown_codes_404_new_links_are_found_and_healthz_counts(log):
+    app = create_app(log, SECRET)
+    with running(app) as port:
+        assert request(port, "GET", "/ZZZZZZZZ")[0] == 404
+        status, _, body = request(port, "GET", "/not-a-code/at-all")
+        assert status == 404 and json.loads(body)["error"] == "not_found"
+        log.add_link("NewCode1", "s-2", "https://n.example/b")  # a share made while the service runs
+        status, headers, _ = request(port, "GET", "/NewCode1", {"User-Agent": CHROME})
+        assert status == 302 and headers["location"].startswith("https://n.example/b?pv_cid=")
+        wait_until(lambda: app.state.writer.stats["written"] == 1)
+        status, _, body = request(port, "GET", "/healthz")
+        health = json.loads(body)
+    assert status == 200 and health["ok"] and health["log"] == "ok"
+    assert (health["hits_received"], health["hits_written"], health["hits_lost"]) == (1, 1, 0)
+    assert health["links"] == 2
+
+
+BOTS = [  # (method, user agent, is_bot, reason starts with)
+    ("GET", CHROME, False, None),
+    ("GET", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148", False, None),
+    ("GET", "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)", True,
+     "preview:LinkedInBot"),
+    ("GET", "Twitterbot/1.0", True, "preview:Twitterbot"),
+    ("GET", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", True, "preview:Slackbot"),
+    ("GET", "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", True,
+     "preview:facebookexternalhit"),
+    ("GET", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", True, "crawler:"),
+    ("GET", "python-requests/2.32", True, "crawler:"),
+    ("GET", "", True, "empty-user-agent"),
+    ("HEAD", CHROME, True, "head-request"),
+]
+
+
+def test_bots_are_flagged_with_a_reason_and_never_blocked(log):
+    app = create_app(log, SECRET)
+    with running(app) as port:
+        for method, agent, _, _ in BOTS:
+            assert request(port, method, f"/{CODE}", {"User-Agent": agent})[0] == 302, agent
+        assert wait_until(lambda: app.state.writer.stats["written"] == len(BOTS))
+    for hit, (method, agent, is_bot, reason) in zip(hits(log), BOTS):
+        assert bool(hit["is_bot"]) is is_bot, agent
+        assert hit["method"] == method
+        if reason is None:
+            assert hit["bot_reason"] is None and hit["ua_class"] != "bot"
+        else:
+            assert hit["bot_reason"].startswith(reason) and hit["ua_class"] == "bot"
+
+
+def _locked(path):
+    """Another process's exclusive write lock on the log (the log is "unavailable" for writers)."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    return other
+
+
+def test_the_redirect_never_waits_on_an_unavailable_log(tmp_path):
+    log = ClickLog(tmp_path / "clicks.sqlite3", timeout=0.05)
+    log.add_link(CODE, "s-1", TARGET)
+    app = create_app(log, SECRET, writer=HitWriter(log, flush_every=0.02))
+    with running(app) as port:
+        lock = _locked(log.path)
+        started = time.perf_counter()
+        statuses = [request(port, "GET", f"/{CODE}", {"User-Agent": CHROME})[0] for _ in range(20)]
+        elapsed = time.perf_counter() - started
+        assert statuses == [302] * 20
+        assert elapsed < 5, "redirects do not wait for the log"
+        assert wait_until(lambda: app.state.writer.stats["last_error"] is not None
+                          and app.state.writer.stats["pending"] == 20)
+        health = json.loads(request(port, "GET", "/healthz")[2])
+        assert health["log"] == "unavailable" and health["hits_pending"] == 20 and health["hits_written"] == 0
+        lock.rollback()
+        lock.close()
+        assert wait_until(lambda: app.state.writer.stats["written"] == 20, timeout=10)
+    assert app.state.writer.stats["lost"] == 0 and len(hits(log)) == 20
+
+
+def test_hits_beyond_the_memory_bound_are_counted_as_lost(tmp_path):
+    log = ClickLog(tmp_path / "clicks.sqlite3", timeout=0.05)
+    writer = HitWriter(log, max_pending=3)
+    lock = _locked(log.path)
+    for n in range(5):
+        writer.submit((f"click-{n}", CODE, "s-1", time.time(), "GET", None, "198.51.100.1", CHROME))
+    assert writer.flush() is False
+    assert (writer.stats["pending"], writer.stats["lost"], writer.stats["written"]) == (3, 2, 0)
+    lock.rollback()
+    lock.close()
+    stats = writer.stop(timeout=2)
+    assert (stats["written"], stats["lost"], stats["pending"]) == (3, 2, 0)
+    assert [h["click_id"] for h in hits(log)] == ["click-2", "click-3", "click-4"], "the oldest were dropped"
+    run = log.service_runs()[-1]
+    assert (run["received"], run["written"], run["lost"]) == (5, 3, 2)
+
+
+def _conversion(**fields) -> bytes:
+    data = {"share_id": "s-1", "event": "lead", "external_id": "crm-1", "occurred_at": "2025-06-02T10:31:00Z",
+            "value": 1200, "currency": "EUR"}
+    data.update(fields)
+    return json.dumps({k: v for k, v in data.items() if v is not None}).encode()
+
+
+def _stored(log) -> list[tuple]:
+    return log.db.execute("SELECT external_id, share_id, event, value, source FROM conversions ORDER BY id").fetchall()
+
+
+def test_signed_conversions_are_stored_once_and_replays_refused(log):
+    now = [1_750_000_000.0]
+    app = create_app(log, SECRET, clock=lambda: now[0])
+    with running(app) as port:
+        body = _conversion()
+        headers = conversions.sign(SECRET, body, timestamp=int(now[0]))
+        assert post_json(port, "/v1/conversions", body, headers) == \
+            (201, {"status": "stored", "share_id": "s-1", "external_id": "crm-1"})
+        status, answer = post_json(port, "/v1/conversions", body, headers)
+        assert (status, answer["error"]) == (409, "replay")
+        now[0] += 60  # the CRM retries later: new timestamp, same external_id
+        again = conversions.sign(SECRET, body, timestamp=int(now[0]))
+        assert post_json(port, "/v1/conversions", body, again)[1]["status"] == "duplicate"
+    assert _stored(log) == [("crm-1", "s-1", "lead", 1200.0, "webhook")]
+
+
+def test_bad_conversion_requests_get_a_clear_4xx_and_store_nothing(log):
+    now = 1_750_000_000
+    app = create_app(log, SECRET, clock=lambda: float(now))
+    signed = lambda body, ts=now, secret=SECRET: conversions.sign(secret, body, timestamp=ts)  # noqa: E731
+    cases = [  # (body, headers, status, error)
+        (_conversion(), {}, 401, "unsigned"),
+        (_conversion(), signed(_conversion(), secret=b"wrong"), 401, "bad_signature"),
+        (_conversion(), signed(_conversion(external_id="other")), 401, "bad_signature"),  # body changed after signing
+        (_conversion(), signed(_conversion(), ts=now - 301), 401, "stale"),
+        (_conversion(), signed(_conversion(), ts=now + 400), 401, "stale"),
+        (b"{not json", signed(b"{not json"), 400, "bad_json"),
+        (_conversion(event="purchase"), signed(_conversion(event="purchase")), 422, "invalid"),
+        (_conversion(external_id=""), signed(_conversion(external_id="")), 422, "invalid"),
+        (_conversion(value=-5), signed(_conversion(value=-5)), 422, "invalid"),
+        (_conversion(share_id=None), signed(_conversion(share_id=None)), 422, "invalid"),
+        (_conversion(share_id="s-404"), signed(_conversion(share_id="s-404")), 422, "unknown_share"),
+        (_conversion(share_id=None, click_id="nope"), signed(_conversion(share_id=None, click_id="nope")), 422,
+         "unknown_click"),
+    ]
+    with running(app) as port:
+        for body, headers, status, error in cases:
+            got_status, answer = post_json(port, "/v1/conversions", body, headers)
+            assert (got_status, answer["error"]) == (status, error), (body, answer)
+            assert answer["message"]
+        assert request(port, "GET", "/v1/conversions")[0] == 404
+    assert _stored(log) == []
+
+
+def test_a_conversion_names_the_click_it_came_from(log):
+    app = create_app(log, SECRET)
+    with running(app) as port:
+        _, headers, _ = request(port, "GET", f"/{CODE}", {"User-Agent": CHROME})
+        click_id = parse_qs(urlsplit(headers["location"]).query)["pv_cid"][0]
+        body = _conversion(share_id=None, click_id=click_id, event="application", external_id="ats-9", value=None,
+                           currency=None)
+        status, answer = post_json(port, "/v1/conversions", body, conversions.sign(SECRET, body))
+    assert status == 201 and answer["share_id"] == "s-1"
+    assert log.db.execute("SELECT click_id, event FROM conversions").fetchall() == [(click_id, "application")]
