@@ -4,11 +4,20 @@ An item's identity is its ``id`` when the source gives one, else its URL,
 else (one-item files) its file name, else its normalised content hash.
 Re-importing an identical item changes nothing; a changed item is updated in
 place; an item whose normalised title+text already exists under another id
-is a duplicate and is skipped (reported as unchanged).
+is a duplicate and is skipped (reported as unchanged). The same id twice in
+one import is reported and the second row skipped. Every field has a size
+limit (``LIMITS``); only ``http(s)`` links are stored as an item's URL.
 
-    >>> report = ingest(store, ["data/demo/content"])
-    >>> report.summary()
-    'content: 52 added, 0 updated, 0 unchanged, 0 rejected'
+    >>> report = ingest(store, ["data/demo/content"])     # doctest: +SKIP
+    >>> report.summary()                                   # doctest: +SKIP
+    'content: 61 added, 0 updated, 0 unchanged, 0 rejected'
+    >>> check_url("https://n.example/a")
+    'https://n.example/a'
+    >>> try:
+    ...     check_url("javascript:alert(1)")
+    ... except Rejected as exc:
+    ...     print(exc)
+    url must be an http(s) address, got 'javascript:alert(1)'
 """
 
 from __future__ import annotations
@@ -16,14 +25,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Callable, Iterable
 
 from . import language
-from .fields import as_date, as_int, digest, extra_json, normalise_text
-from .importing import ImportReport, Rejected, run_import
+from .fields import Rejected, as_date, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
+from .importing import ImportReport, Staged, Target, run_import
 from .readers import Record
 from .store import Store
+from .text import fold
 
 KINDS = ("article", "job_offer", "news", "event")
 _KIND_ALIASES = {
@@ -35,7 +46,12 @@ _KIND_ALIASES = {
 }
 KNOWN_FIELDS = {"id", "title", "text", "body", "content", "description", "url", "link", "kind", "language",
                 "lang", "campaign", "priority", "published_at", "expires_at", "categories"}
-MAX_TEXT_CHARS = 100_000
+# Largest accepted value of each field, in characters (README "Import formats").
+LIMITS = {"id": 200, "title": 500, "url": 2_000, "text": 100_000, "kind": 50, "language": 35, "campaign": 100,
+          "category": 200}
+MAX_TEXT_CHARS = LIMITS["text"]
+MAX_CATEGORIES = 50
+PRIORITIES = (0, 3)
 
 
 def normalise_kind(value, categories: Iterable[str] = (), default: str = "article") -> str:
@@ -47,8 +63,21 @@ def normalise_kind(value, categories: Iterable[str] = (), default: str = "articl
         return default
     kind = _KIND_ALIASES.get(str(value).strip().lower())
     if kind is None:
-        raise Rejected(f"unknown kind {value!r}; use one of {', '.join(KINDS)}")
+        raise Rejected(f"unknown kind {shown(value)}; use one of {', '.join(KINDS)}")
     return kind
+
+
+def check_url(value: str) -> str:
+    """``value`` if it is an absolute http(s) address with a host; ``Rejected`` otherwise
+    (``javascript:``, ``data:``, ``mailto:`` and ``//host`` links never become tracked links)."""
+    try:
+        parts = urllib.parse.urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host or any(c.isspace() for c in value):
+        raise Rejected(f"url must be an http(s) address, got {shown(value)}")
+    return value
 
 
 def content_hash(title: str, text: str) -> str:
@@ -56,22 +85,23 @@ def content_hash(title: str, text: str) -> str:
 
 
 def _slug(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", normalise_text(value)).strip("-")[:60]
+    return re.sub(r"[^a-z0-9]+", "-", fold(value)).strip("-")[:60]
 
 
 def parse_item(record: Record) -> dict:
     """Validated, normalised content fields from one raw record (``Rejected`` if unusable)."""
     f = record.fields
-    text = f.get("text") or f.get("body") or f.get("content") or f.get("description") or ""
-    text = str(text).strip()
+    raw = next((f[k] for k in ("text", "body", "content", "description") if f.get(k) not in (None, "")), None)
+    text = as_text(raw, "text", LIMITS["text"], one_line=False)
     if not text:
         raise Rejected("empty text")
-    if len(text) > MAX_TEXT_CHARS:
-        raise Rejected(f"text too long ({len(text)} characters > {MAX_TEXT_CHARS})")
-    title = str(f.get("title") or "").strip() or text.split("\n", 1)[0][:90]
-    url = str(f.get("url") or f.get("link") or "").strip() or None
-    categories = f.get("categories") or []
-    lang = language.normalise(f.get("language") or f.get("lang")) or language.detect(f"{title}\n{text}")
+    title = as_text(f.get("title"), "title", LIMITS["title"]) or text.split("\n", 1)[0][:90].strip()
+    url = as_text(f.get("url") or f.get("link"), "url", LIMITS["url"])
+    if url:
+        check_url(url)
+    categories = as_list(f.get("categories"), "categories", item_limit=LIMITS["category"], max_items=MAX_CATEGORIES)
+    declared = as_text(f.get("language") or f.get("lang"), "language", LIMITS["language"])
+    lang = language.normalise(declared) or language.detect(f"{title}\n{text}")
     published, expires = as_date(f.get("published_at"), "published_at"), as_date(f.get("expires_at"), "expires_at")
     if published and expires and expires < published:
         raise Rejected(f"expires_at {expires} is before published_at {published}")
@@ -79,19 +109,19 @@ def parse_item(record: Record) -> dict:
         "title": title,
         "text": text,
         "url": url,
-        "kind": normalise_kind(f.get("kind"), categories if isinstance(categories, list) else [categories],
-                               record.default_kind),
+        "kind": normalise_kind(as_text(f.get("kind"), "kind", LIMITS["kind"]), categories, record.default_kind),
         "language": lang,
         "language_supported": language.is_supported(lang),
-        "campaign": (str(f.get("campaign")).strip() or None) if f.get("campaign") is not None else None,
-        "priority": as_int(f.get("priority"), "priority", default=0),
+        "campaign": as_text(f.get("campaign"), "campaign", LIMITS["campaign"]),
+        "priority": as_int(f.get("priority"), "priority", default=0, low=PRIORITIES[0], high=PRIORITIES[1]),
         "published_at": published,
         "expires_at": expires,
         "content_hash": content_hash(title, text),
         "extra": extra_json(f, KNOWN_FIELDS),
     }
-    if f.get("id") not in (None, ""):
-        item["id"] = str(f["id"]).strip()
+    ident = as_text(f.get("id"), "id", LIMITS["id"])
+    if ident:
+        item["id"] = ident
     elif url:
         item["id"] = "u-" + hashlib.sha256(url.encode()).hexdigest()[:12]
     elif record.single:
@@ -104,30 +134,61 @@ def parse_item(record: Record) -> dict:
 
 _COLUMNS = ("title", "text", "url", "kind", "language", "language_supported", "campaign", "priority",
             "published_at", "expires_at", "content_hash", "record_hash", "extra")
+_TYPES = {"language_supported": "BOOLEAN", "priority": "INTEGER", "published_at": "DATE", "expires_at": "DATE",
+          "extra": "JSON"}
 
 
-def upsert_item(store: Store, record: Record) -> tuple[str, str]:
-    item = parse_item(record)
-    current = store.rows("SELECT record_hash FROM content WHERE id = ?", [item["id"]])
-    if current:
-        if current[0]["record_hash"] == item["record_hash"]:
-            return "unchanged", item["id"]
-        sets = ", ".join(f"{c} = ?" for c in _COLUMNS)
-        store.execute(f"UPDATE content SET {sets}, source = ?, updated_at = current_timestamp WHERE id = ?",
-                      [item[c] for c in _COLUMNS] + [record.where, item["id"]])
-        return "updated", item["id"]
-    twin = store.value("SELECT id FROM content WHERE content_hash = ? LIMIT 1", [item["content_hash"]])
-    if twin is not None:
-        return "unchanged", twin
+def write_items(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
+    """Store a batch of parsed items (ids unique within it); ``(status, id)`` per item, in order."""
+    ids = [s.item["id"] for s in staged]
+    current = dict(store.execute("SELECT id, record_hash FROM content WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                                 [ids]).fetchall())
+    hashes = [s.item["content_hash"] for s in staged if s.item["id"] not in current]
+    twins = dict(store.execute(
+        "SELECT content_hash, min(id) FROM content WHERE content_hash IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+        [hashes]).fetchall())
+    outcomes, inserts, updates = [], [], []
+    for s in staged:
+        item = s.item
+        if item["id"] in current:
+            changed = current[item["id"]] != item["record_hash"]
+            if changed:
+                updates.append(s)
+                twins.setdefault(item["content_hash"], item["id"])
+            outcomes.append(("updated" if changed else "unchanged", item["id"]))
+        elif item["content_hash"] in twins:
+            outcomes.append(("unchanged", twins[item["content_hash"]]))
+        else:
+            twins[item["content_hash"]] = item["id"]  # a later row with the same text is its duplicate
+            inserts.append(s)
+            outcomes.append(("added", item["id"]))
     columns = ("id",) + _COLUMNS + ("source",)
-    store.execute(f"INSERT INTO content ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-                  [item["id"]] + [item[c] for c in _COLUMNS] + [record.where])
-    return "added", item["id"]
+    if inserts:
+        store.execute(f"INSERT INTO content ({', '.join(columns)}) SELECT {_unnest(columns)}",
+                      _values(inserts, columns))
+    if updates:
+        sets = ", ".join(f"{c} = v.{c}" for c in _COLUMNS + ("source",))
+        store.execute(f"UPDATE content SET {sets}, updated_at = current_timestamp "
+                      f"FROM (SELECT {_unnest(columns, named=True)}) v WHERE content.id = v.id",
+                      _values(updates, columns))
+    return outcomes
 
 
-def ingest(store: Store, paths: Iterable[str | Path], on_file: Callable[[Path], None] | None = None) -> ImportReport:
+def _unnest(columns: tuple[str, ...], named: bool = False) -> str:
+    return ", ".join(f"unnest(?::{_TYPES.get(c, 'VARCHAR')}[])" + (f" AS {c}" if named else "") for c in columns)
+
+
+def _values(staged: list[Staged], columns: tuple[str, ...]) -> list[list]:
+    return [[s.record.where if c == "source" else s.item[c] for s in staged] for c in columns]
+
+
+CONTENT = Target("content", "id", parse_item, write_items)
+
+
+def ingest(store: Store, paths: Iterable[str | Path], *, max_file_mb: float = 50.0,
+           on_file: Callable[[Path], None] | None = None) -> ImportReport:
     """Import content files or folders; see the module docstring for the rules."""
-    return run_import(store, "content", paths, upsert_item, on_file)
+    return run_import(store, CONTENT, paths, max_file_mb=max_file_mb, on_file=on_file)
 
 
 def active_items(store: Store, today: dt.date | None = None) -> list[dict]:

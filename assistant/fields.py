@@ -1,8 +1,24 @@
-"""Parsing of the documented import fields: booleans, lists, dates, integers.
+"""Parsing of the documented import fields: texts, booleans, lists, dates, integers.
 
-Shared by the content and people imports so CSV strings, JSON values and
-front-matter values mean the same thing everywhere. Bad values raise
-``Rejected`` with a sentence naming the field.
+Shared by the content and people imports so that CSV strings, JSON values and
+front-matter values mean the same thing everywhere. A bad value raises
+``Rejected`` with one sentence naming the field (values in the message are
+shortened, so a 10 MB value never becomes a 10 MB error line). Every text has a
+size limit, chosen by the module that owns the field.
+
+>>> as_int("1 200", "network_size")
+1200
+>>> try:
+...     as_int("inf", "priority", high=3)
+... except Rejected as exc:
+...     print(exc)
+priority must be a whole number, got 'inf'
+>>> as_text("Data engineer", "role", 200)
+'Data engineer'
+>>> as_list("python; ml, sql", "skills")
+['python', 'ml', 'sql']
+>>> check_value({"a": ["ok", "\\ud800"]})
+'contains an invalid character (lone surrogate U+D800)'
 """
 
 from __future__ import annotations
@@ -10,13 +26,44 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import unicodedata
 
-from .importing import Rejected
+
+class Rejected(ValueError):
+    """An item that cannot be stored; the message is the reason."""
 
 _TRUE = {"true", "yes", "y", "1", "oui", "o", "vrai", "x"}
 _FALSE = {"false", "no", "n", "0", "non", "faux", ""}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+INT_MAX = 2**31 - 1  # the store's INTEGER columns
+MAX_DEPTH = 16       # nesting of lists/objects inside one record
+MAX_EXTRA_CHARS = 20_000
+
+
+def shown(value, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters, for error messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def as_text(value, name: str, limit: int, *, one_line: bool = True) -> str | None:
+    """A stripped text of at most ``limit`` characters, or None when empty.
+
+    ``one_line`` fields (ids, titles, names, emails…) may not hold a line break:
+    in a CSV file one usually means an unclosed quote swallowed the next row.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (dict, list, tuple, set)):
+        raise Rejected(f"{name} must be a text, got a {type(value).__name__}")
+    text = str(value).strip()
+    if len(text) > limit:
+        raise Rejected(f"{name} too long ({len(text)} characters > {limit})")
+    if one_line and ("\n" in text or "\r" in text):
+        raise Rejected(f"{name} must be one line (a line break here often means an unclosed quote)")
+    return text or None
 
 
 def as_bool(value, name: str, default: bool = False) -> bool:
@@ -24,37 +71,60 @@ def as_bool(value, name: str, default: bool = False) -> bool:
         return default
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    text = str(value).strip().lower() if isinstance(value, (str, int)) else "?"
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
-    raise Rejected(f"{name} must be true or false, got {value!r}")
+    raise Rejected(f"{name} must be true or false, got {shown(value)}")
 
 
-def as_list(value, name: str) -> list[str]:
-    """A list from a JSON list or a comma/semicolon-separated string."""
+def as_list(value, name: str, *, item_limit: int = 200, max_items: int = 100) -> list[str]:
+    """A list from a JSON list or a comma/semicolon/pipe-separated string."""
     if value is None:
         return []
     if isinstance(value, str):
         items = re.split(r"[,;|]", value)
     elif isinstance(value, (list, tuple)):
-        items = [str(v) for v in value]
+        if any(isinstance(v, (dict, list, tuple)) for v in value):
+            raise Rejected(f"{name} must be a list of texts")
+        items = [str(v) for v in value if v is not None]
     else:
         raise Rejected(f"{name} must be a list or a comma-separated string")
-    return [item.strip() for item in items if item and item.strip()]
+    out = [item.strip() for item in items if item and item.strip()]
+    if len(out) > max_items:
+        raise Rejected(f"{name} has too many entries ({len(out)} > {max_items})")
+    for item in out:
+        if len(item) > item_limit:
+            raise Rejected(f"{name} entry too long ({len(item)} characters > {item_limit})")
+        if "\n" in item or "\r" in item:
+            raise Rejected(f"{name} entries must be one line (a line break here often means an unclosed quote)")
+    return out
 
 
-def as_int(value, name: str, default: int | None = None) -> int | None:
+def as_int(value, name: str, default: int | None = None, *, low: int = 0, high: int = INT_MAX) -> int | None:
+    """A whole number in ``[low, high]``: ``3``, ``"3"``, ``"1 200"``, ``3.0``; never inf, nan or a bool."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
-    try:
-        number = float(str(value).replace(" ", "").replace("\u202f", ""))
-    except ValueError:
-        raise Rejected(f"{name} must be a whole number, got {value!r}") from None
-    if number != int(number) or number < 0:
-        raise Rejected(f"{name} must be a whole number, got {value!r}")
-    return int(number)
+    number = None
+    if isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, (float, str)):
+        text = str(value).strip().replace(" ", "").replace("\u202f", "").replace("\xa0", "")
+        if len(text) <= 32:
+            try:
+                real = float(text)
+            except ValueError:
+                real = math.nan
+            if math.isfinite(real) and real == int(real):
+                number = int(real)
+    if number is None:
+        raise Rejected(f"{name} must be a whole number, got {shown(value)}")
+    if not low <= number <= high:
+        raise Rejected(f"{name} must be between {low} and {high}, got {shown(value)}")
+    return number
 
 
 def as_date(value, name: str) -> dt.date | None:
@@ -64,11 +134,34 @@ def as_date(value, name: str) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value).strip()
+    text = str(value).strip() if isinstance(value, str) else ""
     try:
         return dt.date.fromisoformat(text[:10])
     except ValueError:
-        raise Rejected(f"{name} must be a date like 2026-11-22, got {value!r}") from None
+        raise Rejected(f"{name} must be a date like 2026-11-22, got {shown(value)}") from None
+
+
+def check_value(value, max_depth: int = MAX_DEPTH) -> str | None:
+    """Why a decoded record cannot be stored (too deep, a lone surrogate, a NUL), or None.
+
+    Iterative, so a value nested a thousand levels deep costs a loop, not the stack.
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                bad = _SURROGATE.search(item)
+                if bad:
+                    return f"contains an invalid character (lone surrogate U+{ord(bad.group()):04X})"
+            if "\x00" in item:
+                return "contains a NUL character"
+        elif isinstance(item, (dict, list, tuple)):
+            if depth >= max_depth:
+                return f"nested too deeply (more than {max_depth} levels)"
+            children = list(item.keys()) + list(item.values()) if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 def normalise_text(text: str) -> str:
@@ -82,7 +175,15 @@ def digest(*parts) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def extra_json(fields: dict, known: set[str]) -> str | None:
-    """Unknown fields kept verbatim as JSON (never rejected)."""
+def extra_json(fields: dict, known: set[str], limit: int = MAX_EXTRA_CHARS) -> str | None:
+    """Unknown fields kept verbatim as JSON (never rejected, unless they exceed ``limit`` characters)."""
     extra = {k: v for k, v in fields.items() if k not in known}
-    return json.dumps(extra, default=str, ensure_ascii=False) if extra else None
+    if not extra:
+        return None
+    try:
+        text = json.dumps(extra, default=str, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:  # inf/nan, or keys JSON cannot have
+        raise Rejected(f"unknown fields cannot be stored as JSON ({exc})") from None
+    if len(text) > limit:
+        raise Rejected(f"unknown fields too large ({len(text)} characters of JSON > {limit})")
+    return text

@@ -3,11 +3,15 @@
 The email (lower-cased) is the key. Re-importing the same person changes
 nothing; a changed profile is updated. Past posts are added, never removed by
 an import (a post is keyed by its author and normalised text), so posts the
-employee added in the app survive. Consent belongs to the employee: an
-import sets the flags of a new person (default: not enrolled), and never
-overrides what an existing person chose.
+employee added in the app survive. Consent belongs to the employee: an import
+never sets it. A new person starts with every consent false whatever the file
+says (the report notes the ignored columns), and an existing person's choices
+are never touched; only ``set_consent`` (the employee's own action) changes
+them. Every field has a size limit (``LIMITS``).
 
-    >>> report = import_people(store, ["data/demo/people.jsonl"])
+    >>> report = import_people(store, ["data/demo/people.jsonl"])    # doctest: +SKIP
+    >>> normalise_email(" Alice.Martin@Example.com ")
+    'alice.martin@example.com'
 """
 
 from __future__ import annotations
@@ -18,49 +22,68 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import language
-from .fields import as_bool, as_int, as_list, digest, extra_json, normalise_text
-from .importing import ImportReport, Rejected, run_import
-from .readers import Record
+from .fields import Rejected, as_bool, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
+from .importing import ImportReport, Staged, Target, run_import
+from .readers import BadFile, Record, read_file, scan
 from .store import Store
 
 CONSENTS = ("consent_program", "consent_leaderboard", "consent_interviews")
 KNOWN_FIELDS = {"email", "name", "role", "team", "languages", "expertise", "skills", "posts", "network_size",
                 "gender_fr", *CONSENTS}
+# Largest accepted value of each field, in characters (README "Import formats"); lists also have a length limit.
+LIMITS = {"email": 254, "name": 200, "role": 200, "team": 200, "expertise": 5_000, "skill": 200, "language": 35,
+          "post": 10_000, "gender_fr": 10}
+MAX_SKILLS, MAX_LANGUAGES, MAX_POSTS = 100, 20, 1_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ROW_START = re.compile(r"^\s*\"?[^@\s,;\t\"]+@[^@\s,;\t\"]+\.[^@\s,;\t\"]+\"?\s*[,;\t]", re.M)
 _GENDER = {"f": "f", "femme": "f", "female": "f", "m": "m", "homme": "m", "male": "m", "": None}
 
 
 def normalise_email(value) -> str:
-    email = str(value or "").strip().lower()
+    email = (as_text(value, "email", LIMITS["email"]) or "").lower()
     if not _EMAIL.match(email):
-        raise Rejected(f"invalid or missing email {value!r}" if value else "missing email")
+        raise Rejected(f"invalid or missing email {shown(value)}" if value else "missing email")
     return email
+
+
+def _swallowed(record: Record, email: str, name: str, value: str | None) -> None:
+    """A CSV field over several lines that holds what looks like the next person's row: an unclosed quote."""
+    if record.format == "csv" and value and "\n" in value and _ROW_START.search(value.split("\n", 1)[1]):
+        raise Rejected(f"{email}: {name} runs over several lines and seems to hold another person's row "
+                       "(an unclosed quote?)")
 
 
 def parse_person(record: Record) -> dict:
     f = record.fields
     email = normalise_email(f.get("email"))
-    name = str(f.get("name") or "").strip()
+    name = as_text(f.get("name"), "name", LIMITS["name"])
     if not name:
         raise Rejected(f"{email}: missing name")
-    gender = _GENDER.get(str(f.get("gender_fr") or "").strip().lower(), "?")
+    gender = _GENDER.get(str(f.get("gender_fr") or "").strip().lower()[: LIMITS["gender_fr"]], "?")
     if gender == "?":
-        raise Rejected(f"{email}: gender_fr must be f, m or empty, got {f.get('gender_fr')!r}")
+        raise Rejected(f"{email}: gender_fr must be f, m or empty, got {shown(f.get('gender_fr'))}")
     posts = f.get("posts") or []
     if isinstance(posts, str):
         posts = [posts]
     if not isinstance(posts, list):
         raise Rejected(f"{email}: posts must be a list of texts")
-    texts = [str(p.get("text") if isinstance(p, dict) else p).strip() for p in posts]
-    languages = [language.normalise(x) for x in as_list(f.get("languages"), "languages")]
+    if len(posts) > MAX_POSTS:
+        raise Rejected(f"{email}: too many posts ({len(posts)} > {MAX_POSTS})")
+    texts = [as_text(p.get("text") if isinstance(p, dict) else p, "post", LIMITS["post"], one_line=False)
+             for p in posts]
+    expertise = as_text(f.get("expertise"), "expertise", LIMITS["expertise"], one_line=False)
+    for label, value in [("expertise", expertise)] + [("posts", t) for t in texts]:
+        _swallowed(record, email, label, value)
+    codes = as_list(f.get("languages"), "languages", item_limit=LIMITS["language"], max_items=MAX_LANGUAGES)
+    languages = [language.normalise(x) for x in codes]
     person = {
         "email": email,
         "name": name,
-        "role": str(f.get("role") or "").strip() or None,
-        "team": str(f.get("team") or "").strip() or None,
+        "role": as_text(f.get("role"), "role", LIMITS["role"]),
+        "team": as_text(f.get("team"), "team", LIMITS["team"]),
         "languages": [x for x in dict.fromkeys(languages) if x],
-        "expertise": str(f.get("expertise") or "").strip() or None,
-        "skills": as_list(f.get("skills"), "skills"),
+        "expertise": expertise,
+        "skills": as_list(f.get("skills"), "skills", item_limit=LIMITS["skill"], max_items=MAX_SKILLS),
         "network_size": as_int(f.get("network_size"), "network_size"),
         "gender_fr": gender,
         "extra": extra_json(f, KNOWN_FIELDS),
@@ -69,13 +92,22 @@ def parse_person(record: Record) -> dict:
     if not person["languages"]:
         detected = {language.detect(t) for t in person["posts"] + [person["expertise"] or ""]}
         person["languages"] = [x for x in language.SUPPORTED if x in detected] or list(language.SUPPORTED)
-    person["consents"] = {c: as_bool(f.get(c), c, default=False) for c in CONSENTS}
-    person["record_hash"] = digest(*(person[k] for k in sorted(person) if k not in ("posts", "consents")))
+    person["record_hash"] = digest(*(person[k] for k in sorted(person) if k != "posts"))
     return person
+
+
+def ignored_consent(record: Record) -> str | None:
+    """The note for a file that carries consent columns: they are read by no import."""
+    named = [c for c in CONSENTS if c in record.fields]
+    if named:
+        return (f"{', '.join(named)} ignored: consent is given by each employee in the app, never by an import "
+                "(new people start with every consent off)")
+    return None
 
 
 _COLUMNS = ("name", "role", "team", "languages", "expertise", "skills", "network_size", "gender_fr", "extra",
             "record_hash")
+_TYPES = {"languages": "VARCHAR[]", "skills": "VARCHAR[]", "network_size": "INTEGER", "extra": "JSON"}
 
 
 def post_id(email: str, text: str) -> str:
@@ -101,27 +133,91 @@ def add_posts(store: Store, email: str, texts: Iterable[str], content_id: str | 
     return added
 
 
-def upsert_person(store: Store, record: Record) -> tuple[str, str]:
-    person = parse_person(record)
-    email = person["email"]
-    current = store.rows("SELECT record_hash FROM employees WHERE email = ?", [email])
-    if current:
-        changed = current[0]["record_hash"] != person["record_hash"]
-        if changed:
-            sets = ", ".join(f"{c} = ?" for c in _COLUMNS)
-            store.execute(f"UPDATE employees SET {sets}, source = ?, updated_at = current_timestamp WHERE email = ?",
-                          [person[c] for c in _COLUMNS] + [record.where, email])
-        new_posts = add_posts(store, email, person["posts"])
-        return ("updated" if changed or new_posts else "unchanged"), email
-    columns = ("email",) + _COLUMNS + CONSENTS + ("source",)
-    values = [email] + [person[c] for c in _COLUMNS] + [person["consents"][c] for c in CONSENTS] + [record.where]
-    store.execute(f"INSERT INTO employees ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})", values)
-    add_posts(store, email, person["posts"])
-    return "added", email
+def write_people(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
+    """Store a batch of parsed people (emails unique within it) and their new posts; ``(status, email)`` each.
+
+    Consent columns are never written: a new row takes the store's default (false).
+    """
+    emails = [s.item["email"] for s in staged]
+    current = dict(store.execute(
+        "SELECT email, record_hash FROM employees WHERE email IN (SELECT unnest(?::VARCHAR[]))", [emails]).fetchall())
+    wanted = {post_id(s.item["email"], t): (s.item["email"], t) for s in staged for t in s.item["posts"]}
+    stored = {row[0] for row in store.execute(
+        "SELECT id FROM employee_posts WHERE id IN (SELECT unnest(?::VARCHAR[]))", [list(wanted)]).fetchall()}
+    new_posts = {pid: value for pid, value in wanted.items() if pid not in stored}
+    posting = {email for email, _ in new_posts.values()}
+    outcomes, inserts, updates = [], [], []
+    for s in staged:
+        email = s.item["email"]
+        if email in current:
+            changed = current[email] != s.item["record_hash"]
+            if changed:
+                updates.append(s)
+            outcomes.append(("updated" if changed or email in posting else "unchanged", email))
+        else:
+            inserts.append(s)
+            outcomes.append(("added", email))
+    columns = ("email",) + _COLUMNS + ("source",)
+    if inserts:
+        store.execute(f"INSERT INTO employees ({', '.join(columns)}) SELECT {_unnest(columns)}",
+                      _values(inserts, columns))
+    if updates:
+        sets = ", ".join(f"{c} = v.{c}" for c in _COLUMNS + ("source",))
+        store.execute(f"UPDATE employees SET {sets}, updated_at = current_timestamp "
+                      f"FROM (SELECT {_unnest(columns, named=True)}) v WHERE employees.email = v.email",
+                      _values(updates, columns))
+    if new_posts:
+        ids = list(new_posts)
+        langs = [language.detect(text) for _, text in new_posts.values()]
+        store.execute(
+            "INSERT INTO employee_posts (id, email, text, language, language_supported) SELECT unnest(?::VARCHAR[]), "
+            "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BOOLEAN[])",
+            [ids, [e for e, _ in new_posts.values()], [t for _, t in new_posts.values()], langs,
+             [language.is_supported(x) for x in langs]])
+    return outcomes
 
 
-def import_people(store: Store, paths: Iterable[str | Path], on_file: Callable[[Path], None] | None = None) -> ImportReport:
-    return run_import(store, "people", paths, upsert_person, on_file)
+def _unnest(columns: tuple[str, ...], named: bool = False) -> str:
+    return ", ".join(f"unnest(?::{_TYPES.get(c, 'VARCHAR')}[])" + (f" AS {c}" if named else "") for c in columns)
+
+
+def _values(staged: list[Staged], columns: tuple[str, ...]) -> list[list]:
+    return [[s.record.where if c == "source" else s.item[c] for s in staged] for c in columns]
+
+
+PEOPLE = Target("people", "email", parse_person, write_people, note=ignored_consent)
+
+
+def apply_recorded_opt_ins(store: Store, paths: Iterable[str | Path], *, max_file_mb: float = 50.0) -> int:
+    """Apply consent choices that employees made elsewhere, as recorded in people files; returns people changed.
+
+    Not an import: HR imports never call it. It exists for the demo (its fictional employees have
+    opted in as part of the story) and for moving opt-ins an employee gave in a previous advocacy
+    tool. Only people already stored are touched, only the consent columns the file names, and
+    values that are not clearly true or false are skipped.
+    """
+    changed = 0
+    for path in scan(list(paths)).files:
+        try:
+            records = read_file(path, max_file_mb).records
+        except BadFile:
+            continue
+        for record in records:
+            try:
+                email = normalise_email(record.fields.get("email"))
+                flags = {c: as_bool(record.fields[c], c) for c in CONSENTS if c in record.fields}
+            except Rejected:
+                continue
+            if flags and store.value("SELECT 1 FROM employees WHERE email = ?", [email]):
+                set_consent(store, email, **flags)
+                changed += 1
+    return changed
+
+
+def import_people(store: Store, paths: Iterable[str | Path], *, max_file_mb: float = 50.0,
+                  on_file: Callable[[Path], None] | None = None) -> ImportReport:
+    """Import employee files or folders; see the module docstring for the rules."""
+    return run_import(store, PEOPLE, paths, max_file_mb=max_file_mb, on_file=on_file)
 
 
 def get_person(store: Store, email: str) -> dict | None:

@@ -5,10 +5,18 @@ of fields plus where it came from) and ``Problem``s (one-line reasons) so that
 one bad row or file never stops a batch. Field names are the documented ones
 (see README "Import formats"); unknown fields are kept as they are.
 
-    >>> records, problems = read_file(Path("data/demo/content/jobs.csv"))
+    >>> records, problems = read_file(Path("data/demo/content/jobs.csv"))   # doctest: +SKIP
 
-File-level failures (binary, not UTF-8, empty, too large, broken XML) raise
-``BadFile`` with the reason; the caller names the file.
+File-level failures (binary, not UTF-8, empty, too large, broken XML, a
+symbolic link, a FIFO…) raise ``BadFile`` with the reason; the caller names the
+file. Any other exception while reading a file becomes a ``BadFile`` too, and
+one while decoding a row becomes a ``Problem`` for that row: bad input costs
+only itself. Parsers are maintained libraries (python-frontmatter with a YAML
+loader that refuses aliases, markdown-it-py, lxml, feedparser, the csv module),
+each linear in its input; see ``markup.py`` for the measurements.
+
+>>> scan(["no/such/file.csv"]).problems[0].reason
+'file not found'
 """
 
 from __future__ import annotations
@@ -18,66 +26,129 @@ import io
 import json
 import os
 import re
-import xml.etree.ElementTree as ET
+import stat
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+import frontmatter
 import yaml
 
-MAX_FILE_MB = float(os.environ.get("PORTE_VOIX_MAX_FILE_MB", "50"))
+from .feeds import read_feed
+from .fields import check_value
+from .markup import CHROME, DROP, drop, element_text, parse_html, parse_markdown
+from .records import BadFile, FileRead, Problem, Record, one_line
+
+__all__ = ["BadFile", "FileRead", "Problem", "Record", "SUFFIXES", "Scan", "expand", "read_file", "read_text",
+           "scan"]
+
 SUFFIXES = {".md", ".markdown", ".html", ".htm", ".xml", ".rss", ".atom", ".csv", ".jsonl", ".json"}
+MAX_MARKDOWN_CHARS = 1_000_000     # one item's Markdown source (its text is limited to 100,000 characters)
+MAX_HTML_CHARS = 5_000_000         # one item's HTML page
+MAX_FRONT_MATTER_CHARS = 64_000
 
 
-class BadFile(ValueError):
-    """The whole file cannot be read; the message is the reason."""
-
-
-@dataclass
-class Record:
-    fields: dict
-    where: str  # "file.csv:12", used in messages and the import log
-    single: bool = False  # the file is one item (Markdown/HTML): its name can serve as the id
-    default_kind: str = "article"  # feeds default to news
-
+# --- which files ----------------------------------------------------------------------------
 
 @dataclass
-class Problem:
-    where: str
-    reason: str
+class Scan:
+    files: list[Path] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # ``where`` is the path
 
 
-@dataclass
-class FileRead:
-    records: list[Record] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+def scan(paths: list[str | Path]) -> Scan:
+    """Regular files named directly, plus importable files found under folders (sorted).
 
-
-def expand(paths: list[str | Path]) -> list[Path]:
-    """Files named directly, plus importable files found under directories (sorted)."""
-    out: list[Path] = []
+    Symbolic links and special files (FIFOs, devices, sockets) are refused, as
+    arguments and inside folders; a symbolic link to a folder is never followed.
+    A folder without any importable file is reported, not silently skipped.
+    """
+    out = Scan()
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            out.problems.append(Problem(str(path), "file not found"))
+            continue
+        except OSError as exc:
+            out.problems.append(Problem(str(path), f"cannot be read ({exc.strerror or exc})"))
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            out.problems.append(Problem(str(path), "symbolic link, not followed"))
+        elif stat.S_ISDIR(info.st_mode):
+            found = Scan()
+            _walk(path, found)
+            out.files.extend(sorted(found.files))
+            out.problems.extend(found.problems)
+            if not found.files and not found.problems:
+                out.problems.append(Problem(str(path), f"folder has no importable file ({', '.join(sorted(SUFFIXES))})"))
+        elif stat.S_ISREG(info.st_mode):
+            out.files.append(path)
         else:
-            out.append(path)
+            out.problems.append(Problem(str(path), "not a regular file"))
     return out
 
 
-def read_text(path: Path) -> str:
-    """The file's text, or ``BadFile`` saying why it is not importable text."""
-    if not path.exists():
-        raise BadFile("file not found")
-    if not path.is_file():
-        raise BadFile("not a regular file")
-    size = path.stat().st_size
-    if size == 0:
-        raise BadFile("empty file")
-    if size > MAX_FILE_MB * 1024 * 1024:
-        raise BadFile(f"file too large ({size / 1024 / 1024:.1f} MB > {MAX_FILE_MB:g} MB limit)")
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
+def _walk(folder: Path, out: Scan) -> None:
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError as exc:
+            out.problems.append(Problem(str(current), f"folder cannot be read ({exc.strerror or exc})"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            importable = path.suffix.lower() in SUFFIXES
+            try:
+                if entry.is_symlink():
+                    if importable or entry.is_dir():
+                        out.problems.append(Problem(str(path), "symbolic link, not followed"))
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append(path)
+                elif importable:
+                    if entry.is_file(follow_symlinks=False):
+                        out.files.append(path)
+                    else:
+                        out.problems.append(Problem(str(path), "not a regular file"))
+            except OSError as exc:
+                out.problems.append(Problem(str(path), f"cannot be read ({exc.strerror or exc})"))
+
+
+def expand(paths: list[str | Path]) -> list[Path]:
+    """The importable files of ``paths`` (see ``scan``; its problems are dropped here)."""
+    return scan(paths).files
+
+
+def read_text(path: Path, max_file_mb: float = 50.0) -> str:
+    """The file's text, or ``BadFile`` saying why it is not importable text.
+
+    Opened without following a symbolic link and without blocking on a FIFO, so
+    a file swapped for a link after the folder scan is still refused.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise BadFile("file not found") from None
+    except OSError as exc:
+        if os.path.islink(path):
+            raise BadFile("symbolic link, not followed") from None
+        raise BadFile(f"cannot be opened ({exc.strerror or exc})") from None
+    limit = int(max_file_mb * 1024 * 1024)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise BadFile("not a regular file")
+        if info.st_size == 0:
+            raise BadFile("empty file")
+        if info.st_size > limit:
+            raise BadFile(f"file too large ({info.st_size / 1024 / 1024:.1f} MB > {max_file_mb:g} MB limit)")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise BadFile(f"file too large (over the {max_file_mb:g} MB limit)")
+    if b"\x00" in data:
         raise BadFile("binary file, not text")
     try:
         text = data.decode("utf-8-sig")
@@ -88,8 +159,8 @@ def read_text(path: Path) -> str:
     return text
 
 
-def read_file(path: Path) -> FileRead:
-    """Dispatch on the suffix; ``BadFile`` for unreadable files and unknown formats."""
+def read_file(path: Path, max_file_mb: float = 50.0) -> FileRead:
+    """Dispatch on the suffix; ``BadFile`` for unreadable files and unknown formats, never another exception."""
     suffix = path.suffix.lower()
     reader = {
         ".md": read_markdown, ".markdown": read_markdown, ".html": read_html, ".htm": read_html,
@@ -98,231 +169,234 @@ def read_file(path: Path) -> FileRead:
     }.get(suffix)
     if reader is None:
         raise BadFile(f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUFFIXES))}")
-    return reader(path, read_text(path))
+    text = read_text(path, max_file_mb)
+    try:
+        read = reader(path, text)
+    except BadFile:
+        raise
+    except RecursionError:
+        raise BadFile("nested too deeply to be read") from None
+    except Exception as exc:  # a parser's own failure on hostile input: name it, never crash the batch
+        raise BadFile(f"could not be read ({type(exc).__name__}: {one_line(str(exc))})") from None
+    checked = FileRead(problems=read.problems)
+    for record in read.records:
+        reason = check_value(record.fields)
+        if reason:
+            checked.problems.append(Problem(record.where, reason))
+        else:
+            checked.records.append(record)
+    return checked
 
 
-# --- Markdown -----------------------------------------------------------------
+def _lines(text: str) -> list[str]:
+    """Lines split on \\n, \\r\\n or a lone \\r only (not on U+2028 or U+0085, which may sit inside a JSON string)."""
+    return re.split(r"\r\n|\r|\n", text)
 
-_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
+
+# --- Markdown -------------------------------------------------------------------------------
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases: a 700-byte alias bomb cannot grow into gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"found an alias (*{event.anchor}); aliases are not allowed",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _FrontMatter(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs):
+        return yaml.load(fm, Loader=_NoAliasLoader)
+
+
+_FRONT_MATTER = _FrontMatter()
 
 
 def read_markdown(path: Path, text: str) -> FileRead:
+    text = "\n".join(_lines(text))
     fields: dict = {}
-    match = _FRONT.match(text)
-    if match:
+    body = text
+    if _FRONT_MATTER.detect(text):
         try:
-            meta = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
-            raise BadFile(f"broken front matter: {str(exc).splitlines()[0]}") from None
-        if not isinstance(meta, dict):
-            raise BadFile("front matter is not a mapping of fields")
-        fields.update({str(k): v for k, v in meta.items()})
-        text = text[match.end():]
-    body = text.strip()
-    heading = re.match(r"#\s+(.+)\n?", body)
-    if heading and not fields.get("title"):
-        fields["title"] = heading.group(1).strip()
-    if heading:
-        body = body[heading.end():].strip()
-    fields.setdefault("text", markdown_to_text(body))
-    return FileRead([Record(fields, path.name, single=True)])
+            front, body = _FRONT_MATTER.split(text)
+        except ValueError:  # no closing line: the whole file is the body, as written
+            front, body = None, text
+        if front is not None:
+            fields.update(_front_matter(front))
+    body = body.strip()
+    if len(body) > MAX_MARKDOWN_CHARS:
+        raise BadFile(f"Markdown too long for one item ({len(body)} characters > {MAX_MARKDOWN_CHARS})")
+    title, plain = parse_markdown(body)
+    if title and not fields.get("title"):
+        fields["title"] = title
+    fields.setdefault("text", plain)
+    return FileRead([Record(fields, path.name, single=True, format="markdown")])
 
 
-def markdown_to_text(body: str) -> str:
-    """Plain text of simple Markdown: links keep their words, markup signs go."""
-    body = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", body)
-    body = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1 (\2)", body)
-    body = re.sub(r"^\s{0,3}#{1,6}\s*", "", body, flags=re.M)
-    body = re.sub(r"^\s*[-*+]\s+", "- ", body, flags=re.M)
-    body = re.sub(r"(\*\*|__|\*|`)", "", body)
-    return re.sub(r"\n{3,}", "\n\n", body).strip()
+def _front_matter(front: str) -> dict:
+    if len(front) > MAX_FRONT_MATTER_CHARS:
+        raise BadFile(f"front matter too large ({len(front)} characters > {MAX_FRONT_MATTER_CHARS})")
+    try:
+        meta = _FRONT_MATTER.load(front) or {}
+    except yaml.YAMLError as exc:
+        raise BadFile(f"broken front matter: {one_line((str(exc).splitlines() or ['unreadable YAML'])[0])}") from None
+    except RecursionError:
+        raise BadFile("broken front matter: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer over 4,300 digits
+        raise BadFile(f"broken front matter: {one_line(str(exc))}") from None
+    if not isinstance(meta, dict):
+        raise BadFile("front matter is not a mapping of fields")
+    return {str(k): v for k, v in meta.items()}
 
 
-# --- HTML -----------------------------------------------------------------------
-
-def html_to_text(markup: str) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "svg"]):
-        tag.decompose()
-    return _squash(soup.get_text("\n"))
-
+# --- HTML -----------------------------------------------------------------------------------
 
 def read_html(path: Path, text: str) -> FileRead:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(text, "html.parser")
+    if len(text) > MAX_HTML_CHARS:
+        raise BadFile(f"HTML page too large for one item ({len(text)} characters > {MAX_HTML_CHARS})")
+    root = parse_html(text)
     fields: dict = {}
-    for meta in soup.find_all("meta"):
-        key = meta.get("name") or meta.get("property")
-        if key and meta.get("content") is not None:
-            key = key.split(":")[-1] if key.startswith("og:") else key
-            fields.setdefault(key, meta["content"])
-    for tag in soup(["script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form"]):
-        tag.decompose()
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    main = soup.find("main") or soup.find("article") or soup.body or soup
-    h1 = main.find("h1")
-    if not title and h1:
-        title = h1.get_text(" ", strip=True)
-    if h1:
-        h1.decompose()
+    if root is None:
+        return FileRead([Record({"text": ""}, path.name, single=True, format="html")])
+    for meta in root.iter("meta"):
+        key, content = meta.get("name") or meta.get("property"), meta.get("content")
+        if key and content is not None:
+            fields.setdefault(key.split(":")[-1] if key.startswith("og:") else key, content)
+    drop(root, DROP + CHROME)
+    title_tag = root.find(".//title")
+    title = " ".join(title_tag.text_content().split()) if title_tag is not None else ""
+    main = root.find(".//main")
+    main = main if main is not None else root.find(".//article")
+    main = main if main is not None else root.find(".//body")
+    main = main if main is not None else root
+    h1 = main.find(".//h1")
+    if h1 is not None:
+        title = title or " ".join(h1.text_content().split())
+        h1.drop_tree()
     fields.setdefault("title", title)
-    fields["text"] = _squash(main.get_text("\n"))
-    html_tag = soup.find("html")
-    if html_tag and html_tag.get("lang") and "language" not in fields:
-        fields["language"] = html_tag["lang"]
-    link = soup.find("link", rel="canonical")
-    if link and link.get("href"):
-        fields.setdefault("url", link["href"])
-    return FileRead([Record(fields, path.name, single=True)])
+    fields["text"] = element_text(main)
+    if root.get("lang") and "language" not in fields:
+        fields["language"] = root.get("lang")
+    for link in root.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            fields.setdefault("url", link.get("href"))
+            break
+    return FileRead([Record(fields, path.name, single=True, format="html")])
 
 
-def _squash(text: str) -> str:
-    lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+# --- CSV / JSONL ----------------------------------------------------------------------------
 
-
-# --- RSS / Atom -----------------------------------------------------------------
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1].lower()
-
-
-def _child(node, *names):
-    for child in node:
-        if _local(child.tag) in names:
-            return child
-    return None
-
-
-def _child_text(node, *names) -> str | None:
-    child = _child(node, *names)
-    if child is None:
-        return None
-    return "".join(child.itertext()).strip() or None
-
-
-def read_feed(path: Path, text: str) -> FileRead:
+def _delimiter(text: str) -> str:
     try:
-        root = ET.fromstring(text.encode("utf-8"))
-    except ET.ParseError as exc:
-        raise BadFile(f"broken XML: {exc}") from None
-    kind = _local(root.tag)
-    if kind == "rss" or kind == "rdf":
-        items = [n for n in root.iter() if _local(n.tag) == "item"]
-    elif kind == "feed":
-        items = [n for n in root if _local(n.tag) == "entry"]
-    else:
-        raise BadFile(f"XML root <{kind}> is neither an RSS nor an Atom feed")
-    if not items:
-        raise BadFile("feed has no items")
-    out = FileRead()
-    for index, item in enumerate(items, 1):
-        fields: dict = {"title": _child_text(item, "title") or ""}
-        body = _child_text(item, "encoded", "content", "description", "summary") or ""
-        fields["text"] = html_to_text(body) if "<" in body else body
-        link = _child(item, "link")
-        if link is not None:
-            fields["url"] = link.get("href") or (link.text or "").strip() or None
-        ident = _child_text(item, "guid", "id")
-        if ident:
-            fields["id"] = ident
-        date = _child_text(item, "pubdate", "published", "date", "updated")
-        if date:
-            fields["published_at"] = _feed_date(date)
-        categories = []
-        for child in item:
-            name = _local(child.tag)
-            if name in _FEED_HANDLED:
-                continue
-            if name == "category":
-                value = child.get("term") or (child.text or "").strip()
-                domain = child.get("domain") or child.get("scheme")
-                if value and domain and "/" not in domain:
-                    fields.setdefault(domain, value)
-                elif value:
-                    categories.append(value)
-            elif len(child) == 0 and (child.text or "").strip():
-                fields.setdefault(name, child.text.strip())  # dc:language, custom namespaces: expires_at, ...
-        if categories:
-            fields["categories"] = categories
-        record = Record({k: v for k, v in fields.items() if v is not None}, f"{path.name}#{index}")
-        record.default_kind = "news"
-        out.records.append(record)
-    return out
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
 
 
-_FEED_HANDLED = {"title", "encoded", "content", "description", "summary", "link", "guid", "id", "pubdate",
-                 "published", "date", "updated", "author", "source", "enclosure", "comments"}
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+MAX_CSV_RESYNCS = 20  # re-readings after broken quotes, per file (each costs the lines it swallowed)
 
-
-def _feed_date(value: str) -> str:
-    try:
-        return parsedate_to_datetime(value).date().isoformat()
-    except (TypeError, ValueError, IndexError):
-        return value[:10]
-
-
-# --- CSV / JSONL ----------------------------------------------------------------
 
 def read_csv(path: Path, text: str) -> FileRead:
+    """Rows of a CSV file (``,`` ``;`` or tab; ``"`` quotes; any line ending).
+
+    Strict quoting: a row whose quotes do not close where they should is
+    rejected with its line numbers, and the lines it swallowed are read again
+    as rows of their own, so one stray quote costs one row, not the rest of the file.
+    """
+    lines = _PHYSICAL_LINE.findall(text)
+    dialect = {"delimiter": _delimiter(text), "quotechar": '"', "doublequote": True, "strict": True}
+    reader = csv.reader(iter(lines), **dialect)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    if not reader.fieldnames or all(not (name or "").strip() for name in reader.fieldnames):
-        raise BadFile("CSV has no header row")
-    header = [(name or "").strip() for name in reader.fieldnames]
-    if len(set(header)) != len(header):
-        raise BadFile("CSV header repeats a column name")
-    reader.fieldnames = header
-    out = FileRead()
-    try:
-        for row in reader:
-            where = f"{path.name}:{reader.line_num}"
-            if None in row:
-                out.problems.append(Problem(where, "row has more fields than the header"))
-                continue
-            if any(value is None for value in row.values()):
-                out.problems.append(Problem(where, "row has fewer fields than the header"))
-                continue
-            fields = {k: v.strip() for k, v in row.items() if v is not None and v.strip() != ""}
-            if fields:
-                out.records.append(Record(fields, where))
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        header = []
     except csv.Error as exc:
         raise BadFile(f"broken CSV at line {reader.line_num}: {exc}") from None
+    if not header or all(not name for name in header):
+        raise BadFile("CSV has no header row")
+    if len(set(header)) != len(header):
+        raise BadFile("CSV header repeats a column name")
+    out = FileRead()
+    offset, resyncs = 0, 0  # physical lines before the current reader's first line
+    while True:
+        start = offset + reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            end = offset + reader.line_num
+            out.problems.append(Problem(_rows(path, start, end), f"broken CSV: {exc}"))
+            if end > start and resyncs < MAX_CSV_RESYNCS:
+                resyncs += 1
+                offset, reader = start, csv.reader(iter(lines[start:]), **dialect)
+            continue
+        where = _rows(path, start, offset + reader.line_num)
+        if not any(value.strip() for value in row):
+            continue
+        if len(row) > len(header):
+            out.problems.append(Problem(where, "row has more fields than the header"))
+        elif len(row) < len(header):
+            out.problems.append(Problem(where, "row has fewer fields than the header"))
+        else:
+            fields = {name: value.strip() for name, value in zip(header, row) if value.strip()}
+            out.records.append(Record(fields, where, format="csv"))
     if not out.records and not out.problems:
         raise BadFile("CSV has a header but no rows")
     return out
 
 
+def _rows(path: Path, start: int, end: int) -> str:
+    return f"{path.name}:{start}" if end <= start else f"{path.name}:{start}-{end}"
+
+
+def _json_error(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    text = str(exc)
+    if "digits" in text:
+        return "number too long (over 4,300 digits)"
+    return one_line(text)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json(text: str):
+    return json.loads(text, parse_constant=_no_constant)
+
+
 def read_jsonl(path: Path, text: str) -> FileRead:
     out = FileRead()
-    stripped = text.lstrip()
-    if path.suffix.lower() == ".json" and stripped.startswith("["):
+    if path.suffix.lower() == ".json" and text.lstrip().startswith("["):
         try:
-            items = json.loads(text)
+            items = _json(text)
         except json.JSONDecodeError as exc:
             raise BadFile(f"broken JSON: {exc}") from None
-        lines = [(i, item) for i, item in enumerate(items, 1)]
+        except (ValueError, RecursionError) as exc:
+            raise BadFile(f"broken JSON: {_json_error(exc)}") from None
+        lines = list(enumerate(items if isinstance(items, list) else [items], 1))
     else:
         lines = []
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(_lines(text), 1):
             if not line.strip():
                 continue
             try:
-                lines.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                out.problems.append(Problem(f"{path.name}:{number}", f"broken JSON: {exc.msg}"))
+                lines.append((number, _json(line)))
+            except (ValueError, RecursionError) as exc:
+                out.problems.append(Problem(f"{path.name}:{number}", f"broken JSON: {_json_error(exc)}"))
     for number, item in lines:
         where = f"{path.name}:{number}"
         if not isinstance(item, dict):
             out.problems.append(Problem(where, "line is not a JSON object"))
             continue
-        out.records.append(Record(item, where))
+        out.records.append(Record(item, where, format="jsonl"))
     if not out.records and not out.problems:
         raise BadFile("no records")
     return out

@@ -118,12 +118,9 @@ def test_bad_files_are_rejected_one_line_each_and_the_rest_imports(store, tmp_pa
     assert logged == report.counts["rejected"]
 
 
-def test_huge_file_is_rejected(store, tmp_path, monkeypatch):
-    import assistant.readers as readers
-
-    monkeypatch.setattr(readers, "MAX_FILE_MB", 0.001)
+def test_huge_file_is_rejected(store, tmp_path):
     big = write(tmp_path / "big.jsonl", json.dumps({"title": "x", "text": "y" * 5000}) + "\n")
-    report = ingest(store, [big])
+    report = ingest(store, [big], max_file_mb=0.001)
     assert report.counts["rejected"] == 1 and "file too large" in report.problems[0]
 
 
