@@ -15,11 +15,15 @@ problems without the temporary path. Editing an item or a campaign bumps
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 from . import people
+from .catalog import ingest
+from .importing import ImportReport
+from .people import import_people
 from .store import Store
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -27,21 +31,28 @@ ITEM_FIELDS = ("title", "url", "kind", "campaign", "priority", "published_at", "
 PERSON_FIELDS = ("name", "role", "team", "network_size")
 
 
-def import_uploads(store: Store, target: str, files: list[tuple[str, bytes]], on_file: Callable[[str], None] | None = None):
-    """Import uploaded ``(name, bytes)`` files into ``"content"`` or ``"people"``; returns the ImportReport."""
-    from .catalog import ingest
-    from .people import import_people
+def import_uploads(store: Store, target: str, files: list[tuple[str, bytes]], *, max_file_mb: float = 50.0,
+                   on_file: Callable[[str], None] | None = None) -> ImportReport:
+    """Import uploaded ``(name, bytes)`` files into ``"content"`` or ``"people"``; returns the ImportReport.
 
+    Each upload gets its own folder, so two uploads with one name never overwrite each other and
+    names such as ``..`` stay inside the staging folder.
+    """
     importer = {"content": ingest, "people": import_people}[target]
     with tempfile.TemporaryDirectory(prefix="porte-voix-upload-") as tmp:
         paths = []
-        for name, data in files:
-            path = Path(tmp) / (Path(name).name or "upload")
+        for number, (name, data) in enumerate(files):
+            base = Path(str(name).replace("\\", "/")).name
+            folder = Path(tmp) / str(number)
+            folder.mkdir()
+            path = folder / (base if base not in ("", ".", "..") else "upload")
             path.write_bytes(data)
             paths.append(path)
-        report = importer(store, paths, on_file=(lambda p: on_file(p.name)) if on_file else None)
-    prefix = tmp.rstrip("/") + "/"
-    report.problems = [p.replace(prefix, "") for p in report.problems]
+        report = importer(store, paths, max_file_mb=max_file_mb,
+                          on_file=(lambda p: on_file(p.name)) if on_file else None)
+    staging = re.compile(re.escape(tmp.rstrip("/") + "/") + r"\d+/")
+    report.problems = [staging.sub("", p) for p in report.problems]
+    report.notes = [staging.sub("", n) for n in report.notes]
     return report
 
 
