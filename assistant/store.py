@@ -388,3 +388,66 @@ def m005_engagement_tracking(db):
     )
     db.execute("CREATE TABLE programme_rates (key TEXT PRIMARY KEY, value DOUBLE NOT NULL, updated_by TEXT, "
                "updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+
+
+@migration
+def m008_digests(db):
+    """Digests and notifications: each employee's digest preferences (frequency, channel); one row per
+    digest run; one row per delivery with its status, attempts and failure reason, unique per employee
+    and period (an ISO week), so nobody gets the same week twice whichever process sends; opt-outs
+    folded in from one-click unsubscribe links; and the detected language of profile texts
+    (langdetect costs ~5 ms a text, so a batch over 10,000 people detects each text once, ever)."""
+    db.execute(
+        """
+        CREATE TABLE digest_preferences (
+            email TEXT PRIMARY KEY,
+            frequency TEXT NOT NULL DEFAULT 'weekly',   -- weekly, biweekly, never
+            channel TEXT NOT NULL DEFAULT 'email',      -- email, slack, teams
+            updated_by TEXT,                            -- the employee, or 'unsubscribe-link'
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE SEQUENCE digest_run_seq")
+    db.execute(
+        """
+        CREATE TABLE digest_runs (
+            id BIGINT PRIMARY KEY DEFAULT nextval('digest_run_seq'),
+            period TEXT NOT NULL,                       -- ISO week, e.g. 2026-W49
+            trigger TEXT NOT NULL,                      -- cli, schedule, test
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            due INTEGER NOT NULL DEFAULT 0,             -- digests built this run
+            sent INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,         -- already sent this period, or claimed by another run
+            build_seconds DOUBLE,
+            error TEXT
+        )
+        """
+    )
+    db.execute("CREATE SEQUENCE digest_delivery_seq")
+    db.execute(
+        """
+        CREATE TABLE digest_deliveries (
+            id BIGINT PRIMARY KEY DEFAULT nextval('digest_delivery_seq'),
+            run_id BIGINT,
+            email TEXT NOT NULL,
+            period TEXT NOT NULL,                       -- ISO week; 'test:<timestamp>' for a test digest
+            channel TEXT NOT NULL,
+            language TEXT NOT NULL,
+            subject TEXT,
+            items JSON,                                 -- [{"id", "title", "link"}]
+            status TEXT NOT NULL,                       -- sending, sent, failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            created_at TIMESTAMP NOT NULL,
+            sent_at TIMESTAMP,
+            UNIQUE (email, period)
+        )
+        """
+    )
+    db.execute("CREATE INDEX digest_deliveries_run_idx ON digest_deliveries (run_id)")
+    db.execute("CREATE TABLE digest_optouts (id BIGINT PRIMARY KEY, email TEXT NOT NULL, opted_out_at TIMESTAMP NOT NULL, "
+               "source TEXT NOT NULL)")
+    db.execute("CREATE TABLE text_languages (text_hash TEXT PRIMARY KEY, language TEXT NOT NULL)")

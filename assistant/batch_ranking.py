@@ -1,0 +1,321 @@
+"""Recommendations for many employees at once: the ranking of ``matching.recommend``, batched.
+
+Scope and why: a weekly digest ranks the whole library for every enrolled
+employee. Calling ``recommend`` 10,000 times over 50,000 items redoes, per
+unit, three matrix products, three row standardisations and a k-NN smoothing
+pass over (units x items) matrices (~183 s for the products alone). Both the
+standardisation and the smoothing are linear, so they fold into the *item*
+side once:
+
+- per member model ``m``, ``zrow(q·Cmᵀ) = (q·Cmᵀ − q·μm) / σm(q)`` with
+  ``μm`` the mean item vector and ``σm(q)² = qᵀ·Gm·q − (q·μm)²`` (``Gm`` the
+  items' second-moment matrix, ``d×d``): a per-unit scale and offset;
+- smoothing ``S + λ·S·Wᵀ`` adds each item's neighbours: ``C'' = C + λ·W·C`` and
+  ``r = 1 + λ·W·1``, so the smoothed, fused, standardised score of unit ``q``
+  is one dot product ``q' · Dₙ`` with ``q' = [qm / (M·σm(q))]ₘ`` and
+  ``Dₙ = C''ₙ − rₙ·μ``.
+
+One float32 product ``Q' (units, d) @ Dᵀ (d, items)`` per chunk of employees
+then gives what ``recommend`` computes, up to float rounding; ``max(·, 0)``,
+the weighted mean over each employee's units, the campaign and recency bonus,
+the "already shared" and "readable" tiers, near-duplicate filtering (MMR) and
+the reasons follow ``recommend`` step by step. The head of each row is found
+with a sampled threshold (exact: see :func:`head_candidates`) instead of a
+full ``argpartition``.
+
+Lexical evidence (``Weights.lexical_recommend``, 0 by default) is not folded:
+with it, each employee goes through ``recommend``.
+
+    >>> ctx_demo = demo_ctx()                                   # doctest: +SKIP
+    >>> recommend_many(ctx_demo, ["camille.durand@…"], limit=3)  # doctest: +SKIP
+    {'camille.durand@…': [{'id': …, 'title': …, 'score': 1.73, 'reason': …}, …]}
+
+Shapes: ``D (items, d)`` float32; one chunk's ``S (units, items)``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import people
+from .context import Context
+from .embeddings import vectors
+from .matching import (WEIGHTS, UNIT_WEIGHTS, ContentIndex, UnknownEmployee, Weights, blocks, content_index,
+                       freshness, reason, recommend)
+from .ranking import mmr
+from .text_languages import languages_of
+
+Progress = Callable[[int, int], None]  # (employees done, total)
+
+
+@dataclass
+class ItemSide:
+    """What every unit is scored against: ``D`` and the per-model moments, for one content index."""
+
+    d: np.ndarray                  # (n, dim) float32: smoothed items minus r·μ
+    means: list[np.ndarray]        # per model: μm (dm,) float64
+    moments: list[np.ndarray]      # per model: Gm (dm, dm) float64
+    parts: list[slice]
+    bonus: np.ndarray              # (n,) campaign + recency bonus
+    languages: np.ndarray          # (n,) item languages
+    ids: dict[str, int]            # item id -> row
+
+
+_item_cache: dict = {}
+_item_lock = threading.Lock()
+
+
+def item_side(index: ContentIndex, parts: list[slice], weights: Weights, today) -> ItemSide:
+    """Fold standardisation and smoothing into the item matrix (cached per content index and day)."""
+    key = (id(index.parts), weights, today)
+    with _item_lock:
+        hit = _item_cache.get("value")
+        if hit is not None and _item_cache.get("key") == key:
+            return hit
+    centred = np.hstack(index.parts).astype(np.float32)          # (n, dim), the models side by side
+    n = len(centred)
+    means = [part.astype(np.float64).mean(axis=0) for part in index.parts]
+    moments = [(part.T.astype(np.float64) @ part.astype(np.float64)) / n for part in index.parts]
+    idx, w = index.neighbours
+    if weights.smoothing and idx.shape[1]:
+        smoothed = centred.copy()
+        for j in range(idx.shape[1]):
+            smoothed += weights.smoothing * w[:, j:j + 1] * centred[idx[:, j]]
+        r = 1.0 + weights.smoothing * w.sum(axis=1).astype(np.float64)
+    else:
+        smoothed, r = centred, np.ones(n)
+    mu = np.concatenate(means)
+    d = np.ascontiguousarray((smoothed - r[:, None] * mu[None, :]).astype(np.float32))
+    bonus = np.array([weights.campaign * item["priority"] + weights.recency * freshness(item, today)
+                      for item in index.items], dtype=np.float32)
+    side = ItemSide(d, means, moments, parts, bonus, np.array([i["language"] for i in index.items], dtype=object),
+                    {item["id"]: row for row, item in enumerate(index.items)})
+    with _item_lock:
+        _item_cache.clear()
+        _item_cache.update(key=key, value=side, index=index)  # the index is kept so id(index.parts) stays unique
+    return side
+
+
+def query_side(centred: list[np.ndarray], side: ItemSide) -> np.ndarray:
+    """``Q'``: each model block of the centred units scaled by ``1 / (M · σm)`` (``σ < 1e-9`` → 1, as ``zrows``)."""
+    m = len(centred)
+    out = []
+    for q, mu, g in zip(centred, side.means, side.moments):
+        q64 = q.astype(np.float64)
+        mean = q64 @ mu
+        var = np.einsum("ij,ij->i", q64 @ g, q64) - mean ** 2
+        sd = np.sqrt(np.maximum(var, 0.0))
+        sd = np.where(sd < 1e-9, 1.0, sd)
+        out.append((q64 / (m * sd)[:, None]).astype(np.float32))
+    return np.hstack(out) if out else np.zeros((0, side.d.shape[1]), dtype=np.float32)
+
+
+def head_candidates(scores: np.ndarray, head: int, sample_every: int = 10) -> list[np.ndarray]:
+    """Per row, a set of column indices that holds the row's ``head`` best finite values.
+
+    Exact, and cheap for long rows: the ``head``-th best value of a column sample
+    is a threshold that at least ``head`` values of the full row reach, and that
+    every value of the row's true top ``head`` reaches, so ``row >= threshold``
+    keeps the top (about ``head · sample_every`` columns), which a small
+    ``argpartition`` then cuts. Rows whose sample has too few finite values are
+    cut over all their finite columns. ``-inf`` marks excluded columns.
+
+    >>> s = np.array([[0.1, 5, 3, -np.inf, 4, 2]], dtype=np.float32)
+    >>> sorted(head_candidates(s, 2, sample_every=2)[0].tolist())
+    [1, 4]
+    """
+    rows, n = scores.shape
+    sample = scores[:, ::sample_every]
+    if sample.shape[1] > head:
+        threshold = -np.partition(-sample, head - 1, axis=1)[:, head - 1]
+    else:
+        threshold = np.full(rows, -np.inf, dtype=scores.dtype)
+    out = []
+    for row in range(rows):
+        t = threshold[row]
+        cand = np.flatnonzero(scores[row] >= t) if np.isfinite(t) else np.flatnonzero(np.isfinite(scores[row]))
+        if len(cand) > head:
+            cand = cand[np.argpartition(-scores[row, cand], head - 1)[:head]]
+        out.append(np.sort(cand))
+    return out
+
+
+def _people(store, emails: list[str]) -> tuple[dict[str, dict], dict[str, list[dict]]]:
+    """Employees and their posts (in ``posts_of`` order), two queries for everyone."""
+    wanted = list(dict.fromkeys(e.strip().lower() for e in emails))
+    persons = {p["email"]: p for p in store.rows(
+        "SELECT e.* FROM employees e JOIN (SELECT unnest(?::TEXT[]) AS email) w USING (email)", [wanted])}
+    missing = [e for e in wanted if e not in persons]
+    if missing:
+        raise UnknownEmployee(f"no employee with email {missing[0]!r}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+    posts: dict[str, list[dict]] = {e: [] for e in wanted}
+    for post in store.rows("""SELECT p.email, p.text, p.language FROM employee_posts p
+                              JOIN (SELECT unnest(?::TEXT[]) AS email) w USING (email)
+                              ORDER BY p.email, p.created_at, p.id""", [wanted]):
+        posts[post["email"]].append(post)
+    return persons, posts
+
+
+def _shared(store, emails: list[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for row in store.rows("""SELECT s.email, s.content_id FROM shares s
+                             JOIN (SELECT unnest(?::TEXT[]) AS email) w USING (email)""", [emails]):
+        out.setdefault(row["email"], set()).add(row["content_id"])
+    return out
+
+
+@dataclass
+class _Units:
+    """Every employee's units, laid out contiguously: rows ``starts[i]:starts[i+1]`` are employee ``i``'s."""
+
+    labels: list[tuple[str, str]]
+    langs: list[str]
+    weights: np.ndarray
+    starts: np.ndarray
+
+
+def _units(store, order: list[str], persons: dict, posts: dict, weights: Weights) -> _Units:
+    labels, langs, w, starts = [], [], [], [0]
+    pending: list[tuple[int, str]] = []
+    for email in order:
+        mine = posts[email]
+        units = people.profile_texts(persons[email], mine)
+        post_langs = {p["text"]: p["language"] for p in mine}
+        for label, text in units:
+            lang = post_langs.get(text)
+            if not lang:
+                pending.append((len(langs), text))
+            langs.append(lang)
+            labels.append((label, text))
+            w.append(getattr(weights, UNIT_WEIGHTS[label]) if UNIT_WEIGHTS.get(label) else 1.0)
+        starts.append(len(labels))
+    detected = languages_of(store, [text for _, text in pending])  # expertise and skills: stored, else detected once
+    for (row, text) in pending:
+        langs[row] = detected[text]
+    return _Units(labels, langs, np.array(w, dtype=np.float32), np.array(starts))
+
+
+def _centre_rows(raw: np.ndarray, langs: list[str], means: list[dict], parts: list[slice]) -> list[np.ndarray]:
+    """``ranking.centre`` for each model block, with one mean matrix per language instead of one per row."""
+    out = []
+    lang_arr = np.array(langs, dtype=object)
+    for part, mu in zip(parts, means):
+        x = raw[:, part].astype(np.float32, copy=True)
+        for lang in set(langs):
+            rows = lang_arr == lang
+            x[rows] -= mu.get(lang, mu[None])
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        out.append(x / np.where(norms == 0, 1, norms))
+    return out
+
+
+def recommend_many(ctx: Context, emails: Iterable[str], limit: int = 10, weights: Weights = WEIGHTS,
+                   chunk_units: int = 1024, progress: Progress | None = None) -> dict[str, list[dict]]:
+    """Top ``limit`` items for each of ``emails``, as ``{email: recommend(ctx, email, limit)}`` would give.
+
+    ``chunk_units`` bounds memory: one chunk's score matrix is ``chunk_units x items`` float32
+    (200 MB for 1,024 units and 50,000 items). Unknown emails raise ``UnknownEmployee``.
+    """
+    store, embedder, today = ctx.store, ctx.embedder, ctx.today()
+    order = list(dict.fromkeys(e.strip().lower() for e in emails))
+    if not order:
+        return {}
+    if weights.lexical_recommend:
+        return {email: recommend(ctx, email, limit, weights) for email in order}
+    persons, posts = _people(store, order)
+    index = content_index(store, embedder, today, weights=weights)
+    if not index.items:
+        return {email: [] for email in order}
+    parts = blocks(embedder)
+    side = item_side(index, parts, weights, today)
+    units = _units(store, order, persons, posts, weights)
+    raw, _ = vectors(store, embedder, [text for _, text in units.labels])
+    shared = _shared(store, order)
+    head = max(4 * limit, 50)
+    results: dict[str, list[dict]] = {}
+    start = 0
+    while start < len(order):
+        stop = start + 1
+        while stop < len(order) and units.starts[stop + 1] - units.starts[start] <= chunk_units:
+            stop += 1
+        _rank_chunk(order[start:stop], units, units.starts[start:stop + 1], raw, index, side, persons, shared,
+                    limit, head, weights, results)
+        start = stop
+        if progress:
+            progress(start, len(order))
+    return results
+
+
+def _rank_chunk(emails, units: _Units, starts, raw, index: ContentIndex, side: ItemSide, persons, shared,
+                limit, head, weights: Weights, results) -> None:
+    lo, hi = int(starts[0]), int(starts[-1])
+    n = len(index.items)
+    if hi > lo:
+        centred = _centre_rows(raw[lo:hi], units.langs[lo:hi], index.means, side.parts)
+        q = query_side(centred, side)
+        s = q @ side.d.T                                  # (units, items): smoothed, fused, standardised
+        np.maximum(s, 0, out=s)
+        w = units.weights[lo:hi]
+        s *= w[:, None]
+    else:
+        q, s, w = None, None, None
+    local = starts - lo
+    scores = np.zeros((len(emails), n), dtype=np.float32)
+    rows = np.flatnonzero(local[1:] > local[:-1])        # employees with at least one unit
+    if len(rows):
+        # reduceat sums each given start up to the next one; employees without units are left out of
+        # the starts and own no rows in between, so each sum is one employee's units alone
+        firsts = local[:-1][rows]
+        scores[rows] = np.add.reduceat(s, firsts, axis=0) / np.add.reduceat(w, firsts)[:, None]
+    del s
+    scores += side.bonus
+    readable_tier = np.empty_like(scores)
+    reads_of = []
+    for b, email in enumerate(emails):
+        reads = set(persons[email]["languages"] or [])
+        reads_of.append(reads)
+        readable = np.ones(n, dtype=bool) if not reads else np.isin(side.languages, list(reads))
+        readable_tier[b] = np.where(readable, scores[b], -np.inf)
+        for content_id in shared.get(email, ()):
+            row = side.ids.get(content_id)
+            if row is not None:
+                readable_tier[b, row] = -np.inf
+    heads = head_candidates(readable_tier, head)
+    del readable_tier
+    for b, email in enumerate(emails):
+        person, reads = persons[email], reads_of[b]
+        score = scores[b]
+        order: list[int] = []
+        tier = heads[b]
+        if len(tier):
+            picked = mmr(score[tier], index.vectors[tier], limit, duplicate_threshold=weights.duplicate)
+            order += [int(tier[i]) for i in picked]
+        if len(order) < limit:  # too few readable items: the others follow, as in recommend
+            mine = shared.get(email, set())
+            eligible = np.array([item["id"] not in mine for item in index.items])
+            unreadable = ~np.isin(side.languages, list(reads)) if reads else np.zeros(n, dtype=bool)
+            other = np.flatnonzero(eligible & unreadable)
+            if len(other) > head:
+                other = np.sort(other[np.argpartition(-score[other], head - 1)[:head]])
+            if len(other):
+                picked = mmr(score[other], index.vectors[other], limit - len(order), duplicate_threshold=weights.duplicate)
+                order += [int(other[i]) for i in picked]
+        lang = (person["languages"] or ["en"])[0]
+        u0, u1 = int(local[b]), int(local[b + 1])
+        best = None
+        if u1 > u0 and order:
+            best = np.maximum(q[u0:u1] @ side.d[order].T, 0).argmax(axis=0)
+        out = []
+        for j, i in enumerate(order):
+            item = index.items[i]
+            label, text = units.labels[lo + u0 + int(best[j])] if best is not None else (None, None)
+            out.append({
+                "id": item["id"], "title": item["title"], "score": round(float(score[i]), 4),
+                "reason": reason(label, text, item, lang, reads),
+                "kind": item["kind"], "language": item["language"], "campaign": item["campaign"], "url": item["url"],
+            })
+        results[email] = out
