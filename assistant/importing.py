@@ -95,7 +95,9 @@ class Staged:
 @dataclass(frozen=True)
 class Target:
     """What an import stores: ``parse`` one record (pure, raises ``Rejected``), ``write`` a batch
-    (inside the caller's transaction; returns one ``(status, key)`` per row, in order)."""
+    (inside the caller's transaction; returns one ``(status, key)`` per row, in order). ``write`` may
+    raise ``Rejected`` for a rule that needs the store: the batch is then replayed row by row and
+    only the rows it refuses are rejected, with its message."""
 
     name: str
     key: str
@@ -200,6 +202,9 @@ class _Run:
             with self.store.transaction():
                 [(status, key)] = self.target.write(self.store, [staged])
                 self._write_log([(staged.source, key, status, None)])
+        except Rejected as exc:  # a rule that needs the store (e.g. a person erased at their request)
+            self.reject(staged.source, staged.where, staged.record.where, str(exc))
+            return
         except Exception as exc:
             self._stop_if_store_failed(exc)
             self.reject(staged.source, staged.where, staged.record.where,
