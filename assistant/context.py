@@ -21,6 +21,7 @@ from typing import Callable
 
 from models import Embedder, get_embedder
 from models.generator import Generator, get_generator
+from models.scheduler import Interleaved
 
 from .config import Settings, load_settings
 from .policy import Policy, load_policy
@@ -65,8 +66,9 @@ class Context:
                 if self.settings.generator == "openai":  # the company's own OpenAI-compatible server
                     options = {"base_url": self.settings.generator_base_url, "model": self.settings.generator_model,
                                "api_key": self.settings.generator_api_key}
-                self._generator = get_generator(self.settings.generator,
-                                                cache_dir=self.settings.model_cache / "generators", **options)
+                # Concurrent employees share the model step by step instead of queueing (models.scheduler).
+                self._generator = Interleaved(get_generator(self.settings.generator,
+                                                            cache_dir=self.settings.model_cache / "generators", **options))
             return self._generator
 
     @property

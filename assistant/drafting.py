@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Iterator
 
 from models.generator import Generator
@@ -40,16 +41,61 @@ from . import catalog, language, people
 from .context import Context
 from .facts import Fact, key_facts
 from .fallback import fallback
-from .guardrails import checks, failure, repair
+from .guardrails import checks, failed_checks, failure, repair
+from .policy import Policy
 from .prompting import angle_label, own_examples, prompt, sanitize, static_messages, templates
+from .reading import Grounds, grounds
 from .store import Store
 from .tidying import finish
-from .voice import build
+from .voice import VoiceProfile, build
 
 ANGLES = ("experience", "job", "question")
 MAX_NEW_TOKENS = 160      # posts end by themselves after ~95-145 tokens with the default model
 CANDIDATES = 2            # sampled drafts per angle, written in one batch: the second is the regeneration
 TEMPERATURE = 0.7
+
+
+@dataclass
+class Request:
+    """Everything one drafting request checks its candidates against, computed once."""
+
+    item: dict
+    voice: VoiceProfile
+    policy: Policy
+    lang: str
+    facts: list[Fact]
+    source: str
+    removed: list[str]
+    examples: list[str]
+    grounds: Grounds
+
+    def judge(self, raw: str, angle: str, start: str = "") -> dict:
+        """One generated candidate, tidied, checked, and repaired when only facts are missing."""
+        text = finish(raw, self.item, self.voice, self.policy, self.lang, start)
+        result = self.check(text, angle)
+        fixed = repair(text, result, self.facts, self.source, self.lang)
+        if fixed != text:
+            again = self.check(fixed, angle)
+            if again["passed"]:
+                again["repaired_facts"] = result["facts_missing"]
+                return {"text": fixed, "checks": again}
+        return {"text": text, "checks": result}
+
+    def check(self, text: str, angle: str) -> dict:
+        return checks(text, self.lang, self.facts, self.source, self.policy, self.removed, self.examples,
+                      grounds=self.grounds, angle=angle, role=self.voice.role)
+
+
+def request_for(ctx: Context, person: dict, item: dict, lang: str) -> Request:
+    """The checks' context of a request: the item as data, its key facts, the employee's voice and grounds."""
+    posts = [p["text"] for p in people.posts_of(ctx.store, person["email"])]
+    policy = ctx.policy
+    source, removed = sanitize(item["text"])
+    title = item["title"] if item["language"] == lang else ""
+    return Request(item=item, voice=build(person, posts, lang=lang), policy=policy, lang=lang,
+                   facts=[f for f in key_facts(source, title) if f.kind != "link"], source=source, removed=removed,
+                   examples=own_examples(posts, lang),
+                   grounds=grounds(source, item["title"], person, posts, company=policy.company))
 
 
 def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
@@ -71,47 +117,50 @@ def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
     if item is None:
         raise LookupError(f"no content item {content_id!r}")
     lang = lang or draft_language(person, item)
-    posts = [p["text"] for p in people.posts_of(store, person["email"])]
-    voice = build(person, posts, lang=lang)
-    examples = own_examples(posts, lang)
-    policy = ctx.policy
-    source, removed = sanitize(item["text"])
-    facts = key_facts(source, item["title"] if item["language"] == lang else "", item.get("url"))
+    req = request_for(ctx, person, item, lang)
     generator = ctx.generator
     request_id, started = uuid.uuid4().hex[:12], time.perf_counter()
     angles = ANGLES[: max(1, min(n, len(ANGLES)))]
-    prompts = [prompt(voice, item, facts, angle, lang, source, examples) for angle in angles]
+    # A forced opening keeps the model from talking to the user ("Bien sûr, voici…"); only backends
+    # that continue an assistant start get one.
+    starts = [templates(lang)["starts"].get(angle, "") if getattr(generator, "continues_start", False) else ""
+              for angle in angles]
+    prompts = [prompt(req.voice, item, req.facts, angle, lang, req.source, req.examples, start=start)
+               for angle, start in zip(angles, starts)]
 
     def final(index: int, text: str, result: dict, attempts: int, used_fallback: bool) -> dict:
         draft = {"id": uuid.uuid4().hex[:16], "variant": index + 1, "angle": angles[index],
-                 "angle_label": angle_label(angles[index], lang, voice), "language": lang, "text": text,
+                 "angle_label": angle_label(angles[index], lang, req.voice), "language": lang, "text": text,
                  "fallback": used_fallback, "checks": result, "generator": generator.name, "attempts": attempts,
                  "seconds": round(time.perf_counter() - started, 2)}
         _save(store, person["email"], content_id, request_id, draft)
         return draft
 
-    avoid = [_without(source, facts), templates(lang)["example"]["post"], *examples]
+    avoid = [_without(req.source, req.facts), templates(lang)["example"]["post"], *req.examples]
     rows = [a for a in range(len(angles)) for _ in range(CANDIDATES)]  # the angle of each row
     texts = [""] * len(rows)
+    for a in range(len(angles)):
+        if starts[a]:
+            yield "token", {"variant": a + 1, "text": starts[a]}
     for row, piece in generator.stream_batch([prompts[a] for a in rows], max_new_tokens=MAX_NEW_TOKENS,
                                              temperature=TEMPERATURE, seed=1, avoid=avoid):
         texts[row] += piece
         if row % CANDIDATES == 0:  # the first candidate of each angle is shown while it is written
             yield "token", {"variant": rows[row] + 1, "text": piece}
-    for a in range(len(angles)):
-        candidates = [_judge(text, item, voice, policy, lang, facts, source, removed, examples)
-                      for text in texts[a * CANDIDATES:(a + 1) * CANDIDATES]]
+    for a, angle in enumerate(angles):
+        candidates = [req.judge(text, angle, starts[a]) for text in texts[a * CANDIDATES:(a + 1) * CANDIDATES]]
         passing = [c for c in candidates if c["checks"]["passed"]]
         # the first candidate is on screen already: keep it unless it failed, or needed a facts line and another did not
         best = min(passing, key=lambda c: bool(c["checks"].get("repaired_facts")), default=None)
         summary = [{"passed": c["checks"]["passed"], "repaired": bool(c["checks"].get("repaired_facts")),
                     "copied": c["checks"]["copied"], "facts_missing": c["checks"]["facts_missing"],
-                    "failed": failure(c["checks"])} for c in candidates]
+                    "failed": failure(c["checks"]), "failed_checks": failed_checks(c["checks"]),
+                    "text": c["text"]} for c in candidates]
         if best is not candidates[0]:
             yield "retry", {"variant": a + 1, "reason": failure(candidates[0]["checks"]) or "facts missing"}
         if best is None:
-            text = fallback(voice, item, facts, angles[a], lang, policy)
-            result = checks(text, lang, facts, source, policy, removed, examples)
+            text = fallback(req.voice, item, req.facts, angle, lang, req.policy)
+            result = req.check(text, angle)
             result["replaced_because"] = failure(candidates[-1]["checks"]) or "generated variants failed the checks"
             result["candidates"] = summary
             yield "variant", final(a, text, result, len(candidates), True)
@@ -127,19 +176,6 @@ def _without(text: str, facts: list[Fact]) -> str:
     for fact in facts:
         text = text.replace(fact.text, "\n")
     return text
-
-
-def _judge(raw: str, item, voice, policy, lang, facts, source, removed, examples) -> dict:
-    """One generated candidate, tidied, checked, and repaired when only facts are missing."""
-    text = finish(raw, item, voice, policy, lang)
-    result = checks(text, lang, facts, source, policy, removed, examples)
-    fixed = repair(text, result, facts, source, lang)
-    if fixed != text:
-        again = checks(fixed, lang, facts, source, policy, removed, examples)
-        if again["passed"]:
-            again["repaired_facts"] = result["facts_missing"]
-            return {"text": fixed, "checks": again}
-    return {"text": text, "checks": result}
 
 
 def draft_language(person: dict, item: dict) -> str:

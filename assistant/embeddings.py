@@ -6,9 +6,11 @@ whichever item or post it belongs to, and switching models re-embeds lazily
 (the other model's vectors stay for when it comes back). Models with a
 query/passage distinction (e5) store query vectors under ``<name>:query``.
 
-    >>> vecs, computed = vectors(store, get_embedder("fake"), ["a text"])
+    >>> vecs, computed = vectors(store, embedder, ["a text"])
     >>> vecs.shape, computed
     ((1, 256), 1)
+    >>> vectors(store, embedder, ["a text"])[1]   # stored: not computed again
+    0
 """
 
 from __future__ import annotations
@@ -30,14 +32,7 @@ def text_hash(text: str) -> str:
 
 
 def model_key(embedder: Embedder, kind: str) -> str:
-    return f"{embedder.name}:query" if kind == "query" and _asymmetric(embedder) else embedder.name
-
-
-def _asymmetric(embedder: Embedder) -> bool:
-    members = getattr(embedder, "members", None)
-    if members:
-        return any(_asymmetric(m) for m in members)
-    return bool(getattr(embedder, "asymmetric", False))
+    return f"{embedder.name}:query" if kind == "query" and embedder.asymmetric else embedder.name
 
 
 def vectors(

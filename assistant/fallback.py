@@ -1,50 +1,122 @@
-"""The grounded fallback: a plain, correct draft built from the item's facts and the voice profile.
+"""The grounded fallback: a short, readable post built from the item itself, in the employee's voice.
 
-Used for an angle when no generated candidate passes the guardrails, and marked
-``fallback`` so the employee knows it is a starting point.
+Used for an angle when no generated candidate passes the checks, and marked ``fallback``
+so the employee knows it is a starting point. It is written, not generated: the item's
+own key clauses (the ones holding its facts, so no fact is lost or invented) framed in
+the first person, with the angle honoured — my experience, what it changes in my job
+as <role>, or a real question to my network — and never a bare list of numbers.
+
+>>> from assistant.voice import VoiceProfile
+>>> item = {"title": "Parc solaire", "language": "fr", "kind": "news",
+...         "text": "Le parc de Crest produit 12 MWc depuis le 3 novembre 2026. Il alimente 4 000 foyers."}
+>>> from assistant.facts import key_facts
+>>> text = fallback(VoiceProfile(lang="fr", languages=["fr"], role="Technicienne"), item,
+...                 key_facts(item["text"], item["title"]), "question", "fr", Policy(configured=False))
+>>> "12 MWc" in text and "?" in text
+True
 """
 
 from __future__ import annotations
 
+import re
+
 from .facts import Fact
 from .policy import Policy
-from .prompting import _elide, _role, templates
+from .prompting import _elide, _role
 from .tidying import finish
 from .voice import VoiceProfile
 
-
-_FALLBACK = {
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_KIND = {"fr": {"article": "cet article", "job_offer": "cette offre d'emploi", "news": "cette actualité",
+                "event": "cet événement"},
+         "en": {"article": "this article", "job_offer": "this job offer", "news": "this news", "event": "this event"}}
+_FRAMES = {
     "fr": {
-        "experience": "{Ravi} de partager cette nouvelle de mon entreprise : {title}. Ce que je retiens : {facts}. "
-                      "C'est un sujet que je suis de près dans mon travail de {role}.",
-        "job": "Pourquoi ce sujet compte dans mon métier de {role} : {title}. Les chiffres clés : {facts}. "
-               "C'est exactement le genre de projet qui donne du sens à mon quotidien.",
-        "question": "{title} : {facts}. Je suis {curieux} d'avoir l'avis de mon réseau.",
+        "experience": ("{Ravi} de partager {kind}{of_company}.", "Dans mon travail de {role}, c'est un sujet que je suis "
+                                                                  "de près et qui me parle directement."),
+        "job": ("Pourquoi {kind} compte dans mon métier de {role} :", "Concrètement, cela change ma façon de travailler "
+                                                                       "au quotidien, et celle de mon équipe."),
+        "question": ("Je partage {kind}{of_company}, qui touche de près mon travail de {role}.",
+                     "Avez-vous déjà vécu un projet de ce type dans votre équipe ? Qu'est-ce qui a le mieux marché "
+                     "chez vous ?"),
     },
     "en": {
-        "experience": "Glad to share this news from my company: {title}. What stands out to me: {facts}. "
-                      "It is a topic I follow closely in my work as {role}.",
-        "job": "Why this matters in my job as {role}: {title}. The key numbers: {facts}. "
-               "This is the kind of work that makes my day-to-day meaningful.",
-        "question": "{title}: {facts}. I would love to hear what my network thinks.",
+        "experience": ("Glad to share {kind}{of_company}.", "In my work as {role}, this is a topic I follow closely."),
+        "job": ("Why {kind} matters in my job as {role}:", "In practice, it changes how my team and I work day to day."),
+        "question": ("Sharing {kind}{of_company}, close to my own work as {role}.",
+                     "Have you worked on a project like this in your team? What worked best for you?"),
     },
 }
+_QUESTION = {"fr": {"vous": "Et vous, qu'en pensez-vous ?", "tu": "Et toi, qu'en penses-tu ?"},
+             "en": {"vous": "What do you think?", "tu": "What do you think?"}}
 
 
-_KIND_WORDS = {"fr": {"article": "cet article", "job_offer": "cette offre d'emploi", "news": "cette actualité",
-                       "event": "cet événement"},
-               "en": {"article": "this article", "job_offer": "this job offer", "news": "this news", "event": "this event"}}
+def key_clauses(text: str, facts: list[Fact], limit: int = 2, words: int = 30) -> list[str]:
+    """The item's sentences holding the most facts (at most ``limit``), each cut to ``words`` words around them."""
+    sentences = [s.strip() for s in _SENTENCES.split(text) if s.strip()]
+    scored = sorted(enumerate(sentences), key=lambda p: (-sum(f.text in p[1] for f in facts), p[0]))
+    chosen = sorted(scored[:limit], key=lambda p: p[0]) if facts else scored[:1]
+    out = []
+    for _, sentence in chosen:
+        if facts and not any(f.text in sentence for f in facts) and out:
+            continue
+        tokens = sentence.split()
+        if len(tokens) > words:
+            first = next((i for i, t in enumerate(tokens) if any(f.text.split()[0] in t for f in facts)), 0)
+            tokens = tokens[max(0, first - words // 3): max(0, first - words // 3) + words]
+            sentence = " ".join(tokens).rstrip(",;:") + "…"
+        out.append(sentence if sentence[-1] in ".!?…" else sentence + ".")
+    return out
+
+
+_MONTH_NAMES = {"fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                       "novembre", "décembre"],
+                "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                       "November", "December"]}
+
+
+def _figure(fact: Fact, lang: str) -> str:
+    """A number or date fact written the ``lang`` way ("4 000 foyers" -> "4,000 foyers", "3 novembre 2026" ->
+    "3 November 2026"), so an item in the other language keeps its facts.
+
+    >>> _figure(Fact("number", "4 000 foyers", "num:4000"), "en"), _figure(Fact("number", "1.5 MW", "num:1.5"), "fr")
+    ('4,000 foyers', '1,5 MW')
+    """
+    if fact.kind == "date":
+        day, month, year = (fact.key[5:].split("-") + ["", "", ""])[:3]
+        return f"{int(day)} {_MONTH_NAMES[lang][int(month) - 1]}{' ' + year if year else ''}"
+    value = fact.key[4:]
+    unit = re.sub(r"^[\d\s\u202f\u00a0.,]+", "", fact.text).strip()
+    if "." in value:
+        number = value.replace(".", ",") if lang == "fr" else value
+    else:
+        number = f"{int(value):,}".replace(",", "\u202f" if lang == "fr" else ",") if value.isdigit() else value
+    return f"{number} {unit}".strip()
 
 
 def fallback(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, policy: Policy) -> str:
-    """A grounded draft from the facts and the voice profile: plain, correct, and clearly a starting point."""
-    t = templates(lang)
+    """A grounded post for ``angle`` in ``lang``: first-person frame, the item's key clauses, a real question."""
     role = _role(voice.role or ("collaborateur" if lang == "fr" else "an employee"), lang)
-    title = item["title"] if item["language"] == lang else _KIND_WORDS[lang].get(item["kind"], _KIND_WORDS[lang]["news"])
-    body = _FALLBACK[lang][angle].format(Ravi=voice.agree("ravi").capitalize(), curieux=voice.agree("curieux"), title=title,
-                                         facts=", ".join(f.text for f in facts if f.kind != "link") or title, role=role)
-    body = _elide(body, lang)
-    text = f"{body} {t['questions'][voice.address if lang == 'fr' else 'vous']}"
+    company = policy.company
+    of_company = ((f" de {company}" if lang == "fr" else f" from {company}") if company else
+                  (" de mon entreprise" if lang == "fr" else " from my company"))
+    opening, closing = _FRAMES[lang][angle]
+    values = {"Ravi": voice.agree("ravi").capitalize(), "kind": _KIND[lang].get(item["kind"], _KIND[lang]["news"]),
+              "of_company": of_company, "role": role}
+    if item["language"] == lang:  # the item's own words, quoted as such: the frame around them is the employee's
+        clauses = " ".join(key_clauses(item["text"], facts)) or item["title"]
+        body = f"« {clauses} »" if lang == "fr" else f"\u201c{clauses}\u201d"
+    else:  # the item is in another language: quote its title and give its figures in this language's format
+        body = (f"(en anglais) : « {item['title']} »." if lang == "fr" else f"(in French): \"{item['title']}\".")
+        figures = [_figure(f, lang) for f in facts if f.kind in ("number", "date")]
+        if figures:
+            listed = figures[0] if len(figures) == 1 else ", ".join(figures[:-1]) + (" et " if lang == "fr" else " and ") + figures[-1]
+            body += (f" Les chiffres que je retiens : {listed}." if lang == "fr"
+                     else f" The figures that stand out to me: {listed}.")
+    lines = [_elide(opening.format(**values), lang), body, _elide(closing.format(**values), lang)]
+    if angle != "question":
+        lines.append(_QUESTION[lang][voice.address if lang == "fr" else "vous"])
+    text = " ".join(lines)
     if voice.uses_emoji and voice.emoji:
         text += f" {voice.emoji[0]}"
     room = max(0, min(len(voice.hashtags), round(voice.hashtags_per_post), (policy.max_hashtags or 5) - 1))

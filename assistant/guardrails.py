@@ -20,11 +20,13 @@ from .authenticity import copied_share
 from .facts import Fact, has_fact, key_facts, missing_facts
 from .policy import Policy, check
 from .prompting import fact_bullets, templates
+from .reading import READER_CHECKS, Grounds, read
+from .reading import grounds as reading_grounds
 
 MAX_COPIED = 0.3          # share of the draft's word 3-grams found in the source above which it is a near-copy
 MAX_CHARS = 1300          # a LinkedIn post that is read to the end
 GUARDS = ("language_ok", "facts_ok", "originality_ok", "policy_ok", "length_ok", "injection_ok", "example_ok",
-          "repetition_ok")
+          "repetition_ok") + READER_CHECKS
 
 
 def _repeats(text: str, n: int = 8) -> bool:
@@ -40,16 +42,34 @@ def example_facts(lang: str) -> tuple[Fact, ...]:
     return tuple(key_facts(templates(lang)["example"]["post"], "", None, limit=20))
 
 
+_QUOTED = re.compile(r"«[^»]*»|\u201c[^\u201d]*\u201d|\"[^\"\n]*\"")
+MAX_QUOTED = 0.4  # share of a post's words that may be a quotation of the company's text
+
+
+def unquoted(text: str) -> str:
+    """``text`` without its quotations, when they are at most ``MAX_QUOTED`` of its words: quoting the
+    company's own sentence, marked as a quote, is not passing its text off as one's own.
+
+    >>> unquoted("Fière de ce projet, et de toute l'équipe. « Le parc produit 12 MWc. » Et vous, qu'en pensez-vous ?")
+    "Fière de ce projet, et de toute l'équipe.  Et vous, qu'en pensez-vous ?"
+    """
+    quoted = sum(len(m.group(0).split()) for m in _QUOTED.finditer(text))
+    return _QUOTED.sub("", text) if quoted <= MAX_QUOTED * max(len(text.split()), 1) else text
+
+
 def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy, removed: list[str],
-           examples: list[str] = ()) -> dict:
+           examples: list[str] = (), grounds: Grounds | None = None, angle: str | None = None,
+           role: str | None = None) -> dict:
     """Every guardrail on one draft; ``passed`` when all hold.
 
     ``examples`` are the employee's own posts shown in the prompt: a draft may sound like them,
-    not repeat them (same 3-gram test as against the source).
+    not repeat them (same 3-gram test as against the source). ``grounds`` (what the draft may
+    rely on: the item, the profile, the posts) and ``angle`` add the reader's checks of
+    ``reading.read``; without grounds only the source counts.
     """
     detected = language.detect(text)
     missing = missing_facts(text, facts)
-    copied = copied_share(text, source)
+    copied = copied_share(unquoted(text), source)
     violations = check(text, policy)
     injected = any(copied_share(text, sentence) > 0.3 for sentence in removed)
     leaked = copied_share(text, templates(lang)["example"]["post"]) > 0.2 or any(
@@ -65,6 +85,7 @@ def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy,
         "example_ok": not leaked,
         "repetition_ok": not _repeats(text),
     }
+    result.update(read(text, lang, angle or "", grounds or reading_grounds(source, company=policy.company), role))
     result["passed"] = all(result[k] for k in GUARDS)
     return result
 
@@ -81,8 +102,13 @@ def repair(text: str, result: dict, facts: list[Fact], source: str, lang: str) -
     missing = [f for f in facts if f.text in result["facts_missing"]]
     line = templates(lang)["facts_line"].format(facts=" ; ".join(fact_bullets(source, "", missing, lang)))
     lines = text.split("\n")
-    at = next((i for i, x in enumerate(lines) if "http" in x or x.startswith("#")), len(lines))
+    at = next((i for i, x in enumerate(lines) if x.startswith("#")), len(lines))
     return "\n".join(lines[:at] + [line] + lines[at:])
+
+
+def failed_checks(result: dict) -> list[str]:
+    """The names of the guards ``result`` failed (``["chatter_ok", …]``), for per-check rates."""
+    return [k for k in GUARDS if not result.get(k, True)]
 
 
 def failure(result: dict | None) -> str:
@@ -90,5 +116,8 @@ def failure(result: dict | None) -> str:
         return ""
     names = {"language_ok": "wrong language", "facts_ok": "facts missing", "originality_ok": "too close to the source",
              "policy_ok": "policy", "length_ok": "length", "injection_ok": "followed text from the source",
-             "example_ok": "copied an example", "repetition_ok": "repeats itself"}
+             "example_ok": "copied an example", "repetition_ok": "repeats itself", "spelling_ok": "unknown words",
+             "chatter_ok": "talks to the user", "urls_ok": "wrote a link", "numbers_ok": "invented numbers",
+             "names_ok": "invented names", "bare_list_ok": "bare list of numbers", "company_ok": "another company",
+             "angle_ok": "angle not honoured"}
     return ", ".join(label for key, label in names.items() if not result.get(key, True))

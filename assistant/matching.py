@@ -60,11 +60,10 @@ class UnknownEmployee(LookupError):
 
 def blocks(embedder: Embedder) -> list[slice]:
     """Column ranges of each member model inside an (ensemble) vector."""
-    members = getattr(embedder, "members", None) or [embedder]
     out, start = [], 0
-    for member in members:
-        out.append(slice(start, start + member.dim))
-        start += member.dim
+    for _, dim in embedder.parts:
+        out.append(slice(start, start + dim))
+        start += dim
     return out
 
 
@@ -204,6 +203,10 @@ def recommend(ctx: Context, email: str, limit: int = 10, weights: Weights = WEIG
             "id": item["id"], "title": item["title"], "score": round(float(score[i]), 4),
             "reason": reason(label, text, item, lang, reads),
             "kind": item["kind"], "language": item["language"], "campaign": item["campaign"], "url": item["url"],
+            # the same reason as data, for a page that words it in its own language
+            "why": {"basis": label or "featured", "quote": snippet(text) if label else None},
+            "excerpt": snippet(item["text"][len(item["title"]):] if item["text"].startswith(item["title"])
+                               else item["text"], 240),
         })
     return results
 
@@ -287,8 +290,38 @@ def people_index(store: Store, embedder: Embedder, weights: Weights = WEIGHTS) -
     return _cached(key, build)[0]
 
 
-def experts(ctx: Context, query: str, limit: int = 10, weights: Weights = WEIGHTS) -> list[dict]:
-    """Colleagues who accept interview requests, ranked for a topic typed in French or English."""
+# Relevance floor of expert results, on absolute evidence (the ranking's z-scores are relative to the
+# other documents, so even a nonsense topic has "best" documents): the mean over embedders of the
+# language-centred cosine between the topic and a colleague's best document, or a BM25 match of its
+# words. Set on the demo data with the default ensemble (README "Experts": real topics vs nonsense).
+EVIDENCE_FLOOR = 0.12     # below this cosine and without a word match, a colleague is not listed
+EVIDENCE_STRONG = 0.30    # "strong" evidence from this cosine (or a word match with ≥ moderate cosine)
+LEXICAL_FLOOR = 1.0       # BM25 score of a document that shares a distinctive word with the topic
+
+
+def strength(similarity: float, lexical: float) -> str | None:
+    """The evidence of one colleague in words: "strong", "moderate", "weak", or None (below the floor).
+
+    >>> strength(0.4, 0.0), strength(0.2, 0.0), strength(0.05, 3.0), strength(0.05, 0.0)
+    ('strong', 'moderate', 'weak', None)
+    """
+    if similarity >= EVIDENCE_STRONG or (lexical >= LEXICAL_FLOOR and similarity >= EVIDENCE_FLOOR):
+        return "strong"
+    if similarity >= EVIDENCE_FLOOR:
+        return "moderate"
+    if lexical >= LEXICAL_FLOOR:
+        return "weak"
+    return None
+
+
+def experts(ctx: Context, query: str, limit: int = 10, weights: Weights = WEIGHTS,
+            floor: bool = True) -> list[dict]:
+    """Colleagues who accept interview requests, ranked for a topic typed in French or English.
+
+    Each result carries ``strength`` ("strong", "moderate", "weak": how well their best evidence
+    matches, in words) and ``similarity``; colleagues under the relevance floor are left out
+    (``floor=False`` keeps the plain ranking, for the evals), so a topic nobody knows returns [].
+    """
     query = (query or "").strip()
     if not query:
         raise ValueError("type a topic to search for experts")
@@ -301,20 +334,28 @@ def experts(ctx: Context, query: str, limit: int = 10, weights: Weights = WEIGHT
     raw, _ = vectors(store, embedder, [query], kind="query")
     q = split_centre(raw, [lang], index.means, blocks(embedder))
     mask = np.array([d == lang for d in index.langs]) if lang else None
-    s = fused(q, index.parts, index.bm25.scores(query)[None, :], weights.lexical_experts, mask)
+    lexical = index.bm25.scores(query)[None, :]
+    s = fused(q, index.parts, lexical, weights.lexical_experts, mask)
     u = np.maximum(smooth(s, *index.neighbours, weights.smoothing), 0)[0]
     score = sum_by_owner(u, index.owners, len(index.people))
-    ranked = [int(i) for i in np.argsort(-score, kind="stable") if np.isfinite(score[i])][:limit]
+    cosine = np.mean([qk @ pk.T for qk, pk in zip(q, index.parts)], axis=0)[0]  # absolute evidence per document
+    ranked = [int(i) for i in np.argsort(-score, kind="stable") if np.isfinite(score[i])]
     results = []
     for n in ranked:
         mine = np.flatnonzero(index.owners == n)
+        similarity, words = float(cosine[mine].max()), float(lexical[0, mine].max())
+        verdict = strength(similarity, words)
+        if floor and verdict is None:
+            continue
         best = mine[np.argsort(-u[mine], kind="stable")][:3]
         person = index.people[n]
         results.append({
             "email": person["email"], "name": person["name"], "role": person["role"], "team": person["team"],
-            "score": round(float(score[n]), 4),
+            "score": round(float(score[n]), 4), "strength": verdict or "weak", "similarity": round(similarity, 3),
             "evidence": [{"kind": index.docs[i][0], "text": snippet(index.docs[i][1], 160), "score": round(float(u[i]), 4)}
                          for i in best if u[i] > 0] or
                         [{"kind": index.docs[i][0], "text": snippet(index.docs[i][1], 160), "score": 0.0} for i in best[:1]],
         })
+        if len(results) == limit:
+            break
     return results

@@ -3,6 +3,7 @@
 Rules (all optional):
 
 ```yaml
+company: Nordlys Énergie
 prohibited_terms: [{term: "Projet Aurore", severity: block, message: "..."}]
 disclosure: {forms: ["#NordlysEmployee", "I work at Nordlys"], severity: warn, message: "..."}
 max_hashtags: {limit: 5, severity: warn, message: "..."}
@@ -60,6 +61,7 @@ class Policy:
     tracked_link_severity: str = "block"
     tracked_link_message: str = "Add your tracked link."
     max_length: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    company: str | None = None  # the installation's company: drafts never name another employer
     configured: bool = True  # False: the installation has no policy file yet (the admin is told)
 
     def disclosure_for(self, lang: str) -> str | None:
@@ -148,6 +150,7 @@ class _TrackedLink(_Rule):
 class _Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    company: str | None = None
     prohibited_terms: list[_Term] = []
     disclosure: _Disclosure | None = None
     max_hashtags: _Hashtags | None = None
@@ -211,7 +214,8 @@ def parse(text: str) -> Policy:
     policy = Policy(
         prohibited_terms=[Term(t.term, t.severity, t.message or f"“{t.term}” must not appear in a public post.")
                           for t in schema.prohibited_terms],
-        max_length={**DEFAULT_LIMITS, **schema.max_length})
+        max_length={**DEFAULT_LIMITS, **schema.max_length},
+        company=(schema.company or "").strip() or None)
     if schema.disclosure:
         policy.disclosure_forms = schema.disclosure.forms
         policy.disclosure_severity = schema.disclosure.severity

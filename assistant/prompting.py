@@ -121,7 +121,7 @@ def _facts_message(lang: str, role: str, voice: str, angle: str, bullets: list[s
 
 
 def prompt(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, source: str,
-           examples: list[str] = ()) -> list[dict]:
+           examples: list[str] = (), start: str = "") -> list[dict]:
     """Chat messages for one variant: rules, one worked example, then the employee and the item as facts.
 
     The parts that never change come first (rules, example), then what the variants of one
@@ -132,4 +132,5 @@ def prompt(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang:
     title = item["title"] if item["language"] == lang else ""
     bullets = fact_bullets(source, title, facts, lang)
     request = _facts_message(lang, role, voice.describe(), angle_label(angle, lang, voice), bullets, examples)
-    return static_messages(lang) + [{"role": "user", "content": request}]
+    messages = static_messages(lang) + [{"role": "user", "content": request}]
+    return messages + [{"role": "assistant", "content": start}] if start else messages

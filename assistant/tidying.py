@@ -1,4 +1,4 @@
-"""Tidying a generated draft into a post: drop echoed request labels, wrappers and cut sentences,
+r"""Tidying a generated draft into a post: drop echoed request labels, wrappers and cut sentences,
 make French first-person adjectives agree, add the item's link and the policy's disclosure.
 
 A small model writes back parts of the request ("Mon rôle :", "Angle :"), stops mid-sentence at
@@ -15,12 +15,17 @@ from functools import lru_cache
 
 from .policy import Policy, check
 from .prompting import templates
-from .text import URL
+from .reading import written_urls
 from .voice import VoiceProfile
 
 
-def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str) -> str:
-    """Tidy a generated draft: drop echoes and wrappers, end with the link and the disclosure."""
+def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str, start: str = "") -> str:
+    """Tidy a generated draft: drop echoes, wrappers and any link the model wrote, end with the disclosure.
+
+    ``start`` is the forced opening the model continued from (it is part of the post). Drafts
+    carry no link: the share step adds the tracked one, once, where it belongs.
+    """
+    text = start + text
     text = re.split(r"<<<SOURCE|SOURCE>>>", text)[0]
     lines = text.split("\n")
     echo = [line.strip().startswith(_echo_labels()) for line in lines]
@@ -29,12 +34,7 @@ def finish(text: str, item: dict, voice: VoiceProfile, policy: Policy, lang: str
     text = "\n".join(lines[start:end])
     text = text.strip().strip('"«»“”').strip()
     text = re.sub(r"^(post|brouillon|draft)\s*:\s*", "", text, flags=re.I)
-    text = voice.agree_text(_drop_cut_sentence(text))
-    link = item.get("url")
-    if link:
-        text = _drop_cut_links(text, link)
-    if link and link not in text:
-        text = f"{text}\n{link}"
+    text = voice.agree_text(_drop_cut_sentence(drop_links(text)))
     disclosure = policy.disclosure_for(lang)
     if disclosure and check(text, policy) and any(v["rule"] == "disclosure" for v in check(text, policy)):
         text = f"{text}\n{disclosure}"
@@ -64,10 +64,20 @@ def _drop_cut_sentence(text: str) -> str:
     return text[: cut + 1] if cut > len(text) * 0.4 else text
 
 
-def _drop_cut_links(text: str, link: str) -> str:
-    """Remove truncated copies of ``link`` (a generation cut by the token limit), keep every other URL."""
-    def keep(match):
-        url = match.group(0).rstrip(".,;)")
-        return match.group(0) if url == link or not link.startswith(url) else ""
+_DANGLING = re.compile(r"(?:^|(?<=[.!?])\s*)(?:plus d['’]infos?|en savoir plus|lien|link|more|read more|learn more|"
+                       r"à lire ici|details?|détails|ici|here)\s*:?\s*$", re.I)
 
-    return URL.sub(keep, text).strip()
+
+def drop_links(text: str) -> str:
+    r"""``text`` without any link or bare domain, and without the "More:"-style lines left empty by that.
+
+    >>> drop_links("Notre parc tourne.\nPlus d'infos : https://n.example/parc\nÀ bientôt !")
+    'Notre parc tourne.\nÀ bientôt !'
+    """
+    for url in sorted(written_urls(text), key=len, reverse=True):
+        text = text.replace(url, "")
+    before = text.split("\n")
+    after = [_DANGLING.sub("", re.sub(r"[ \t]+([.,])", r"\1", re.sub(r"[ \t]{2,}", " ", line))).rstrip()
+             for line in before]
+    lines = [new for old, new in zip(before, after) if new.strip(" :-–—") or not old.strip()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -71,7 +71,7 @@ def test_a_good_generation_passes_every_check_and_is_stored(lib):
     for d in drafts:
         assert not d["fallback"] and d["checks"]["passed"]
         assert d["language"] == "fr" and detect(d["text"]) == "fr"
-        assert "https://example.test/solaire" in d["text"] and "je travaille chez Nordlys" in d["text"]
+        assert "https://" not in d["text"] and "je travaille chez Nordlys" in d["text"]  # the link comes at share time
     stored = lib.store.rows("SELECT * FROM drafts ORDER BY variant")
     assert len(stored) == 3 and json.loads(stored[0]["checks"])["passed"]
 
@@ -85,7 +85,7 @@ def test_a_copy_is_regenerated_then_replaced_by_a_grounded_fallback(lib):
     for d in drafts:
         assert d["fallback"] and d["attempts"] == 2 and d["checks"]["passed"]
         assert "too close to the source" in d["checks"]["replaced_because"] or d["checks"]["replaced_because"]
-        assert not missing_facts(d["text"], key_facts(ITEM["text"], ITEM["title"], ITEM["url"]))
+        assert not missing_facts(d["text"], key_facts(ITEM["text"], ITEM["title"]))
         assert "Et toi" in d["text"]  # tutoiement, as in her posts
     assert drafts[0]["text"].startswith("Ravie")  # feminine agreement from gender_fr
 
@@ -135,10 +135,11 @@ def test_draft_language_follows_what_the_employee_writes(lib):
     assert drafting.draft_language({"languages": []}, {"language": "de"}) == "en"
 
 
-def test_truncated_links_are_dropped_and_the_real_one_kept():
-    link = "https://example.test/solaire"
-    assert tidying._drop_cut_links("Voir https://example.te\n" + link + ". Et https://autre.test/x", link) == \
-        "Voir \n" + link + ". Et https://autre.test/x"
+def test_drafts_never_carry_a_link_the_model_wrote():
+    raw = "J'ai visité le parc de Crest. Plus d'infos : https://nordlys-enerie.example/parc\nVoir nordlys-energe.example aussi."
+    text = tidying.drop_links(raw)
+    assert "http" not in text and ".example" not in text and "Plus d'infos" not in text
+    assert text.startswith("J'ai visité le parc de Crest.")
 
 
 def test_the_second_candidate_replaces_a_refused_first_one(lib):
@@ -158,13 +159,13 @@ def test_a_draft_that_only_dropped_facts_gets_them_back(lib):
     d = drafts[0]
     assert not d["fallback"] and d["checks"]["passed"]
     assert set(d["checks"]["repaired_facts"]) == {"12 MWc", "3 novembre 2026"}
-    assert "À retenir" in d["text"] and d["text"].index("À retenir") < d["text"].index("https://")
-    assert not missing_facts(d["text"], key_facts(ITEM["text"], ITEM["title"], ITEM["url"]))
+    assert "À retenir" in d["text"] and "https://" not in d["text"]
+    assert not missing_facts(d["text"], key_facts(ITEM["text"], ITEM["title"]))
 
 
 def test_repair_leaves_other_faults_alone():
-    facts = key_facts(ITEM["text"], ITEM["title"], ITEM["url"])
-    english = "I followed the Crest solar park closely. https://example.test/solaire"
+    facts = key_facts(ITEM["text"], ITEM["title"])
+    english = "I followed the Crest solar park closely."
     result = guardrails.checks(english, "fr", facts, ITEM["text"], POLICY, [])
     assert not result["facts_ok"] and not result["language_ok"]
     assert guardrails.repair(english, result, facts, ITEM["text"], "fr") == english
@@ -196,9 +197,9 @@ def test_own_examples_are_openings_in_the_draft_language():
 
 
 def test_copying_the_employees_old_post_is_refused():
-    facts = key_facts(ITEM["text"], ITEM["title"], ITEM["url"])
+    facts = key_facts(ITEM["text"], ITEM["title"])
     old = "Ravie d'avoir animé mon premier atelier avec toute l'équipe data de Lyon, quelle belle journée"
-    text = old + " : 12 MWc depuis le 3 novembre 2026, 4 000 foyers. https://example.test/solaire je travaille chez Nordlys"
+    text = old + " : 12 MWc depuis le 3 novembre 2026, 4 000 foyers. je travaille chez Nordlys"
     result = guardrails.checks(text, "fr", facts, ITEM["text"], POLICY, [], examples=[old])
     assert not result["example_ok"] and not result["passed"]
 
@@ -210,7 +211,7 @@ def test_real_model_drafts_keep_language_and_facts(lib, qwen):
     drafts = sorted((p for k, p in events if k == "variant"), key=lambda d: d["variant"])
     assert [d["variant"] for d in drafts] == [1, 2, 3]
     assert any(k == "token" for k, _ in events)
-    facts = key_facts(ITEM["text"], ITEM["title"], ITEM["url"])
+    facts = key_facts(ITEM["text"], ITEM["title"])
     for d in drafts:
         assert detect(d["text"]) == "fr" and not missing_facts(d["text"], facts)
         assert d["checks"]["passed"] and 0 < len(d["text"]) <= guardrails.MAX_CHARS
