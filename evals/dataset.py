@@ -32,7 +32,7 @@ from assistant.catalog import ingest, parse_item
 from assistant.config import Settings
 from assistant.context import Context, open_context
 from assistant.importing import Rejected
-from assistant.people import import_people
+from assistant.people import apply_recorded_opt_ins, import_people
 from assistant.readers import Record
 from assistant.store import Store
 
@@ -148,6 +148,7 @@ def load(folder: str | Path, settings: Settings, home: str | Path | None = None)
     reports = {}
     if people_rows:
         reports["people"] = import_people(store, [work / "people.jsonl"], max_file_mb=settings.max_file_mb).as_dict()
+        apply_recorded_opt_ins(store, [work / "people.jsonl"])  # the set's people stand for opted-in employees
     if content_rows:
         reports["content"] = ingest(store, [work / "content.jsonl"], max_file_mb=settings.max_file_mb).as_dict()
     by_hash = {r["content_hash"]: r["id"] for r in store.rows("SELECT id, content_hash FROM content")}

@@ -55,10 +55,11 @@ def store(ctx):
 def demo_store(store, settings):
     """A store loaded with the demo content and people (fake embeddings)."""
     from assistant.catalog import ingest
-    from assistant.people import import_people
+    from assistant.people import apply_recorded_opt_ins, import_people
 
     ingest(store, [DEMO / "content"])
     import_people(store, sorted(DEMO.glob("people.*")))
+    apply_recorded_opt_ins(store, sorted(DEMO.glob("people.*")))  # the demo's people have opted in
     return store
 
 

@@ -7,7 +7,7 @@ from tests.conftest import write
 from assistant.catalog import ingest
 from assistant.context import Context
 from assistant.matching import UnknownEmployee, experts, recommend
-from assistant.people import import_people
+from assistant.people import apply_recorded_opt_ins, import_people
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -49,6 +49,7 @@ def today(ctx):
 def lib(today, tmp_path):
     ingest(today.store, [write(tmp_path / "items.jsonl", "\n".join(json.dumps(i) for i in ITEMS))])
     import_people(today.store, [write(tmp_path / "people.jsonl", "\n".join(json.dumps(p) for p in PEOPLE))])
+    apply_recorded_opt_ins(today.store, [tmp_path / "people.jsonl"])  # they opted in, as employees do in the app
     return today
 
 
