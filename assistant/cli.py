@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import duckdb
 from tqdm import tqdm
 
-from . import authenticity, demo, drafting, language, matching
+from . import authenticity, commands_admin, commands_engagement, demo, drafting, faults, language, matching
 from .catalog import ingest
 from .config import load_settings
 from .context import Context, open_context
@@ -191,6 +193,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=cmd_people_import)
 
+    commands_admin.add_parsers(sub, ppl)  # people erase/export, accounts, backup/restore, audit
+    commands_engagement.add_parsers(sub)  # share, links serve, engagement sync/import/stats
+
     s = sub.add_parser("recommend", help="content recommended for one employee")
     s.add_argument("email")
     s.add_argument("--limit", type=int, default=10)
@@ -235,9 +240,19 @@ def main(argv: list[str] | None = None, ctx: Context | None = None) -> int:
     try:
         ctx = ctx or open_context(load_settings())
         return args.run(args, ctx)
-    except (StoreLocked, LookupError, ValueError, FileNotFoundError) as exc:
+    except (LookupError, ValueError, FileNotFoundError) as exc:  # the person's input: say what is wrong with it
+        if faults.describe(exc).kind != "bug":
+            return _fault(exc)
         print(f"porte-voix: {exc}", file=sys.stderr)
         return 2
+    except (StoreLocked, OSError, duckdb.Error, sqlite3.Error) as exc:  # the installation: one sentence, details in the log
+        return _fault(exc)
+
+
+def _fault(exc: BaseException) -> int:
+    faults.log_fault(exc, "cli")
+    print(faults.cli_line(exc), file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
