@@ -5,7 +5,7 @@ Rows are plain dicts so the pages hand them to a DataFrame or Altair unchanged.
 
     >>> result = correlation([{"score": s, "engagement_rate": (s % 7) + s / 10} for s in range(30)])
     >>> result["n"], result["spearman"], result["ci_low"] < result["spearman"] < result["ci_high"]
-    (30, 0.736, True)
+    (30, 0.416, True)
 
 The correlation is Spearman's (ranks: robust to a few viral posts), with a
 percentile bootstrap 95 % interval (1,000 resamples, fixed seed) and the n it
@@ -85,9 +85,11 @@ def correlation(points: list[dict], x: str = "score", y: str = "engagement_rate"
     rho = stats.spearmanr(xs, ys).statistic
     slope, intercept = np.polyfit(xs, ys, 1)
     estimates = _bootstrap_spearman(xs, ys, resamples, seed)
-    low, high = np.percentile(estimates, [2.5, 97.5])
-    out.update(spearman=round(float(rho), 3), ci_low=round(float(low), 3), ci_high=round(float(high), 3),
-               slope=float(slope), intercept=float(intercept))
+    estimates = estimates[np.isfinite(estimates)]  # a resample with a constant column has no ρ
+    out.update(spearman=round(float(rho), 3), slope=float(slope), intercept=float(intercept))
+    if len(estimates):
+        low, high = np.percentile(estimates, [2.5, 97.5])
+        out.update(ci_low=round(float(low), 3), ci_high=round(float(high), 3))
     return out
 
 

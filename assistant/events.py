@@ -37,6 +37,10 @@ EVENT_KINDS = (CLICK,) + NETWORK_KINDS + CONVERSION_KINDS
 COLUMNS = ("share_id", "kind", "count", "happened_at", "source", "source_key", "visitor", "first_visit", "is_bot",
            "bot_reason", "ua_class", "referrer", "click_id", "value", "currency")
 
+_DTYPES = {"share_id": "string", "kind": "string", "count": "Int64", "happened_at": "datetime64[us]",
+           "source": "string", "source_key": "string", "visitor": "string", "first_visit": "boolean",
+           "is_bot": "boolean", "bot_reason": "string", "ua_class": "string", "referrer": "string",
+           "click_id": "string", "value": "Float64", "currency": "string"}  # missing values stay NULL in DuckDB
 HUMAN = "kind = 'click' AND NOT coalesce(is_bot, FALSE)"
 UNIQUE = HUMAN + " AND (visitor IS NULL OR coalesce(first_visit, FALSE))"
 TOTALS = {  # share_totals column → the sum over events that feeds it
@@ -78,12 +82,13 @@ def append(store: Store, frame: pd.DataFrame) -> int:
     unknown = set(frame["kind"]) - set(EVENT_KINDS)
     if unknown:
         raise ValueError(f"unknown event kind(s) {sorted(unknown)}; use {', '.join(EVENT_KINDS)}")
-    frame = frame.reindex(columns=list(COLUMNS))
+    frame = frame.reindex(columns=list(COLUMNS)).astype(_DTYPES)
+    frame["count"] = frame["count"].fillna(1)
     db = store.db
     db.register("_pv_new_events", frame)
     try:
         db.execute(f"""INSERT INTO engagement_events ({', '.join(COLUMNS)})
-                       SELECT share_id, kind, coalesce(count, 1)::INTEGER, coalesce(happened_at, current_timestamp),
+                       SELECT share_id, kind, count::INTEGER, coalesce(happened_at, current_timestamp),
                               {', '.join(COLUMNS[4:])} FROM _pv_new_events""")
         _add_totals(store, "SELECT * FROM _pv_new_events", [], +1)
     finally:
