@@ -14,18 +14,32 @@ understands (in their language):
 - ``consistency``: close to the employee's own past writing (topic and habits).
 
 Components without input (no draft, no colleagues, no past posts) drop out and
-the weights of the others are renormalised. When the post started from an AI
-draft, the total is scaled by how much of it the employee changed (an
-unchanged draft keeps a quarter of its score): the draft's qualities are not
-the employee's.
+the weights of the others are renormalised. Two penalties then take points
+off, each shown with its own line so the total on screen is the visible sum of
+its parts:
+
+- ``unchanged_draft``: when the post started from an AI draft, what the
+  employee did not change keeps only a quarter of its points (the draft's
+  qualities are not the employee's);
+- ``repetition``: a post that repeats itself (one sentence pasted 60 times)
+  loses its points as the share of repeated word 3-grams grows past
+  ``REPEAT_FREE`` (none left at ``REPEAT_FULL``).
+
+``parts`` lists every line as whole points (components positive, penalties
+negative) rounded so that they add up to ``total``, the score shown.
 
     >>> result = score("Le parc produit 12 MWc.", "J'ai visité le parc : 12 MWc, impressionnant ! Et vous ?", lang="fr")
     >>> 0 <= result["score"] <= 100, [c["name"] for c in result["components"]][:2]
     (True, ['original_source', 'voice'])
+    >>> sum(p["points"] for p in result["parts"]) == result["total"] == round(result["score"])
+    True
+    >>> score("Le parc produit 12 MWc.", "Je trouve ce parc superbe, allez le voir. " * 60, lang="fr")["score"] < 10
+    True
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Callable, Iterable
 
@@ -46,6 +60,7 @@ WEIGHTS = {"original_source": 0.30, "original_draft": 0.15, "original_colleagues
 # light edits of a long text sit at 0.99. Below LOW the post is off-topic, above HIGH it is the source again.
 MEANING_LOW, MEANING_HIGH = 0.45, 0.92
 DRAFT_FLOOR = 0.25  # share of the score an unchanged AI draft keeps
+REPEAT_FREE, REPEAT_FULL = 0.15, 0.5  # share of repeated word 3-grams: no penalty below, no points left above
 NEAR_COPY = 0.6  # shingle Jaccard above which two colleagues' posts form a near-copy cluster
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -71,13 +86,16 @@ TEXTS = {
                     "off": "Far from the source: make sure your post is still about it."},
         "markers": {"first_person": "first person", "experience": "your experience", "opinion": "your opinion", "question": "a question to your network"},
         "none": "none",
+        "unchanged_draft": ("Unchanged draft", "{pct}% of the draft is still as suggested: only a quarter of its points count."),
+        "repetition": ("Repetition", "{pct}% of your post repeats itself."),
         "tips": {"original_source": "Rewrite the key message in your own words instead of quoting the company text.",
                  "original_draft": "Change the draft: add a detail only you know.",
                  "original_colleagues": "Colleagues already posted almost the same words: give your own angle.",
                  "experience": "Add what you learned or saw yourself.",
                  "opinion": "Say what you think about it.",
                  "question": "Ask your network a question.",
-                 "first_person": "Speak in the first person (I, my)."},
+                 "first_person": "Speak in the first person (I, my).",
+                 "repetition": "Say each thing once: your post repeats itself."},
     },
     "fr": {
         "original_source": ("Vos propres mots", "{pct} % de votre post n'est pas copié du texte de l'entreprise."),
@@ -90,13 +108,16 @@ TEXTS = {
                     "off": "Loin de la source : vérifiez que votre post en parle toujours."},
         "markers": {"first_person": "la première personne", "experience": "votre expérience", "opinion": "votre avis", "question": "une question à votre réseau"},
         "none": "rien",
+        "unchanged_draft": ("Brouillon inchangé", "{pct} % du brouillon est resté tel quel : seul un quart de ses points compte."),
+        "repetition": ("Répétition", "{pct} % de votre post se répète."),
         "tips": {"original_source": "Reformulez le message principal avec vos mots plutôt que de citer le texte de l'entreprise.",
                  "original_draft": "Modifiez le brouillon : ajoutez un détail que vous seul·e connaissez.",
                  "original_colleagues": "Des collègues ont déjà publié presque les mêmes mots : donnez votre angle.",
                  "experience": "Ajoutez ce que vous avez appris ou vu vous-même.",
                  "opinion": "Dites ce que vous en pensez.",
                  "question": "Posez une question à votre réseau.",
-                 "first_person": "Parlez à la première personne (je, mon)."},
+                 "first_person": "Parlez à la première personne (je, mon).",
+                 "repetition": "Dites chaque chose une fois : votre post se répète."},
     },
 }
 
@@ -117,7 +138,10 @@ def copied_share(post: str, source: str) -> float:
 
 
 def jaccard(a: str, b: str) -> float:
-    sa, sb = shingles(a), shingles(b)
+    return _jaccard_sets(shingles(a), shingles(b))
+
+
+def _jaccard_sets(sa: set, sb: set) -> float:
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
 
 
@@ -155,16 +179,20 @@ def style_similarity(post: str, past: list[str]) -> float:
 
 def score(source: str, post: str, draft: str | None = None, colleagues: Iterable[str] = (),
           past_posts: Iterable[str] = (), lang: str = "en", embed: Embed | None = None) -> dict:
-    """Authenticity of ``post`` written from ``source``: ``{"score", "components", "tips"}``."""
-    words = TEXTS.get(lang, TEXTS["en"])
+    """Authenticity of ``post`` written from ``source``.
+
+    Returns ``{"score" (0–100, one decimal), "total" (the whole points shown), "components" (name, label,
+    value 0–1, weight, explanation), "parts" (name, label, points; penalties negative), "repetition",
+    "tips", "facts" (the measured values, to re-word the result with :func:`describe`)}``.
+    """
     colleagues, past_posts = [c for c in colleagues if c.strip()], [p for p in past_posts if p.strip()]
     values: dict[str, float] = {}
-    details: dict[str, dict] = {}
     values["original_source"] = 1 - copied_share(post, source)
     if draft and draft.strip():
         values["original_draft"] = 1 - copied_share(post, draft)
     if colleagues:
-        values["original_colleagues"] = 1 - max(jaccard(post, c) for c in colleagues)
+        mine = shingles(post)
+        values["original_colleagues"] = 1 - max(_jaccard_sets(mine, shingles(c)) for c in colleagues)
     verdict = "ok"
     if embed is not None and post.strip():
         texts = [source, post] + ([" ".join(past_posts)] if past_posts else [])
@@ -177,26 +205,81 @@ def score(source: str, post: str, draft: str | None = None, colleagues: Iterable
         values["consistency"] = style_similarity(post, past_posts)
     markers = voice_markers(post, lang)
     values["voice"] = sum(markers.values()) / len(markers)
-    details["voice"] = markers
 
+    repeated = repetition(post)
+    facts = {"values": values, "verdict": verdict, "markers": markers, "repetition": repeated,
+             "empty": not post.strip()}
+    return {**describe(facts, lang), "facts": facts}
+
+
+def describe(facts: dict, lang: str) -> dict:
+    """Score, parts, components and tips from a score's ``facts``, worded in ``lang`` (``score`` calls it;
+    a page in another language than the employee's calls it again to re-word a result)."""
+    words = TEXTS.get(lang, TEXTS["en"])
+    values, verdict, markers, repeated = facts["values"], facts["verdict"], facts["markers"], facts["repetition"]
     total_weight = sum(WEIGHTS[n] for n in values)
-    total = sum(WEIGHTS[n] * v for n, v in values.items()) / total_weight if post.strip() else 0.0
-    if "original_draft" in values:
-        # The draft's own qualities (original wording, voice markers) are not the employee's:
-        # what they did not change only counts for a quarter.
-        total *= DRAFT_FLOOR + (1 - DRAFT_FLOOR) * values["original_draft"]
-    components = []
+    found = [words["markers"][m] for m, ok in markers.items() if ok]
+    missing = [words["markers"][m] for m, ok in markers.items() if not ok]
+    components, parts = [], []
     for name in WEIGHTS:
         if name not in values:
             continue
         label, template = words[name]
-        found = [words["markers"][m] for m, ok in markers.items() if ok]
-        missing = [words["markers"][m] for m, ok in markers.items() if not ok]
         explanation = template.format(pct=round(100 * values[name]), verdict=words["verdict"][verdict],
                                       found=", ".join(found) or words["none"], missing=", ".join(missing) or words["none"])
+        weight = WEIGHTS[name] / total_weight
         components.append({"name": name, "label": label, "value": round(values[name], 3),
-                           "weight": round(WEIGHTS[name] / total_weight, 3), "explanation": explanation})
-    return {"score": round(100 * total, 1), "components": components, "tips": tips(values, markers, lang)}
+                           "weight": round(weight, 3), "explanation": explanation})
+        parts.append({"name": name, "label": label, "exact": 0.0 if facts["empty"] else 100 * weight * values[name]})
+    total = sum(p["exact"] for p in parts)
+    penalties = []
+    if "original_draft" in values:
+        # The draft's own qualities (original wording, voice markers) are not the employee's:
+        # what they did not change only counts for a quarter.
+        kept = DRAFT_FLOOR + (1 - DRAFT_FLOOR) * values["original_draft"]
+        penalties.append(("unchanged_draft", kept, 1 - values["original_draft"]))
+    if repeated > REPEAT_FREE:
+        kept = 1 - min(1.0, (repeated - REPEAT_FREE) / (REPEAT_FULL - REPEAT_FREE))
+        penalties.append(("repetition", kept, repeated))
+    for name, kept, share in penalties:
+        label, template = words[name]
+        lost = total * (1 - kept)
+        total -= lost
+        parts.append({"name": name, "label": label, "exact": -lost, "explanation": template.format(pct=round(100 * share))})
+    for part, points in zip(parts, whole_points([p["exact"] for p in parts])):
+        part["points"] = points
+        del part["exact"]
+    advice = tips(values, markers, lang)
+    if repeated > REPEAT_FREE:
+        advice = [words["tips"]["repetition"]] + advice[:2]
+    return {"score": round(total, 1), "total": sum(p["points"] for p in parts), "components": components,
+            "parts": parts, "repetition": round(repeated, 3), "tips": advice}
+
+
+def repetition(text: str) -> float:
+    """Share of the post's word 3-grams that repeat one met earlier in it (0 = none, → 1 = one phrase
+    pasted over and over); links left out.
+
+    >>> repetition("Un post normal, avec des idées qui ne se répètent pas."), round(repetition("Bravo ! " * 30), 2)
+    (0.0, 0.96)
+    """
+    words = _WORD.findall(fold(strip_urls(text)))
+    grams = [tuple(words[i:i + 3]) for i in range(len(words) - 2)]
+    return 1 - len(set(grams)) / len(grams) if grams else 0.0
+
+
+def whole_points(values: list[float]) -> list[int]:
+    """``values`` rounded to whole numbers that still add up to the rounded sum (largest remainders).
+
+    >>> whole_points([10.4, 10.4, 10.2]), whole_points([30.6, -12.3])
+    ([11, 10, 10], [30, -12])
+    """
+    target = round(sum(values))
+    floors = [math.floor(v) for v in values]
+    order = sorted(range(len(values)), key=lambda i: values[i] - floors[i], reverse=True)
+    for i in order[: max(0, target - sum(floors))]:
+        floors[i] += 1
+    return floors
 
 
 def tips(values: dict[str, float], markers: dict[str, bool], lang: str) -> list[str]:

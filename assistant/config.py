@@ -49,6 +49,7 @@ class Settings:
     cpc: float = 2.0                   # cost per click, same
     currency: str = "EUR"
     sync_every_s: float = 60.0         # how often the app folds the click log into DuckDB
+    session_hours: float = 12.0        # how long a sign-in lasts (reloads and new tabs included) unless signed out
     extra: Mapping[str, str] = field(default_factory=dict)  # other PORTE_VOIX_* values, for later features
 
     @property
@@ -90,6 +91,7 @@ _KNOWN = {"PORTE_VOIX_HOME", "PORTE_VOIX_EMBEDDER", "PORTE_VOIX_GENERATOR", "POR
           "PORTE_VOIX_GENERATOR_BASE_URL", "PORTE_VOIX_GENERATOR_MODEL", "PORTE_VOIX_GENERATOR_API_KEY"}
 _KNOWN |= {"PORTE_VOIX_LINKS_HOST", "PORTE_VOIX_LINKS_PORT", "PORTE_VOIX_LINKS_BASE_URL", "PORTE_VOIX_CONVERSIONS_SECRET",
            "PORTE_VOIX_CPM", "PORTE_VOIX_CPC", "PORTE_VOIX_CURRENCY", "PORTE_VOIX_SYNC_EVERY_S"}
+_KNOWN |= {"PORTE_VOIX_SESSION_HOURS"}
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -127,6 +129,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
         cpc=number("PORTE_VOIX_CPC", 2.0, float),
         currency=env.get("PORTE_VOIX_CURRENCY") or "EUR",
         sync_every_s=number("PORTE_VOIX_SYNC_EVERY_S", 60.0, float),
+        session_hours=number("PORTE_VOIX_SESSION_HOURS", 12.0, float),
         extra={k: v for k, v in env.items() if k.startswith("PORTE_VOIX_") and k not in _KNOWN},
     )
     values["links_base_url"] = (env.get("PORTE_VOIX_LINKS_BASE_URL") or f"http://127.0.0.1:{values['links_port']}").rstrip("/")

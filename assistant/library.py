@@ -157,3 +157,20 @@ def update_person(store: Store, email: str, **fields) -> None:
     if "name" in fields and not str(fields["name"] or "").strip():
         raise ValueError("name cannot be empty")
     people.update_fields(store, email, fields)
+
+
+def update_text(store: Store, item_id: str, text: str) -> None:
+    """Replace an item's text (an admin's correction, from the Library page); its vectors follow at the
+    next embedding (they are keyed by the text). A re-import of the unchanged source keeps the correction."""
+    from .catalog import LIMITS, content_hash
+
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("text cannot be empty")
+    if len(text) > LIMITS["text"]:
+        raise ValueError(f"text is longer than {LIMITS['text']} characters")
+    title = store.value("SELECT title FROM content WHERE id = ?", [item_id])
+    if title is None:
+        raise LookupError(f"no content item {item_id!r}")
+    store.execute("UPDATE content SET text = ?, content_hash = ?, updated_at = current_timestamp WHERE id = ?",
+                  [text, content_hash(title, text), item_id])

@@ -391,6 +391,33 @@ def m005_engagement_tracking(db):
 
 
 @migration
+def m006_share_status_autosave_preferences(db):
+    """A share is "prepared" when the employee gets its text and links, and "posted" once they confirm
+    it (optionally with the post's URL) or its first human click arrives; only posted shares count.
+    Shares recorded before this migration were counted when the button was pressed: they stay counted.
+    The editor's text is autosaved per employee and item (restored after a reload); each account keeps
+    its interface language."""
+    db.execute("ALTER TABLE shares ADD COLUMN status TEXT DEFAULT 'prepared'")
+    db.execute("ALTER TABLE shares ADD COLUMN posted_at TIMESTAMP")
+    db.execute("UPDATE shares SET status = 'posted', posted_at = shared_at")
+    db.execute(
+        """
+        CREATE TABLE autosaves (
+            email TEXT NOT NULL,
+            content_id TEXT NOT NULL,
+            draft_id TEXT,
+            network TEXT,
+            text TEXT NOT NULL,
+            saved_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (email, content_id)
+        )
+        """
+    )
+    db.execute("CREATE TABLE ui_preferences (username TEXT PRIMARY KEY, lang TEXT, "
+               "updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+
+
+@migration
 def m008_digests(db):
     """Digests and notifications: each employee's digest preferences (frequency, channel); one row per
     digest run; one row per delivery with its status, attempts and failure reason, unique per employee

@@ -34,3 +34,21 @@ def fold(text: str) -> str:
 def strip_urls(text: str, replacement: str = " ") -> str:
     """``text`` with every link replaced (links are not prose: they neither copy nor personalise)."""
     return URL.sub(replacement, text)
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) address with a host, else None: only these are ever linked
+    (no ``javascript:``, ``data:``, ``mailto:`` or protocol-relative ``//host``).
+
+    >>> safe_url("https://n.example/a?x=1"), safe_url("javascript:alert(1)"), safe_url("//evil.example/x")
+    ('https://n.example/a?x=1', None, None)
+    """
+    from urllib.parse import urlsplit
+
+    if not url or not isinstance(url, str) or any(c in url for c in "\x00\r\n\t <>\"'`\\"):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.hostname else None

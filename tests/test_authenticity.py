@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from tests.conftest import DEMO
 
 from assistant.authenticity import copied_share, meaning_value, near_copy_clusters, score, voice_markers
@@ -94,3 +96,32 @@ def test_links_are_not_counted_as_copied_prose():
     post = "My own words about phishing. https://example.test/reports/2026/phishing-results-for-the-whole-year"
     assert copied_share(post, source) == 0.0
     assert copied_share(post + "?utm_source=x", source) == 0.0
+
+
+def test_one_sentence_repeated_sixty_times_scores_low():
+    spam = "Je suis fier de ce projet solaire, venez voir le parc de la Drôme. " * 60
+    result = score(SOURCE, spam, lang="fr", embed=fake_embed)
+    assert result["score"] < 10 and result["repetition"] > 0.9
+    assert any(p["name"] == "repetition" and p["points"] < 0 for p in result["parts"])
+    assert result["tips"][0].startswith("Dites chaque chose une fois")
+    assert score(SOURCE, PERSONAL, lang="fr", embed=fake_embed)["repetition"] < 0.05
+
+
+@pytest.mark.parametrize("post, draft", [(PERSONAL, None), (PERSONAL, PERSONAL), (SOURCE, SOURCE),
+                                         (PERSONAL + " " + PERSONAL, SOURCE), ("", None)])
+def test_the_total_is_the_visible_sum_of_its_parts(post, draft):
+    result = score(SOURCE, post, draft=draft, colleagues=[SOURCE], past_posts=["Mon vélo et moi."], lang="fr",
+                   embed=fake_embed)
+    assert sum(p["points"] for p in result["parts"]) == result["total"] == round(result["score"])
+    if draft == post:
+        penalty = next(p for p in result["parts"] if p["name"] == "unchanged_draft")
+        assert penalty["points"] < 0 and penalty["label"] == "Brouillon inchangé"
+
+
+def test_a_result_can_be_reworded_in_another_language():
+    from assistant.authenticity import describe
+
+    result = score(SOURCE, PERSONAL, draft=SOURCE, lang="fr", embed=fake_embed)
+    english = describe(result["facts"], "en")
+    assert english["score"] == result["score"] and english["total"] == result["total"]
+    assert [c["label"] for c in english["components"]][0] == "Your own words"

@@ -1,13 +1,23 @@
 """People, policy and accounts (admin): import/edit people, edit the policy YAML (validated before saving),
-manage sign-in accounts and roles."""
+manage sign-in accounts and roles.
+
+Nothing destructive happens in one click: creating an account never replaces
+one (changing a password or roles is its own form, on an account picked
+explicitly, with a confirmation), deleting asks again in a dialog, no
+account is pre-selected, and tables are read after the change they show.
+An empty policy is refused (it would switch every rule off).
+"""
 
 from __future__ import annotations
+
+import inspect
 
 import pandas as pd
 import streamlit as st
 
 from assistant import accounts, library, policy
 from assistant.ui import auth, resources
+from assistant.ui.i18n import error_text, labels, t
 from assistant.ui.widgets import import_form, save_edits
 
 PERSON_EDITABLE = ["name", "role", "team", "network_size"]
@@ -15,80 +25,157 @@ PERSON_EDITABLE = ["name", "role", "team", "network_size"]
 
 def page() -> None:
     account = auth.require("admin")
-    st.title("Personnes et règles · People and rules")
-    tabs = st.tabs(["Personnes · People", "Politique · Policy", "Comptes · Accounts"], key="adm_tabs",
+    st.title(t("admin.title"))
+    tabs = st.tabs([t("admin.tab_people"), t("admin.tab_policy"), t("admin.tab_accounts")], key="adm_tabs",
                    on_change="rerun")
     ctx = resources.context()
-    for tab, view in zip(tabs, (lambda: _people(ctx), lambda: _policy(ctx), lambda: _accounts(ctx, account))):
+    for tab, view in zip(tabs, (lambda: _people(ctx, account), lambda: _policy(ctx, account),
+                                lambda: _accounts(ctx, account))):
         if tab.open:  # only the open tab is computed
             with tab:
                 view()
+    flash = st.session_state.pop("adm_flash", None)
+    if flash:
+        st.toast(flash, icon="✅")
 
 
-def _people(ctx) -> None:
+def _people(ctx, me) -> None:
     store = ctx.store
     import_form(ctx, "people", "adm")
     rows = library.people_table(store)
     if not rows:
-        st.info("Personne pour l'instant · Nobody yet.")
+        st.info(t("admin.nobody"))
         return
-    st.caption("Le consentement et le profil appartiennent à chaque employé·e · Consent and profile belong to each "
-               "employee; here only HR fields can change.")
+    st.caption(t("admin.people_note"))
     frame = pd.DataFrame(rows).set_index("email")
-    edited = st.data_editor(frame, key="adm_people_editor",
+    config = {c: st.column_config.Column(t(f"col.{c}")) for c in frame.columns}
+    edited = st.data_editor(frame, key="adm_people_editor", column_config=config,
                             disabled=[c for c in frame.columns if c not in PERSON_EDITABLE])
-    if st.button("Enregistrer · Save", key="adm_people_save", type="primary"):
+    if st.button(t("common.save"), key="adm_people_save", type="primary"):
         changed = save_edits(frame, edited, PERSON_EDITABLE,
                              lambda email, fields: library.update_person(store, email, **fields))
-        st.success(f"{changed} personne(s) modifiée(s) · people changed.")
+        st.session_state["adm_flash"] = t("admin.people_changed", n=changed)
+        st.rerun()
 
 
-def _policy(ctx) -> None:
+def _policy(ctx, me) -> None:
     path = ctx.settings.policy_path
     if not ctx.policy.configured:
-        st.warning("Aucune politique n'est configurée : seules les limites de longueur s'appliquent · "
-                   "No policy is configured: only the networks' length limits apply.")
-    st.caption("Règles vérifiées avant chaque partage · Rules checked before every share. Format: see "
-               "the README, section Policy.")
+        st.warning(t("admin.no_policy"))
+    st.caption(t("admin.policy_help"))
     text = st.text_area("policy.yaml", policy.policy_text(path), height=420, key="adm_policy_text")
     check, save = st.columns(2)
-    if check.button("Vérifier · Validate", key="adm_policy_check"):
+    if check.button(t("admin.validate"), key="adm_policy_check"):
+        if not text.strip():
+            st.error(t("admin.policy_empty"))
+        else:
+            try:
+                parsed = policy.parse(text)
+                st.success(t("admin.policy_valid", n=len(parsed.prohibited_terms)))
+            except policy.PolicyError as exc:
+                st.error(t("admin.policy_invalid", reason=error_text(exc)))
+    if save.button(t("common.save"), key="adm_policy_save", type="primary"):
         try:
-            parsed = policy.parse(text)
-            st.success(f"Valide · Valid: {len(parsed.prohibited_terms)} terme(s) interdit(s) · prohibited term(s).")
+            if "actor" in inspect.signature(policy.save).parameters:  # audited where the policy module records it
+                policy.save(text, path, actor=me.username)
+            else:
+                policy.save(text, path)
+            st.success(t("admin.policy_saved"))
         except policy.PolicyError as exc:
-            st.error(f"Invalide · Invalid: {exc}")
-    if save.button("Enregistrer · Save", key="adm_policy_save", type="primary"):
-        try:
-            policy.save(text, path)
-            st.success(f"Enregistré · Saved to {path}")
-        except policy.PolicyError as exc:
-            st.error(f"Non enregistré, politique invalide · Not saved, invalid policy: {exc}")
+            st.error(t("admin.policy_not_saved", reason=error_text(exc)))
 
 
 def _accounts(ctx, me) -> None:
-    store = ctx.store
-    rows = accounts.list_accounts(store)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="adm_accounts_table")
-    with st.form("adm_account_form", clear_on_submit=True):
-        st.markdown("**Créer ou réinitialiser un compte · Create or reset an account**")
-        username = st.text_input("E-mail", key="adm_account_user")
-        password = st.text_input("Mot de passe · Password (8+)", type="password", key="adm_account_password")
-        roles = st.multiselect("Rôles · Roles", list(accounts.ROLES), default=["employee"], key="adm_account_roles",
-                               format_func=auth.ROLE_LABELS.get)
-        if st.form_submit_button("Enregistrer · Save", type="primary"):
+    store, rounds = ctx.store, ctx.settings.bcrypt_rounds
+    roles = labels("roles")
+    _accounts_table(store)
+    create, change, remove = st.tabs([t("admin.create_title"), t("admin.change_title"), t("admin.delete_title")])
+    with create, st.form("adm_account_form", clear_on_submit=True):
+        st.caption(t("admin.create_help"))
+        username = st.text_input(t("signin.email"), key="adm_account_user")
+        password = st.text_input(t("admin.password", n=accounts.MIN_PASSWORD), type="password",
+                                 key="adm_account_password")
+        picked = st.multiselect(t("admin.roles"), list(accounts.ROLES), default=["employee"],
+                                key="adm_account_roles", format_func=roles.get)
+        if st.form_submit_button(t("admin.create"), type="primary"):
             try:
-                accounts.create_account(store, username, password, roles, replace=True, rounds=ctx.settings.bcrypt_rounds)
-                st.success(f"Compte enregistré · Account saved: {username}")
+                accounts.create_account(store, username, password, picked, rounds=rounds, **_actor(me))
             except accounts.AccountError as exc:
-                st.error(str(exc))
-    others = [r["username"] for r in rows if r["username"] != me.username]
-    if others:
-        c1, c2 = st.columns([3, 1])
-        victim = c1.selectbox("Supprimer un compte · Delete an account", others, key="adm_account_delete_pick")
-        if c2.button("Supprimer · Delete", key="adm_account_delete"):
-            accounts.delete_account(store, victim)
+                st.error(error_text(exc))
+            else:
+                st.session_state["adm_flash"] = t("admin.created", username=username.strip().lower())
+                st.rerun()
+    names = [r["username"] for r in accounts.list_accounts(store)]
+    with change:
+        target = st.selectbox(t("admin.pick_account"), names, index=None, key="adm_change_pick",
+                              placeholder=t("admin.pick_placeholder"))
+        if target:
+            _change_form(store, me, target, rounds)
+    with remove:
+        others = [n for n in names if n != me.username]
+        victim = st.selectbox(t("admin.pick_account"), others, index=None, key="adm_account_delete_pick",
+                              placeholder=t("admin.pick_placeholder"))
+        if st.button(t("admin.delete"), key="adm_account_delete", disabled=victim is None, icon="🗑️"):
+            _confirm_delete(store, me, victim)
+
+
+def _accounts_table(store) -> None:
+    rows = accounts.list_accounts(store)
+    roles = labels("roles")
+    frame = pd.DataFrame([{"username": r["username"], "email": r["email"],
+                           "roles": ", ".join(roles.get(x, x) for x in r["roles"] or []),
+                           "created_at": r["created_at"]} for r in rows])
+    st.dataframe(frame, hide_index=True, key="adm_accounts_table", column_config={
+        "username": st.column_config.TextColumn(t("col.username")), "email": st.column_config.TextColumn(t("col.email")),
+        "roles": st.column_config.TextColumn(t("col.roles")),
+        "created_at": st.column_config.DatetimeColumn(t("col.created_at"), format="YYYY-MM-DD HH:mm")})
+
+
+def _change_form(store, me, target: str, rounds: int) -> None:
+    account = accounts.get_account(store, target)
+    if account is None:
+        return
+    with st.form(f"adm_change_form_{target}", clear_on_submit=True):
+        picked = st.multiselect(t("admin.roles"), list(accounts.ROLES), default=list(account.roles),
+                                key=f"adm_change_roles_{target}", format_func=labels("roles").get)
+        password = st.text_input(t("admin.new_password", n=accounts.MIN_PASSWORD), type="password",
+                                 key=f"adm_change_password_{target}", help=t("admin.new_password_help"))
+        sure = st.checkbox(t("admin.confirm_change", username=target), key=f"adm_change_sure_{target}")
+        if st.form_submit_button(t("admin.apply"), type="primary"):
+            if not sure:
+                st.error(t("admin.confirm_needed"))
+                return
+            try:
+                if password:
+                    accounts.change_password(store, target, password, rounds=rounds, **_actor(me))
+                if set(picked) != set(account.roles):
+                    accounts.set_roles(store, target, picked, **_actor(me))
+            except accounts.AccountError as exc:
+                st.error(error_text(exc))
+                return
+            st.session_state["adm_flash"] = t("admin.changed", username=target)
             st.rerun()
+
+
+@st.dialog("🗑️")
+def _confirm_delete(store, me, victim: str) -> None:
+    st.markdown(f"### {t('admin.delete_confirm_title')}")
+    st.text(victim)
+    st.warning(t("admin.delete_warning"))
+    typed = st.text_input(t("admin.delete_type"), key="adm_delete_typed")
+    a, b = st.columns(2)
+    if a.button(t("admin.delete"), key="adm_delete_yes", type="primary", disabled=typed.strip().lower() != victim):
+        accounts.delete_account(store, victim, **_actor(me))
+        st.session_state.pop("adm_account_delete_pick", None)
+        st.session_state["adm_flash"] = t("admin.deleted", username=victim)
+        st.rerun()
+    if b.button(t("common.cancel"), key="adm_delete_no"):
+        st.rerun()
+
+
+def _actor(me) -> dict:
+    """Who acts, for the audit log (when the accounts module records one)."""
+    return {"actor": me.username}
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Streamlit's own ``st.text_area`` sends its value only on blur or Ctrl+Enter,
 so the authenticity meter could not follow the typing. ``live_text_area`` is
 a tiny ``st.components.v2`` component (a plain ``<textarea>``) that sends the
-text 600 ms after the last keystroke (and at once on blur or Ctrl+Enter).
+text ``DEBOUNCE_MS`` after the last keystroke (and at once on blur or Ctrl+Enter).
 Used inside ``st.fragment`` it reruns only the editor's fragment. The
 latest typed text is kept in the browser per key, so a rerun never drops
 keystrokes typed while the server was answering.
@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-DEBOUNCE_MS = 600
+from assistant.authenticity import describe
+from assistant.ui.i18n import current, t
+from assistant.ui.safe import md
+
+DEBOUNCE_MS = 350  # after the last keystroke; the score then takes ~0.1–0.3 s on the server (see evals/ui_latency.py)
 
 _HTML = """
 <label class="pv-label"></label>
@@ -79,31 +83,46 @@ def _component():
 def live_text_area(label: str, value: str, key: str, version: str = "1") -> str:
     """The current text of a debounced text area; ``version`` changes reset it to ``value``."""
     state = st.session_state.get(key)
-    current = state.get("text") if isinstance(state, dict) and state.get("text") is not None else value
-    _component()(key=key, data={"value": current, "label": label, "version": version, "debounce": DEBOUNCE_MS,
-                                "chars": "caractères · characters"},
+    shown = state.get("text") if isinstance(state, dict) and state.get("text") is not None else value
+    _component()(key=key, data={"value": shown, "label": label, "version": version, "debounce": DEBOUNCE_MS,
+                                "chars": t("editor.chars")},
                   default={"text": value}, on_text_change=lambda: None)
     state = st.session_state.get(key)
     return state.get("text", value) if isinstance(state, dict) and state.get("text") is not None else value
 
 
 def score_panel(prepared: dict) -> None:
-    """The authenticity score, its components, coaching tips and policy messages."""
+    """The authenticity score as the visible sum of its parts (penalties as negative lines), coaching tips
+    and policy messages, worded in the interface's language."""
+    scored = describe(prepared["facts"], current()) if prepared.get("facts") else prepared
+    parts = scored.get("parts") or []
+    total = scored.get("total", round(prepared["score"]))
     left, right = st.columns([1, 2])
-    left.metric("Authenticité · Authenticity", f"{prepared['score']:.0f} / 100")
-    left.progress(min(max(prepared["score"] / 100, 0.0), 1.0))
-    with right:
-        for c in prepared["components"]:
-            st.progress(min(max(float(c["value"]), 0.0), 1.0),
-                        text=f"{c['label']} — {c['value'] * 100:.0f} % (×{c['weight']:.2f})")
-            st.caption(c["explanation"])
-    for tip in prepared.get("tips", []):
+    left.metric(t("score.title"), t("score.value", total=total))
+    left.progress(min(max(total / 100, 0.0), 1.0))
+    components = {c["name"]: c for c in scored["components"]}
+    rows = [f"| {t('score.part')} | {t('score.how')} | {t('score.points')} |", "|:--|:--|--:|"]
+    for part in parts:
+        c = components.get(part["name"])
+        how = (t("score.weighted", value=round(100 * c["value"]), weight=round(100 * c["weight"])) if c
+               else md(part.get("explanation", "")))
+        rows.append(f"| {md(part['label'])} | {how} | {_signed(part['points'])} |")
+    rows.append(f"| **{t('score.total')}** | | **{total}** |")
+    right.markdown("\n".join(rows))
+    with right.expander(t("score.why")):
+        for c in scored["components"]:
+            st.caption(f"**{md(c['label'])}** — {md(c['explanation'])}")
+    for tip in scored.get("tips", []):
         st.info(tip, icon="💡")
     for v in prepared["violations"]:
         if v["severity"] == "block":
-            st.error(f"**Bloquant · Blocking** — {v['message']}", icon="⛔")
+            st.error(t("policy.blocking", message=v["message"]), icon="⛔")
         else:
             st.warning(v["message"], icon="⚠️")
+
+
+def _signed(points: int) -> str:
+    return f"+{points}" if points > 0 else (f"−{-points}" if points < 0 else "0")
 
 
 _COPY_JS = """

@@ -1,185 +1,368 @@
-"""My feed: recommended items with their reasons; draft, edit with a live authenticity meter, share.
+"""My feed: ideas picked for me with the reason in words; draft, edit with a live score, share, confirm; my shares.
 
-Only the signed-in employee's own data is read (``workspace`` checks it). The
-editor, its score and the share button live in one ``st.fragment`` so typing
-reruns only that part of the page.
+Only the signed-in employee's own data is read (``workspace`` checks it).
+The open item lives in the address (``?item=<content id>``), so a reload, a
+new tab or a link from a digest opens it again, with the text being edited
+restored from the server (``autosave``). The editor, its score and the share
+button live in one ``st.fragment`` so typing reruns only that part.
+
+A share is first *prepared* (text and tracked link handed over) and counts
+once the employee confirms it was posted, or its link gets a human click
+(``posting``). Empty, unchanged or repetitive texts cannot be shared
+(``share_rules``).
 """
 
 from __future__ import annotations
 
+import time
+
+import pandas as pd
 import streamlit as st
 
-from assistant import catalog, engagement, people, workspace
+from assistant import autosave, catalog, engagement, people, posting, share_rules, workspace
 from assistant.drafting import stream_variants
+from assistant.links import share_links
+from assistant.matching import recommend, snippet
 from assistant.policy import blocking
 from assistant.prompting import angle_label
-from assistant.matching import recommend
+from assistant.text import safe_url
 from assistant.ui import auth, editor, resources
+from assistant.ui.i18n import error_text, labels, t
+from assistant.ui.safe import md
 
-KIND_LABELS = {"article": "Article", "job_offer": "Offre d'emploi / Job", "news": "Actualité / News",
-               "event": "Événement / Event"}
-NETWORK_LABELS = {"linkedin": "LinkedIn", "x": "X"}
+NETWORKS = ("linkedin", "x")
+VARIANTS = 3
 
 
 def page() -> None:
     account = auth.require("employee")
     store = resources.store()
-    st.title("Mon fil · My feed")
+    st.title(t("feed.title"))
     person = people.get_person(store, account.email or "")
     if person is None:
-        st.info("Aucun profil d'employé·e n'est lié à ce compte · No employee profile is linked to this account.")
+        st.info(t("feed.no_profile"))
         return
     if not person["consent_program"]:
-        st.info("Vous n'avez pas rejoint le programme d'ambassadeurs · You have not joined the ambassador program.")
-        if st.button("Rejoindre le programme · Join the program", key="feed_join", type="primary"):
+        st.info(t("feed.not_joined"))
+        if st.button(t("feed.join"), key="feed_join", type="primary"):
             workspace.set_consent(store, account, account.email, consent_program=True)
             st.rerun()
         return
+    posting.promote_clicked(store)
     _points_strip(store, account)
-    selected = st.session_state.get("feed_item")
-    if selected:
-        _workbench(store, account, selected)
-    else:
-        _recommendations(store, account, person)
+    flash = st.session_state.pop("feed_flash", None)
+    if flash:
+        st.success(flash, icon="🎉")
+    body = st.empty()  # one slot for the list or the open item: nothing stale stays under a draft being written
+    item_id = st.query_params.get("item")
+    if item_id:
+        _workbench(body, store, account, item_id)
+        return
+    with body.container():
+        ideas, mine = st.tabs([t("feed.tab_ideas"), t("feed.tab_shares")], key="feed_tabs", on_change="rerun")
+        if ideas.open:
+            with ideas:
+                _recommendations(account, person)
+        if mine.open:
+            with mine:
+                _my_shares(store, account)
 
 
 def _points_strip(store, account) -> None:
-    mine = engagement.points(store).get(account.email, 0)
-    month = engagement.ambassador_of_the_month(store)
+    month = engagement.ambassador_of_the_month(store, resources.context().today())
     a, b, c = st.columns(3)
-    a.metric("Mes points · My points", mine)
-    b.metric("Mes partages · My shares", len(workspace.shares(store, account, account.email)))
-    c.metric("Ambassadeur·rice du mois · Ambassador of the month", month["name"] if month else "—")
+    a.metric(t("feed.my_points"), engagement.points_of(store, account.email))
+    b.metric(t("feed.my_posted"), posting.count(store, account.email))
+    c.metric(t("feed.ambassador"), month["name"] if month else "—", help=t("feed.ambassador_help"))
 
 
 def _open(item_id: str) -> None:
-    st.session_state["feed_item"] = item_id
-
-
-def _recommendations(store, account, person) -> None:
-    limit = st.slider("Nombre d'idées · Items", 3, 20, 8, key="feed_limit")
-    with st.spinner("Recherche de contenus pour vous… · Finding content for you…"):
-        items = recommend(resources.context(), account.email, limit=limit)
-    if not items:
-        st.info("Rien de nouveau à partager · Nothing new to share right now.")
-    for item in items:
-        with st.container(border=True):
-            st.markdown(f"**{item['title']}**")
-            meta = [KIND_LABELS.get(item["kind"], item["kind"]), item["language"].upper()]
-            if item["campaign"]:
-                meta.append(f"#{item['campaign']}")
-            st.caption(" · ".join(meta) + f" · score {item['score']:.2f}")
-            st.write(item["reason"])
-            left, right = st.columns([1, 3])
-            left.button("✍️ Rédiger pour moi · Draft for me", key=f"feed_draft_{item['id']}", on_click=_open,
-                        args=(item["id"],))
-            if item["url"]:
-                right.markdown(f"[Lire · Read]({item['url']})")
+    st.query_params["item"] = item_id
 
 
 def _back() -> None:
-    for key in [k for k in st.session_state.keys() if str(k).startswith("feed_") and k != "feed_limit"]:
+    st.query_params.pop("item", None)
+    for key in [k for k in st.session_state.keys() if str(k).startswith("feed_") and k not in ("feed_limit", "feed_tabs")]:
         del st.session_state[key]
 
 
-def _workbench(store, account, item_id: str) -> None:
+def why(item: dict) -> str:
+    """Why this item was picked, in words, in the interface's language."""
+    basis = (item.get("why") or {}).get("basis") or "featured"
+    quote = (item.get("why") or {}).get("quote")
+    parts = [t(f"feed.why.{basis}", quote=quote or "")]
+    if item.get("campaign"):
+        parts.append(t("feed.why.campaign", campaign=item["campaign"]))
+    if item.get("outside_languages"):
+        parts.append(t("feed.why.language", language=labels("languages").get(item["language"], item["language"])))
+    return " · ".join(parts)
+
+
+def _recommendations(account, person) -> None:
+    limit = st.slider(t("feed.how_many"), 3, 20, 8, key="feed_limit")
+    with st.spinner(t("feed.finding")):
+        items = recommend(resources.context(), account.email, limit=limit)
+    if not items:
+        st.info(t("feed.nothing"))
+    kinds = labels("kinds")
+    reads = set(person["languages"] or [])
+    for item in items:
+        item["outside_languages"] = bool(reads) and item["language"] not in reads
+        with st.container(border=True):
+            st.markdown(f"**{md(item['title'])}**")
+            meta = [kinds.get(item["kind"], item["kind"]), labels("languages").get(item["language"], item["language"])]
+            if item["campaign"]:
+                meta.append(t("feed.campaign", campaign=item["campaign"]))
+            st.caption(" · ".join(meta))
+            if item.get("excerpt"):
+                st.text(item["excerpt"])
+            st.caption(f"💡 {why(item)}")
+            left, right = st.columns([1, 1])
+            left.button(t("feed.draft_for_me"), key=f"feed_draft_{item['id']}", icon="✍️", on_click=_open,
+                        args=(item["id"],), type="primary")
+            url = safe_url(item["url"])
+            if url:
+                right.link_button(t("feed.read"), url, icon="↗️")
+
+
+def _my_shares(store, account) -> None:
+    rows = posting.history(store, account.email)
+    if not rows:
+        st.info(t("feed.no_shares"))
+        return
+    waiting = [r for r in rows if r["status"] == posting.PREPARED]
+    if waiting:
+        st.subheader(t("feed.waiting_title"))
+        st.caption(t("feed.waiting_help"))
+        for r in waiting:
+            with st.container(border=True):
+                st.markdown(f"**{md(r['title'] or r['content_id'])}** · {t('network.' + (r['network'] or 'linkedin'))}")
+                _confirm_form(store, account, r["id"], key=f"feed_hist_{r['id']}")
+    st.subheader(t("feed.history_title"))
+    frame = pd.DataFrame([{
+        "date": r["shared_at"], "title": r["title"] or r["content_id"], "network": t("network." + (r["network"] or "linkedin")),
+        "status": t("share_status." + r["status"]), "score": r["score"], "clicks": r["clicks"],
+        "reactions": r["reactions"], "comments": r["comments"], "post": safe_url(r["post_url"]),
+    } for r in rows])
+    st.dataframe(frame, hide_index=True, key="feed_history", column_config={
+        "date": st.column_config.DatetimeColumn(t("col.date"), format="YYYY-MM-DD"),
+        "title": st.column_config.TextColumn(t("col.title")),
+        "network": st.column_config.TextColumn(t("col.network")),
+        "status": st.column_config.TextColumn(t("col.status")),
+        "score": st.column_config.ProgressColumn(t("col.score"), min_value=0, max_value=100, format="%.0f"),
+        "clicks": st.column_config.NumberColumn(t("col.clicks"), help=t("col.clicks_help")),
+        "reactions": st.column_config.NumberColumn(t("col.reactions")),
+        "comments": st.column_config.NumberColumn(t("col.comments")),
+        "post": st.column_config.LinkColumn(t("col.post"), display_text="↗"),
+    })
+
+
+# --- one item: drafts, editor, share -------------------------------------------------------
+
+def _workbench(body, store, account, item_id: str) -> None:
     item = catalog.get_item(store, item_id)
-    st.button("← Retour au fil · Back to the feed", key="feed_back", on_click=_back)
-    if item is None:
-        st.error("Ce contenu n'existe plus · This item no longer exists.")
-        return
-    st.subheader(item["title"])
-    if item["url"]:
-        st.caption(item["url"])
-    with st.expander("Texte source · Source text"):
-        st.write(item["text"])
-    drafts = st.session_state.get(f"feed_drafts_{item_id}")
-    if drafts is None:
-        drafts = [dict(d, angle_label=angle_label(d["angle"], d["language"]))
-                  for d in workspace.latest_drafts(store, account, account.email, item_id)]
+    drafts_key, redraft = f"feed_drafts_{item_id}", st.session_state.pop(f"feed_redraft_{item_id}", False)
+    editing = st.session_state.get(f"feed_editing_{item_id}", False)  # a prepared share aside, to write another
+    if item is not None and (redraft or drafts_key not in st.session_state):
+        drafts = [] if redraft else [dict(d, angle_label=angle_label(d["angle"], d["language"]))
+                                     for d in workspace.latest_drafts(store, account, account.email, item_id)]
+        if not drafts and (editing or posting.pending(store, account.email, item_id) is None):
+            body.empty()  # clear the list at once: the drafts stream into a clean page
+            with body.container():
+                _header(item)
+                drafts = _stream_drafts(account, item)
+        st.session_state[drafts_key] = drafts
+    with body.container():
+        st.button(t("feed.back"), key="feed_back", on_click=_back, icon="←")
+        if item is None:
+            st.error(t("feed.item_gone"))
+            return
+        _header(item)
+        waiting = None if editing else posting.pending(store, account.email, item_id)
+        if waiting is not None:
+            _shared(store, account, item, waiting)
+            return
+        drafts = st.session_state.get(drafts_key) or []
         if not drafts:
-            drafts = _stream_drafts(store, account, item_id)
-        st.session_state[f"feed_drafts_{item_id}"] = drafts
-    if not drafts:
-        st.warning("Aucun brouillon · No draft could be made.")
-        return
-    if st.button("🔄 Nouveaux brouillons · New drafts", key=f"feed_redraft_{item_id}"):
-        st.session_state[f"feed_drafts_{item_id}"] = _stream_drafts(store, account, item_id)
+            st.warning(t("feed.no_draft"))
+        else:
+            _drafts(store, account, item, drafts)
+
+
+def _header(item: dict) -> None:
+    st.subheader(md(item["title"]))
+    url = safe_url(item["url"])
+    if url:
+        st.caption(url)
+    with st.expander(t("feed.source_text")):
+        st.text(item["text"])
+
+
+def _drafts(store, account, item: dict, drafts: list[dict]) -> None:
+    item_id = item["id"]
+    if st.button(t("feed.new_drafts"), key=f"feed_redraft_{item_id}", icon="🔄"):
+        st.session_state[f"feed_redraft_{item_id}"] = True
         st.rerun()
     by_id = {d["id"]: d for d in drafts}
+    saved = autosave.restore(store, account.email, item_id)
+    pick_key = f"feed_pick_{item_id}"
+    if pick_key not in st.session_state and saved and saved["draft_id"] in by_id:
+        st.session_state[pick_key] = saved["draft_id"]
     cols = st.columns(len(drafts))
-    for col, d in zip(cols, drafts):
+    for n, (col, d) in enumerate(zip(cols, drafts), 1):
         with col.container(border=True):
-            st.markdown(f"**{d.get('angle_label') or d['angle']}**" + (" · _repli · fallback_" if d.get("fallback") else ""))
-            st.write(d["text"])
-    pick = st.radio("Choisissez votre point de départ · Pick your starting point", list(by_id),
-                    format_func=lambda i: by_id[i].get("angle_label") or by_id[i]["angle"], horizontal=True,
-                    key=f"feed_pick_{item_id}")
-    _edit_and_share(account, item_id, by_id[pick])
+            st.markdown(f"**{md(d.get('angle_label') or d['angle'])}**"
+                        + (f" · _{t('feed.fallback')}_" if d.get("fallback") else ""))
+            st.text(d["text"])
+    pick = st.radio(t("feed.pick"), list(by_id), format_func=lambda i: by_id[i].get("angle_label") or by_id[i]["angle"],
+                    horizontal=True, key=pick_key)
+    start = saved["text"] if saved and saved["draft_id"] == pick else by_id[pick]["text"]
+    _edit_and_share(account, item, by_id[pick], start, saved["network"] if saved else None)
 
 
-def _stream_drafts(store, account, item_id: str) -> list[dict]:
-    """Stream 2–3 variants into three columns while they are written (together: their tokens interleave)."""
+def _stream_drafts(account, item: dict) -> list[dict]:
+    """Wait for the model (loading, then the line of people before us), then stream the variants."""
     drafts, texts, slots = [], {}, {}
-    with st.status("Rédaction de vos brouillons… · Writing your drafts…", expanded=True) as status:
-        columns = st.columns(3)
-        for kind, payload in stream_variants(resources.context(), account.email, item_id, n=3):
-            v = payload["variant"]
-            if v not in slots:
-                slots[v] = columns[len(slots) % 3].empty()
-            if kind == "token":
-                texts[v] = texts.get(v, "") + payload["text"]
-                slots[v].markdown(texts[v] + " ▌")
-            elif kind == "retry":  # the guardrails refused this attempt; it is written again
-                texts[v] = ""
-                slots[v].caption(f"Nouvel essai · Retrying ({payload.get('reason') or '…'})")
-            elif kind == "variant":
-                drafts.append(payload)
-                slots[v].markdown(f"**{payload.get('angle_label') or payload['angle']}**\n\n{payload['text']}")
-                status.update(label=f"Brouillons · Drafts {len(drafts)}/3…")
-        status.update(label="Brouillons prêts · Drafts ready", state="complete", expanded=False)
+    loading, turns = resources.drafting_warm_up(), resources.drafting_turns()
+    with st.status(t("draft.preparing"), expanded=True) as status:
+        note = st.empty()
+        while not loading.done:
+            note.info(t("draft.loading", seconds=round(loading.remaining_s())), icon="⏳")
+            status.update(label=t("draft.loading_label"))
+            time.sleep(0.5)
+
+        def waiting(ahead: int) -> None:
+            note.info(t("draft.queue", n=ahead) if ahead != 1 else t("draft.queue_one"), icon="🧍")
+            status.update(label=t("draft.queue_label"))
+
+        try:
+            with turns.turn(on_wait=waiting):
+                note.empty()
+                status.update(label=t("draft.writing", k=1, n=VARIANTS))
+                columns = st.columns(VARIANTS)
+                for kind, payload in stream_variants(resources.context(), account.email, item["id"], n=VARIANTS):
+                    v = payload["variant"]
+                    if v not in slots:
+                        with columns[(v - 1) % VARIANTS]:
+                            st.caption(t("draft.variant_k", k=v, n=VARIANTS))
+                            slots[v] = st.empty()
+                    if kind == "token":
+                        texts[v] = texts.get(v, "") + payload["text"]
+                        slots[v].text(texts[v] + " ▌")
+                    elif kind == "retry":  # the guardrails refused this attempt; another candidate replaces it
+                        texts[v] = ""
+                        slots[v].caption(t("draft.retrying"))
+                    elif kind == "variant":
+                        drafts.append(payload)
+                        slots[v].text(payload["text"])
+                        status.update(label=t("draft.ready_k", k=len(drafts), n=VARIANTS))
+        except Exception as exc:
+            status.update(label=t("draft.failed"), state="error")
+            st.error(t("draft.failed_detail", reason=error_text(exc)))
+            return sorted(drafts, key=lambda d: d["variant"])
+        status.update(label=t("draft.ready"), state="complete", expanded=False)
     return sorted(drafts, key=lambda d: d["variant"])
 
 
 @st.fragment
-def _edit_and_share(account, item_id: str, draft: dict) -> None:
+def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network: str | None) -> None:
     ctx = resources.context()
-    done = st.session_state.get(f"feed_shared_{item_id}")
-    if done:
-        _shared(done)
-        return
-    text = editor.live_text_area("Votre texte · Your text (modifiez-le · make it yours)", draft["text"],
-                                 key=f"feed_text_{item_id}_{draft['id']}", version=draft["id"])
-    network = st.radio("Réseau · Network", list(NETWORK_LABELS), format_func=NETWORK_LABELS.get, horizontal=True,
-                       key=f"feed_network_{item_id}")
-    share_id = st.session_state.setdefault(f"feed_share_id_{item_id}", engagement.new_share_id())
+    item_id = item["id"]
+    text = editor.live_text_area(t("editor.label"), start, key=f"feed_text_{item_id}_{draft['id']}",
+                                 version=draft["id"])
+    network_key = f"feed_network_{item_id}"
+    if network_key not in st.session_state and saved_network in NETWORKS:
+        st.session_state[network_key] = saved_network
+    network = st.radio(t("feed.network"), NETWORKS, format_func=lambda n: t(f"network.{n}"), horizontal=True,
+                       key=network_key)
+    last = st.session_state.setdefault(f"feed_saved_{item_id}", (start, draft["id"], saved_network or network))
+    if last != (text, draft["id"], network):
+        autosave.save(ctx.store, account.email, item_id, text, draft_id=draft["id"], network=network)
+        st.session_state[f"feed_saved_{item_id}"] = (text, draft["id"], network)
+    share_id = st.session_state.setdefault(f"feed_share_id_{item_id}_{network}", engagement.new_share_id())
     prepared = engagement.prepare_share(ctx, account.email, item_id, text, network, share_id, draft_text=draft["text"])
+    refused = share_rules.refusals(text, draft["text"])
     editor.score_panel(prepared)
     blocked = [v["message"] for v in blocking(prepared["violations"])]
-    if st.button("📣 Partager · Share", key=f"feed_share_{item_id}", type="primary", disabled=bool(blocked),
-                 help=("; ".join(blocked) if blocked else None)):
+    for code in refused:
+        st.warning(t(f"share.refused.{code}"), icon="✋")
+    reasons = [t(f"share.refused.{c}") for c in refused] + blocked
+    if st.button(t("feed.share"), key=f"feed_share_{item_id}", type="primary", icon="📣", disabled=bool(reasons),
+                 help=(" ".join(reasons) if reasons else t("feed.share_help"))):
         try:
-            result = engagement.share(ctx, account.email, item_id, text, network, share_id=share_id,
-                                      draft_id=draft["id"], draft_text=draft["text"])
-        except engagement.ShareBlocked as exc:
-            st.error(f"Partage impossible · Cannot share: {exc}")
+            posting.share(ctx, account.email, item_id, text, network, share_id=share_id, draft_id=draft["id"],
+                          draft_text=draft["text"])
+        except share_rules.ShareRefused as exc:
+            st.error(" ".join(t(f"share.refused.{c}") for c in exc.codes))
             return
-        st.session_state[f"feed_shared_{item_id}"] = result
+        except engagement.ShareBlocked as exc:
+            st.error(t("share.blocked", reason=str(exc)))
+            return
+        autosave.clear(ctx.store, account.email, item_id)
+        st.session_state.pop(f"feed_editing_{item_id}", None)
+        st.rerun()  # the whole page: the item now shows the prepared share
+
+
+def _shared(store, account, item: dict, share: dict) -> None:
+    """A prepared share: the final text and its link for its network, then "I posted it"."""
+    network = share["network"] or "linkedin"
+    points = engagement.share_points(share["score"], {})
+    st.success(t("share.ready", network=t(f"network.{network}"), score=round(share["score"] or 0), points=points),
+               icon="📋")
+    st.caption(t("share.copy_hint"))
+    st.code(share["text"], language=None, wrap_lines=True)
+    editor.copy_to_clipboard(share["text"], key=f"feed_copy_{share['id']}")
+    link = _short_link(share)
+    intents = share_links(share["text"].replace(link, "").strip() if link else share["text"], link)
+    target = safe_url(intents.get(network))
+    if target:
+        st.link_button(t(f"share.post_on.{network}"), target, icon="🔗", type="primary")
+    _confirm_form(store, account, share["id"], key=f"feed_confirm_{share['id']}", done=_back)
+    left, right = st.columns(2)
+    other = "x" if network == "linkedin" else "linkedin"
+    if left.button(t("share.also_on", network=t(f"network.{other}")), key=f"feed_also_{share['id']}"):
+        st.session_state[f"feed_network_{item['id']}"] = other
+        st.session_state[f"feed_editing_{item['id']}"] = True
+        st.session_state.pop(f"feed_share_id_{item['id']}_{other}", None)
+        _reopen_editor(store, account, item["id"], share, other)
+        st.rerun()
+    if right.button(t("share.discard"), key=f"feed_discard_{share['id']}"):
+        _reopen_editor(store, account, item["id"], share, network)
+        posting.discard(store, account.email, share["id"])
         st.rerun()
 
 
-def _shared(result: dict) -> None:
-    st.success(f"Partagé ! · Shared! Authenticité · Authenticity {result['score']:.0f}/100 · "
-               f"+{engagement.share_points(result['score'], {})} points")
-    st.caption("Votre texte final (bouton copier en haut à droite) · Your final text (copy button at the top right):")
-    st.code(result["text"], language=None, wrap_lines=True)
-    editor.copy_to_clipboard(result["text"], key=f"feed_copy_{result['share_id']}")
-    if result["tracked_url"]:
-        st.caption(f"Lien suivi · Tracked link: {result['tracked_url']}")
-    left, right = st.columns(2)
-    if "linkedin" in result["links"]:
-        left.link_button("Publier sur LinkedIn · Post on LinkedIn", result["links"]["linkedin"], icon="🔗")
-    right.link_button("Publier sur X · Post on X", result["links"]["x"], icon="🐦")
+def _short_link(share: dict) -> str | None:
+    """The link inside the final text (the short link, else the tracked URL)."""
+    for word in (share["text"] or "").split():
+        if share.get("short_code") and share["short_code"] in word or share.get("tracked_url") == word:
+            return word
+    return share.get("tracked_url")
+
+
+def _reopen_editor(store, account, item_id: str, share: dict, network: str) -> None:
+    """Back to the editor with the shared text (its link taken out), e.g. to post it on the other network too."""
+    link = _short_link(share)
+    text = (share["text"] or "").replace(link, "").strip() if link else share["text"]
+    autosave.save(store, account.email, item_id, text, draft_id=share["draft_id"], network=network)
+    for key in [k for k in st.session_state.keys() if str(k).startswith(f"feed_text_{item_id}_")]:
+        del st.session_state[key]
+
+
+def _confirm_form(store, account, share_id: str, key: str, done=None) -> None:
+    """"I posted it", with the post's address if they like; the share then counts (and earns its points)."""
+    with st.form(key):
+        url = st.text_input(t("share.post_url"), key=f"{key}_url", placeholder="https://www.linkedin.com/feed/update/…")
+        if st.form_submit_button(t("share.confirm"), type="primary", icon="✅"):
+            try:
+                posting.confirm(store, account.email, share_id, url)
+            except ValueError:
+                st.error(t("share.bad_post_url"))
+                return
+            if done is not None:
+                done()
+            st.session_state["feed_flash"] = t("share.posted")
+            st.rerun()
 
 
 if __name__ == "__main__":

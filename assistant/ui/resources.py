@@ -14,9 +14,11 @@ import threading
 
 import streamlit as st
 
+from assistant import keys
 from assistant.config import Settings, load_settings
 from assistant.context import Context, open_context
 from assistant.drafting import warm_up
+from assistant.drafting_queue import Loading, Turns, first_load
 from assistant.store import Store
 
 
@@ -43,20 +45,42 @@ def embedder():
     return context().embedder
 
 
-def drafting_warm_up() -> threading.Thread:
-    """Start loading the drafting model in the background, once per context (see ``drafting.warm_up``)."""
+def drafting_warm_up() -> Loading:
+    """Start loading the drafting model in the background, once per context (see ``drafting.warm_up``);
+    the returned ``Loading`` says whether it is done and how long it should take."""
     ctx = context()
     return _warm_up(_key(ctx.settings), ctx)
 
 
 @st.cache_resource(show_spinner=False)
-def _warm_up(key: str, _ctx: Context) -> threading.Thread:
+def _warm_up(key: str, _ctx: Context) -> Loading:
+    loading = Loading(_ctx.settings.model_cache / "drafting-load.json", first_time=first_load(_ctx.generator))
+
     def run():
+        loading.begin()
         try:
             warm_up(_ctx.generator)
-        except Exception:  # drafting will raise the same error, to the user who asks, with its message
+            loading.end()
+        except Exception as exc:  # drafting will raise the same error, to the user who asks, with its message
             logging.getLogger(__name__).exception("drafting model warm-up failed")
+            loading.end(error=type(exc).__name__)
 
-    thread = threading.Thread(target=run, name="porte-voix-drafting-warm-up", daemon=True)
-    thread.start()
-    return thread
+    loading.begin()
+    threading.Thread(target=run, name="porte-voix-drafting-warm-up", daemon=True).start()
+    return loading
+
+
+def drafting_turns() -> Turns:
+    """The line of people waiting for the drafting model (one per context, shared by every session)."""
+    ctx = context()
+    return _turns(_key(ctx.settings))
+
+
+@st.cache_resource(show_spinner=False)
+def _turns(key: str) -> Turns:
+    return Turns()
+
+
+def cookie_secret() -> bytes:
+    """The installation's key that signs sign-in cookies (created once under the home, see ``keys``)."""
+    return keys.key(context().settings.ensure().home, "session-cookie")

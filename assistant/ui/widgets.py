@@ -1,4 +1,8 @@
-"""Widgets more than one page uses: the import form (content or people) and saving data-editor edits."""
+"""Widgets more than one page uses: the import form (content or people) and saving data-editor edits.
+
+The upload box states the product's own file limit (``settings.max_file_mb``; Streamlit's
+``server.maxUploadSize`` in ``.streamlit/config.toml`` is set to the same 50 MB).
+"""
 
 from __future__ import annotations
 
@@ -8,34 +12,44 @@ import streamlit as st
 from assistant import library
 from assistant.context import Context
 from assistant.indexing import embed_pending
+from assistant.ui.i18n import current, domain_text, error_text, t
 
 
 def import_form(ctx: Context, target: str, prefix: str) -> None:
     """Upload files, import them with the CLI's importer, then embed; progress shown all along."""
-    kinds = {"content": "Markdown, HTML, RSS/Atom, CSV, JSONL", "people": "CSV, JSONL"}
     types = {"content": ["md", "markdown", "html", "htm", "xml", "rss", "atom", "csv", "jsonl", "json"],
              "people": ["csv", "jsonl", "json"]}
     with st.form(f"{prefix}_import_form", clear_on_submit=True):
-        files = st.file_uploader(f"Fichiers · Files ({kinds[target]})", type=types[target], accept_multiple_files=True,
-                                 key=f"{prefix}_files")
-        submitted = st.form_submit_button("Importer · Import", type="primary")
+        files = st.file_uploader(t(f"upload.files_{target}"), type=types[target], accept_multiple_files=True,
+                                 key=f"{prefix}_files", help=t("upload.limit", mb=int(ctx.settings.max_file_mb)))
+        st.caption(t("upload.limit", mb=int(ctx.settings.max_file_mb)))
+        submitted = st.form_submit_button(t("upload.import"), type="primary")
     if not submitted or not files:
         return
-    with st.status("Import…", expanded=True) as status:
+    with st.status(t("upload.importing"), expanded=True) as status:
         report = library.import_uploads(ctx.store, target, [(f.name, f.getvalue()) for f in files],
-                                        on_file=lambda name: st.write(f"📄 {name}"))
-        st.write(report.summary())
-        status.update(label="Calcul des vecteurs · Embedding…")
+                                        on_file=lambda name: st.text(f"📄 {name}"))
+        st.write(summary(report))
+        status.update(label=t("upload.embedding"))
         bar = st.progress(0.0, text="…")
         computed = embed_pending(
             ctx.store, ctx.embedder,
-            progress=lambda stage, done, total: bar.progress(done / max(total, 1), text=f"{stage}: {done}/{total}"),
+            progress=lambda stage, done, total: bar.progress(done / max(total, 1),
+                                                             text=t("upload.embed_progress", done=done, total=total)),
             today=ctx.today())
-        bar.progress(1.0, text=f"{computed} vecteur(s) calculé(s) · embedding(s) computed")
+        bar.progress(1.0, text=t("upload.embedded", n=computed))
         failed = report.counts["rejected"]
-        status.update(label=report.summary(), state="error" if failed else "complete", expanded=bool(failed))
+        status.update(label=summary(report), state="error" if failed else "complete", expanded=bool(failed))
     for problem in report.problems:
-        st.error(f"rejeté · rejected: {problem}")
+        st.error(t("upload.rejected", problem=domain_text(current(), problem)))
+
+
+def summary(report) -> str:
+    """The import summary in the interface's language."""
+    text = t(f"upload.summary_{report.target}", **report.counts)
+    if report.files_rejected:
+        text += " " + t("upload.files_unreadable", n=report.files_rejected)
+    return text
 
 
 def save_edits(frame, edited, columns, update) -> int:
@@ -48,7 +62,7 @@ def save_edits(frame, edited, columns, update) -> int:
                 update(key, fields)
                 changed += 1
             except ValueError as exc:
-                st.error(f"{key}: {exc}")
+                st.error(f"{key}: {error_text(exc)}")
     return changed
 
 

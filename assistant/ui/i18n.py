@@ -1,0 +1,142 @@
+"""One language at a time: every string the app shows comes from one message catalogue per language.
+
+The catalogues are ``assistant/ui/locales/fr.toml`` and ``en.toml``; both hold
+the same dotted keys (a test checks it), and pages call :func:`t` instead of
+writing a label inline, so a label is never written twice (« Mon fil · My feed »)
+and never left in one language only.
+
+    >>> catalogue("fr")["feed.title"], catalogue("en")["feed.title"]
+    ('Mon fil', 'My feed')
+    >>> translate("en", "draft.variant_k", k=1, n=3)
+    'Draft 1 of 3'
+
+Which language: the one picked in the sidebar (kept for the account, see
+``preferences``), else the signed-in employee's first language, else the
+browser's (``Accept-Language``), else French. Messages raised by the domain
+(``ValueError("campaign name is empty")``) are English; :func:`error_text`
+translates the ones the catalogue knows (its ``domain`` table: a regular
+expression of the English message → the translation, with the same named
+groups) and shows the others as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from pathlib import Path
+
+LANGUAGES = ("fr", "en")
+DEFAULT = "fr"
+SESSION_KEY = "ui_lang"
+_FOLDER = Path(__file__).with_name("locales")
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and key != "domain":
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, object]:
+    """The flat catalogue of ``lang`` (``"fr"`` or ``"en"``): dotted key → text (or a table for ``domain``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"no catalogue for {lang!r}; use {', '.join(LANGUAGES)}")
+    with open(_FOLDER / f"{lang}.toml", "rb") as handle:
+        return _flatten(tomllib.load(handle))
+
+
+def translate(lang: str, key: str, **values) -> str:
+    """The text of ``key`` in ``lang``, formatted with ``values``; a missing key fails loudly in tests
+    and shows the key itself in production, rather than a blank widget."""
+    text = catalogue(lang).get(key)
+    if text is None:
+        text = catalogue(DEFAULT if lang != DEFAULT else "en").get(key, key)
+    return str(text).format(**values) if values else str(text)
+
+
+def options(lang: str, key: str) -> dict[str, str]:
+    """A small table of the catalogue (``kinds``, ``roles``…) as ``{value: label}``."""
+    prefix = key + "."
+    return {k[len(prefix):]: str(v) for k, v in catalogue(lang).items() if k.startswith(prefix)}
+
+
+def domain_text(lang: str, message: str) -> str:
+    """An English message from the domain, translated when the catalogue knows it (else unchanged)."""
+    table = catalogue(lang).get("domain") or {}
+    for pattern, template in table.items():
+        match = re.fullmatch(pattern, message.strip(), flags=re.S)
+        if match:
+            return template.format(**match.groupdict())
+    return message
+
+
+def pick_language(chosen: str | None = None, profile_languages=None, browser_locale: str | None = None) -> str:
+    """The UI language: the sidebar's choice, else the profile's first language, else the browser's.
+
+    >>> pick_language(None, ["en", "fr"], "fr-FR"), pick_language("fr", ["en"]), pick_language(None, [], "de-DE")
+    ('en', 'fr', 'fr')
+    """
+    if chosen in LANGUAGES:
+        return chosen
+    for lang in profile_languages or []:
+        if lang in LANGUAGES:
+            return lang
+    browser = (browser_locale or "").split("-")[0].split("_")[0].lower()
+    return browser if browser in LANGUAGES else DEFAULT
+
+
+# --- the Streamlit side ------------------------------------------------------------------
+
+def current() -> str:
+    """The language of this run (set once per run by :func:`settle`)."""
+    import streamlit as st
+
+    lang = st.session_state.get(SESSION_KEY)
+    return lang if lang in LANGUAGES else pick_language(None, None, _browser_locale())
+
+
+def settle(chosen: str | None, profile_languages=None) -> str:
+    """Fix this session's language from the saved choice and the profile (called by ``app.py``)."""
+    import streamlit as st
+
+    lang = pick_language(chosen, profile_languages, _browser_locale())
+    st.session_state[SESSION_KEY] = lang
+    return lang
+
+
+def _browser_locale() -> str | None:
+    import streamlit as st
+
+    try:
+        return st.context.locale
+    except Exception:  # no browser (AppTest, bare mode)
+        return None
+
+
+def t(key: str, **values) -> str:
+    """The text of ``key`` in the session's language."""
+    return translate(current(), key, **values)
+
+
+def labels(key: str) -> dict[str, str]:
+    """``options`` in the session's language (for ``format_func``)."""
+    return options(current(), key)
+
+
+def error_text(exc: BaseException) -> str:
+    """A domain exception's message in the session's language (its own ``message(lang)`` when it has one)."""
+    lang = current()
+    worded = getattr(exc, "message", None)
+    if callable(worded):
+        try:
+            return str(worded(lang))
+        except TypeError:
+            pass
+    return domain_text(lang, str(exc))

@@ -1,0 +1,103 @@
+"""Honest shares: only real posts can be shared; a share counts once posted (confirmed or clicked by a human);
+drafting waits in a visible line."""
+
+import threading
+import time
+
+import pandas as pd
+import pytest
+
+from assistant import events, points, posting, share_rules
+from assistant.drafting_queue import Loading, Turns
+
+CAMILLE = "camille.durand@nordlys-energie.example"
+DRAFT = "Je suis fière de notre nouveau parc solaire dans la Drôme : il alimente 4 000 foyers depuis novembre."
+OWN = ("J'étais sur le chantier du parc de la Drôme l'an dernier avec mon équipe : voir 4 000 foyers alimentés "
+       "aujourd'hui, c'est une vraie fierté. Et vous, quel projet local vous inspire ?")
+
+
+@pytest.mark.parametrize("text, draft, codes", [
+    ("", None, ["empty"]),
+    ("   https://n.example/a   ", None, ["empty"]),
+    (DRAFT, DRAFT, ["unchanged"]),
+    (DRAFT + " #NordlysEnergie", DRAFT, ["unchanged"]),
+    ("Quel projet ! " * 60, None, ["repetitive"]),
+    (OWN, DRAFT, []),
+    (DRAFT + " J'y étais hier avec mon équipe : deux ans de chantier, et quel résultat pour la vallée !", DRAFT, []),
+])
+def test_what_cannot_be_shared(text, draft, codes):
+    assert share_rules.refusals(text, draft) == codes
+
+
+@pytest.fixture
+def item(demo_store):
+    return demo_store.value("SELECT id FROM content WHERE url IS NOT NULL AND NOT retired ORDER BY id LIMIT 1")
+
+
+def test_a_share_is_prepared_then_posted_and_only_then_earns_points(ctx, demo_store, item):
+    with pytest.raises(share_rules.ShareRefused) as refused:
+        posting.share(ctx, CAMILLE, item, DRAFT, "linkedin", "s-refused", draft_text=DRAFT)
+    assert refused.value.codes == ["unchanged"]
+    assert posting.status(demo_store, "s-refused") is None, "a refused text is not recorded at all"
+    posting.share(ctx, CAMILLE, item, OWN, "linkedin", "s-1", draft_text=DRAFT)
+    assert posting.status(demo_store, "s-1") == "prepared"
+    assert points.points_of(demo_store, CAMILLE) == 0
+    with pytest.raises(LookupError):
+        posting.confirm(demo_store, "someone.else@nordlys-energie.example", "s-1")
+    with pytest.raises(ValueError):
+        posting.confirm(demo_store, CAMILLE, "s-1", "javascript:alert(1)")
+    assert posting.confirm(demo_store, CAMILLE, "s-1", "https://www.linkedin.com/feed/update/urn:li:activity:7/")
+    assert posting.status(demo_store, "s-1") == "posted" and points.points_of(demo_store, CAMILLE) > 10
+    [row] = posting.history(demo_store, CAMILLE)
+    assert row["post_url"].endswith("activity:7/") and row["clicks"] == 0
+
+
+def test_the_first_human_click_marks_a_share_posted_a_bot_does_not(ctx, demo_store, item):
+    posting.share(ctx, CAMILLE, item, OWN, "x", "s-2", draft_text=DRAFT)
+    hit = {"share_id": "s-2", "kind": "click", "count": 1, "source": "clicklog", "happened_at": pd.Timestamp("2026-03-02 10:00")}
+    with demo_store.transaction():
+        events.append(demo_store, pd.DataFrame([{**hit, "is_bot": True, "bot_reason": "preview:Twitterbot"}]))
+    assert posting.promote_clicked(demo_store) == 0 and posting.status(demo_store, "s-2") == "prepared"
+    with demo_store.transaction():
+        events.append(demo_store, pd.DataFrame([{**hit, "is_bot": False, "happened_at": pd.Timestamp("2026-03-02 11:00")}]))
+    assert posting.promote_clicked(demo_store) == 1
+    row = demo_store.rows("SELECT status, posted_at FROM shares WHERE id = 's-2'")[0]
+    assert row["status"] == "posted" and row["posted_at"].hour == 11
+
+
+def test_a_prepared_share_can_be_discarded_by_its_author_only(ctx, demo_store, item):
+    posting.share(ctx, CAMILLE, item, OWN, "linkedin", "s-3", draft_text=DRAFT)
+    assert not posting.discard(demo_store, "someone.else@nordlys-energie.example", "s-3")
+    assert posting.discard(demo_store, CAMILLE, "s-3") and posting.status(demo_store, "s-3") is None
+
+
+def test_people_wait_in_line_for_the_drafting_model_and_know_their_place():
+    turns, seen, order = Turns(), [], []
+    first = turns.join()
+
+    def employee(name):
+        with turns.turn(on_wait=lambda ahead: seen.append((name, ahead)), poll_s=0.02):
+            order.append(name)
+
+    b = threading.Thread(target=employee, args=("b",))
+    b.start()
+    time.sleep(0.1)
+    c = threading.Thread(target=employee, args=("c",))
+    c.start()
+    time.sleep(0.1)
+    assert ("b", 1) in seen and ("c", 2) in seen and turns.waiting() == 3
+    turns.leave(first)
+    b.join(2)
+    c.join(2)
+    assert order == ["b", "c"] and turns.waiting() == 0
+
+
+def test_loading_estimate_comes_from_the_last_load_here(tmp_path):
+    record = tmp_path / "drafting-load.json"
+    loading = Loading(record, first_time=True)
+    assert loading.estimate_s() == 150.0, "first start: the one-time conversion"
+    loading.begin()
+    assert not loading.done and loading.remaining_s() >= 1
+    loading.end()
+    assert loading.done and loading.remaining_s() == 0
+    assert Loading(record).estimate_s() < 5, "the next start expects what this one took"
