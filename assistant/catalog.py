@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 
 from . import language
 from .fields import Rejected, as_date, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
-from .importing import ImportReport, Staged, Target, run_import
+from .importing import ImportReport, Staged, Target, run_import, staged_table
 from .readers import Record
 from .store import Store
 from .text import fold
@@ -52,6 +52,7 @@ LIMITS = {"id": 200, "title": 500, "url": 2_000, "text": 100_000, "kind": 50, "l
 MAX_TEXT_CHARS = LIMITS["text"]
 MAX_CATEGORIES = 50
 PRIORITIES = (0, 3)
+_SPACE = re.compile(r"\s")
 
 
 def normalise_kind(value, categories: Iterable[str] = (), default: str = "article") -> str:
@@ -75,7 +76,7 @@ def check_url(value: str) -> str:
         host = parts.hostname
     except ValueError:
         parts, host = None, None
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not host or any(c.isspace() for c in value):
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host or _SPACE.search(value):
         raise Rejected(f"url must be an http(s) address, got {shown(value)}")
     return value
 
@@ -140,13 +141,12 @@ _TYPES = {"language_supported": "BOOLEAN", "priority": "INTEGER", "published_at"
 
 def write_items(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
     """Store a batch of parsed items (ids unique within it); ``(status, id)`` per item, in order."""
-    ids = [s.item["id"] for s in staged]
-    current = dict(store.execute("SELECT id, record_hash FROM content WHERE id IN (SELECT unnest(?::VARCHAR[]))",
-                                 [ids]).fetchall())
-    hashes = [s.item["content_hash"] for s in staged if s.item["id"] not in current]
-    twins = dict(store.execute(
-        "SELECT content_hash, min(id) FROM content WHERE content_hash IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
-        [hashes]).fetchall())
+    keys = {"id": ("VARCHAR", [s.item["id"] for s in staged]),
+            "content_hash": ("VARCHAR", [s.item["content_hash"] for s in staged])}
+    with staged_table(store, keys) as incoming:
+        current = dict(store.execute(f"SELECT c.id, c.record_hash FROM content c JOIN {incoming} i USING (id)").fetchall())
+        twins = dict(store.execute(f"SELECT c.content_hash, min(c.id) FROM content c JOIN {incoming} i "
+                                   "USING (content_hash) GROUP BY 1").fetchall())
     outcomes, inserts, updates = [], [], []
     for s in staged:
         item = s.item
@@ -162,24 +162,21 @@ def write_items(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
             twins[item["content_hash"]] = item["id"]  # a later row with the same text is its duplicate
             inserts.append(s)
             outcomes.append(("added", item["id"]))
-    columns = ("id",) + _COLUMNS + ("source",)
+    names = ("id",) + _COLUMNS + ("source",)
     if inserts:
-        store.execute(f"INSERT INTO content ({', '.join(columns)}) SELECT {_unnest(columns)}",
-                      _values(inserts, columns))
+        with staged_table(store, _columns(inserts, names)) as incoming:
+            store.execute(f"INSERT INTO content ({', '.join(names)}) SELECT {', '.join(names)} FROM {incoming}")
     if updates:
         sets = ", ".join(f"{c} = v.{c}" for c in _COLUMNS + ("source",))
-        store.execute(f"UPDATE content SET {sets}, updated_at = current_timestamp "
-                      f"FROM (SELECT {_unnest(columns, named=True)}) v WHERE content.id = v.id",
-                      _values(updates, columns))
+        with staged_table(store, _columns(updates, names)) as incoming:
+            store.execute(f"UPDATE content SET {sets}, updated_at = current_timestamp FROM {incoming} v "
+                          "WHERE content.id = v.id")
     return outcomes
 
 
-def _unnest(columns: tuple[str, ...], named: bool = False) -> str:
-    return ", ".join(f"unnest(?::{_TYPES.get(c, 'VARCHAR')}[])" + (f" AS {c}" if named else "") for c in columns)
-
-
-def _values(staged: list[Staged], columns: tuple[str, ...]) -> list[list]:
-    return [[s.record.where if c == "source" else s.item[c] for s in staged] for c in columns]
+def _columns(staged: list[Staged], names: tuple[str, ...]) -> dict[str, tuple[str, list]]:
+    return {c: (_TYPES.get(c, "VARCHAR"), [s.record.where if c == "source" else s.item[c] for s in staged])
+            for c in names}
 
 
 CONTENT = Target("content", "id", parse_item, write_items)

@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 from . import language
 from .fields import Rejected, as_bool, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
-from .importing import ImportReport, Staged, Target, run_import
+from .importing import ImportReport, Staged, Target, run_import, staged_table
 from .readers import BadFile, Record, read_file, scan
 from .store import Store
 
@@ -138,12 +138,13 @@ def write_people(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
 
     Consent columns are never written: a new row takes the store's default (false).
     """
-    emails = [s.item["email"] for s in staged]
-    current = dict(store.execute(
-        "SELECT email, record_hash FROM employees WHERE email IN (SELECT unnest(?::VARCHAR[]))", [emails]).fetchall())
     wanted = {post_id(s.item["email"], t): (s.item["email"], t) for s in staged for t in s.item["posts"]}
-    stored = {row[0] for row in store.execute(
-        "SELECT id FROM employee_posts WHERE id IN (SELECT unnest(?::VARCHAR[]))", [list(wanted)]).fetchall()}
+    with staged_table(store, {"email": ("VARCHAR", [s.item["email"] for s in staged])}) as incoming:
+        current = dict(store.execute(f"SELECT e.email, e.record_hash FROM employees e JOIN {incoming} i USING (email)")
+                       .fetchall())
+    with staged_table(store, {"id": ("VARCHAR", list(wanted))}) as incoming:
+        stored = {row[0] for row in store.execute(f"SELECT p.id FROM employee_posts p JOIN {incoming} i USING (id)")
+                  .fetchall()}
     new_posts = {pid: value for pid, value in wanted.items() if pid not in stored}
     posting = {email for email, _ in new_posts.values()}
     outcomes, inserts, updates = [], [], []
@@ -157,32 +158,29 @@ def write_people(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
         else:
             inserts.append(s)
             outcomes.append(("added", email))
-    columns = ("email",) + _COLUMNS + ("source",)
+    names = ("email",) + _COLUMNS + ("source",)
     if inserts:
-        store.execute(f"INSERT INTO employees ({', '.join(columns)}) SELECT {_unnest(columns)}",
-                      _values(inserts, columns))
+        with staged_table(store, _columns(inserts, names)) as incoming:
+            store.execute(f"INSERT INTO employees ({', '.join(names)}) SELECT {', '.join(names)} FROM {incoming}")
     if updates:
         sets = ", ".join(f"{c} = v.{c}" for c in _COLUMNS + ("source",))
-        store.execute(f"UPDATE employees SET {sets}, updated_at = current_timestamp "
-                      f"FROM (SELECT {_unnest(columns, named=True)}) v WHERE employees.email = v.email",
-                      _values(updates, columns))
+        with staged_table(store, _columns(updates, names)) as incoming:
+            store.execute(f"UPDATE employees SET {sets}, updated_at = current_timestamp FROM {incoming} v "
+                          "WHERE employees.email = v.email")
     if new_posts:
-        ids = list(new_posts)
         langs = [language.detect(text) for _, text in new_posts.values()]
-        store.execute(
-            "INSERT INTO employee_posts (id, email, text, language, language_supported) SELECT unnest(?::VARCHAR[]), "
-            "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BOOLEAN[])",
-            [ids, [e for e, _ in new_posts.values()], [t for _, t in new_posts.values()], langs,
-             [language.is_supported(x) for x in langs]])
+        posts = {"id": ("VARCHAR", list(new_posts)), "email": ("VARCHAR", [e for e, _ in new_posts.values()]),
+                 "text": ("VARCHAR", [t for _, t in new_posts.values()]), "language": ("VARCHAR", langs),
+                 "language_supported": ("BOOLEAN", [language.is_supported(x) for x in langs])}
+        with staged_table(store, posts) as incoming:
+            store.execute(f"INSERT INTO employee_posts (id, email, text, language, language_supported) "
+                          f"SELECT id, email, text, language, language_supported FROM {incoming}")
     return outcomes
 
 
-def _unnest(columns: tuple[str, ...], named: bool = False) -> str:
-    return ", ".join(f"unnest(?::{_TYPES.get(c, 'VARCHAR')}[])" + (f" AS {c}" if named else "") for c in columns)
-
-
-def _values(staged: list[Staged], columns: tuple[str, ...]) -> list[list]:
-    return [[s.record.where if c == "source" else s.item[c] for s in staged] for c in columns]
+def _columns(staged: list[Staged], names: tuple[str, ...]) -> dict[str, tuple[str, list]]:
+    return {c: (_TYPES.get(c, "VARCHAR"), [s.record.where if c == "source" else s.item[c] for s in staged])
+            for c in names}
 
 
 PEOPLE = Target("people", "email", parse_person, write_people, note=ignored_consent)
