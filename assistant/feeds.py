@@ -81,28 +81,30 @@ def read_feed(path: Path, text: str) -> FileRead:
 
 
 def _entry_fields(entry, extensions: set[str]) -> dict:
-    title = entry.get("title") or ""
-    if "html" in (entry.get("title_detail") or {}).get("type", "") and "<" in title:
+    get = dict.get  # the stored keys only: FeedParserDict's aliases (updated -> published…) would warn and guess
+    title = get(entry, "title") or ""
+    if "html" in (get(entry, "title_detail") or {}).get("type", "") and "<" in title:
         title = html_to_text(title)
     fields: dict = {"title": " ".join(title.split())}
-    content = entry.get("content") or []
-    detail = content[0] if content else entry.get("summary_detail") or {}
-    body = (content[0].get("value") if content else entry.get("summary")) or ""
+    content = get(entry, "content") or []
+    detail = content[0] if content else get(entry, "summary_detail") or {}
+    body = (content[0].get("value") if content else get(entry, "summary")) or ""
     is_html = "html" in (detail.get("type") or "")
     fields["text"] = html_to_text(body) if is_html and ("<" in body or "&" in body) else squash(body)
-    if entry.get("link"):
-        fields["url"] = entry["link"]
-    if entry.get("id"):
-        fields["id"] = entry["id"]
-    date = entry.get("published_parsed") or entry.get("updated_parsed")
+    link = get(entry, "link")
+    if link and not (get(entry, "guidislink") and not link.lower().startswith(("http://", "https://"))):
+        fields["url"] = link  # a guid that is not a web address is an id, never a link
+    if get(entry, "id"):
+        fields["id"] = get(entry, "id")
+    date = get(entry, "published_parsed") or get(entry, "updated_parsed")
     if date:
         fields["published_at"] = dt.date(*date[:3]).isoformat()  # feedparser gives UTC
-    elif entry.get("published") or entry.get("updated"):
-        fields["published_at"] = str(entry.get("published") or entry.get("updated"))[:10]
-    if entry.get("language"):
-        fields["language"] = entry["language"]
+    elif get(entry, "published") or get(entry, "updated"):
+        fields["published_at"] = str(get(entry, "published") or get(entry, "updated"))[:10]
+    if get(entry, "language"):
+        fields["language"] = get(entry, "language")
     categories = []
-    for tag in entry.get("tags") or []:
+    for tag in get(entry, "tags") or []:
         term, scheme = (tag.get("term") or tag.get("label") or "").strip(), tag.get("scheme") or ""
         if term and scheme and "/" not in scheme:
             fields.setdefault(scheme, term)
