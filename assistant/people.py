@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import language
+from . import erased, language
 from .fields import Rejected, as_bool, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
 from .importing import ImportReport, Staged, Target, run_import, staged_table
 from .readers import BadFile, Record, read_file, scan
@@ -158,6 +158,8 @@ def write_people(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
         else:
             inserts.append(s)
             outcomes.append(("added", email))
+    if erased.which(store, [s.item["email"] for s in inserts]):  # the batch is replayed row by row: only they fail
+        raise Rejected("erased at their request: not imported again until they opt in anew (porte-voix people readmit)")
     names = ("email",) + _COLUMNS + ("source",)
     if inserts:
         with staged_table(store, _columns(inserts, names)) as incoming:

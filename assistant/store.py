@@ -16,6 +16,7 @@ database instance through ``store.cursor()``.
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -297,6 +298,7 @@ _open_lock = threading.Lock()
 def open_store(settings: Settings) -> Store:
     """The migrated store under ``settings.home``; one instance per database file per process."""
     settings = settings.ensure()
+    os.umask(0o077)  # files this process creates (DuckDB's WAL and temp files too) are private to its user
     with _open_lock:
         store = _open.get(settings.db_path)
         if store is not None:
@@ -326,6 +328,28 @@ def close_all() -> None:
         for store in _open.values():
             store.close()
         _open.clear()
+
+
+def opened(settings: Settings) -> Store | None:
+    """The store this process already holds for ``settings`` (None when not open here)."""
+    with _open_lock:
+        return _open.get(settings.db_path)
+
+
+def reopen(store: Store, settings: Settings) -> Store:
+    """Reconnect ``store`` after its file was replaced (``assistant/compaction.py``: erasure, restore).
+
+    The caller has closed it (``store.close()`` waits for running queries and closes every thread's
+    cursor); the same ``Store`` object, which contexts and caches hold, continues on a new connection
+    made by :func:`open_store`, and each thread gets a new cursor on its next query.
+    """
+    with _open_lock:
+        _open.pop(settings.db_path, None)
+    fresh = open_store(settings)
+    with _open_lock:
+        store.con, store._local = fresh.con, threading.local()
+        _open[settings.db_path] = store
+    return store
 
 
 @migration
@@ -478,3 +502,44 @@ def m008_digests(db):
     db.execute("CREATE TABLE digest_optouts (id BIGINT PRIMARY KEY, email TEXT NOT NULL, opted_out_at TIMESTAMP NOT NULL, "
                "source TEXT NOT NULL)")
     db.execute("CREATE TABLE text_languages (text_hash TEXT PRIMARY KEY, language TEXT NOT NULL)")
+
+
+@migration
+def m009_sign_in_audit_erasure(db):
+    """Sign-in hardening and lasting erasure: sessions (token hashes only), failed sign-in counters
+    (hashed keys), the admin audit log, and the salted hashes of erased people's emails."""
+    db.execute(
+        """
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,      -- SHA-256 of the bearer token; the token itself is never stored
+            username TEXT NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            last_seen_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE signin_throttle (
+            key TEXT PRIMARY KEY,             -- 'account:' or 'client:' + SHA-256 of the username or address
+            failures INTEGER NOT NULL,
+            last_failure TIMESTAMP NOT NULL,
+            locked_until TIMESTAMP
+        )
+        """
+    )
+    db.execute("CREATE SEQUENCE audit_log_seq")
+    db.execute(
+        """
+        CREATE TABLE audit_log (
+            id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'),
+            logged_at TIMESTAMP NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            detail JSON
+        )
+        """
+    )
+    db.execute("CREATE TABLE erased_people (digest TEXT PRIMARY KEY, erased_at TIMESTAMP NOT NULL)")
