@@ -204,13 +204,17 @@ def import_file(store: Store, path: Path, report: AnalyticsReport | None = None)
         report.counts["matched"] += 1
         for metric, value in r["metrics"].items():
             latest[(share_id, metric)] = value  # a later row for the same post wins
-    _store(store, latest, report, kind)
+    record_reported(store, latest, report, kind)
     return report
 
 
-def _store(store: Store, latest: dict[tuple[str, str], int], report: AnalyticsReport, kind: str) -> None:
+def record_reported(store: Store, latest: dict[tuple[str, str], int], report: AnalyticsReport | None = None,
+                    origin: str = "generic") -> AnalyticsReport:
+    """Store reported totals ``{(share id, metric): value}`` in one transaction, each replacing the previous
+    value of that share and metric; counts values added / updated / unchanged in ``report``."""
+    report = report or AnalyticsReport()
     if not latest:
-        return
+        return report
     pairs = pd.DataFrame([{"share_id": s, "kind": k, "count": v} for (s, k), v in latest.items()])
     db = store.db
     db.register("_pv_pairs", pairs)
@@ -222,12 +226,13 @@ def _store(store: Store, latest: dict[tuple[str, str], int], report: AnalyticsRe
                    WHERE e.source = 'network' GROUP BY ALL""").fetchall())
             events.remove(store, "source = 'network' AND (share_id, kind) IN (SELECT share_id, kind FROM _pv_pairs)",
                           [])
-            events.append(store, pairs.assign(source="network", source_key=f"{kind}-export"))
+            events.append(store, pairs.assign(source="network", source_key=f"{origin}-export"))
             for (share_id, metric), value in latest.items():
                 old = before.get((share_id, metric))
                 report.counts["added" if old is None else "unchanged" if old == value else "updated"] += 1
     finally:
         db.unregister("_pv_pairs")
+    return report
 
 
 def import_files(store: Store, paths: list[Path]) -> AnalyticsReport:

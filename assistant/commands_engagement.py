@@ -18,13 +18,12 @@ unmatched, 2 error.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
 from pathlib import Path
 
-from . import analytics_import, clickservice, conversions, metrics, shares, sync
+from . import clickservice, engagement_import, metrics, shares, sync
 from .clicklog import open_log
 from .config import load_settings
 from .context import open_context
@@ -113,59 +112,8 @@ def cmd_sync(args, ctx) -> int:
     return 0
 
 
-def _is_conversions(path: Path) -> bool:
-    if path.suffix.lower() != ".csv":
-        return False
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError):
-        return False
-    return conversions.is_conversions_csv(header)
-
-
-def import_conversions(ctx, path: Path) -> dict:
-    """A conversions CSV into the click log (idempotent on external_id), then folded into DuckDB."""
-    clicklog = open_log(ctx.settings.clicklog_path)
-    rows, problems = conversions.read_csv(path)
-    counts = {"stored": 0, "duplicate": 0, "rejected": len(problems)}
-    for row in rows:
-        share_id, problem = row["share_id"], None
-        if row["click_id"]:
-            clicked = clicklog.share_of_click(row["click_id"])
-            if clicked is None:
-                problem = f"no click {row['click_id']}"
-            elif share_id and share_id != clicked:
-                problem = f"click {row['click_id']} belongs to another share than {share_id}"
-            share_id = clicked
-        if problem is None and not ctx.store.value("SELECT 1 FROM shares WHERE id = ?", [share_id]):
-            problem = f"no share {share_id}"
-        if problem:
-            counts["rejected"] += 1
-            problems.append(f"{path.name}: {row['external_id']}: {problem}")
-            continue
-        status = clicklog.add_conversion({**row, "share_id": share_id, "received_at": time.time(), "source": "csv"})
-        counts[status] += 1
-    folded = sync.sync(ctx.store, clicklog)
-    return {"file": str(path), "kind": "conversions", **counts, "folded": folded["conversions"],
-            "problems": problems}
-
-
 def cmd_import(args, ctx) -> int:
-    analytics = analytics_import.AnalyticsReport()
-    results, failed = [], False
-    for path in args.paths:
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such file")
-        if _is_conversions(path):
-            result = import_conversions(ctx, path)
-            failed |= bool(result["rejected"])
-            results.append(result)
-        else:
-            analytics_import.import_file(ctx.store, path, analytics)
-    if analytics.files:
-        results.append({"kind": "analytics", **analytics.as_dict()})
-        failed |= bool(analytics.counts["unmatched"] or analytics.counts["rejected"])
+    results = engagement_import.import_files(ctx, args.paths)
     if args.json:
         print(json.dumps(results, ensure_ascii=False))
     else:
@@ -173,11 +121,11 @@ def cmd_import(args, ctx) -> int:
             for problem in result["problems"]:
                 print(f"{'unmatched' if 'no share with' in problem else 'rejected'}: {problem}", file=sys.stderr)
             if result["kind"] == "analytics":
-                print(analytics.summary())
+                print(result["summary"])
             else:
                 print(f"conversions {result['file']}: {result['stored']} stored, {result['duplicate']} already "
                       f"known, {result['rejected']} rejected")
-    return 1 if failed else 0
+    return 1 if engagement_import.failed(results) else 0
 
 
 def cmd_stats(args, ctx) -> int:

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook
 
 from assistant import analytics_import, shares
-from assistant.commands_engagement import import_conversions
+from assistant.engagement_import import import_conversions
 from assistant.metrics import Filters, share_metrics
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "engagement"
