@@ -13,9 +13,8 @@ one (``"-3"`` as a string) is neutralised too, because it came from a person.
     '\\'=HYPERLINK("https://evil.example")'
     >>> csv_safe("@SUM(A1)"), csv_safe("Plain title"), csv_safe(-3), csv_safe(None)
     ("'@SUM(A1)", 'Plain title', -3, '')
-    >>> print(to_csv([{"name": "Ana", "title": "+33 6 12"}], ["name", "title"]), end="")
-    name,title
-    Ana,'+33 6 12
+    >>> to_csv([{"name": "Ana", "title": "+33 6 12"}], ["name", "title"]).splitlines()
+    ['name,title', "Ana,'+33 6 12"]
 """
 
 from __future__ import annotations
@@ -46,12 +45,12 @@ def csv_safe(value: Any) -> Any:
 
 
 def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None) -> str:
-    """CSV text (header line first) of ``rows`` restricted to ``columns``, every cell through :func:`csv_safe`.
+    """CSV text (header line first, CRLF line ends) of ``rows`` restricted to ``columns``, every cell through :func:`csv_safe`.
 
     ``headers`` renames the columns for people (defaults to the column names, also neutralised).
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)  # RFC 4180 line ends (CRLF): a cell holding a lone CR or LF is quoted
     writer.writerow([csv_safe(h) for h in (headers or columns)])
     for row in rows:
         writer.writerow([csv_safe(row.get(c)) for c in columns])

@@ -59,7 +59,6 @@ from .config import Settings
 from .context import Context
 from .embeddings import text_hash
 from .store import Store
-from .unsubscribe import inbox_path
 
 # table -> (WHERE clause selecting the person's rows, parameters from a Person); also the deletion order
 _ROWS: dict[str, tuple[str, Callable[["Person"], list]]] = {
@@ -85,6 +84,7 @@ HANDLED = {"audit_log", "signin_throttle", "embeddings"}                        
 NOT_PERSONAL = {"content", "_migrations", "sync_state", "erased_people", "digest_runs", "text_languages"}
 PERSONAL_TABLES = tuple(_ROWS)
 CACHE_DIRS = ("models", "duckdb_extensions")  # model weights and extensions: no personal data
+OPTOUTS_FILE = "optouts.sqlite3"  # the digests' unsubscribe inbox (assistant/unsubscribe.py, written by the public service)
 
 
 @dataclass(frozen=True)
@@ -284,7 +284,7 @@ def _clicklog_erase(settings: Settings, p: Person) -> dict:
 
 
 def _optouts_export(settings: Settings, p: Person) -> dict:
-    path = inbox_path(settings)
+    path = settings.home / OPTOUTS_FILE
     if not path.exists():
         return {}
     with closing(sqlite3.connect(path, timeout=10)) as db:
@@ -292,7 +292,7 @@ def _optouts_export(settings: Settings, p: Person) -> dict:
 
 
 def _optouts_erase(settings: Settings, p: Person) -> dict:
-    path = inbox_path(settings)
+    path = settings.home / OPTOUTS_FILE
     if not path.exists():
         return {"deleted": 0}
     with closing(sqlite3.connect(path, timeout=10, isolation_level=None)) as db:

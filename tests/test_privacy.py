@@ -204,3 +204,16 @@ def test_compaction_refuses_when_another_connection_holds_the_file(demo_store, c
     finally:
         other.close()
     assert demo_store.value("SELECT count(*) FROM content") > 0, "the store goes on with its file"
+
+
+def test_the_digest_opt_out_inbox_is_exported_and_erased(demo_store, ctx):
+    unsubscribe = pytest.importorskip("assistant.unsubscribe")
+    assert unsubscribe.inbox_path(ctx.settings).name == privacy.OPTOUTS_FILE
+    unsubscribe.record(ctx.settings, CAMILLE, "link")
+    unsubscribe.record(ctx.settings, JULIEN, "link")
+    data = privacy.export_person(demo_store, CAMILLE, ctx.settings)
+    assert [r["email"] for r in data["files"]["optouts"]["optouts"]] == [CAMILLE]
+    report = privacy.erase_person(ctx, CAMILLE)
+    assert report["files"]["optouts"]["deleted"] == 1 and report["file_residue"] == {}
+    assert privacy.scan_files(ctx.settings.home, {"email": CAMILLE.encode()}, skip=privacy.CACHE_DIRS) == {}
+    assert privacy.export_person(demo_store, JULIEN, ctx.settings)["files"]["optouts"]["optouts"]

@@ -1,0 +1,140 @@
+"""Whole-home backup and restore: consistent, complete, private, only into an empty home."""
+
+import argparse
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from assistant import audit, backup, commands_admin, compaction, keys
+from assistant.clicklog import open_log
+from assistant.config import Settings
+from assistant.context import open_context
+from assistant.store import StoreLocked, close_all
+
+
+def _tables(store) -> dict[str, list]:
+    """Every row of every table, in a stable order (the round trip must keep them all)."""
+    names = [r["table_name"] for r in store.rows(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_catalog = current_database() ORDER BY 1")]
+    return {n: store.rows(f"SELECT * FROM {compaction.sql_name(n)} ORDER BY ALL") for n in names}
+
+
+def _populate(ctx):
+    store = ctx.store
+    from tests.conftest import DEMO
+    from assistant.catalog import ingest
+    from assistant.people import import_people
+
+    ingest(store, [DEMO / "content"])
+    import_people(store, sorted(DEMO.glob("people.*")))
+    audit.record(store, "nadia@example.com", "policy.save", "policy.yaml")
+    ctx.settings.policy_path.write_text("rules: []\n", encoding="utf-8")
+    keys.key(ctx.settings.home, "links")
+    log = open_log(ctx.settings.clicklog_path)
+    log.add_link("AbC123xy", "s-1", "https://n.example/a?utm_content=s-1")
+    log.append_hits([("c-1", "AbC123xy", "s-1", 1.0, "2030-01-01", "GET", None, "v", "browser", 0, None)])
+
+
+def _run(ctx, *argv):
+    parser = argparse.ArgumentParser(prog="porte-voix")
+    sub = parser.add_subparsers(dest="command", required=True)
+    commands_admin.add_parsers(sub, sub.add_parser("people").add_subparsers(dest="action"))
+    args = parser.parse_args(list(argv))
+    return args.run(args, ctx)
+
+
+def test_round_trip_keeps_every_row_and_file(ctx, tmp_path):
+    _populate(ctx)
+    before = _tables(ctx.store)
+    report = backup.create(ctx.settings, tmp_path / "bk", store=ctx.store, actor="cli:test")
+    assert {"porte-voix.duckdb", "clicks.sqlite3", "policy.yaml", "keys/links.key"} <= set(report["files"])
+    assert not any(name.startswith(("models/", "duckdb_extensions/")) for name in report["files"])
+    for path in (tmp_path / "bk").rglob("*"):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+    target = Settings(home=tmp_path / "restored", embedder="fake", generator="fake")
+    restored = backup.restore(target, tmp_path / "bk")
+    assert restored["tables"] == report["tables"]
+    other = open_context(target).store
+    after = _tables(other)
+    assert after == before, "every row of every table comes back"
+    assert open_log(target.clicklog_path).link("AbC123xy") == ("s-1", "https://n.example/a?utm_content=s-1")
+    assert target.policy_path.read_text() == "rules: []\n"
+    assert keys.key(target.home, "links") == keys.key(ctx.settings.home, "links")
+    assert [e["action"] for e in audit.entries(ctx.store, action="store.")] == ["store.backup"]
+
+
+def test_restore_only_into_an_empty_home(ctx, tmp_path):
+    _populate(ctx)
+    backup.create(ctx.settings, tmp_path / "bk", store=ctx.store)
+    with pytest.raises(backup.BackupError, match="already holds data"):
+        backup.restore(ctx.settings, tmp_path / "bk")
+    cached = Settings(home=tmp_path / "cache-only")
+    (cached.home / "models").mkdir(parents=True)
+    (cached.home / "models" / "weights.bin").write_bytes(b"x")
+    assert backup.home_is_empty(cached)
+    backup.restore(cached, tmp_path / "bk")
+
+
+def test_damaged_backups_and_bad_destinations_are_refused(ctx, tmp_path):
+    _populate(ctx)
+    backup.create(ctx.settings, tmp_path / "bk", store=ctx.store)
+    with pytest.raises(backup.BackupError, match="new or empty"):
+        backup.create(ctx.settings, tmp_path / "bk", store=ctx.store)
+    with pytest.raises(backup.BackupError, match="inside the home"):
+        backup.create(ctx.settings, ctx.settings.home / "bk", store=ctx.store)
+    policy = tmp_path / "bk" / "policy.yaml"
+    policy.chmod(0o600)
+    policy.write_text("rules: [tampered]\n")
+    with pytest.raises(backup.BackupError, match="differs from the manifest"):
+        backup.restore(Settings(home=tmp_path / "new"), tmp_path / "bk")
+    assert backup.home_is_empty(Settings(home=tmp_path / "new"))
+    with pytest.raises(backup.BackupError, match="not a Porte-voix backup"):
+        backup.restore(Settings(home=tmp_path / "new"), tmp_path)
+
+
+def test_backup_without_an_open_store_reads_the_file_read_only(ctx, tmp_path):
+    _populate(ctx)
+    before = _tables(ctx.store)
+    close_all()
+    report = backup.create(ctx.settings, tmp_path / "bk")
+    assert report["tables"]["content"] == len(before["content"])
+
+
+def test_backup_while_another_process_holds_the_store_says_so(ctx, tmp_path):
+    _populate(ctx)
+    close_all()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(ctx.settings.db_path)!r})
+        print("ready", flush=True)
+        sys.stdin.readline()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreLocked, match="back up from the app"):
+            backup.create(ctx.settings, tmp_path / "bk")
+        assert not (tmp_path / "bk").exists()
+    finally:
+        holder.communicate("\n", timeout=30)
+
+
+def test_backup_and_restore_commands(ctx, tmp_path, capsys):
+    _populate(ctx)
+    assert _run(ctx, "backup", str(tmp_path / "bk"), "--json") == 0
+    made = json.loads(capsys.readouterr().out)
+    assert made["tables"]["content"] > 0
+    assert _run(ctx, "backup", str(tmp_path / "bk")) == 2
+    assert "new or empty" in capsys.readouterr().err
+    target = open_context(Settings(home=tmp_path / "restored", embedder="fake", generator="fake"))
+    assert _run(target, "restore", str(tmp_path / "bk")) == 0
+    assert "restored" in capsys.readouterr().out
+    assert [e["action"] for e in audit.entries(target.store, action="store.")] == ["store.restore"]  # backup logged after its copy
+    assert _run(target, "restore", str(tmp_path / "bk")) == 2
+    assert "already holds data" in capsys.readouterr().err
+    assert os.path.exists(target.settings.db_path)
