@@ -1,9 +1,9 @@
 """``porte-voix`` subcommands for engagement: share, links serve, engagement sync / import / stats.
 
-``cli.py`` calls :func:`add_parsers` once. Each command is ``run(args, ctx)``,
-except ``links serve``, marked ``settings_only``: it is the public click
-service, so it gets the ``Settings`` alone and never opens the DuckDB file
-(the app holds it) nor loads a model.
+``cli.py`` calls :func:`add_parsers` once. Each command is ``run(args, ctx)``.
+``links serve`` is the public click service: it reads only ``ctx.settings``,
+so the DuckDB file (which the app holds) is never opened and no model loads
+(the context builds both lazily).
 
     porte-voix share EMAIL CONTENT_ID --network linkedin --text-file post.txt --json
     porte-voix links serve --host 0.0.0.0 --port 8502
@@ -17,7 +17,6 @@ unmatched, 2 error.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -25,9 +24,6 @@ from pathlib import Path
 
 from . import clickservice, engagement_import, metrics, shares, sync
 from .clicklog import open_log
-from .config import load_settings
-from .context import open_context
-from .store import StoreLocked
 from .links import NETWORKS
 
 STAT_FIELDS = ("hits", "bot_hits", "human_clicks", "unique_human_clicks", "conversions", "leads", "applications",
@@ -50,7 +46,7 @@ def add_parsers(subparsers) -> None:
     s = links.add_parser("serve", help="run the public click service (302 redirects, /healthz, conversions)")
     s.add_argument("--host", help="interface to listen on (default PORTE_VOIX_LINKS_HOST or 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default PORTE_VOIX_LINKS_PORT or 8502)")
-    s.set_defaults(run=cmd_links_serve, settings_only=True, no_store=True)
+    s.set_defaults(run=cmd_links_serve)
 
     eng = subparsers.add_parser("engagement", help="clicks, conversions and network statistics") \
         .add_subparsers(dest="action", required=True)
@@ -94,9 +90,8 @@ def cmd_share(args, ctx) -> int:
     return 0
 
 
-def cmd_links_serve(args, settings) -> int:
-    settings = getattr(settings, "settings", settings)  # a Context works too, but only its settings are used
-    clickservice.serve(settings, host=args.host, port=args.port)
+def cmd_links_serve(args, ctx) -> int:
+    clickservice.serve(ctx.settings, host=args.host, port=args.port)  # settings only: no store, no model
     return 0
 
 
@@ -152,27 +147,3 @@ def cmd_stats(args, ctx) -> int:
     for name, rule in metrics.RULES.items():
         print(f"  {name}: {rule}")
     return 0
-
-
-def parser() -> argparse.ArgumentParser:
-    """This module's commands alone (for ``python -m assistant.commands_engagement`` and tests)."""
-    p = argparse.ArgumentParser(prog="porte-voix")
-    add_parsers(p.add_subparsers(dest="command", required=True))
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    """These commands alone, as ``porte-voix`` runs them (``python -m assistant.commands_engagement``)."""
-    args = parser().parse_args(argv)
-    settings = load_settings()
-    if getattr(args, "settings_only", False):
-        return args.run(args, settings)
-    try:
-        return args.run(args, open_context(settings))
-    except (StoreLocked, LookupError, ValueError, FileNotFoundError) as exc:
-        print(f"porte-voix: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
