@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import language
-from .fields import Rejected, as_date, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
+from .fields import Rejected, check_value, as_date, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
 from .importing import ImportReport, Staged, Target, run_import, staged_table
 from .readers import Record
 from .store import Store
@@ -92,6 +92,9 @@ def _slug(value: str) -> str:
 def parse_item(record: Record) -> dict:
     """Validated, normalised content fields from one raw record (``Rejected`` if unusable)."""
     f = record.fields
+    invalid = check_value(f)
+    if invalid:
+        raise Rejected(invalid)
     raw = next((f[k] for k in ("text", "body", "content", "description") if f.get(k) not in (None, "")), None)
     text = as_text(raw, "text", LIMITS["text"], one_line=False)
     if not text:

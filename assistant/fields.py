@@ -44,7 +44,10 @@ MAX_EXTRA_CHARS = 20_000
 
 def shown(value, limit: int = 60) -> str:
     """``repr(value)``, cut to ``limit`` characters, for error messages."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer over 4,300 digits cannot even be printed
+        return "<a number too long to show>"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -58,7 +61,10 @@ def as_text(value, name: str, limit: int, *, one_line: bool = True) -> str | Non
         return None
     if isinstance(value, (dict, list, tuple, set)):
         raise Rejected(f"{name} must be a text, got a {type(value).__name__}")
-    text = str(value).strip()
+    try:
+        text = str(value).strip()
+    except ValueError:
+        raise Rejected(f"{name} is a number too long to be a text") from None
     if len(text) > limit:
         raise Rejected(f"{name} too long ({len(text)} characters > {limit})")
     if one_line and ("\n" in text or "\r" in text):
@@ -71,7 +77,10 @@ def as_bool(value, name: str, default: bool = False) -> bool:
         return default
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower() if isinstance(value, (str, int)) else "?"
+    if isinstance(value, str):
+        text = value.strip().lower()
+    else:
+        text = {0: "0", 1: "1"}.get(value, "?") if isinstance(value, int) else "?"
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -86,9 +95,9 @@ def as_list(value, name: str, *, item_limit: int = 200, max_items: int = 100) ->
     if isinstance(value, str):
         items = re.split(r"[,;|]", value)
     elif isinstance(value, (list, tuple)):
-        if any(isinstance(v, (dict, list, tuple)) for v in value):
+        if any(isinstance(v, (dict, list, tuple, set)) for v in value):
             raise Rejected(f"{name} must be a list of texts")
-        items = [str(v) for v in value if v is not None]
+        items = [as_text(v, name, item_limit, one_line=False) or "" for v in value]
     else:
         raise Rejected(f"{name} must be a list or a comma-separated string")
     out = [item.strip() for item in items if item and item.strip()]
@@ -144,8 +153,13 @@ def as_date(value, name: str) -> dt.date | None:
 def check_value(value, max_depth: int = MAX_DEPTH) -> str | None:
     """Why a decoded record cannot be stored (too deep, a lone surrogate, a NUL), or None.
 
-    Iterative, so a value nested a thousand levels deep costs a loop, not the stack.
+    Iterative, so a value nested a thousand levels deep costs a loop, not the stack; a flat record of
+    texts (every CSV row) is checked in one pass over its joined text.
     """
+    if isinstance(value, dict) and all(type(v) is str for v in value.values()):
+        blob = "\x01".join([*map(str, value.keys()), *value.values()])
+        if blob.isascii() and "\x00" not in blob:
+            return None
     stack = [(value, 0)]
     while stack:
         item, depth = stack.pop()

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import erased, language
-from .fields import Rejected, as_bool, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
+from .fields import Rejected, check_value, as_bool, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
 from .importing import ImportReport, Staged, Target, run_import, staged_table
 from .readers import BadFile, Record, read_file, scan
 from .store import Store
@@ -55,6 +55,9 @@ def _swallowed(record: Record, email: str, name: str, value: str | None) -> None
 
 def parse_person(record: Record) -> dict:
     f = record.fields
+    invalid = check_value(f)
+    if invalid:
+        raise Rejected(invalid)
     email = normalise_email(f.get("email"))
     name = as_text(f.get("name"), "name", LIMITS["name"])
     if not name:

@@ -303,9 +303,10 @@ MAX_CSV_RESYNCS = 20  # re-readings after broken quotes, per file (each costs th
 def read_csv(path: Path, text: str) -> FileRead:
     """Rows of a CSV file (``,`` ``;`` or tab; ``"`` quotes; any line ending).
 
-    Strict quoting: a row whose quotes do not close where they should is
-    rejected with its line numbers, and the lines it swallowed are read again
-    as rows of their own, so one stray quote costs one row, not the rest of the file.
+    Strict quoting: a row whose quotes do not close where they should (or a
+    row over several lines with the wrong number of fields) is rejected with
+    its line numbers, and the lines it swallowed are read again as rows of
+    their own, so one stray quote costs one row, not the rest of the file.
     """
     lines = _PHYSICAL_LINE.findall(text)
     dialect = {"delimiter": _delimiter(text), "quotechar": '"', "doublequote": True, "strict": True}
@@ -335,13 +336,16 @@ def read_csv(path: Path, text: str) -> FileRead:
                 resyncs += 1
                 offset, reader = start, csv.reader(iter(lines[start:]), **dialect)
             continue
-        where = _rows(path, start, offset + reader.line_num)
+        end = offset + reader.line_num
+        where = _rows(path, start, end)
         if not any(value.strip() for value in row):
             continue
-        if len(row) > len(header):
-            out.problems.append(Problem(where, "row has more fields than the header"))
-        elif len(row) < len(header):
-            out.problems.append(Problem(where, "row has fewer fields than the header"))
+        if len(row) != len(header):
+            out.problems.append(Problem(where, f"row has {'more' if len(row) > len(header) else 'fewer'} fields "
+                                        "than the header"))
+            if end > start and resyncs < MAX_CSV_RESYNCS:  # a quoted line break swallowed what follows
+                resyncs += 1
+                offset, reader = start, csv.reader(iter(lines[start:]), **dialect)
         else:
             fields = {name: value.strip() for name, value in zip(header, row) if value.strip()}
             out.records.append(Record(fields, where, format="csv"))
