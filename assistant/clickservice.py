@@ -158,20 +158,30 @@ class HitWriter:
 
 
 class LinkCache:
-    """Code → (share id, target), loaded from the log and refreshed when an unknown code is asked for."""
+    """Code → (share id, redirect template), loaded from the log and refreshed when an unknown code is asked
+    for. The template is the target split around the click id's place, so a redirect costs one string join
+    instead of parsing the URL (click ids are URL-safe: nothing to escape)."""
 
     def __init__(self, clicklog: ClickLog):
         self.log = clicklog
-        self._map: dict[str, tuple[str, str]] = {}
+        self._map: dict[str, tuple[str, str, tuple[str, str] | None]] = {}
         self._rowid = 0
         self.refresh()
 
+    @staticmethod
+    def template(target: str) -> tuple[str, str] | None:
+        """``(before, after)`` such that ``before + click_id + after == with_click_id(target, click_id)``;
+        None for a target that already holds ``%00`` (then each redirect parses it)."""
+        marked = with_click_id(target, "\x00")
+        return tuple(marked.split("%00")) if marked.count("%00") == 1 else None
+
     def refresh(self) -> None:
         for rowid, code, share_id, target in self.log.links_after(self._rowid):
-            self._map[code] = (share_id, target)
+            self._map[code] = (share_id, target, self.template(target))
             self._rowid = rowid
 
-    def get(self, code: str) -> tuple[str, str] | None:
+    def location(self, code: str, click_id: str) -> tuple[str, str] | None:
+        """``(share_id, redirect URL with the click id)`` for a known code, else None."""
         found = self._map.get(code)
         if found is None and CODE.match(code):
             try:
@@ -179,7 +189,10 @@ class LinkCache:
             except sqlite3.Error:
                 return None
             found = self._map.get(code)
-        return found
+        if found is None:
+            return None
+        share_id, target, template = found
+        return share_id, (template[0] + click_id + template[1] if template else with_click_id(target, click_id))
 
     def __len__(self) -> int:
         return len(self._map)
@@ -192,15 +205,14 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
 
     async def redirect(request: Request) -> Response:
         code = request.path_params["code"]
-        link = links.get(code)
-        if link is None:
-            return JSONResponse({"error": "not_found", "message": "unknown link"}, 404)
-        share_id, target = link
         click_id = secrets.token_urlsafe(9)
+        found = links.location(code, click_id)
+        if found is None:
+            return JSONResponse({"error": "not_found", "message": "unknown link"}, 404)
+        share_id, location = found
         writer.submit((click_id, code, share_id, time.time(), request.method, request.headers.get("referer"),
                        request.client.host if request.client else None, request.headers.get("user-agent")))
-        return Response(status_code=302, headers={"location": with_click_id(target, click_id),
-                                                  "cache-control": "no-store"})
+        return Response(status_code=302, headers={"location": location, "cache-control": "no-store"})
 
     async def healthz(request: Request) -> Response:
         stats = writer.stats
