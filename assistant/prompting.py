@@ -19,13 +19,9 @@ import yaml
 
 from . import language
 from .facts import Fact
+from .injection import data_only
 from .voice import VoiceProfile
 
-_INJECTION = re.compile(
-    r"(ignore|disregard|forget|oublie[zr]?|ignore[zr]?)\b[^.!?\n]{0,40}\b(instruction|consigne|prompt|règle|rule)s?"
-    r"|\b(system prompt|you are now|tu es maintenant|vous êtes maintenant|as an ai|en tant qu'ia)\b",
-    re.I,
-)
 _SENTENCES = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
@@ -37,11 +33,9 @@ def templates(lang: str) -> dict:
 
 
 def sanitize(source: str) -> tuple[str, list[str]]:
-    """The source without sentences that try to instruct the model, and those sentences."""
-    kept, removed = [], []
-    for sentence in _SENTENCES.split(source):
-        (removed if _INJECTION.search(sentence) else kept).append(sentence)
-    return " ".join(s for s in kept if s.strip()), removed
+    """The source without sentences that instruct the model or make claims about people, and those
+    sentences (see ``injection``): they never reach the prompt nor become key facts."""
+    return data_only(source)
 
 
 def angle_label(angle: str, lang: str, voice: VoiceProfile | None = None) -> str:
