@@ -27,6 +27,7 @@ from pathlib import Path
 
 from . import accounts, audit, backup, compaction, faults, privacy, throttle
 from .context import Context
+from . import store as store_module
 from .store import StoreLocked
 
 _USER_ERRORS = (accounts.AccountError, backup.BackupError, compaction.CompactionError, StoreLocked, LookupError,
@@ -171,7 +172,12 @@ def cmd_audit(args, ctx: Context) -> int:
 
 @_guarded
 def cmd_backup(args, ctx: Context) -> int:
-    report = backup.create(ctx.settings, args.dir, store=ctx.store, actor=audit.system_actor())
+    """Through the store when this process holds it, else read-only (a backup never migrates the store)."""
+    held = store_module.opened(ctx.settings)
+    report = backup.create(ctx.settings, args.dir, store=held, actor=audit.system_actor())
+    if held is None:  # read-only copy: the trail is written now that the copy is done
+        audit.record(ctx.store, audit.system_actor(), "store.backup", str(Path(args.dir).resolve()),
+                     {"files": len(report["files"])}, now=ctx.now())
     size = sum(f["bytes"] for f in report["files"].values())
     _print(args, report, f"backed up {len(report['files'])} files ({size:,} bytes, "
                          f"{sum(report['tables'].values()):,} rows) to {args.dir} in {report['seconds']:.2f} s")

@@ -138,3 +138,12 @@ def test_backup_and_restore_commands(ctx, tmp_path, capsys):
     assert _run(target, "restore", str(tmp_path / "bk")) == 2
     assert "already holds data" in capsys.readouterr().err
     assert os.path.exists(target.settings.db_path)
+
+
+def test_backup_command_reads_a_closed_store_read_only(ctx, tmp_path, capsys):
+    _populate(ctx)
+    close_all()
+    fresh = open_context(ctx.settings)  # a new command: its store is not open yet
+    assert _run(fresh, "backup", str(tmp_path / "bk")) == 0
+    assert "backed up" in capsys.readouterr().out
+    assert [e["action"] for e in audit.entries(fresh.store, action="store.")] == ["store.backup"]
