@@ -112,7 +112,7 @@ def emit(result: dict, as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m evals")
+    p = argparse.ArgumentParser(prog="python -m evals", allow_abbrev=False)  # task options pass through whole
     p.add_argument("task", choices=["recommend", "experts", "sts", "all", "table", "bench", "drafting", "authenticity"])
     p.add_argument("--data", type=Path, help="a set folder (or, for `all`, a folder of sets)")
     p.add_argument("--systems", help="comma-separated systems, or 'all' (default: the product's)")

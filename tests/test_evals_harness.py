@@ -5,6 +5,7 @@ import json
 from tests.conftest import write
 
 from evals import report
+from evals import __main__ as entry
 from evals.__main__ import run_ranking, task_of
 
 
@@ -52,3 +53,12 @@ def test_experts_on_a_tiny_set(tmp_path, settings):
     result = run_ranking("experts", folder, ["product", "bm25"], settings, tmp_path / "eval")
     assert result["metrics"]["p@5"] > 0 and result["metrics"]["map"] == 1.0
     assert result["data"]["people_without_posts"] == 1
+
+
+def test_task_options_reach_the_task_whole(monkeypatch):
+    """`python -m evals bench --embedder X` must hand `--embedder` to the bench, not read it as `--embedders`."""
+    seen = {}
+    monkeypatch.setitem(entry.SUBCOMMANDS, "bench", lambda argv, settings: seen.update(argv=argv, settings=settings) or 0)
+    assert entry.main(["bench", "--embedder", "fake", "--skip-scale", "--json"]) == 0
+    assert seen["argv"] == ["--embedder", "fake", "--skip-scale", "--json"]
+    assert seen["settings"] is not None
