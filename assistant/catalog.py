@@ -53,6 +53,7 @@ MAX_TEXT_CHARS = LIMITS["text"]
 MAX_CATEGORIES = 50
 PRIORITIES = (0, 3)
 _SPACE = re.compile(r"\s")
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?(?:[/?#][^\s]*)?\Z", re.I)
 
 
 def normalise_kind(value, categories: Iterable[str] = (), default: str = "article") -> str:
@@ -71,6 +72,8 @@ def normalise_kind(value, categories: Iterable[str] = (), default: str = "articl
 def check_url(value: str) -> str:
     """``value`` if it is an absolute http(s) address with a host; ``Rejected`` otherwise
     (``javascript:``, ``data:``, ``mailto:`` and ``//host`` links never become tracked links)."""
+    if _PLAIN_URL.match(value):  # the common case, without urlsplit's cost
+        return value
     try:
         parts = urllib.parse.urlsplit(value)
         host = parts.hostname

@@ -158,8 +158,10 @@ def check_value(value, max_depth: int = MAX_DEPTH) -> str | None:
     """
     if isinstance(value, dict) and all(type(v) is str for v in value.values()):
         blob = "\x01".join([*map(str, value.keys()), *value.values()])
-        if blob.isascii() and "\x00" not in blob:
-            return None
+        bad = None if blob.isascii() else _SURROGATE.search(blob)
+        if bad:
+            return f"contains an invalid character (lone surrogate U+{ord(bad.group()):04X})"
+        return "contains a NUL character" if "\x00" in blob else None
     stack = [(value, 0)]
     while stack:
         item, depth = stack.pop()

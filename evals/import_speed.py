@@ -6,7 +6,9 @@ with a bad value so the rejection path is exercised too) into a throw-away home
 and imports it three times: the fresh import (the target: ≥ 2,000 rows/s on the
 2-core machine), the same file again (everything unchanged) and a smaller file
 without a ``language`` column (language detection, langdetect, dominates
-there, so it is reported separately). The report goes to stdout and
+there, so it is reported separately). It also times the reading of a few
+hostile files (40,000 ``[``, HTML that is quadratic for ``html.parser``, a YAML
+alias bomb) in CPU seconds. The report goes to stdout and
 ``evals/reports/import-speed.json``.
 
     >>> rows = list(synthetic_rows(4))
@@ -27,6 +29,7 @@ from pathlib import Path
 
 from assistant.catalog import ingest
 from assistant.config import load_settings
+from assistant.readers import BadFile, read_file
 from assistant.store import open_store
 
 from .measure import peak_rss_mb
@@ -87,6 +90,35 @@ def timed_import(store, path: Path) -> dict:
             "rows_per_s": round(rows / seconds), "rows_per_cpu_s": round(rows / max(cpu, 1e-9))}
 
 
+HOSTILE = {
+    "markdown: 40,000 '['": ("b.md", "---\ntitle: Brackets\n---\n" + "[" * 40_000),
+    "markdown: 20,000 '!['": ("i.md", "![" * 20_000),
+    "markdown: 20,000 '*_'": ("e.md", "*_" * 20_000),
+    "html: 20,000 '<a b=' (66 s with html.parser)": ("a.html", "<p>x</p>" + "<a b=" * 20_000),
+    "html: 25,000 '<!--'": ("c.html", "<p>x</p>" + "<!--" * 25_000),
+    "yaml: 700-byte alias bomb": ("y.md", "---\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(9)) + "---\nB\n"),
+}
+
+
+def hostile_timings(folder: Path) -> dict:
+    """CPU seconds to read each hostile file of ``HOSTILE`` (best of three)."""
+    out = {}
+    for label, (name, text) in HOSTILE.items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            try:
+                read_file(path)
+            except BadFile:
+                pass
+            best = min(best, time.process_time() - start)
+        out[label] = round(best, 3)
+    return out
+
+
 def run(rows: int, detect_rows: int, home: Path) -> dict:
     settings = load_settings().but(home=home)
     store = open_store(settings)
@@ -100,7 +132,8 @@ def run(rows: int, detect_rows: int, home: Path) -> dict:
     detect = timed_import(store, small)
     return {"rows": rows, "file_mb": round(big.stat().st_size / 1e6, 1), "fresh": fresh, "reimport": again,
             "with_language_detection": detect, "peak_rss_mb": round(peak_rss_mb(), 1), "target_rows_per_s": 2000,
-            "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2)}
+            "hostile_read_cpu_s": hostile_timings(home), "cpus": os.cpu_count(),
+            "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
 def main(argv: list[str] | None = None) -> int:
