@@ -144,7 +144,10 @@ def read_text(path: Path, max_file_mb: float = 50.0) -> str:
             raise BadFile("empty file")
         if info.st_size > limit:
             raise BadFile(f"file too large ({info.st_size / 1024 / 1024:.1f} MB > {max_file_mb:g} MB limit)")
-        data = handle.read(limit + 1)
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise BadFile(f"cannot be read ({exc.strerror or exc})") from None
     if len(data) > limit:
         raise BadFile(f"file too large (over the {max_file_mb:g} MB limit)")
     if b"\x00" in data:
