@@ -293,10 +293,26 @@ def read_html(path: Path, text: str) -> FileRead:
 # --- CSV / JSONL ----------------------------------------------------------------------------
 
 def _delimiter(text: str) -> str:
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
-    except csv.Error:
-        return ","
+    """The most frequent of ``,`` ``;`` and tab in the header line, outside quotes (``,`` when none).
+
+    Hand-written because ``csv.Sniffer`` measured worse: on valid files written by ``csv.writer`` it
+    cannot tell the delimiter of e.g. ``id;title;text`` / ``;;"\\n"`` and falls back to ``,`` (found by
+    ``tests/test_import_fuzz.py``), and its regular expressions cost up to 0.2 s on a 4 KB sample.
+
+    >>> _delimiter('id;title;"a,b";text\\n1;2;3;4')
+    ';'
+    """
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for char in text[:65_536]:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "\r\n":
+            break
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda c: (counts[c], c == ","))
+    return best if counts[best] else ","
 
 
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")

@@ -141,11 +141,12 @@ cells = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=
 
 @FUZZ
 @given(st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=8), st.sampled_from([",", ";", "\t"]),
-       st.sampled_from(["\n", "\r\n", "\r"]))
-def test_csv_rows_written_by_a_csv_writer_read_back(rows, delimiter, newline):
+       st.sampled_from([("\n", csv.QUOTE_ALL), ("\r", csv.QUOTE_ALL), ("\r\n", csv.QUOTE_MINIMAL)]))
+def test_csv_rows_written_by_a_csv_writer_read_back(rows, delimiter, style):
     TALLY["hypothesis csv files"] += 1
+    newline, quoting = style  # QUOTE_MINIMAL quotes a lone \r only when it is part of the line terminator
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline, quoting=csv.QUOTE_ALL)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline, quoting=quoting)
     writer.writerow(["id", "title", "text"])
     writer.writerows(rows)
     try:
