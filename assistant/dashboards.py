@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 from .authenticity import near_copy_clusters
-from .metrics import Filters, share_metrics
+from .metrics import Filters, scored_sample, share_metrics
 from .store import Store
 from .text import strip_urls
 
@@ -59,11 +59,7 @@ def score_vs_engagement(store: Store, filters: Filters | None = None, max_points
                         seed: int = 0) -> list[dict]:
     """Scatter points (scored shares): score, engagement rate, unique human clicks, reach and whether it was
     reported; a fixed-seed random sample of ``max_points`` when there are more (each point says ``sampled_from``)."""
-    rows = [r for r in share_metrics(store, filters) if r["score"] is not None]
-    total = len(rows)
-    if total > max_points:
-        keep = np.sort(np.random.default_rng(seed).choice(total, max_points, replace=False))
-        rows = [rows[i] for i in keep]
+    rows, total = scored_sample(store, filters, max_points, seed)
     return [{"id": r["id"], "name": r["name"], "campaign": r["campaign"], "team": r["team"], "score": r["score"],
              "engagement_rate": r["engagement_rate"], "unique_human_clicks": r["unique_human_clicks"],
              "reach": r["reach"], "reach_reported": r["reach_reported"], "sampled_from": total} for r in rows]
@@ -101,21 +97,27 @@ def _bootstrap_spearman(xs: np.ndarray, ys: np.ndarray, resamples: int, seed: in
     correlation of those ranks, which equals ``spearmanr`` on the resample written out in full.
     """
     n = len(xs)
-    _, inv_x = np.unique(xs, return_inverse=True)
-    _, inv_y = np.unique(ys, return_inverse=True)
-    counts = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=resamples)
-    out = np.empty(resamples)
-    for b, w in enumerate(counts):
+    drawn = np.random.default_rng(seed).integers(0, n, size=(resamples, n))  # resample b takes points drawn[b]
+    counts = np.bincount((np.arange(resamples)[:, None] * n + drawn).ravel(), minlength=resamples * n)
+    counts = counts.reshape(resamples, n).astype(float)
+    out = []
+    for start in range(0, resamples, 100):  # 100 resamples at a time: arrays of 100 × n
+        w = counts[start:start + 100]
         ranks = []
-        for inv in (inv_x, inv_y):
-            per_value = np.bincount(inv, weights=w)
-            mid = np.cumsum(per_value) - (per_value - 1) / 2
-            ranks.append(mid[inv])
+        for values in (xs, ys):
+            _, inv = np.unique(values, return_inverse=True)
+            distinct = inv.max() + 1
+            rows = np.arange(len(w))[:, None] * distinct
+            per_value = np.bincount((rows + inv).ravel(), weights=w.ravel(), minlength=len(w) * distinct)
+            per_value = per_value.reshape(len(w), distinct)
+            mid = np.cumsum(per_value, axis=1) - (per_value - 1) / 2
+            ranks.append(np.take_along_axis(mid, np.broadcast_to(inv, w.shape), axis=1))
         rx, ry = ranks
-        dx, dy = rx - (w @ rx) / n, ry - (w @ ry) / n
-        denominator = np.sqrt((w @ (dx * dx)) * (w @ (dy * dy)))
-        out[b] = (w @ (dx * dy)) / denominator if denominator else np.nan
-    return out
+        dx = rx - (w * rx).sum(axis=1, keepdims=True) / n
+        dy = ry - (w * ry).sum(axis=1, keepdims=True) / n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append((w * dx * dy).sum(axis=1) / np.sqrt((w * dx * dx).sum(axis=1) * (w * dy * dy).sum(axis=1)))
+    return np.concatenate(out)
 
 
 def applications(store: Store, by: str = "offer") -> list[dict]:

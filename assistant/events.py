@@ -62,14 +62,28 @@ TOTALS = {  # share_totals column → the sum over events that feeds it
 
 
 def _add_totals(store: Store, relation: str, params: list, sign: int) -> None:
-    """Add (``sign`` = 1) or subtract (-1) the sums of the events in ``relation`` to ``share_totals``."""
-    names = list(TOTALS)
-    sums = ", ".join(f"{sign} * coalesce({expr}, 0)" for expr in TOTALS.values())
-    updates = ", ".join(f"{n} = share_totals.{n} + excluded.{n}" for n in names)
-    store.execute(
-        f"""INSERT INTO share_totals (share_id, {', '.join(names)})
-            SELECT share_id, {sums} FROM ({relation}) GROUP BY share_id
-            ON CONFLICT (share_id) DO UPDATE SET {updates}""", params)
+    """Add (``sign`` = 1) or subtract (-1) the sums of the events in ``relation`` to ``share_totals``.
+
+    A row is created for shares seen for the first time, then one ``UPDATE … FROM`` adds the sums
+    (measured faster than ``INSERT … ON CONFLICT DO UPDATE`` on a stored table).
+    """
+    sums = ", ".join(f"{sign} * coalesce({expr}, 0) AS {name}" for name, expr in TOTALS.items())
+    updates = ", ".join(f"{name} = share_totals.{name} + d.{name}" for name in TOTALS)
+    store.execute(f"""INSERT INTO share_totals (share_id)
+                      SELECT DISTINCT share_id FROM ({relation}) r ANTI JOIN share_totals USING (share_id)""", params)
+    store.execute(f"""UPDATE share_totals SET {updates}
+                      FROM (SELECT share_id, {sums} FROM ({relation}) r GROUP BY share_id) d
+                      WHERE share_totals.share_id = d.share_id""", params)
+
+
+def append_from(store: Store, relation: str) -> int:
+    """Insert the events of ``relation`` (a table or view with the columns of ``COLUMNS``, ``count`` set)
+    and add them to the totals; inside the caller's transaction when there is one. Returns rows added."""
+    store.execute(f"""INSERT INTO engagement_events ({', '.join(COLUMNS)})
+                      SELECT share_id, kind, count::INTEGER, coalesce(happened_at, current_timestamp),
+                             {', '.join(COLUMNS[4:])} FROM {relation}""")
+    _add_totals(store, f"SELECT * FROM {relation}", [], +1)
+    return store.value(f"SELECT count(*) FROM {relation}")
 
 
 def append(store: Store, frame: pd.DataFrame) -> int:
@@ -87,13 +101,9 @@ def append(store: Store, frame: pd.DataFrame) -> int:
     db = store.db
     db.register("_pv_new_events", frame)
     try:
-        db.execute(f"""INSERT INTO engagement_events ({', '.join(COLUMNS)})
-                       SELECT share_id, kind, count::INTEGER, coalesce(happened_at, current_timestamp),
-                              {', '.join(COLUMNS[4:])} FROM _pv_new_events""")
-        _add_totals(store, "SELECT * FROM _pv_new_events", [], +1)
+        return append_from(store, "_pv_new_events")
     finally:
         db.unregister("_pv_new_events")
-    return len(frame)
 
 
 def remove(store: Store, where: str, params: list) -> int:

@@ -124,6 +124,17 @@ def share_metrics(store: Store, filters: Filters | str | None = None, limit: int
     return rows
 
 
+def scored_sample(store: Store, filters: Filters | None = None, size: int = 2000, seed: int = 0) -> tuple[list[dict], int]:
+    """Up to ``size`` scored shares, the same ones on every call (ordered by a seeded hash of their id),
+    and how many scored shares there are: a fair random sample, chosen in SQL."""
+    base, params = _base(filters or Filters())
+    scored = f"""SELECT *, coalesce(round((unique_human_clicks + reactions + comments + reshares) / nullif(reach, 0), 4), 0)
+                   AS engagement_rate FROM ({base}) WHERE score IS NOT NULL"""
+    total = store.value(f"SELECT count(*) FROM ({scored})", params)
+    rows = store.rows(f"SELECT * FROM ({scored}) ORDER BY hash(id, ?::INTEGER), id LIMIT ?", params + [seed, size])
+    return rows, total
+
+
 def rates(store: Store, settings: Settings) -> dict:
     """CPM and CPC for the earned-media-value estimate: an admin's values, else the settings' defaults."""
     saved = dict(store.execute("SELECT key, value FROM programme_rates").fetchall())

@@ -67,14 +67,14 @@ def _fold_hits(store: Store, rows: list[tuple]) -> tuple[int, int]:
                       NOT h.is_bot AND seen.share_id IS NULL
                         AND row_number() OVER (PARTITION BY h.share_id, h.visitor, h.is_bot ORDER BY h.id) = 1
                         AS first_visit,
-                      h.is_bot, h.bot_reason, h.ua_class, h.referrer_host AS referrer, h.click_id
+                      h.is_bot, h.bot_reason, h.ua_class, h.referrer_host AS referrer, h.click_id,
+                      NULL::DOUBLE AS value, NULL::TEXT AS currency
                FROM _pv_hits h
                SEMI JOIN shares s ON s.id = h.share_id
                LEFT JOIN (SELECT DISTINCT share_id, visitor FROM engagement_events
                           WHERE kind = 'click' AND happened_at >= ? AND source = 'clicklog' AND NOT is_bot) seen
                  ON seen.share_id = h.share_id AND seen.visitor = h.visitor""", [since])
-        kept = db.execute("SELECT count(*) FROM _pv_hit_events").fetchone()[0]
-        events.append(store, db.execute("SELECT * FROM _pv_hit_events").df())
+        kept = events.append_from(store, "_pv_hit_events")
         db.execute(  # a human click proves the post is out: a prepared share becomes posted (see ``posting``)
             """UPDATE shares SET status = 'posted', posted_at = f.first_click
                FROM (SELECT share_id, min(happened_at) AS first_click FROM _pv_hit_events WHERE NOT is_bot

@@ -54,18 +54,19 @@ def test_each_hit_is_folded_once_and_unique_clicks_are_per_share_visitor_day(ctx
 
 def test_small_batches_and_a_failed_run_give_the_same_totals(ctx, log, monkeypatch):
     log.append_hits([hit(n, "s-1" if n % 3 else "s-2", f"v{n % 4}", bot=n % 5 == 0) for n in range(1, 12)])
-    real_append, calls = events.append, []
+    real_append, calls = events.append_from, []
 
-    def failing_second_batch(store, frame):
-        calls.append(len(frame))
+    def failing_second_batch(store, relation):
+        calls.append(relation)
+        added = real_append(store, relation)
         if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return real_append(store, frame)
+            raise RuntimeError("disk full")  # after the events went in: the whole batch must roll back
+        return added
 
-    monkeypatch.setattr(events, "append", failing_second_batch)
+    monkeypatch.setattr(events, "append_from", failing_second_batch)
     with pytest.raises(RuntimeError):
         sync.sync(ctx.store, log, batch=4)
-    monkeypatch.setattr(events, "append", real_append)
+    monkeypatch.setattr(events, "append_from", real_append)
     assert ctx.store.value("SELECT count(*) FROM engagement_events") == 4, "the failed batch left nothing"
     sync.sync(ctx.store, log, batch=4)
     interrupted = totals(ctx.store)
