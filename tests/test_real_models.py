@@ -11,7 +11,7 @@ import pytest
 from assistant.catalog import ingest
 from assistant.context import open_context
 from assistant.matching import experts, recommend
-from assistant.people import import_people
+from assistant.people import apply_recorded_opt_ins, import_people
 from models import get_embedder
 from tests.conftest import write
 
@@ -59,6 +59,7 @@ def test_experts_in_french_find_english_writers(real, tmp_path):
          "posts": ["Forecasting solar power with machine learning is my daily job."]},
     ]
     import_people(real.store, [write(tmp_path / "p.jsonl", "\n".join(json.dumps(p) for p in people))])
+    apply_recorded_opt_ins(real.store, [tmp_path / "p.jsonl"])  # their own choices, as made in the app
     found = experts(real, "prévision de la production solaire par apprentissage automatique", limit=3)
     assert [r["email"] for r in found][0] == "ana@example.com"
     assert "cy@example.com" not in [r["email"] for r in found]
