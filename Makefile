@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+LINKS_PORT ?= 8502
 PYTEST_ARGS ?=
 
 .PHONY: run test test-slow demo bench evals clean system-deps
@@ -16,8 +17,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The app (intranet, behind sign-in) and the click service (the one part to expose publicly: short
+# links and conversions) start together; Ctrl-C stops both, the click service writing its last hits.
 run: $(STAMP) system-deps
 	$(VENV)/bin/porte-voix demo
+	@export PORTE_VOIX_LINKS_PORT=$(LINKS_PORT); \
+	$(VENV)/bin/porte-voix links serve & links=$$!; \
+	trap 'kill $$links 2>/dev/null; wait $$links 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
 
 # Debian packages: chromium for the browser tests (they skip themselves, saying why, without it) and
