@@ -58,7 +58,11 @@ def _needles(store, email: str) -> dict[str, bytes]:
 
 
 def _totals(found: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Per file: occurrences of the email, of the name, of any of their texts and of their share ids."""
+    """Per file: occurrences of the email, of the name, of any of their texts and of their share ids.
+
+    >>> _totals({"porte-voix.duckdb": {"email": 2, "shares[0]": 1, "drafts[0]": 1, "share_id[0]": 3}})
+    {'porte-voix.duckdb': {'email': 2, 'name': 0, 'texts': 2, 'share_ids': 3}}
+    """
     out = {}
     for name, counts in found.items():
         out[name] = {"email": counts.get("email", 0), "name": counts.get("name", 0),
