@@ -72,7 +72,7 @@ def rank_experts(ds: Dataset, system: str) -> dict[str, list[str]]:
     queries = {str(q.get("id")): str(q.get("text") or "") for q in ds.queries}
     to_id = ds.person_of
     if system == "product":
-        return {q: [to_id[r["email"]] for r in matching.experts(ds.ctx, text, limit=len(ds.people))]
+        return {q: [to_id[r["email"]] for r in matching.experts(ds.ctx, text, limit=len(ds.people), floor=False)]
                 for q, text in queries.items() if text.strip()}
     if system == "bm25":
         _fts_people(ds)

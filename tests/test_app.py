@@ -249,9 +249,9 @@ def test_sign_out_returns_to_the_sign_in_page(demo):
 def test_the_language_follows_the_profile_and_the_sidebar_switch_is_kept(demo):
     from assistant import preferences
 
-    demo.execute("UPDATE employees SET languages = ['en', 'fr'] WHERE email = ?", [JULIEN])
-    at = app(JULIEN)
-    assert at.title[0].value == "My feed", "an English speaker's interface is in English"
+    demo.execute("UPDATE employees SET languages = ['en', 'fr'] WHERE email = ?", [CAMILLE])
+    assert app(CAMILLE).title[0].value == "My feed", "an English speaker's interface is in English"
+    demo.execute("UPDATE employees SET languages = ['fr', 'en'] WHERE email = ?", [CAMILLE])
     at = app(CAMILLE)
     assert at.title[0].value == "Mon fil"
     assert "·" not in " ".join(b.label for b in at.button), "no label is written twice"
@@ -470,7 +470,8 @@ def test_employee_cannot_read_another_employees_drafts(demo):
     at.button(key=f"feed_draft_{item_id}").click().run()
     assert not at.exception
     assert "Mon brouillon à moi." in texts(at) and secret not in texts(at)
-    assert at.radio(key=f"feed_pick_{item_id}").options == ["d-c"]
+    pick = at.radio(key=f"feed_pick_{item_id}")
+    assert len(pick.options) == 1 and pick.value == "d-c"
     camille = get_account(demo, CAMILLE)
     with pytest.raises(Forbidden):
         workspace.drafts_of(demo, camille, JULIEN)
@@ -478,13 +479,23 @@ def test_employee_cannot_read_another_employees_drafts(demo):
 
 
 def test_my_shares_lists_clicks_and_reactions_and_waiting_ones(demo):
+    from assistant.events import record_event
+
+    items = [r["id"] for r in demo.rows("SELECT id FROM content ORDER BY id LIMIT 2")]
+    for share_id, item, status in (("s-posted", items[0], "posted"), ("s-waiting", items[1], "prepared")):
+        demo.execute("INSERT INTO shares (id, email, content_id, text, network, score, status) "
+                     "VALUES (?, ?, ?, 'Mon texte', 'linkedin', 70, ?)", [share_id, CAMILLE, item, status])
+    record_event(demo, "s-posted", "reaction", 4)
     at = app(CAMILLE)
     at.session_state["feed_tabs"] = msg("feed.tab_shares")
     at.run()
     assert not at.exception
-    table = next(d.value for d in at.dataframe if d.key == "feed_history")
-    assert len(table) == demo.value("SELECT count(*) FROM shares WHERE email = ?", [CAMILLE]) > 0
-    assert {"clicks", "reactions"} <= set(table.columns)
+    table = next(d.value for d in at.dataframe if "clicks" in d.value.columns)
+    assert len(table) == 2 and {"clicks", "reactions", "comments", "status"} <= set(table.columns)
+    assert table.set_index("status").loc[msg("share_status.posted"), "reactions"] == 4
+    assert msg("feed.waiting_title") in [h.value for h in at.subheader]
+    at.button(key="FormSubmitter:feed_hist_s-waiting-" + msg("share.confirm")).click().run()
+    assert demo.value("SELECT status FROM shares WHERE id = 's-waiting'") == "posted"
 
 
 # --- my profile -----------------------------------------------------------------------------
@@ -496,7 +507,7 @@ def test_profile_edits_posts_and_consent_and_warns_without_expertise(demo):
     at.text_area(key="profile_expertise").input("")
     next(b for b in at.button if b.label == msg("common.save")).click().run()
     assert msg("profile.saved_without_expertise") in texts(at)
-    assert msg("profile.expertise_empty") in texts(at)
+    assert msg("profile.expertise_empty") in texts(at.run())
     at.text_area(key="profile_expertise").input("Pipelines Kafka et qualité des données.")
     at.selectbox(key="profile_gender").set_value("f")
     next(b for b in at.button if b.label == msg("common.save")).click().run()

@@ -116,7 +116,10 @@ def _accounts(ctx, me) -> None:
         victim = st.selectbox(t("admin.pick_account"), others, index=None, key="adm_account_delete_pick",
                               placeholder=t("admin.pick_placeholder"))
         if st.button(t("admin.delete"), key="adm_account_delete", disabled=victim is None, icon="🗑️"):
-            _confirm_delete(store, me, victim)
+            st.session_state["adm_pending_delete"] = victim
+        pending = st.session_state.get("adm_pending_delete")
+        if pending:
+            _confirm_delete(store, me, pending)
 
 
 def _accounts_table(store) -> None:
@@ -157,8 +160,13 @@ def _change_form(store, me, target: str, rounds: int) -> None:
             st.rerun()
 
 
-@st.dialog("🗑️")
+def _cancel_delete() -> None:
+    st.session_state.pop("adm_pending_delete", None)
+
+
+@st.dialog("🗑️", on_dismiss=_cancel_delete)
 def _confirm_delete(store, me, victim: str) -> None:
+    """Deleting asks again, in a dialog, with the username typed (closing the dialog cancels)."""
     st.markdown(f"### {t('admin.delete_confirm_title')}")
     st.text(victim)
     st.warning(t("admin.delete_warning"))
@@ -166,10 +174,12 @@ def _confirm_delete(store, me, victim: str) -> None:
     a, b = st.columns(2)
     if a.button(t("admin.delete"), key="adm_delete_yes", type="primary", disabled=typed.strip().lower() != victim):
         accounts.delete_account(store, victim, **_actor(me))
+        _cancel_delete()
         st.session_state.pop("adm_account_delete_pick", None)
         st.session_state["adm_flash"] = t("admin.deleted", username=victim)
         st.rerun()
     if b.button(t("common.cancel"), key="adm_delete_no"):
+        _cancel_delete()
         st.rerun()
 
 

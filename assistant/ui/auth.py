@@ -106,9 +106,10 @@ def current_account() -> Account | None:
 
 def _client() -> str | None:
     try:
-        return st.context.ip_address
+        address = st.context.ip_address
     except Exception:  # no browser behind this run
         return None
+    return address if isinstance(address, str) else None
 
 
 def _username(account) -> str | None:

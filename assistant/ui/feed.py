@@ -173,7 +173,7 @@ def _workbench(body, store, account, item_id: str) -> None:
                 drafts = _stream_drafts(account, item)
         st.session_state[drafts_key] = drafts
     with body.container():
-        st.button(t("feed.back"), key="feed_back", on_click=_back, icon="←")
+        st.button(t("feed.back"), key="feed_back", on_click=_back, icon=":material/arrow_back:")
         if item is None:
             st.error(t("feed.item_gone"))
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant import autosave, preferences, privacy, workspace
+from assistant import privacy, workspace
 from assistant.ui import auth, resources
 from assistant.ui.i18n import error_text, labels, t
 
@@ -101,7 +101,8 @@ def _consent(store, account, person) -> None:
 
 def _my_data(store, account, email) -> None:
     workspace.profile(store, account, email)  # ownership check before anything is exported
-    st.download_button(t("profile.download"), data=lambda: privacy.export_json(store, email),
+    settings = resources.context().settings
+    st.download_button(t("profile.download"), data=lambda: privacy.export_json(store, email, settings),
                        file_name="porte-voix-my-data.json", mime="application/json", key="profile_download",
                        icon="⬇️")
     st.divider()
@@ -111,9 +112,7 @@ def _my_data(store, account, email) -> None:
     if st.button(t("profile.erase"), key="profile_erase", type="primary",
                  disabled=confirm.strip().lower() != email):
         workspace.profile(store, account, confirm)  # ownership check
-        autosave.clear(store, email)
-        preferences.forget(store, account.username)
-        privacy.erase_person(store, email)
+        privacy.erase_person(resources.context(), email, actor=account.username)  # physical: the file is rewritten
         auth.sign_out()
         st.rerun()
 

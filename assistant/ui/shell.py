@@ -16,14 +16,11 @@ path or process id).
 
 from __future__ import annotations
 
-import errno
-import logging
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import streamlit as st
 
-from assistant import people, preferences
+from assistant import faults, people, preferences
 from assistant.ui import i18n, resources, signin
 from assistant.ui.i18n import t
 
@@ -36,7 +33,6 @@ PAGES = {  # role → (section key, [(file, title key, icon, url path)])
                                     ("assistant/ui/admin.py", "nav.people", "🛠️", "people")]),
 }
 LANG_CHOICE = "ui_lang_choice"  # the language picked by hand in this browser session
-log = logging.getLogger("porte_voix.app")
 
 
 def _requested() -> str | None:
@@ -100,38 +96,16 @@ def language_picker(account) -> None:
 
 # --- faults ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Fault:
-    kind: str
-    message_fr: str
-    message_en: str
+def describe(exc: BaseException):
+    """The installation fault behind ``exc`` (``assistant.faults``), or None when it is a bug."""
+    fault = faults.describe(exc)
+    return fault if fault.expected else None
 
 
-def describe(exc: BaseException) -> Fault | None:
-    """What kind of store fault ``exc`` is (``assistant.faults`` when installed), or None for a bug."""
-    try:
-        from assistant import faults
-    except ImportError:
-        faults = None
-    if faults is not None:
-        fault = faults.describe(exc)
-        return fault if fault is not None and getattr(fault, "kind", None) not in (None, "bug", "unknown") else None
-    text = str(exc)
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left" in text:
-        return Fault("disk_full", "", "")
-    if "Could not set lock" in text or "Conflicting lock" in text:
-        return Fault("locked", "", "")
-    if "not a valid DuckDB database" in text or "Corrupt" in text or "checksum" in text.lower():
-        return Fault("corrupted", "", "")
-    return None
-
-
-def show_fault(fault: Fault) -> None:
+def show_fault(fault) -> None:
     st.title("📣 Porte-voix")
     key = f"fault.{fault.kind}"
-    known = key in i18n.catalogue(i18n.current())
-    message = t(key) if known else (fault.message_fr if i18n.current() == "fr" else fault.message_en)
-    st.warning(message or t("fault.unknown"), icon="🛠️")
+    st.warning(t(key) if key in i18n.catalogue(i18n.current()) else fault.message(i18n.current()), icon="🛠️")
     st.caption(t("fault.retry"))
 
 
@@ -144,5 +118,5 @@ def friendly_faults():
         fault = describe(exc)
         if fault is None:
             raise
-        log.exception("store fault (%s)", fault.kind)
+        faults.log_fault(exc, "app")
         show_fault(fault)
