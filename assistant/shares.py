@@ -10,8 +10,9 @@ the click log, where the click service finds it. While the employee types,
     ('https://go.example.com/Xb3kP9qa', 'https://n.example/a?utm_source=linkedin&…&utm_content=s-1')
 
 A share whose item has no URL has no link and still works. After posting, the
-employee may paste the URL of the published post (:func:`set_post_url`); the
-analytics imports match the networks' per-post statistics to shares by it.
+employee may paste the URL of the published post (:func:`set_post_url`, which
+``posting.confirm`` calls); the analytics imports match the networks' per-post
+statistics to shares by it.
 """
 
 from __future__ import annotations

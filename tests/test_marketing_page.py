@@ -71,31 +71,3 @@ def test_goals_progress_for_everyone_and_the_form_for_admins(demo):
     assert added and added[0]["metric"] == "sharers" and added[0]["target"] == 4
     assert added[0]["created_by"] == "admin.marketing@nordlys-energie.example"
 
-
-def _my_shares_script(home: str, email: str) -> None:
-    from pathlib import Path
-
-    from assistant.accounts import Account
-    from assistant.config import Settings
-    from assistant.context import open_context
-    from assistant.ui import my_shares
-
-    ctx = open_context(Settings(home=Path(home), embedder="fake", generator="fake"))
-    my_shares.panel(ctx, Account(email, email, ("employee",)))
-
-
-def test_an_employee_sees_their_shares_and_pastes_the_post_url(demo, app_env):
-    from streamlit.testing.v1 import AppTest
-
-    julien = "julien.moreau@nordlys-energie.example"
-    mine = metrics.share_metrics(demo, julien)
-    at = AppTest.from_function(_my_shares_script, args=(str(app_env), julien), default_timeout=60).run()
-    assert not at.exception
-    unique = [m.value for m in at.metric if m.label == "Clics uniques · Unique clicks"]
-    assert unique == [str(r["unique_human_clicks"]) for r in mine]
-    share_id = mine[0]["id"]
-    url = "https://www.linkedin.com/feed/update/urn:li:activity:7299999999999999999/"
-    at.text_input(key=f"my_share_url_input_{share_id}").input(url)
-    next(b for b in at.button if b.label == "Enregistrer · Save").click().run()
-    assert not at.exception and at.success
-    assert demo.value("SELECT post_url FROM shares WHERE id = ?", [share_id]) == url
