@@ -71,3 +71,21 @@ def test_goals_progress_for_everyone_and_the_form_for_admins(demo):
     assert added and added[0]["metric"] == "sharers" and added[0]["target"] == 4
     assert added[0]["created_by"] == "admin.marketing@nordlys-energie.example"
 
+
+
+def test_the_running_app_folds_new_clicks_into_the_dashboards(demo, app_env):
+    import datetime as dt
+    import time
+
+    from assistant.clicklog import open_log
+    from assistant.config import load_settings
+    from tests.click_server import wait_until
+
+    share_id, code = demo.execute("SELECT id, short_code FROM shares WHERE short_code IS NOT NULL LIMIT 1").fetchone()
+    before = demo.value("SELECT hits FROM share_totals WHERE share_id = ?", [share_id])
+    now = time.time()
+    open_log(load_settings().clicklog_path).append_hits([
+        ("app-sync-1", code, share_id, now, dt.date.today().isoformat(), "GET", None, "v-new", "desktop", 0, None)])
+    assert not app(LEA, PAGE).exception
+    assert wait_until(lambda: demo.value("SELECT hits FROM share_totals WHERE share_id = ?", [share_id]) == before + 1,
+                      timeout=30), "the app's background sync folded the new hit"

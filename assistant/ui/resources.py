@@ -14,7 +14,8 @@ import threading
 
 import streamlit as st
 
-from assistant import keys
+from assistant import keys, sync
+from assistant.clicklog import open_log
 from assistant.config import Settings, load_settings
 from assistant.context import Context, open_context
 from assistant.drafting import warm_up
@@ -79,6 +80,18 @@ def drafting_turns() -> Turns:
 @st.cache_resource(show_spinner=False)
 def _turns(key: str) -> Turns:
     return Turns()
+
+
+def engagement_sync() -> threading.Event:
+    """Fold the click log into DuckDB every ``settings.sync_every_s`` while the app runs (one thread per
+    context; ``sync.start_background``). The returned event stops it."""
+    ctx = context()
+    return _engagement_sync(_key(ctx.settings), ctx)
+
+
+@st.cache_resource(show_spinner=False)
+def _engagement_sync(key: str, _ctx: Context) -> threading.Event:
+    return sync.start_background(_ctx.store, open_log(_ctx.settings.clicklog_path), _ctx.settings.sync_every_s)
 
 
 def cookie_secret() -> bytes:
