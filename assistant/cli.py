@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from . import authenticity, commands_admin, commands_engagement, demo, drafting, faults, language, matching
+from . import authenticity, commands_admin, commands_digest, commands_engagement, demo, drafting, faults, language, matching
 from .catalog import ingest
 from .config import load_settings
 from .context import Context, open_context
@@ -139,6 +139,9 @@ def cmd_draft(args, ctx: Context) -> int:
                       f"{c['length']} chars\n")
         elif kind == "retry" and not args.json:
             print(f"(variant {payload['variant']}: first candidate refused: {payload['reason']})", file=sys.stderr)
+        elif kind == "notice":
+            print(f"porte-voix: the drafting model is unavailable ({payload['reason']}); grounded drafts instead",
+                  file=sys.stderr)
     if args.json:
         print(json.dumps(sorted(drafts, key=lambda d: d["variant"]), ensure_ascii=False, default=str))
     return 0
@@ -195,6 +198,7 @@ def parser() -> argparse.ArgumentParser:
 
     commands_admin.add_parsers(sub, ppl)  # people erase/export, accounts, backup/restore, audit
     commands_engagement.add_parsers(sub)  # share, links serve, engagement sync/import/stats
+    commands_digest.add_parsers(sub)  # digest send/test/status, unsubscribe-server
 
     s = sub.add_parser("recommend", help="content recommended for one employee")
     s.add_argument("email")

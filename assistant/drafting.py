@@ -35,7 +35,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
-from models.generator import Generator
+from models.generator import Generator, GeneratorUnavailable
 
 from . import catalog, language, people
 from .context import Context
@@ -101,7 +101,9 @@ def request_for(ctx: Context, person: dict, item: dict, lang: str) -> Request:
 def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
                     lang: str | None = None) -> Iterator[tuple[str, dict]]:
     """Draft ``n`` (1–3) variants, yielding ``("token", {"variant", "text"})`` while they are written,
-    ``("retry", {"variant", "reason"})`` when one is regenerated, and ``("variant", draft)`` once one is final.
+    ``("retry", {"variant", "reason"})`` when one is regenerated, ``("notice", {"kind", "reason"})`` when
+    the drafting model cannot be reached (every variant is then the grounded fallback), and
+    ``("variant", draft)`` once one is final.
 
     All candidates are written together (``generator.stream_batch``), so tokens of different
     variants interleave; the first candidate of each angle is streamed. When another candidate
@@ -142,11 +144,17 @@ def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
     for a in range(len(angles)):
         if starts[a]:
             yield "token", {"variant": a + 1, "text": starts[a]}
-    for row, piece in generator.stream_batch([prompts[a] for a in rows], max_new_tokens=MAX_NEW_TOKENS,
-                                             temperature=TEMPERATURE, seed=1, avoid=avoid):
-        texts[row] += piece
-        if row % CANDIDATES == 0:  # the first candidate of each angle is shown while it is written
-            yield "token", {"variant": rows[row] + 1, "text": piece}
+    unavailable = None
+    try:
+        for row, piece in generator.stream_batch([prompts[a] for a in rows], max_new_tokens=MAX_NEW_TOKENS,
+                                                 temperature=TEMPERATURE, seed=1, avoid=avoid):
+            texts[row] += piece
+            if row % CANDIDATES == 0:  # the first candidate of each angle is shown while it is written
+                yield "token", {"variant": rows[row] + 1, "text": piece}
+    except GeneratorUnavailable as exc:  # the company's server is down: grounded drafts, and the employee is told
+        unavailable = str(exc)
+        yield "notice", {"kind": "generator_unavailable", "reason": unavailable}
+        texts = [""] * len(rows)
     for a, angle in enumerate(angles):
         candidates = [req.judge(text, angle, starts[a]) for text in texts[a * CANDIDATES:(a + 1) * CANDIDATES]]
         passing = [c for c in candidates if c["checks"]["passed"]]
@@ -161,7 +169,8 @@ def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
         if best is None:
             text = fallback(req.voice, item, req.facts, angle, lang, req.policy)
             result = req.check(text, angle)
-            result["replaced_because"] = failure(candidates[-1]["checks"]) or "generated variants failed the checks"
+            result["replaced_because"] = (f"drafting model unavailable: {unavailable}" if unavailable else
+                                          failure(candidates[-1]["checks"]) or "generated variants failed the checks")
             result["candidates"] = summary
             yield "variant", final(a, text, result, len(candidates), True)
             continue

@@ -13,7 +13,7 @@ from assistant.facts import key_facts, missing_facts
 from assistant.language import detect
 from assistant.people import import_people
 from assistant.policy import load_policy
-from models.generator import Generator, get_generator
+from models.generator import Generator, GeneratorUnavailable, get_generator
 
 ITEM = {"id": "solar", "title": "Notre parc solaire de la Drôme", "language": "fr", "kind": "news",
         "url": "https://example.test/solaire",
@@ -252,3 +252,22 @@ def test_request_labels_written_back_are_dropped():
     raw = "Mon rôle : Data scientist\nJ'ai suivi le chantier de Crest.\nAngle : une question\nÉcris le post en français.\nUn autre post."
     text = tidying.finish(raw, ITEM, profile, POLICY, "fr")
     assert text.startswith("J'ai suivi le chantier de Crest.") and "Angle" not in text and "autre post" not in text
+
+
+class Down(Generator):
+    """A company server that cannot be reached (the openai backend raises this after its retries)."""
+
+    name = "down"
+
+    def stream(self, prompt, **_):
+        raise GeneratorUnavailable("https://llm.example.internal: connection refused")
+        yield ""
+
+
+def test_an_unreachable_model_gives_grounded_drafts_and_says_so(lib):
+    events = list(drafting.stream_variants(using(lib, Down()), "camille@example.com", "solar", n=3))
+    notices = [p for k, p in events if k == "notice"]
+    assert notices and notices[0]["kind"] == "generator_unavailable" and "connection refused" in notices[0]["reason"]
+    drafts = [p for k, p in events if k == "variant"]
+    assert len(drafts) == 3 and all(d["fallback"] and d["checks"]["passed"] for d in drafts)
+    assert all("unavailable" in d["checks"]["replaced_because"] for d in drafts)
