@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import numpy as np
+from scipy import sparse
 
 from . import people
 from .context import Context
@@ -79,7 +80,7 @@ def item_side(index: ContentIndex, parts: list[slice], weights: Weights, today) 
     centred = np.hstack(index.parts).astype(np.float32)          # (n, dim), the models side by side
     n = len(centred)
     means = [part.astype(np.float64).mean(axis=0) for part in index.parts]
-    moments = [(part.T.astype(np.float64) @ part.astype(np.float64)) / n for part in index.parts]
+    moments = [(part.T @ part).astype(np.float64) / n for part in index.parts]   # float32 product: ~1e-6 relative
     idx, w = index.neighbours
     if weights.smoothing and idx.shape[1]:
         smoothed = centred.copy()
@@ -92,7 +93,7 @@ def item_side(index: ContentIndex, parts: list[slice], weights: Weights, today) 
     d = np.ascontiguousarray((smoothed - r[:, None] * mu[None, :]).astype(np.float32))
     bonus = np.array([weights.campaign * item["priority"] + weights.recency * freshness(item, today)
                       for item in index.items], dtype=np.float32)
-    side = ItemSide(d, means, moments, parts, bonus, np.array([i["language"] for i in index.items], dtype=object),
+    side = ItemSide(d, means, moments, parts, bonus, np.array([str(i["language"]) for i in index.items]),
                     {item["id"]: row for row, item in enumerate(index.items)})
     with _item_lock:
         _item_cache.clear()
@@ -107,7 +108,7 @@ def query_side(centred: list[np.ndarray], side: ItemSide) -> np.ndarray:
     for q, mu, g in zip(centred, side.means, side.moments):
         q64 = q.astype(np.float64)
         mean = q64 @ mu
-        var = np.einsum("ij,ij->i", q64 @ g, q64) - mean ** 2
+        var = np.einsum("ij,ij->i", (q @ g.astype(np.float32)).astype(np.float64), q64) - mean ** 2
         sd = np.sqrt(np.maximum(var, 0.0))
         sd = np.where(sd < 1e-9, 1.0, sd)
         out.append((q64 / (m * sd)[:, None]).astype(np.float32))
@@ -177,6 +178,9 @@ class _Units:
     weights: np.ndarray
     starts: np.ndarray
 
+    def size(self, position: int) -> int:
+        return int(self.starts[position + 1] - self.starts[position])
+
 
 def _units(store, order: list[str], persons: dict, posts: dict, weights: Weights) -> _Units:
     labels, langs, w, starts = [], [], [], [0]
@@ -217,8 +221,12 @@ def recommend_many(ctx: Context, emails: Iterable[str], limit: int = 10, weights
                    chunk_units: int = 1024, progress: Progress | None = None) -> dict[str, list[dict]]:
     """Top ``limit`` items for each of ``emails``, as ``{email: recommend(ctx, email, limit)}`` would give.
 
-    ``chunk_units`` bounds memory: one chunk's score matrix is ``chunk_units x items`` float32
-    (200 MB for 1,024 units and 50,000 items). Unknown emails raise ``UnknownEmployee``.
+    Employees are grouped by the languages they read: ``recommend`` only falls back to
+    items in other languages when fewer than ``limit`` readable ones remain, so a group is
+    scored against its readable items only (half the library for a one-language reader),
+    and the rare employee short of readable items is completed alone. ``chunk_units``
+    bounds memory: one chunk's score matrix is ``chunk_units x items`` float32 (200 MB
+    for 1,024 units and 50,000 items). Unknown emails raise ``UnknownEmployee``.
     """
     store, embedder, today = ctx.store, ctx.embedder, ctx.today()
     order = list(dict.fromkeys(e.strip().lower() for e in emails))
@@ -230,92 +238,120 @@ def recommend_many(ctx: Context, emails: Iterable[str], limit: int = 10, weights
     index = content_index(store, embedder, today, weights=weights)
     if not index.items:
         return {email: [] for email in order}
-    parts = blocks(embedder)
-    side = item_side(index, parts, weights, today)
+    side = item_side(index, blocks(embedder), weights, today)
     units = _units(store, order, persons, posts, weights)
     raw, _ = vectors(store, embedder, [text for _, text in units.labels])
     shared = _shared(store, order)
-    head = max(4 * limit, 50)
+    groups: dict[frozenset, list[int]] = {}
+    for position, email in enumerate(order):
+        groups.setdefault(frozenset(persons[email]["languages"] or []), []).append(position)
     results: dict[str, list[dict]] = {}
-    start = 0
-    while start < len(order):
-        stop = start + 1
-        while stop < len(order) and units.starts[stop + 1] - units.starts[start] <= chunk_units:
-            stop += 1
-        _rank_chunk(order[start:stop], units, units.starts[start:stop + 1], raw, index, side, persons, shared,
-                    limit, head, weights, results)
-        start = stop
-        if progress:
-            progress(start, len(order))
-    return results
+    done = 0
+    for reads, positions in groups.items():
+        cols = np.arange(len(index.items)) if not reads else np.flatnonzero(np.isin(side.languages, sorted(reads)))
+        group = _Group(reads, cols, np.ascontiguousarray(side.d[cols]), side.bonus[cols])
+        start = 0
+        while start < len(positions):
+            stop, size = start + 1, units.size(positions[start])
+            while stop < len(positions) and size + units.size(positions[stop]) <= chunk_units:
+                size += units.size(positions[stop])
+                stop += 1
+            chunk = positions[start:stop]
+            _rank_chunk(ctx, [order[p] for p in chunk], chunk, units, raw, index, side, group, persons, shared,
+                        limit, weights, results)
+            done += len(chunk)
+            start = stop
+            if progress:
+                progress(done, len(order))
+    return {email: results[email] for email in order}
 
 
-def _rank_chunk(emails, units: _Units, starts, raw, index: ContentIndex, side: ItemSide, persons, shared,
-                limit, head, weights: Weights, results) -> None:
-    lo, hi = int(starts[0]), int(starts[-1])
-    n = len(index.items)
-    if hi > lo:
-        centred = _centre_rows(raw[lo:hi], units.langs[lo:hi], index.means, side.parts)
-        q = query_side(centred, side)
-        s = q @ side.d.T                                  # (units, items): smoothed, fused, standardised
-        np.maximum(s, 0, out=s)
-        w = units.weights[lo:hi]
-        s *= w[:, None]
-    else:
-        q, s, w = None, None, None
-    local = starts - lo
-    scores = np.zeros((len(emails), n), dtype=np.float32)
-    rows = np.flatnonzero(local[1:] > local[:-1])        # employees with at least one unit
+@dataclass
+class _Group:
+    """Employees reading the same languages: their readable items (``cols``) and those items' rows of ``D``."""
+
+    reads: frozenset
+    cols: np.ndarray
+    d: np.ndarray
+    bonus: np.ndarray
+
+
+def _rank_chunk(ctx, emails, positions, units: "_Units", raw, index: ContentIndex, side: ItemSide, group: _Group,
+                persons, shared, limit, weights: Weights, results) -> None:
+    head = max(4 * limit, 50)
+    rows = np.concatenate([np.arange(units.starts[p], units.starts[p + 1]) for p in positions]).astype(np.int64)
+    sizes = np.array([units.size(p) for p in positions])
+    local = np.concatenate([[0], np.cumsum(sizes)])
+    scores = np.zeros((len(emails), len(group.cols)), dtype=np.float32)
+    q = np.zeros((0, side.d.shape[1]), dtype=np.float32)
     if len(rows):
-        # reduceat sums each given start up to the next one; employees without units are left out of
-        # the starts and own no rows in between, so each sum is one employee's units alone
-        firsts = local[:-1][rows]
-        scores[rows] = np.add.reduceat(s, firsts, axis=0) / np.add.reduceat(w, firsts)[:, None]
-    del s
-    scores += side.bonus
-    readable_tier = np.empty_like(scores)
-    reads_of = []
+        centred = _centre_rows(raw[rows], [units.langs[r] for r in rows], index.means, side.parts)
+        q = query_side(centred, side)
+        s = q @ group.d.T                                  # (units, readable items): smoothed, fused, standardised
+        np.maximum(s, 0, out=s)
+        w = units.weights[rows]
+        owner = np.repeat(np.arange(len(emails)), sizes)
+        totals = np.bincount(owner, weights=w, minlength=len(emails))
+        mean = sparse.csr_matrix((w / totals[owner], (owner, np.arange(len(rows)))), shape=(len(emails), len(rows)))
+        scores[:] = mean @ s                               # weighted mean over each employee's units, one pass
+        del s
+    scores += group.bonus
+    where = {int(c): j for j, c in enumerate(group.cols)} if any(shared.get(e) for e in emails) else {}
+    tier_scores = scores.copy()
     for b, email in enumerate(emails):
-        reads = set(persons[email]["languages"] or [])
-        reads_of.append(reads)
-        readable = np.ones(n, dtype=bool) if not reads else np.isin(side.languages, list(reads))
-        readable_tier[b] = np.where(readable, scores[b], -np.inf)
         for content_id in shared.get(email, ()):
-            row = side.ids.get(content_id)
-            if row is not None:
-                readable_tier[b, row] = -np.inf
-    heads = head_candidates(readable_tier, head)
-    del readable_tier
+            j = where.get(side.ids.get(content_id, -1))
+            if j is not None:
+                tier_scores[b, j] = -np.inf
+    heads = head_candidates(tier_scores, head)
+    del tier_scores
     for b, email in enumerate(emails):
-        person, reads = persons[email], reads_of[b]
-        score = scores[b]
-        order: list[int] = []
-        tier = heads[b]
-        if len(tier):
-            picked = mmr(score[tier], index.vectors[tier], limit, duplicate_threshold=weights.duplicate)
-            order += [int(tier[i]) for i in picked]
-        if len(order) < limit:  # too few readable items: the others follow, as in recommend
-            mine = shared.get(email, set())
-            eligible = np.array([item["id"] not in mine for item in index.items])
-            unreadable = ~np.isin(side.languages, list(reads)) if reads else np.zeros(n, dtype=bool)
-            other = np.flatnonzero(eligible & unreadable)
-            if len(other) > head:
-                other = np.sort(other[np.argpartition(-score[other], head - 1)[:head]])
-            if len(other):
-                picked = mmr(score[other], index.vectors[other], limit - len(order), duplicate_threshold=weights.duplicate)
-                order += [int(other[i]) for i in picked]
-        lang = (person["languages"] or ["en"])[0]
-        u0, u1 = int(local[b]), int(local[b + 1])
-        best = None
-        if u1 > u0 and order:
-            best = np.maximum(q[u0:u1] @ side.d[order].T, 0).argmax(axis=0)
+        person = persons[email]
+        tier = group.cols[heads[b]]
+        picked = mmr(scores[b, heads[b]], index.vectors[tier], limit, duplicate_threshold=weights.duplicate) if len(tier) else []
+        order = [int(tier[i]) for i in picked]
+        u = q[local[b]:local[b + 1]]
+        if len(order) < limit:
+            order += _unreadable(email, group, index, side, u, units.weights[rows[local[b]:local[b + 1]]], shared,
+                                 limit - len(order), head, weights)
         out = []
+        best = np.maximum(u @ side.d[order].T, 0).argmax(axis=0) if len(u) and order else None
+        reads = set(person["languages"] or [])
+        lang = (person["languages"] or ["en"])[0]
         for j, i in enumerate(order):
             item = index.items[i]
-            label, text = units.labels[lo + u0 + int(best[j])] if best is not None else (None, None)
+            label, text = units.labels[rows[local[b] + int(best[j])]] if best is not None else (None, None)
+            j_col = int(np.searchsorted(group.cols, i))
+            score = (float(scores[b, j_col]) if j_col < len(group.cols) and group.cols[j_col] == i
+                     else _score_one(u, units.weights[rows[local[b]:local[b + 1]]], side, i))
             out.append({
-                "id": item["id"], "title": item["title"], "score": round(float(score[i]), 4),
+                "id": item["id"], "title": item["title"], "score": round(score, 4),
                 "reason": reason(label, text, item, lang, reads),
                 "kind": item["kind"], "language": item["language"], "campaign": item["campaign"], "url": item["url"],
             })
         results[email] = out
+
+
+def _score_one(u: np.ndarray, w: np.ndarray, side: ItemSide, i: int) -> float:
+    base = float((w * np.maximum(u @ side.d[i], 0)).sum() / w.sum()) if len(u) else 0.0
+    return base + float(side.bonus[i])
+
+
+def _unreadable(email, group: _Group, index: ContentIndex, side: ItemSide, u, w, shared, room: int, head: int,
+                weights: Weights) -> list[int]:
+    """``recommend``'s second tier for one employee short of readable items: items in other languages."""
+    if not group.reads:
+        return []
+    mine = {side.ids[c] for c in shared.get(email, ()) if c in side.ids}
+    other = np.array([i for i in np.flatnonzero(~np.isin(side.languages, sorted(group.reads))) if i not in mine],
+                     dtype=np.int64)
+    if not len(other):
+        return []
+    score = side.bonus[other].astype(np.float32)
+    if len(u):
+        score = score + (w[:, None] * np.maximum(u @ side.d[other].T, 0)).sum(axis=0) / w.sum()
+    if len(other) > head:
+        keep = np.sort(np.argpartition(-score, head - 1)[:head])
+        other, score = other[keep], score[keep]
+    picked = mmr(score, index.vectors[other], room, duplicate_threshold=weights.duplicate)
+    return [int(other[i]) for i in picked]

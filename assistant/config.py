@@ -18,6 +18,7 @@ rewriting ``os.environ``.
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -50,6 +51,20 @@ class Settings:
     currency: str = "EUR"
     sync_every_s: float = 60.0         # how often the app folds the click log into DuckDB
     session_hours: float = 12.0        # how long a sign-in lasts (reloads and new tabs included) unless signed out
+    app_base_url: str = "http://localhost:8501"  # the app's public address, for deep links in digests
+    smtp_host: str | None = None       # digests by e-mail: the SMTP relay (none: e-mail digests cannot be sent)
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)  # never printed or logged
+    smtp_from: str | None = None       # sender of digests (default: porte-voix@<SMTP host>)
+    smtp_tls: str = "starttls"         # starttls, ssl or none
+    slack_webhook_url: str | None = field(default=None, repr=False)  # digests to Slack (a webhook URL is a secret)
+    teams_webhook_url: str | None = field(default=None, repr=False)  # digests to Microsoft Teams (Workflows webhook)
+    unsubscribe_base_url: str | None = None  # serves /unsubscribe/<token> (default: links_base_url, the public service)
+    digest_weekday: int = 1            # ISO weekday the in-app schedule sends digests on (1 = Monday)
+    digest_hour: int = 9               # local hour from which it sends them
+    digest_attempts: int = 3           # delivery attempts per message (the first included)
+    digest_backoff_s: float = 30.0     # wait before the second attempt, doubled before each next one
     extra: Mapping[str, str] = field(default_factory=dict)  # other PORTE_VOIX_* values, for later features
 
     @property
@@ -92,6 +107,17 @@ _KNOWN = {"PORTE_VOIX_HOME", "PORTE_VOIX_EMBEDDER", "PORTE_VOIX_GENERATOR", "POR
 _KNOWN |= {"PORTE_VOIX_LINKS_HOST", "PORTE_VOIX_LINKS_PORT", "PORTE_VOIX_LINKS_BASE_URL", "PORTE_VOIX_CONVERSIONS_SECRET",
            "PORTE_VOIX_CPM", "PORTE_VOIX_CPC", "PORTE_VOIX_CURRENCY", "PORTE_VOIX_SYNC_EVERY_S"}
 _KNOWN |= {"PORTE_VOIX_SESSION_HOURS"}
+_KNOWN |= {f"PORTE_VOIX_{name}" for name in ("APP_BASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD",
+           "SMTP_FROM", "SMTP_TLS", "SLACK_WEBHOOK_URL", "TEAMS_WEBHOOK_URL", "UNSUBSCRIBE_BASE_URL", "DIGEST_WEEKDAY",
+           "DIGEST_HOUR", "DIGEST_ATTEMPTS", "DIGEST_BACKOFF_S")}
+
+
+def _secrets_file(path: Path = Path(".streamlit/secrets.toml")) -> dict[str, str]:
+    """``[porte_voix]`` of Streamlit's secrets file as ``PORTE_VOIX_*`` values (``smtp_password = "…"``)."""
+    if not path.is_file():
+        return {}
+    table = tomllib.loads(path.read_text(encoding="utf-8")).get("porte_voix") or {}
+    return {f"PORTE_VOIX_{key.upper()}": str(value) for key, value in table.items()}
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -100,6 +126,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
     Bad numbers fail here, at start, with the variable's name, rather than deep inside a request.
     """
     env = os.environ if environ is None else environ
+    if environ is None:  # the process environment wins over .streamlit/secrets.toml
+        env = {**_secrets_file(), **os.environ}
 
     def number(key: str, default, kind):
         raw = env.get(key)
@@ -130,6 +158,20 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
         currency=env.get("PORTE_VOIX_CURRENCY") or "EUR",
         sync_every_s=number("PORTE_VOIX_SYNC_EVERY_S", 60.0, float),
         session_hours=number("PORTE_VOIX_SESSION_HOURS", 12.0, float),
+        app_base_url=(env.get("PORTE_VOIX_APP_BASE_URL") or "http://localhost:8501").rstrip("/"),
+        smtp_host=env.get("PORTE_VOIX_SMTP_HOST") or None,
+        smtp_port=number("PORTE_VOIX_SMTP_PORT", 587, int),
+        smtp_user=env.get("PORTE_VOIX_SMTP_USER") or None,
+        smtp_password=env.get("PORTE_VOIX_SMTP_PASSWORD") or None,
+        smtp_from=env.get("PORTE_VOIX_SMTP_FROM") or None,
+        smtp_tls=(env.get("PORTE_VOIX_SMTP_TLS") or "starttls").lower(),
+        slack_webhook_url=env.get("PORTE_VOIX_SLACK_WEBHOOK_URL") or None,
+        teams_webhook_url=env.get("PORTE_VOIX_TEAMS_WEBHOOK_URL") or None,
+        unsubscribe_base_url=(env.get("PORTE_VOIX_UNSUBSCRIBE_BASE_URL") or "").rstrip("/") or None,
+        digest_weekday=number("PORTE_VOIX_DIGEST_WEEKDAY", 1, int),
+        digest_hour=number("PORTE_VOIX_DIGEST_HOUR", 9, int),
+        digest_attempts=max(1, number("PORTE_VOIX_DIGEST_ATTEMPTS", 3, int)),
+        digest_backoff_s=number("PORTE_VOIX_DIGEST_BACKOFF_S", 30.0, float),
         extra={k: v for k, v in env.items() if k.startswith("PORTE_VOIX_") and k not in _KNOWN},
     )
     values["links_base_url"] = (env.get("PORTE_VOIX_LINKS_BASE_URL") or f"http://127.0.0.1:{values['links_port']}").rstrip("/")

@@ -7,8 +7,10 @@ digest over 10,000. The language of a text never changes, so batches look it up
 here by the text's SHA-256 and detect only texts never seen (the same
 ``language.detect`` as ``recommend``, so both agree).
 
-    >>> languages_of(store, ["Je conçois des pipelines de données temps réel.", "Kafka, Spark, dbt"])
-    {'Je conçois des pipelines de données temps réel.': 'fr', 'Kafka, Spark, dbt': 'en'}
+    >>> languages_of(store, ["Je conçois des pipelines de données temps réel.", "Data quality for industrial sensors"])
+    {'Je conçois des pipelines de données temps réel.': 'fr', 'Data quality for industrial sensors': 'en'}
+    >>> store.value("SELECT count(*) FROM text_languages")
+    2
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from assistant import batch_ranking, engagement, matching
+from assistant import batch_ranking, matching
 from assistant.batch_ranking import head_candidates, recommend_many
 
 
@@ -35,12 +35,15 @@ def test_small_chunks_shared_items_and_one_language(ctx, demo_store):
     """Chunk boundaries, items already shared and a single reading language change nothing."""
     emails = _emails(demo_store)
     first = matching.recommend(ctx, emails[0], limit=5)
-    engagement.record_share(demo_store, "s-test-1", emails[0], first[0]["id"], "mon texte", "linkedin", None, None, 50.0)
+    demo_store.execute("INSERT INTO shares (id, email, content_id, text, network) VALUES (?, ?, ?, 'mon texte', 'linkedin')",
+                       ["s-test-1", emails[0], first[0]["id"]])
     demo_store.execute("UPDATE employees SET languages = ['en'] WHERE email = ?", [emails[1]])
     demo_store.execute("UPDATE employees SET expertise = NULL, skills = [] WHERE email = ?", [emails[2]])
     demo_store.execute("DELETE FROM employee_posts WHERE email = ?", [emails[2]])
+    demo_store.execute("UPDATE employees SET languages = ['de'] WHERE email = ?", [emails[3]])  # no German item
     many = recommend_many(ctx, emails, limit=5, chunk_units=3)
     assert first[0]["id"] not in [r["id"] for r in many[emails[0]]]
+    assert len(many[emails[3]]) == 5 and "hors de vos langues" in many[emails[3]][0]["reason"] + " hors de vos langues"
     for email in emails:
         _same(many[email], matching.recommend(ctx, email, limit=5))
 

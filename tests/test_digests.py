@@ -1,0 +1,287 @@
+"""Digests end to end: a real SMTP server (aiosmtpd) and real webhook receivers get the messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+
+import pytest
+
+from assistant import digest_log, digest_prefs, digest_run, digests, matching, unsubscribe
+from assistant.cli import main as cli_main
+from assistant.context import open_context
+from tests.digest_servers import Webhooks, body, start_smtp
+
+NOW = dt.datetime(2026, 12, 7, 9, 30)          # a Monday: ISO week 2026-W50
+CAMILLE = "camille.durand@nordlys-energie.example"    # French first
+SARAH = "sarah.okafor@nordlys-energie.example"        # English only
+PIERRE = "pierre.lemoine@nordlys-energie.example"     # not enrolled
+APP = "https://porte-voix.nordlys.example"
+
+
+@pytest.fixture
+def smtp():
+    controller, mailbox, port = start_smtp()
+    yield mailbox, port
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def embedded_demo(tmp_path_factory):
+    """The demo content and people with their (fake) embeddings, built once; each test gets a copy."""
+    from assistant.catalog import ingest
+    from assistant.config import Settings
+    from assistant.indexing import embed_pending
+    from assistant.people import apply_recorded_opt_ins, import_people
+    from assistant.store import close_all
+    from tests import fakes
+    from tests.conftest import DEMO
+
+    fakes.register()
+    home = tmp_path_factory.mktemp("digest-demo") / "home"
+    ctx = open_context(Settings(home=home, embedder="fake", generator="fake", bcrypt_rounds=4))
+    ingest(ctx.store, [DEMO / "content"])
+    import_people(ctx.store, sorted(DEMO.glob("people.*")))
+    apply_recorded_opt_ins(ctx.store, sorted(DEMO.glob("people.*")))   # the demo's employees opted in
+    embed_pending(ctx.store, ctx.embedder, today=NOW.date())
+    close_all()
+    return home
+
+
+@pytest.fixture
+def dctx(embedded_demo, settings, smtp):
+    """The demo installation with an SMTP relay, an app address, no back-off wait, on a fixed Monday."""
+    _, port = smtp
+    shutil.copytree(embedded_demo, settings.home)
+    clock = {"now": NOW}
+    s = settings.but(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none", smtp_from="digests@nordlys.example",
+                     app_base_url=APP, links_base_url="https://go.nordlys.example", digest_backoff_s=0.0)
+    ctx = open_context(s, clock=lambda: clock["now"])
+    ctx.move_to = lambda when: clock.update(now=when)
+    return ctx
+
+
+def enrolled(store) -> list[str]:
+    return [r[0] for r in store.execute("SELECT email FROM employees WHERE consent_program ORDER BY email").fetchall()]
+
+
+def only(store, *emails):
+    """Keep these people enrolled and nobody else (fewer messages where the test needs few)."""
+    store.execute("UPDATE employees SET consent_program = list_contains(?, email)", [list(emails)])
+
+
+def test_each_enrolled_employee_gets_one_email_in_their_language_with_links_and_unsubscribe(dctx, smtp):
+    mailbox, _ = smtp
+    report = digest_run.send(dctx)
+    people = enrolled(dctx.store)
+    assert PIERRE not in people and CAMILLE in people
+    assert (report.due, report.sent, report.failed) == (len(people), len(people), 0)
+    assert sorted(m["To"] for m in mailbox.messages) == people
+    assert not mailbox.to(PIERRE), "nobody without consent_program"
+
+    for address, lang in ((CAMILLE, "fr"), (SARAH, "en")):
+        [message] = mailbox.to(address)
+        html, text = body(message, "html"), body(message, "plain")
+        assert message["Subject"].endswith("idées à partager cette semaine" if lang == "fr"
+                                           else "things worth sharing this week")
+        assert ("À partager cette semaine" if lang == "fr" else "Worth sharing this week") in html
+        assert ("Vos dernières publications" if lang == "fr" else "How your last posts did") in text
+        expected = matching.recommend(dctx, address, limit=3)
+        for item in expected:
+            link = f"{APP}/?item={item['id']}"
+            assert f'href="{link}"' in html and link in text
+            assert item["reason"].split(" : ")[0].split(": ")[0] in html
+        assert f"{APP}/?page=profile" in html
+        unsubscribe_header = message["List-Unsubscribe"]
+        token = re.fullmatch(r"<https://go\.nordlys\.example/unsubscribe/([\w.-]+)\?lang=(fr|en)>",
+                             unsubscribe_header)
+        assert token and unsubscribe.email_of(dctx.settings, token.group(1)) == address and token.group(2) == lang
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert unsubscribe_header[1:-1] in html
+
+    rows = digest_log.deliveries(dctx.store, status="sent")
+    assert len(rows) == len(people) and {r["period"] for r in rows} == {"2026-W50"}
+
+
+def test_nobody_twice_in_one_week_whoever_runs_it(dctx, smtp):
+    mailbox, _ = smtp
+    only(dctx.store, CAMILLE, SARAH, "julien.moreau@nordlys-energie.example")
+    first = digest_run.send(dctx)
+    dctx.move_to(NOW + dt.timedelta(days=3))                 # Thursday, same ISO week
+    again = digest_run.send(dctx)
+    assert first.sent > 0 and (again.due, again.sent) == (0, 0)
+    assert len(mailbox.messages) == first.sent
+    # a run that built its list before the first one sent (another process) finds every claim taken
+    run_id = digest_log.start_run(dctx.store, "2026-W50", "cron", NOW)
+    assert all(digest_log.claim(dctx.store, run_id, e, "2026-W50", "email", "fr", "s", [], NOW) is None
+               for e in enrolled(dctx.store))
+    dctx.move_to(NOW + dt.timedelta(days=7))                 # next week: everyone again
+    assert digest_run.send(dctx).sent == first.sent
+    dup = dctx.store.value("SELECT count(*) FROM (SELECT email, period FROM digest_deliveries GROUP BY ALL HAVING count(*) > 1)")
+    assert dup == 0
+
+
+def test_failing_delivery_is_retried_then_recorded_while_the_others_go_through(dctx, smtp):
+    mailbox, _ = smtp
+    mailbox.refuse[SARAH] = None                 # always refused
+    mailbox.refuse[CAMILLE] = 1                  # refused once, accepted on the second attempt
+    waits = []
+    report = digest_run.send(dctx, sleep=waits.append)
+    people = enrolled(dctx.store)
+    assert report.failed == 1 and report.sent == len(people) - 1
+    assert mailbox.tries[SARAH] == dctx.settings.digest_attempts == 3
+    assert waits == [0.0, 0.0]                   # two rounds of retries, back-off from the settings
+    [failure] = digest_log.deliveries(dctx.store, status="failed")
+    assert failure["email"] == SARAH and failure["attempts"] == 3
+    assert SARAH in failure["error"] or "failed" in failure["error"]
+    camille = [d for d in digest_log.deliveries(dctx.store) if d["email"] == CAMILLE][0]
+    assert camille["status"] == "sent" and camille["attempts"] == 2 and len(mailbox.to(CAMILLE)) == 1
+    assert len(mailbox.messages) == len(people) - 1
+    run = digest_log.runs(dctx.store)[0]
+    assert (run["sent"], run["failed"]) == (len(people) - 1, 1)
+    # a later run of the same week tries the failed one again, and only it
+    mailbox.refuse.clear()
+    later = digest_run.send(dctx)
+    assert (later.due, later.sent) == (1, 1) and len(mailbox.to(SARAH)) == 1
+
+
+def test_backoff_doubles_between_rounds(dctx):
+    from assistant import notify
+
+    calls, waits = [], []
+
+    def flaky(settings, message):
+        calls.append(message.to)
+        return False, "451 busy"
+
+    messages = [notify.Message("email", f"p{i}@example.com", "s", "t") for i in range(3)]
+    results = notify.deliver(dctx.settings, messages, attempts=4, backoff_s=2.0, send=flaky, sleep=waits.append)
+    assert waits == [2.0, 4.0, 8.0] and len(calls) == 12
+    assert [(r.ok, r.attempts, r.error) for r in results] == [(False, 4, "451 busy")] * 3
+
+
+def test_preferences_never_and_every_two_weeks(dctx, smtp):
+    mailbox, _ = smtp
+    only(dctx.store, CAMILLE, SARAH)
+    digest_prefs.set_preferences(dctx.store, CAMILLE, frequency="never", by=CAMILLE)
+    digest_prefs.set_preferences(dctx.store, SARAH, frequency="biweekly", by=SARAH)
+    weeks = []
+    for n in range(4):
+        dctx.move_to(NOW + dt.timedelta(weeks=n))
+        digest_run.send(dctx)
+        weeks.append(len(mailbox.to(SARAH)))
+    assert not mailbox.to(CAMILLE)
+    assert weeks == [1, 1, 2, 2]
+
+
+def test_one_click_unsubscribe(dctx, smtp):
+    from starlette.testclient import TestClient
+
+    mailbox, _ = smtp
+    only(dctx.store, CAMILLE, SARAH)
+    digest_run.send(dctx)
+    link = mailbox.to(SARAH)[0]["List-Unsubscribe"][1:-1]
+    path = link.split("go.nordlys.example", 1)[1]
+    client = TestClient(unsubscribe.create_app(dctx.settings))
+    page = client.get(path)
+    assert page.status_code == 200 and "Unsubscribe" in page.text and digest_prefs.get(dctx.store, SARAH)["frequency"] == "weekly"
+    answer = client.post(path, content=b"List-Unsubscribe=One-Click",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 200 and SARAH in answer.text
+    assert client.post(path.replace(path.split("/")[2][:6], "AAAAAA")).status_code == 404
+    dctx.move_to(NOW + dt.timedelta(weeks=1))
+    report = digest_run.send(dctx)            # folds the opt-out first
+    assert digest_prefs.get(dctx.store, SARAH)["frequency"] == "never"
+    assert SARAH not in [d["email"] for d in report.digests] and len(mailbox.to(SARAH)) == 1
+    assert dctx.store.value("SELECT source FROM digest_optouts WHERE email = ?", [SARAH]) == "one-click"
+
+
+def test_slack_and_teams_webhooks_receive_the_digest(dctx, tmp_path, monkeypatch):
+    from apprise.plugins.slack import NotifySlack
+
+    slack, teams = Webhooks(), Webhooks(tls_dir=tmp_path / "tls")
+    only(dctx.store, CAMILLE, SARAH)
+    try:
+        monkeypatch.setattr(NotifySlack, "webhook_url", f"http://127.0.0.1:{slack.port}/services")
+        ctx = open_context(dctx.settings.but(
+            slack_webhook_url="https://hooks.slack.com/services/T0000TEST/B0000TEST/abcdefghijklmnopqrstuvwx",
+            teams_webhook_url=f"workflows://127.0.0.1:{teams.port}/wf0123/sig4567/?verify=no"), clock=lambda: NOW)
+        digest_prefs.set_preferences(ctx.store, CAMILLE, channel="slack", by=CAMILLE)
+        digest_prefs.set_preferences(ctx.store, SARAH, channel="teams", by=SARAH)
+        report = digest_run.send(ctx)
+        assert report.failed == 0
+        [(slack_path, slack_payload)] = slack.received
+        assert slack_path == "/services/T0000TEST/B0000TEST/abcdefghijklmnopqrstuvwx"
+        slack_text = json.dumps(slack_payload, ensure_ascii=False)
+        assert "idées à partager" in slack_text and f"{APP}/?item=" in slack_text
+        [(teams_path, teams_payload)] = teams.received
+        assert teams_path.startswith("/workflows/wf0123/triggers/manual/paths/invoke")
+        card = teams_payload["attachments"][0]["content"]
+        card_text = json.dumps(card, ensure_ascii=False)
+        assert "things worth sharing" in card_text and f"{APP}/?item=" in card_text
+        assert {"id": SARAH, "name": SARAH} in [e["mentioned"] for e in card["msteams"].get("entities", [])]
+        channels = {d["email"]: d["channel"] for d in digest_log.deliveries(ctx.store)}
+        assert channels[CAMILLE] == "slack" and channels[SARAH] == "teams"
+    finally:
+        slack.stop()
+        teams.stop()
+
+
+def test_unconfigured_channel_falls_back_to_email_and_missing_smtp_fails_with_a_reason(dctx, smtp):
+    mailbox, _ = smtp
+    only(dctx.store, CAMILLE, SARAH)
+    digest_prefs.set_preferences(dctx.store, CAMILLE, channel="teams", by=CAMILLE)   # no Teams webhook here
+    digest_run.send(dctx)
+    assert len(mailbox.to(CAMILLE)) == 1
+    bare = open_context(dctx.settings.but(smtp_host=None), clock=lambda: NOW + dt.timedelta(weeks=1))
+    report = digest_run.send(bare)
+    assert report.sent == 0 and report.failed == report.due > 0
+    assert "SMTP" in report.failures[0]["error"] and report.failures[0]["attempts"] == 0
+
+
+def test_dry_run_json_prints_each_message_and_sends_nothing(dctx, smtp, capsys):
+    mailbox, _ = smtp
+    assert cli_main(["digest", "send", "--dry-run", "--json"], ctx=dctx) == 0
+    messages = json.loads(capsys.readouterr().out)
+    assert len(messages) == len(enrolled(dctx.store)) and not mailbox.messages
+    camille = next(m for m in messages if m["email"] == CAMILLE)
+    assert {"email", "language", "channel", "items", "subject"} <= set(camille)
+    assert (camille["language"], camille["channel"], camille["status"]) == ("fr", "email", "dry-run")
+    assert [i["id"] for i in camille["items"]] == [r["id"] for r in matching.recommend(dctx, CAMILLE, limit=3)]
+    assert all(i["link"] == f"{APP}/?item={i['id']}" for i in camille["items"])
+    assert dctx.store.value("SELECT count(*) FROM digest_deliveries") == 0
+
+
+def test_cli_send_status_and_test_digest(dctx, smtp, capsys):
+    mailbox, _ = smtp
+    only(dctx.store, CAMILLE, SARAH)
+    assert cli_main(["digest", "send"], ctx=dctx) == 0
+    out = capsys.readouterr().out
+    assert "sent" in out and f"{len(enrolled(dctx.store))} sent" in out
+    assert cli_main(["digest", "test", PIERRE, "--json"], ctx=dctx) == 0      # a test goes even without consent
+    [message] = json.loads(capsys.readouterr().out)
+    assert message["status"] == "sent" and len(mailbox.to(PIERRE)) == 1
+    assert "résumé de test" in body(mailbox.to(PIERRE)[0], "html")
+    assert cli_main(["digest", "status"], ctx=dctx) == 0
+    status = capsys.readouterr().out
+    assert "2026-W50" in status and "test" in status
+    assert cli_main(["digest", "test", "nobody@example.com"], ctx=dctx) == 2
+
+
+def test_goal_and_last_posts_appear(dctx, smtp):
+    from assistant import goals
+
+    mailbox, _ = smtp
+    only(dctx.store, CAMILLE)
+    item = matching.recommend(dctx, CAMILLE, limit=1)[0]
+    dctx.store.execute("""INSERT INTO shares (id, email, content_id, text, network, campaign, score, shared_at, status,
+                                              posted_at) VALUES (?, ?, ?, ?, 'linkedin', 'green-week', 80, ?, 'posted', ?)""",
+                       ["s-dig-1", CAMILLE, item["id"], "Mon texte à moi", NOW - dt.timedelta(days=2), NOW - dt.timedelta(days=2)])
+    goals.add_goal(dctx.store, "green-week", "shares", 20, due=dt.date(2026, 12, 18))
+    digest_run.send(dctx)
+    text = body(mailbox.to(CAMILLE)[0], "plain")
+    assert item["title"] in text.split("Vos dernières publications")[1]
+    assert "0 clic(s)" in text
+    assert "green-week : " in text and "/ 20 partages d'ici le 18 déc." in text
