@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from . import analytics_import, catalog, goals, keys, people, sync, visitors
+from . import analytics_import, catalog, erased, goals, keys, people, sync, visitors
 from .accounts import ensure_account
 from .authenticity import score_post
 from .clicklog import open_log
@@ -76,9 +76,10 @@ _REFERRERS = ("https://www.linkedin.com/", "https://lnkd.in/", "https://t.co/", 
 
 
 def create_demo_accounts(store: Store, rounds: int | None = None) -> int:
-    """Create the four demo accounts unless they exist; returns how many were created now."""
-    return sum(ensure_account(store, user, DEMO_PASSWORD, roles, email=user, rounds=rounds)
-               for user, roles in DEMO_ACCOUNTS)
+    """Create the four demo accounts unless they exist (or their person asked to be erased); returns how many
+    were created now."""
+    return sum(ensure_account(store, user, DEMO_PASSWORD, roles, email=user, rounds=rounds, actor="demo")
+               for user, roles in DEMO_ACCOUNTS if not erased.is_erased(store, user))
 
 
 def _first_sentences(text: str, n: int = 2) -> str:

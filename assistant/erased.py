@@ -35,6 +35,7 @@ from pathlib import Path
 from .store import Store
 
 SALT_FILE = "erasure.salt"
+REJECTION = "erased at their request: not imported again until they opt in anew (porte-voix people readmit)"
 
 
 def salt_path(home: Path) -> Path:

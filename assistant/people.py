@@ -162,7 +162,7 @@ def write_people(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
             inserts.append(s)
             outcomes.append(("added", email))
     if erased.which(store, [s.item["email"] for s in inserts]):  # the batch is replayed row by row: only they fail
-        raise Rejected("erased at their request: not imported again until they opt in anew (porte-voix people readmit)")
+        raise Rejected(erased.REJECTION)
     names = ("email",) + _COLUMNS + ("source",)
     if inserts:
         with staged_table(store, _columns(inserts, names)) as incoming:

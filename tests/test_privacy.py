@@ -217,3 +217,16 @@ def test_the_digest_opt_out_inbox_is_exported_and_erased(demo_store, ctx):
     assert report["files"]["optouts"]["deleted"] == 1 and report["file_residue"] == {}
     assert privacy.scan_files(ctx.settings.home, {"email": CAMILLE.encode()}, skip=privacy.CACHE_DIRS) == {}
     assert privacy.export_person(demo_store, JULIEN, ctx.settings)["files"]["optouts"]["optouts"]
+
+
+def test_reloading_the_demo_keeps_an_erased_demo_person_erased(ctx, capsys):
+    from assistant.cli import main
+
+    assert main(["demo"], ctx) == 0
+    privacy.erase_person(ctx, CAMILLE, actor=CAMILLE)
+    capsys.readouterr()
+    assert main(["demo", "--json"], ctx) == 0, "make run reloads the demo: an erased demo person is no error"
+    out = json.loads(capsys.readouterr().out)
+    assert out["people"]["rejected"] == 0 and any("erased at their request" in n for n in out["people"]["notes"])
+    assert out["demo"]["accounts"] == 0 and set(privacy.remaining(ctx.store, CAMILLE).values()) == {0}
+    assert privacy.mentions(ctx.store, CAMILLE, skip=("content",)) == {}
