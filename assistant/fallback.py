@@ -51,22 +51,40 @@ _QUESTION = {"fr": {"vous": "Et vous, qu'en pensez-vous ?", "tu": "Et toi, qu'en
              "en": {"vous": "What do you think?", "tu": "What do you think?"}}
 
 
-def key_clauses(text: str, facts: list[Fact], limit: int = 2, words: int = 30) -> list[str]:
-    """The item's sentences holding the most facts (at most ``limit``), each cut to ``words`` words around them."""
-    sentences = [s.strip() for s in _SENTENCES.split(text) if s.strip()]
-    scored = sorted(enumerate(sentences), key=lambda p: (-sum(f.text in p[1] for f in facts), p[0]))
-    chosen = sorted(scored[:limit], key=lambda p: p[0]) if facts else scored[:1]
-    out = []
-    for _, sentence in chosen:
-        if facts and not any(f.text in sentence for f in facts) and out:
-            continue
-        tokens = sentence.split()
-        if len(tokens) > words:
-            first = next((i for i, t in enumerate(tokens) if any(f.text.split()[0] in t for f in facts)), 0)
-            tokens = tokens[max(0, first - words // 3): max(0, first - words // 3) + words]
-            sentence = " ".join(tokens).rstrip(",;:") + "…"
-        out.append(sentence if sentence[-1] in ".!?…" else sentence + ".")
-    return out
+def key_clauses(text: str, facts: list[Fact], around: int = 3, limit: int = 40) -> str:
+    """The item's own words around each fact (``around`` words either side), overlapping pieces
+    merged and joined with "…": a short quotation that keeps every fact and little else.
+
+    >>> key_clauses("Au printemps, après deux ans de travaux, le parc de Crest produit enfin 12 MWc, soit "
+    ...             "la consommation de 4 000 foyers de la vallée.", [Fact("number", "12 MWc", "num:12")], around=3)
+    '…Crest produit enfin 12 MWc, soit la consommation…'
+    """
+    tokens = text.split()
+    if not facts:
+        return " ".join(tokens[:limit // 2]) + ("…" if len(tokens) > limit // 2 else "")
+    spans = []
+    for fact in facts:
+        first = fact.text.split()[0]
+        at = next((i for i, t in enumerate(tokens) if first in t and fact.text.split()[-1] in " ".join(tokens[i:i + 6])), None)
+        if at is not None:
+            start, end = max(0, at - around), min(len(tokens), at + len(fact.text.split()) + around)
+            # a piece stays inside its sentence: it starts after and ends at the nearest full stops
+            start = max([start] + [i + 1 for i in range(start, at) if tokens[i].endswith((".", "!", "?"))])
+            end = min([end] + [i + 1 for i in range(at + len(fact.text.split()) - 1, end) if tokens[i].endswith((".", "!", "?"))])
+            spans.append((start, end))
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + 2:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces = []
+    for start, end in merged:
+        piece = " ".join(tokens[start:end]).strip(" ,;:")
+        lead = "…" if start > 0 and not tokens[start - 1].endswith((".", "!", "?")) and not (pieces and pieces[-1].endswith("…")) else ""
+        tail = "…" if end < len(tokens) and not piece.endswith((".", "!", "?")) else ""
+        pieces.append(lead + piece + tail)
+    return " ".join(pieces) if pieces else " ".join(tokens[:limit // 2])
 
 
 _MONTH_NAMES = {"fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -104,7 +122,7 @@ def fallback(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lan
     values = {"Ravi": voice.agree("ravi").capitalize(), "kind": _KIND[lang].get(item["kind"], _KIND[lang]["news"]),
               "of_company": of_company, "role": role}
     if item["language"] == lang:  # the item's own words, quoted as such: the frame around them is the employee's
-        clauses = " ".join(key_clauses(item["text"], facts)) or item["title"]
+        clauses = key_clauses(item["text"], facts) or item["title"]
         body = f"« {clauses} »" if lang == "fr" else f"\u201c{clauses}\u201d"
     else:  # the item is in another language: quote its title and give its figures in this language's format
         body = (f"(en anglais) : « {item['title']} »." if lang == "fr" else f"(in French): \"{item['title']}\".")

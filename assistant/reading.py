@@ -249,12 +249,12 @@ def wrong_company(text: str, g: Grounds) -> list[str]:
     """Employers named in the draft ("je travaille chez X") that are not the installation's company
     nor named in the item: another company's disclosure pasted into this one's post."""
     out = []
+    own = {w for w in re.findall(r"\w{3,}", fold(g.company or ""))}
     for pattern in _EMPLOYER.values():
         for m in pattern.finditer(text):
             name = m.group(1).strip(" .,")
-            if g.company and fold(g.company).split()[0] in fold(name):
-                continue
-            if not g.company and g.knows(name.split()[0]):
+            words = set(re.findall(r"\w{3,}", fold(name)))
+            if (own and words & own) or (not own and g.knows(name.split()[0])):
                 continue
             out.append(name)
     return out

@@ -77,6 +77,8 @@ def test_another_companys_disclosure_is_caught():
     other = grounds("Velora completes its pilot.", "Pilot", {}, [], company="Velora Health")
     assert reading.wrong_company("Great news! Je travaille chez Nordlys", other) == ["Nordlys"]
     assert reading.wrong_company("I work at Velora and I am proud of it.", other) == []
+    brewery = grounds("Une malterie.", "", {}, [], company="Brasserie Kerlann")
+    assert reading.wrong_company("Fière de cette malterie ! je travaille chez Kerlann", brewery) == []
 
 
 def test_a_clean_draft_passes_every_reader_check():
