@@ -243,13 +243,22 @@ def test_demo_accounts_are_created_once_per_role(demo_store):
     assert accounts.authenticate(demo_store, "thomas.girard@nordlys-energie.example", DEMO_PASSWORD).has("content")
 
 
-def test_demo_command_creates_accounts_and_activity(capsys, ctx):
+def test_demo_command_creates_accounts_and_activity_and_keeps_erasures(capsys, ctx):
+    from assistant import privacy
+
     assert main(["demo", "--json"], ctx) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["demo"]["accounts"] == 4 and first["demo"]["shares"] > 0
     assert main(["demo", "--json"], ctx) == 0
     assert json.loads(capsys.readouterr().out)["demo"] == {"accounts": 0, "shares": 0}
     assert [e["action"] for e in audit.entries(ctx.store, action="demo.")] == ["demo.load"]
+    camille = "camille.durand@nordlys-energie.example"
+    privacy.erase_person(ctx, camille, actor=camille)
+    assert main(["demo", "--json"], ctx) == 0, "make run reloads the demo: an erased demo person is no error"
+    out = json.loads(capsys.readouterr().out)
+    assert out["people"]["rejected"] == 0 and any("erased at their request" in n for n in out["people"]["notes"])
+    assert out["demo"]["accounts"] == 0 and set(privacy.remaining(ctx.store, camille).values()) == {0}
+    assert privacy.mentions(ctx.store, camille, skip=("content",)) == {}
 
 
 @pytest.mark.parametrize("real", ["person", "account"])

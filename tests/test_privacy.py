@@ -3,16 +3,21 @@
 import argparse
 import json
 import os
+import shutil
 import stat
 import threading
 
 import pytest
 
 from assistant import audit, commands_admin, engagement, erased, privacy
+from assistant.catalog import ingest
 from assistant.clicklog import open_log
+from assistant.config import Settings
+from assistant.context import open_context
 from assistant.demo_accounts import create_demo_accounts
 from assistant.indexing import embed_pending
 from assistant.people import get_person, import_people
+from assistant.store import close_all
 from tests.conftest import DEMO
 from tests.fakes import FakeEmbedder
 
@@ -21,9 +26,8 @@ JULIEN = "julien.moreau@nordlys-energie.example"
 PIERRE = "pierre.lemoine@nordlys-energie.example"   # named by no demo content item
 
 
-def _activity(store, settings, monkeypatch, people=(CAMILLE, JULIEN)):
-    monkeypatch.setattr("assistant.accounts.ROUNDS", 4)
-    create_demo_accounts(store)
+def _activity(store, settings, people=(CAMILLE, JULIEN, PIERRE)):
+    create_demo_accounts(store, rounds=4)
     item = store.value("SELECT id FROM content ORDER BY id LIMIT 1")
     log = open_log(settings.clicklog_path)
     for n, email in enumerate(people):
@@ -38,6 +42,27 @@ def _activity(store, settings, monkeypatch, people=(CAMILLE, JULIEN)):
         log.append_hits([(f"click-{n}", f"code{n:04}", sid, 1.0, "2030-01-01", "GET", None, "v", "browser", 0, None)])
     embed_pending(store, FakeEmbedder())
     audit.record(store, "nadia.benali@nordlys-energie.example", "person.export", people[0])
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A home with the demo content and people, demo accounts, and shares, drafts, events and click-log rows
+    for Camille, Julien and Pierre; built once, copied for each test."""
+    home = tmp_path_factory.mktemp("privacy") / "home"
+    ctx = open_context(Settings(home=home, embedder="fake", generator="fake", bcrypt_rounds=4), embedder=FakeEmbedder())
+    ingest(ctx.store, [DEMO / "content"])
+    import_people(ctx.store, sorted(DEMO.glob("people.*")))
+    _activity(ctx.store, ctx.settings)
+    close_all()
+    return home
+
+
+@pytest.fixture
+def lived(template, settings):
+    """A context over a fresh copy of the template home."""
+    shutil.copytree(template, settings.home)
+    return open_context(settings)
 
 
 def _run(ctx, *argv):
@@ -49,14 +74,13 @@ def _run(ctx, *argv):
     return args.run(args, ctx)
 
 
-def test_every_table_is_classified_for_export_and_erasure(demo_store):
-    assert privacy.unclassified(demo_store) == [], (
+def test_every_table_is_classified_for_export_and_erasure(store):
+    assert privacy.unclassified(store) == [], (
         "a table holding personal data must be exported and erased: classify it in assistant/privacy.py")
 
 
-def test_export_has_every_table_log_lines_and_click_log_and_no_secret(demo_store, settings, monkeypatch):
-    _activity(demo_store, settings, monkeypatch)
-    data = json.loads(privacy.export_json(demo_store, CAMILLE.upper(), settings))
+def test_export_has_every_table_log_lines_and_click_log_and_no_secret(lived):
+    data = json.loads(privacy.export_json(lived.store, CAMILLE.upper(), lived.settings))
     tables = data["tables"]
     assert set(privacy.PERSONAL_TABLES) >= set(tables) >= {"employees", "employee_posts", "shares", "drafts",
                                                            "engagement_events", "accounts", "import_log"}
@@ -71,8 +95,9 @@ def test_export_has_every_table_log_lines_and_click_log_and_no_secret(demo_store
     assert JULIEN not in text
 
 
-def test_erase_removes_the_person_everywhere_and_nobody_else(demo_store, ctx, monkeypatch):
-    _activity(demo_store, ctx.settings, monkeypatch)
+def test_erase_removes_the_person_everywhere_and_nobody_else(lived):
+    ctx = lived
+    demo_store = lived.store
     before = privacy.remaining(demo_store, JULIEN)
     embeddings = demo_store.value("SELECT count(*) FROM embeddings")
     report = privacy.erase_person(ctx, CAMILLE, actor="nadia.benali@nordlys-energie.example")
@@ -102,9 +127,9 @@ def _needles(store, email):
     return {label: text.encode("utf-8") for label, text in texts.items()}
 
 
-def test_erasure_is_physical_in_every_file_under_the_home(demo_store, ctx, monkeypatch):
+def test_erasure_is_physical_in_every_file_under_the_home(lived):
     """The issue's audit: grep the raw bytes of every file under PORTE_VOIX_HOME before and after."""
-    _activity(demo_store, ctx.settings, monkeypatch, people=(PIERRE, JULIEN))
+    ctx, demo_store = lived, lived.store
     demo_store.execute("CHECKPOINT")
     needles = _needles(demo_store, PIERRE)
     before = privacy.scan_files(ctx.settings.home, needles)
@@ -117,36 +142,39 @@ def test_erasure_is_physical_in_every_file_under_the_home(demo_store, ctx, monke
     assert privacy.scan_files(ctx.settings.home, {"julien": JULIEN.encode()}), "others are kept"
 
 
-def test_a_name_quoted_by_company_content_survives_only_there(demo_store, ctx, monkeypatch):
-    _activity(demo_store, ctx.settings, monkeypatch)
-    privacy.erase_person(ctx, CAMILLE)
-    named = privacy.mentions(demo_store, "Camille Durand")
+def test_a_name_quoted_by_company_content_survives_only_there(lived):
+    privacy.erase_person(lived, CAMILLE)
+    named = privacy.mentions(lived.store, "Camille Durand")
     assert set(named) == {"content"}, "her name is left only in company articles that quote her"
 
 
-def test_files_under_the_home_are_private(demo_store, ctx, monkeypatch):
-    _activity(demo_store, ctx.settings, monkeypatch)
+def test_files_under_the_home_are_private(lived):
+    ctx = lived
     privacy.erase_person(ctx, CAMILLE)
     for path in [ctx.settings.home, *ctx.settings.home.rglob("*")]:
         mode = stat.S_IMODE(os.stat(path).st_mode)
         assert mode & 0o077 == 0, f"{path} is {oct(mode)}"
 
 
-def test_a_reimport_does_not_resurrect_an_erased_person(demo_store, ctx, monkeypatch):
-    _activity(demo_store, ctx.settings, monkeypatch)
-    privacy.erase_person(ctx, CAMILLE)
-    report = import_people(demo_store, sorted(DEMO.glob("people.*")))
-    assert get_person(demo_store, CAMILLE) is None and get_person(demo_store, JULIEN) is not None
-    assert report.counts["rejected"] == 1 and "erased at their request" in report.problems[0]
-    assert CAMILLE not in json.dumps(demo_store.rows("SELECT * FROM import_log"), default=str)
-    assert erased.is_erased(demo_store, CAMILLE) and not erased.is_erased(demo_store, JULIEN)
-    assert privacy.readmit(demo_store, CAMILLE, actor="cli:admin")
-    import_people(demo_store, sorted(DEMO.glob("people.*")))
-    person = get_person(demo_store, CAMILLE)
+def test_a_reimport_does_not_resurrect_an_erased_person(lived, tmp_path):
+    store = lived.store
+    privacy.erase_person(lived, CAMILLE)
+    hr = tmp_path / "hr.csv"
+    hr.write_text(f"email,name,consent_program\n{CAMILLE},Camille Durand,true\nnew.hire@nordlys-energie.example,New Hire,\n",
+                  encoding="utf-8")
+    report = import_people(store, [hr])
+    assert get_person(store, CAMILLE) is None and get_person(store, "new.hire@nordlys-energie.example") is not None
+    assert report.counts["rejected"] == 1 and erased.REJECTION in report.problems[0]
+    assert CAMILLE not in json.dumps(store.rows("SELECT * FROM import_log"), default=str)
+    assert erased.is_erased(store, CAMILLE) and not erased.is_erased(store, JULIEN)
+    assert privacy.readmit(store, CAMILLE, actor="cli:admin")
+    import_people(store, [hr])
+    person = get_person(store, CAMILLE)
     assert person is not None and not person["consent_program"], "back only after a new opt-in, consent off"
 
 
-def test_salt_lives_in_the_home_and_not_in_the_database(demo_store, ctx, monkeypatch):
+def test_salt_lives_in_the_home_and_not_in_the_database(lived):
+    ctx, demo_store = lived, lived.store
     privacy.erase_person(ctx, JULIEN)
     salt = erased.salt_path(ctx.settings.home)
     assert stat.S_IMODE(salt.stat().st_mode) == 0o600 and len(salt.read_bytes()) == 32
@@ -154,8 +182,8 @@ def test_salt_lives_in_the_home_and_not_in_the_database(demo_store, ctx, monkeyp
     assert digest != JULIEN and salt.read_bytes().hex() not in json.dumps(demo_store.rows("SELECT * FROM erased_people"), default=str)
 
 
-def test_people_commands_erase_export_readmit(demo_store, ctx, monkeypatch, capsys, tmp_path):
-    _activity(demo_store, ctx.settings, monkeypatch)
+def test_people_commands_erase_export_readmit(lived, capsys, tmp_path):
+    ctx, demo_store = lived, lived.store
     out = tmp_path / "camille.json"
     assert _run(ctx, "people", "export", CAMILLE, "-o", str(out)) == 0
     assert json.loads(out.read_text())["tables"]["employees"][0]["email"] == CAMILLE
@@ -171,10 +199,11 @@ def test_people_commands_erase_export_readmit(demo_store, ctx, monkeypatch, caps
     assert actions[:3] == ["person.readmit", "person.erase", "person.export"]
 
 
-def test_compaction_keeps_serving_other_threads(demo_store, ctx):
+def test_compaction_keeps_serving_other_threads(lived):
     """Requests in other threads before and after the rewrite work; the same Store object goes on."""
     from assistant import compaction
 
+    ctx, demo_store = lived, lived.store
     results = []
 
     def reader():
@@ -190,11 +219,12 @@ def test_compaction_keeps_serving_other_threads(demo_store, ctx):
     assert results[0] == results[1] > 0 and ctx.store is demo_store
 
 
-def test_compaction_refuses_when_another_connection_holds_the_file(demo_store, ctx):
+def test_compaction_refuses_when_another_connection_holds_the_file(lived):
     import duckdb
 
     from assistant import compaction
 
+    ctx, demo_store = lived, lived.store
     other = duckdb.connect(str(ctx.settings.db_path), config={"extension_directory": str(ctx.settings.extension_dir),
                                                               "autoinstall_known_extensions": "false",
                                                               "autoload_known_extensions": "false"})
@@ -206,8 +236,9 @@ def test_compaction_refuses_when_another_connection_holds_the_file(demo_store, c
     assert demo_store.value("SELECT count(*) FROM content") > 0, "the store goes on with its file"
 
 
-def test_the_digest_opt_out_inbox_is_exported_and_erased(demo_store, ctx):
+def test_the_digest_opt_out_inbox_is_exported_and_erased(lived):
     unsubscribe = pytest.importorskip("assistant.unsubscribe")
+    ctx, demo_store = lived, lived.store
     assert unsubscribe.inbox_path(ctx.settings).name == privacy.OPTOUTS_FILE
     unsubscribe.record(ctx.settings, CAMILLE, "link")
     unsubscribe.record(ctx.settings, JULIEN, "link")
@@ -217,16 +248,3 @@ def test_the_digest_opt_out_inbox_is_exported_and_erased(demo_store, ctx):
     assert report["files"]["optouts"]["deleted"] == 1 and report["file_residue"] == {}
     assert privacy.scan_files(ctx.settings.home, {"email": CAMILLE.encode()}, skip=privacy.CACHE_DIRS) == {}
     assert privacy.export_person(demo_store, JULIEN, ctx.settings)["files"]["optouts"]["optouts"]
-
-
-def test_reloading_the_demo_keeps_an_erased_demo_person_erased(ctx, capsys):
-    from assistant.cli import main
-
-    assert main(["demo"], ctx) == 0
-    privacy.erase_person(ctx, CAMILLE, actor=CAMILLE)
-    capsys.readouterr()
-    assert main(["demo", "--json"], ctx) == 0, "make run reloads the demo: an erased demo person is no error"
-    out = json.loads(capsys.readouterr().out)
-    assert out["people"]["rejected"] == 0 and any("erased at their request" in n for n in out["people"]["notes"])
-    assert out["demo"]["accounts"] == 0 and set(privacy.remaining(ctx.store, CAMILLE).values()) == {0}
-    assert privacy.mentions(ctx.store, CAMILLE, skip=("content",)) == {}
