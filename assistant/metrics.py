@@ -79,12 +79,15 @@ class Filters:
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _base(filters: Filters) -> tuple[str, list]:
-    """The per-share relation every query reads: one row per share with its totals and reach."""
+def _base(filters: Filters, content: bool = True) -> tuple[str, list]:
+    """The per-share relation every query reads: one row per share with its totals and reach (and the
+    item's title and kind with ``content``; aggregates leave that join out: DuckDB keeps unused joins)."""
     where, params = filters.where()
+    item = ("c.title, c.kind AS content_kind," if content else "")
+    join = ("LEFT JOIN content c ON c.id = s.content_id" if content else "")
     sql = f"""
         SELECT * FROM (
-          SELECT s.id, s.email, p.name, coalesce(p.team, '?') AS team, s.content_id, c.title, c.kind AS content_kind,
+          SELECT s.id, s.email, p.name, coalesce(p.team, '?') AS team, s.content_id, {item}
                  s.network, coalesce(s.campaign, '{ALWAYS_ON}') AS campaign, s.score, s.shared_at,
                  date_trunc('week', s.shared_at)::DATE AS week, s.short_code, s.post_url, s.status,
                  coalesce(p.network_size, ?) AS network_size,
@@ -102,7 +105,7 @@ def _base(filters: Filters) -> tuple[str, list]:
                       ELSE round(coalesce(p.network_size, ?) * ?)::BIGINT END AS reach
           FROM shares s
           LEFT JOIN employees p ON p.email = s.email
-          LEFT JOIN content c ON c.id = s.content_id
+          {join}
           LEFT JOIN share_totals t ON t.share_id = s.id
         ) {where}"""
     return sql, [DEFAULT_NETWORK_SIZE, DEFAULT_NETWORK_SIZE, EMPLOYEE_REACH_RATE] + params
@@ -127,7 +130,7 @@ def share_metrics(store: Store, filters: Filters | str | None = None, limit: int
 def scored_sample(store: Store, filters: Filters | None = None, size: int = 2000, seed: int = 0) -> tuple[list[dict], int]:
     """Up to ``size`` scored shares, the same ones on every call (ordered by a seeded hash of their id),
     and how many scored shares there are: a fair random sample, chosen in SQL."""
-    base, params = _base(filters or Filters())
+    base, params = _base(filters or Filters(), content=False)
     scored = f"""SELECT *, coalesce(round((unique_human_clicks + reactions + comments + reshares) / nullif(reach, 0), 4), 0)
                    AS engagement_rate FROM ({base}) WHERE score IS NOT NULL"""
     total = store.value(f"SELECT count(*) FROM ({scored})", params)
@@ -160,7 +163,7 @@ def breakdown(store: Store, by: str | None, filters: Filters | None = None, rate
     ``brand_followers`` the brand-page baseline."""
     if by is not None and by not in GROUPS:
         raise ValueError(f"unknown breakdown {by!r}; use {', '.join(GROUPS)}")
-    base, params = _base(filters or Filters())
+    base, params = _base(filters or Filters(), content=False)
     rates = rates or {"cpm": 0.0, "cpc": 0.0}
     key = f"{GROUPS[by]} AS {by}, " if by else ""
     rows = store.rows(
