@@ -248,3 +248,13 @@ def test_the_digest_opt_out_inbox_is_exported_and_erased(lived):
     assert report["files"]["optouts"]["deleted"] == 1 and report["file_residue"] == {}
     assert privacy.scan_files(ctx.settings.home, {"email": CAMILLE.encode()}, skip=privacy.CACHE_DIRS) == {}
     assert privacy.export_person(demo_store, JULIEN, ctx.settings)["files"]["optouts"]["optouts"]
+
+
+def test_the_audit_log_keeps_the_trail_under_a_pseudonym(lived):
+    store = lived.store
+    audit.record(store, CAMILLE, "policy.save", "policy.yaml", {"note": f"asked by {CAMILLE.upper()} and {JULIEN}"})
+    report = privacy.erase_person(lived, CAMILLE)
+    alias = report["email_pseudonym"]
+    saved = audit.entries(store, action="policy.")[0]
+    assert saved["actor"] == alias and saved["detail"] == {"note": f"asked by {alias} and {JULIEN}"}
+    assert not privacy.mentions(store, CAMILLE, skip=("content",))
