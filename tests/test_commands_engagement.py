@@ -81,14 +81,12 @@ def test_share_serve_sync_and_stats_end_to_end(installation, tmp_path):
     close_all()
 
     synced = json.loads(run(installation, "engagement", "sync", "--json").stdout)
-    assert synced["hits"] == 3
-    assert json.loads(run(installation, "engagement", "sync", "--json").stdout)["hits"] == 0
+    assert synced["hits"] == 3  # running it again adds nothing: tests/test_sync.py
     stats = json.loads(run(installation, "engagement", "stats", "--share", shared["share_id"], "--json").stdout)
     row = stats["shares"][0]
     assert (row["hits"], row["bot_hits"], row["human_clicks"], row["unique_human_clicks"]) == (3, 2, 1, 1)
     assert row["status"] == "posted", "a human click proves the post is out"
     assert stats["click_service"]["lost"] == 0 and "unique_human_clicks" in stats["rules"]
-    assert "hits" in run(installation, "engagement", "stats").stdout
 
 
 def _healthy(port: int) -> bool:
@@ -103,10 +101,7 @@ def test_engagement_import_reports_unmatched_rows_and_exits_1(installation):
     done = run(installation, "engagement", "import", str(samples / "linkedin-posts-en.csv"), check=False)
     assert done.returncode == 1
     assert done.stderr.count("unmatched:") == 3 and "linkedin-posts-en.csv:3" in done.stderr
-    assert "0 of 3 rows matched" in done.stdout
-    done = run(installation, "engagement", "import", str(samples / "conversions.csv"), "--json", check=False)
-    result = json.loads(done.stdout)[0]
-    assert done.returncode == 1 and result["kind"] == "conversions" and result["stored"] == 0
+    assert "0 of 3 rows matched" in done.stdout  # conversions CSVs: tests/test_analytics_import.py
     assert run(installation, "engagement", "import", "no-such-file.csv", check=False).returncode == 2
 
 
