@@ -328,8 +328,9 @@ def _import(ctx) -> None:
 
 
 def _table(frame: pd.DataFrame) -> None:
+    frame = frame.assign(reach_kind=frame["reach_reported"].map({True: TEXT["reported"], False: TEXT["estimated"]}))
     columns = ["shared_at", "name", "team", "campaign", "title", "network", "score", "hits", "bot_hits", "human_clicks",
-               "unique_human_clicks", "reactions", "comments", "reshares", "conversions", "reach", "reach_reported",
+               "unique_human_clicks", "reactions", "comments", "reshares", "conversions", "reach", "reach_kind",
                "engagement_rate", "post_url"]
     if len(frame) > TABLE_ROWS:
         st.caption(TEXT["table_limit"].format(shown=TABLE_ROWS, total=len(frame)))
