@@ -20,7 +20,8 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from . import authenticity, commands_admin, commands_digest, commands_engagement, demo, drafting, faults, language, matching
+from . import (audit, authenticity, commands_admin, commands_digest, commands_engagement, demo, drafting, faults,
+               injection, language, matching)
 from .catalog import ingest
 from .config import load_settings
 from .context import Context, open_context
@@ -60,14 +61,25 @@ def _report(report, embedded: int, as_json: bool, seconds: float) -> int:
     else:
         for problem in report.problems:
             print(f"rejected: {problem}", file=sys.stderr)
+        for note in report.notes:
+            print(f"note: {note}", file=sys.stderr)
         print(f"{report.summary()}; {embedded} embeddings computed"
               f"{' (all vectors already stored)' if embedded == 0 else ''}; {seconds:.1f} s")
     return 1 if report.counts["rejected"] else 0
 
 
+def _audit_import(ctx: Context, target: str, paths, report) -> None:
+    audit.record(ctx.store, audit.system_actor(), f"import.{target}", target=", ".join(map(str, paths)),
+                 detail={k: report.counts[k] for k in report.counts})
+
+
 def cmd_ingest(args, ctx: Context) -> int:
     start = time.perf_counter()
     report = ingest(ctx.store, args.paths, max_file_mb=ctx.settings.max_file_mb)
+    _audit_import(ctx, "content", args.paths, report)
+    for flag in injection.review(ctx.store, report.keys):  # kept, but never given to the drafting model
+        label = "instructions to a model" if flag["kind"] == "directive" else "a claim about a person"
+        report.notes.append(f"{flag['id']}: to review, {label} left out of drafts: {flag['sentence'][:160]}")
     embedded = embed_all(ctx, quiet=args.json)
     return _report(report, embedded, args.json, time.perf_counter() - start)
 
@@ -75,6 +87,7 @@ def cmd_ingest(args, ctx: Context) -> int:
 def cmd_people_import(args, ctx: Context) -> int:
     start = time.perf_counter()
     report = import_people(ctx.store, args.paths, max_file_mb=ctx.settings.max_file_mb)
+    _audit_import(ctx, "people", args.paths, report)
     embedded = embed_all(ctx, quiet=args.json)
     return _report(report, embedded, args.json, time.perf_counter() - start)
 

@@ -80,3 +80,16 @@ def data_only(text: str) -> tuple[str, list[str]]:
     flagged = {f.sentence for f in flags(text)}
     kept = [s for s in (p.strip() for p in _SENTENCES.split(text or "")) if s and s not in flagged]
     return " ".join(kept), [f.sentence for f in flags(text)]
+
+
+def review(store, ids: list[str]) -> list[dict]:
+    """Flags of the items ``ids`` (title and text), for the admin after an import: ``[{"id", "kind", "sentence"}]``.
+
+    >>> review(store, [])
+    []
+    """
+    if not ids:
+        return []
+    rows = store.rows("SELECT id, title, text FROM content WHERE list_contains(?, id) ORDER BY id", [list(ids)])
+    return [{"id": r["id"], "kind": f.kind, "sentence": f.sentence}
+            for r in rows for f in flags(f"{r['title']}.\n{r['text']}")]

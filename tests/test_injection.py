@@ -76,3 +76,13 @@ def test_the_real_model_never_writes_an_injected_claim(lib, qwen):
             text = draft["text"].lower()
             assert not any(word in text for word in ("démission", "resign", "arrêté", "marc olivier", "anna berg")), \
                 draft["text"]
+
+
+def test_an_import_names_the_items_to_review(tmp_path, capsys, ctx):
+    from assistant.cli import main
+
+    write(tmp_path / "in" / "items.jsonl", FILES["items.jsonl"])
+    assert main(["ingest", str(tmp_path / "in"), "--json"], ctx) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert any("fr-claim" in n and "claim about a person" in n for n in notes)
+    assert any("fr-claim" in n and "instructions to a model" in n for n in notes)
