@@ -218,9 +218,8 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
         stats = writer.stats
         return JSONResponse({"ok": True, "log": "ok" if not stats["last_error"] else "unavailable",
                              "hits_received": stats["received"], "hits_written": stats["written"],
-                             "hits_pending": stats["pending"], "hits_lost": stats["lost"],
-                             "last_error": stats["last_error"], "links": len(links)},
-                            headers={"cache-control": "no-store"})
+                             "hits_pending": stats["pending"], "hits_lost": stats["lost"], "links": len(links)},
+                            headers={"cache-control": "no-store"})  # the error's text stays in service_runs
 
     def share_for(payload: dict) -> str:
         share_id = payload["share_id"]
@@ -235,11 +234,21 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
             raise conversions.Refused(422, "unknown_share", "no tracked link has this share_id")
         return share_id
 
-    async def conversion(request: Request) -> Response:
-        body = await request.body()
-        try:
+    async def read_body(request: Request) -> bytes:
+        """The body, refused past ``MAX_BODY`` without reading the rest (the service is public)."""
+        too_large = conversions.Refused(413, "too_large", f"the body is over {MAX_BODY} bytes")
+        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+            raise too_large
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
             if len(body) > MAX_BODY:
-                raise conversions.Refused(413, "too_large", f"the body is over {MAX_BODY} bytes")
+                raise too_large
+        return body
+
+    async def conversion(request: Request) -> Response:
+        try:
+            body = await read_body(request)
             given = request.headers.get(conversions.SIGNATURE_HEADER)
             conversions.verify(secret, body, request.headers.get(conversions.TIMESTAMP_HEADER), given, now=clock())
             try:

@@ -205,6 +205,8 @@ def test_bad_conversion_requests_get_a_clear_4xx_and_store_nothing(log):
             assert (got_status, answer["error"]) == (status, error), (body, answer)
             assert answer["message"]
         assert request(port, "GET", "/v1/conversions")[0] == 404
+        big = b"{" + b" " * 20_000 + b"}"
+        assert post_json(port, "/v1/conversions", big, signed(big))[1]["error"] == "too_large"
     assert _stored(log) == []
 
 
