@@ -58,16 +58,16 @@ def test_goals_progress_for_everyone_and_the_form_for_admins(demo):
     at = open_tab(app(LEA, PAGE), "Objectifs · Goals")
     assert not at.exception
     assert [p.proto.text for p in at.get("progress")][0].startswith("**green-week** — ")
-    assert not [f for f in at.get("form") if f.form_id == "mkt_goal_form"], "the goal form is for admins"
+    assert not [f for f in at.get("form") if f.form_id == "goal_form"], "the goal form is for admins"
     create_account(demo, "admin.marketing@nordlys-energie.example", "long password", ["marketing", "admin"],
                    email="admin.marketing@nordlys-energie.example")
     at = open_tab(app("admin.marketing@nordlys-energie.example", PAGE), "Objectifs · Goals")
-    at.selectbox(key="mkt_goal_campaign").set_value("hiring-2026")
-    at.selectbox(key="mkt_goal_metric").set_value("sharers")
-    at.number_input(key="mkt_goal_target").set_value(4)
+    at.selectbox(key="goal_campaign").set_value("hiring-2026")
+    at.selectbox(key="goal_metric").set_value("sharers")
+    at.number_input(key="goal_target").set_value(4)
     next(b for b in at.button if b.label == "Ajouter · Add").click().run()
     assert not at.exception
-    added = [g for g in goals.progress(demo, at.session_state["mkt_goal_due"]) if g["campaign"] == "hiring-2026"]
+    added = [g for g in goals.progress(demo, at.session_state["goal_due"]) if g["campaign"] == "hiring-2026"]
     assert added and added[0]["metric"] == "sharers" and added[0]["target"] == 4
     assert added[0]["created_by"] == "admin.marketing@nordlys-energie.example"
 

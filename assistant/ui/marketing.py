@@ -7,7 +7,6 @@ per-share totals); only the open tab is computed. Every table has a CSV download
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -15,9 +14,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assistant import dashboards, engagement_import, goals, metrics, points
+from assistant import dashboards, engagement_import, metrics, points
 from assistant.clicklog import open_log
-from assistant.ui import auth, resources
+from assistant.ui import auth, goals_panel, resources
 
 TEXT = {  # every string of the page, French · English (one place for the message catalogue to take over)
     "title": "Authenticité et engagement · Authenticity and engagement",
@@ -54,16 +53,8 @@ TEXT = {  # every string of the page, French · English (one place for the messa
     "too_few": "Pas assez de partages notés pour une corrélation · Too few scored shares for a correlation.",
     "by_offer": "Par offre · Per job offer", "by_referrer": "Par collaborateur·rice · Per referring employee",
     "no_applications": "Aucune candidature suivie · No tracked applications yet.",
-    "goals": "Objectifs de campagne · Campaign goals", "no_goals": "Aucun objectif · No goals yet.",
-    "goal_line": "**{campaign}** — {value}/{target} {label}{due} · {status}",
-    "due": " — échéance · due {due}",
-    "status": {"reached": "atteint · reached", "open": "en cours · open", "missed": "manqué · missed"},
     "leaderboard": "Classement (volontaires) · Leaderboard (opted in)",
     "ambassador": "Ambassadeur·rice du mois · Ambassador of the month",
-    "new_goal": "Nouvel objectif (admin) · New goal (admin)", "metric": "Mesure · Measure",
-    "target": "Cible · Target", "due_date": "Échéance · Due date", "min_score": "Score minimum (partages personnels) · "
-    "Minimum score (personal shares)", "add": "Ajouter · Add", "remove": "Supprimer · Remove",
-    "rates": "CPM / CPC (admin)", "save": "Enregistrer · Save", "saved": "Enregistré · Saved",
     "upload": "Exports LinkedIn (XLSX/CSV), X (CSV), CSV générique ou conversions · LinkedIn (XLSX/CSV), X (CSV), "
               "generic CSV or conversions exports",
     "run_import": "Importer · Import",
@@ -248,60 +239,18 @@ def _applications(store) -> None:
 
 
 def _goals(store, account, ctx, options) -> None:
-    st.subheader(TEXT["goals"])
-    progress = goals.progress(store, ctx.today())
-    if not progress:
-        st.caption(TEXT["no_goals"])
-    for goal in progress:
-        p = goal["progress"]
-        due = TEXT["due"].format(due=goal["due"]) if goal["due"] else ""
-        st.progress(p["ratio"], text=TEXT["goal_line"].format(campaign=goal["campaign"], value=p["value"],
-                                                              target=p["target"], label=goal["label"], due=due,
-                                                              status=TEXT["status"][p["status"]]))
-        if account.has("admin") and st.button(TEXT["remove"], key=f"mkt_goal_remove_{goal['id']}"):
-            goals.remove_goal(store, goal["id"])
-            st.rerun()
-    if progress:
-        _csv([{**{k: v for k, v in g.items() if k != "progress"}, **g["progress"]} for g in progress], "goals",
+    st.subheader(goals_panel.TEXT["goals"])
+    shown = goals_panel.progress(ctx, account)
+    if shown:
+        _csv([{**{k: v for k, v in g.items() if k != "progress"}, **g["progress"]} for g in shown], "goals",
              "mkt_goals_csv")
     if account.has("admin"):
-        _goal_form(store, account, options, ctx.today())
-        _rates_form(store, account, ctx)
+        goals_panel.admin_forms(ctx, account, options["campaign"])
     st.subheader(TEXT["leaderboard"])
     month = points.ambassador_of_the_month(store, ctx.today())
     st.metric(TEXT["ambassador"], month["name"] if month else "—")
     board = points.leaderboard(store, limit=20)
     _table_with_csv(board, ["rank", "name", "team", "points", "shares"], "leaderboard", "mkt_leaderboard")
-
-
-def _goal_form(store, account, options, today: dt.date) -> None:
-    with st.form("mkt_goal_form", clear_on_submit=True):
-        st.markdown(f"**{TEXT['new_goal']}**")
-        a, b, c, d = st.columns(4)
-        campaign = a.selectbox(TEXT["campaign"], options["campaign"], key="mkt_goal_campaign")
-        metric = b.selectbox(TEXT["metric"], list(goals.METRICS), format_func=goals.LABELS.get, key="mkt_goal_metric")
-        target = c.number_input(TEXT["target"], min_value=1, value=20, step=1, key="mkt_goal_target")
-        due = d.date_input(TEXT["due_date"], value=today + dt.timedelta(days=7), key="mkt_goal_due")
-        min_score = st.slider(TEXT["min_score"], 0, 100, int(goals.PERSONAL_SCORE), key="mkt_goal_min_score")
-        if st.form_submit_button(TEXT["add"]):
-            try:
-                goals.add_goal(store, campaign, metric, int(target), due=due, min_score=float(min_score),
-                               by=account.username)
-                st.rerun()
-            except ValueError as exc:
-                st.error(str(exc))
-
-
-def _rates_form(store, account, ctx) -> None:
-    rates = metrics.rates(store, ctx.settings)
-    with st.form("mkt_rates_form"):
-        st.markdown(f"**{TEXT['rates']}** ({rates['currency']})")
-        a, b = st.columns(2)
-        cpm = a.number_input("CPM", min_value=0.0, value=float(rates["cpm"]), step=1.0, key="mkt_cpm")
-        cpc = b.number_input("CPC", min_value=0.0, value=float(rates["cpc"]), step=0.1, key="mkt_cpc")
-        if st.form_submit_button(TEXT["save"]):
-            metrics.set_rates(store, cpm, cpc, by=account.username)
-            st.success(TEXT["saved"])
 
 
 def _import(ctx) -> None:
