@@ -170,6 +170,15 @@ def _sync_loop(env: dict, every: float, stop: threading.Event, runs: list[dict])
         stop.wait(every)
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a running process (Linux), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -199,13 +208,16 @@ def run(config: LoadConfig = LoadConfig(), report: Path | None = REPORTS / "clic
             stop, syncs = threading.Event(), []
             syncer = threading.Thread(target=_sync_loop, args=(env, config.sync_every, stop, syncs), daemon=True)
             syncer.start()
+            service_cpu, client_cpu = _cpu_seconds(service.pid), time.process_time()
             client = asyncio.run(_client(port, codes, config))
+            client_cpu = time.process_time() - client_cpu
             stop.set()
             drained = time.monotonic() + 60
             while (h := _health(port)) and h["hits_written"] + h["hits_lost"] < h["hits_received"] \
                     and time.monotonic() < drained:
                 time.sleep(0.1)
             health = _health(port)
+            service_cpu = (_cpu_seconds(service.pid) - service_cpu) if service_cpu is not None else None
             syncer.join()
         finally:
             service.send_signal(signal.SIGINT)
@@ -226,6 +238,9 @@ def run(config: LoadConfig = LoadConfig(), report: Path | None = REPORTS / "clic
                                   "hits_folded": sum(r["hits"] or 0 for r in syncs),
                                   "mean_s": round(sum(r["seconds"] for r in syncs) / len(syncs), 2) if syncs else None,
                                   "errors": [r["error"] for r in syncs if r["error"]][:3]},
+            "cpu_ms_per_request": {"service": round(service_cpu / max(1, redirects) * 1000, 3)
+                                   if service_cpu is not None else None,
+                                   "client": round(client_cpu / max(1, redirects) * 1000, 3)},
             "final_sync_rc": final.returncode, "hits_logged": logged, "hits_in_duckdb": in_duckdb,
             "lost": redirects - in_duckdb,
             "load_average": {"before": [round(x, 2) for x in load_before],
@@ -255,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(LoadConfig(seconds=args.seconds, rate=args.rate, connections=args.connections, links=args.links,
                             sync_every=args.sync_every), report=args.report)
     print(json.dumps({k: result[k] for k in ("client", "syncs_during_load", "hits_logged", "hits_in_duckdb", "lost",
-                                             "targets", "load_average")}, indent=2))
+                                             "cpu_ms_per_request", "targets", "load_average")}, indent=2))
     return 0 if all(result["targets"].values()) else 1
 
 
