@@ -18,8 +18,8 @@ with shell.friendly_faults():  # a locked, corrupted or full store: a short page
     resources.engagement_sync()  # new clicks and conversions reach the dashboards every PORTE_VOIX_SYNC_EVERY_S
     account = auth.current_account()
     shell.settle_language(account)
-    shell.language_picker(account)
     if account is not None:
         auth.sidebar(account)
+    shell.language_picker(account)
     auth.cookie_bridge()
     shell.navigation(account).run()

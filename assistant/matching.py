@@ -305,16 +305,18 @@ LEXICAL_FLOOR = 1.0       # BM25 score of a document that shares a distinctive w
 def strength(similarity: float, lexical: float) -> str | None:
     """The evidence of one colleague in words: "strong", "moderate", "weak", or None (below the floor).
 
-    >>> strength(0.4, 0.0), strength(0.2, 0.0), strength(0.05, 3.0), strength(0.05, 0.0)
-    ('strong', 'moderate', 'weak', None)
+    Shared words count as half the way: with a word match, a colleague is strong from half the
+    "strong" cosine and moderate from half the floor; words alone are weak evidence.
+
+    >>> strength(0.4, 0.0), strength(0.2, 0.0), strength(0.16, 3.0), strength(0.05, 3.0), strength(0.05, 0.0)
+    ('strong', 'moderate', 'strong', 'weak', None)
     """
-    if similarity >= EVIDENCE_STRONG or (lexical >= LEXICAL_FLOOR and similarity >= EVIDENCE_FLOOR):
+    words = lexical >= LEXICAL_FLOOR
+    if similarity >= EVIDENCE_STRONG or (words and similarity >= EVIDENCE_STRONG / 2):
         return "strong"
-    if similarity >= EVIDENCE_FLOOR:
+    if similarity >= EVIDENCE_FLOOR or (words and similarity >= EVIDENCE_FLOOR / 2):
         return "moderate"
-    if lexical >= LEXICAL_FLOOR:
-        return "weak"
-    return None
+    return "weak" if words else None
 
 
 def experts(ctx: Context, query: str, limit: int = 10, weights: Weights = WEIGHTS,

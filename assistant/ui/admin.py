@@ -18,6 +18,7 @@ import streamlit as st
 from assistant import accounts, library, policy
 from assistant.ui import auth, resources
 from assistant.ui.i18n import error_text, labels, t
+from assistant.ui.safe import md
 from assistant.ui.widgets import import_form, save_edits
 
 PERSON_EDITABLE = ["name", "role", "team", "network_size"]
@@ -103,7 +104,7 @@ def _accounts(ctx, me) -> None:
             except accounts.AccountError as exc:
                 st.error(error_text(exc))
             else:
-                st.session_state["adm_flash"] = t("admin.created", username=username.strip().lower())
+                st.session_state["adm_flash"] = t("admin.created", username=md(username.strip().lower()))
                 st.rerun()
     names = [r["username"] for r in accounts.list_accounts(store)]
     with change:
@@ -143,7 +144,7 @@ def _change_form(store, me, target: str, rounds: int) -> None:
                                 key=f"adm_change_roles_{target}", format_func=labels("roles").get)
         password = st.text_input(t("admin.new_password", n=accounts.MIN_PASSWORD), type="password",
                                  key=f"adm_change_password_{target}", help=t("admin.new_password_help"))
-        sure = st.checkbox(t("admin.confirm_change", username=target), key=f"adm_change_sure_{target}")
+        sure = st.checkbox(t("admin.confirm_change", username=md(target)), key=f"adm_change_sure_{target}")
         if st.form_submit_button(t("admin.apply"), type="primary"):
             if not sure:
                 st.error(t("admin.confirm_needed"))
@@ -156,7 +157,7 @@ def _change_form(store, me, target: str, rounds: int) -> None:
             except accounts.AccountError as exc:
                 st.error(error_text(exc))
                 return
-            st.session_state["adm_flash"] = t("admin.changed", username=target)
+            st.session_state["adm_flash"] = t("admin.changed", username=md(target))
             st.rerun()
 
 
@@ -176,7 +177,7 @@ def _confirm_delete(store, me, victim: str) -> None:
         accounts.delete_account(store, victim, **_actor(me))
         _cancel_delete()
         st.session_state.pop("adm_account_delete_pick", None)
-        st.session_state["adm_flash"] = t("admin.deleted", username=victim)
+        st.session_state["adm_flash"] = t("admin.deleted", username=md(victim))
         st.rerun()
     if b.button(t("common.cancel"), key="adm_delete_no"):
         _cancel_delete()

@@ -20,7 +20,7 @@ from assistant.authenticity import describe
 from assistant.ui.i18n import current, t
 from assistant.ui.safe import md
 
-DEBOUNCE_MS = 350  # after the last keystroke; the score then takes ~0.1–0.3 s on the server (see evals/ui_latency.py)
+DEBOUNCE_MS = 300  # after the last keystroke; then the server scores (see evals/ui_latency.py for the whole delay)
 
 _HTML = """
 <label class="pv-label"></label>
@@ -116,9 +116,9 @@ def score_panel(prepared: dict) -> None:
         st.info(tip, icon="💡")
     for v in prepared["violations"]:
         if v["severity"] == "block":
-            st.error(t("policy.blocking", message=v["message"]), icon="⛔")
+            st.error(t("policy.blocking", message=md(v["message"])), icon="⛔")
         else:
-            st.warning(v["message"], icon="⚠️")
+            st.warning(md(v["message"]), icon="⚠️")
 
 
 def _signed(points: int) -> str:

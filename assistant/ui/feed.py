@@ -91,8 +91,6 @@ def why(item: dict) -> str:
     basis = (item.get("why") or {}).get("basis") or "featured"
     quote = (item.get("why") or {}).get("quote")
     parts = [t(f"feed.why.{basis}", quote=quote or "")]
-    if item.get("campaign"):
-        parts.append(t("feed.why.campaign", campaign=item["campaign"]))
     if item.get("outside_languages"):
         parts.append(t("feed.why.language", language=labels("languages").get(item["language"], item["language"])))
     return " · ".join(parts)
@@ -275,10 +273,6 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
         st.session_state[network_key] = saved_network
     network = st.radio(t("feed.network"), NETWORKS, format_func=lambda n: t(f"network.{n}"), horizontal=True,
                        key=network_key)
-    last = st.session_state.setdefault(f"feed_saved_{item_id}", (start, draft["id"], saved_network or network))
-    if last != (text, draft["id"], network):
-        autosave.save(ctx.store, account.email, item_id, text, draft_id=draft["id"], network=network)
-        st.session_state[f"feed_saved_{item_id}"] = (text, draft["id"], network)
     share_id = st.session_state.setdefault(f"feed_share_id_{item_id}_{network}", engagement.new_share_id())
     prepared = engagement.prepare_share(ctx, account.email, item_id, text, network, share_id, draft_text=draft["text"])
     refused = share_rules.refusals(text, draft["text"])
@@ -287,6 +281,10 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
     for code in refused:
         st.warning(t(f"share.refused.{code}"), icon="✋")
     reasons = [t(f"share.refused.{c}") for c in refused] + blocked
+    last = st.session_state.setdefault(f"feed_saved_{item_id}", (start, draft["id"], saved_network or network))
+    if last != (text, draft["id"], network):  # saved after the score is on screen: the write never delays it
+        autosave.save(ctx.store, account.email, item_id, text, draft_id=draft["id"], network=network)
+        st.session_state[f"feed_saved_{item_id}"] = (text, draft["id"], network)
     if st.button(t("feed.share"), key=f"feed_share_{item_id}", type="primary", icon="📣", disabled=bool(reasons),
                  help=(" ".join(reasons) if reasons else t("feed.share_help"))):
         try:
@@ -296,7 +294,7 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
             st.error(" ".join(t(f"share.refused.{c}") for c in exc.codes))
             return
         except engagement.ShareBlocked as exc:
-            st.error(t("share.blocked", reason=str(exc)))
+            st.error(t("share.blocked", reason=md(str(exc))))
             return
         autosave.clear(ctx.store, account.email, item_id)
         st.session_state.pop(f"feed_editing_{item_id}", None)

@@ -131,12 +131,15 @@ def labels(key: str) -> dict[str, str]:
 
 
 def error_text(exc: BaseException) -> str:
-    """A domain exception's message in the session's language (its own ``message(lang)`` when it has one)."""
+    """A domain exception's message in the session's language (its own ``message(lang)`` when it has one),
+    escaped for ``st.error`` (messages quote what people typed or imported)."""
+    from assistant.ui.safe import md
+
     lang = current()
     worded = getattr(exc, "message", None)
     if callable(worded):
         try:
-            return str(worded(lang))
+            return md(str(worded(lang)))
         except TypeError:
             pass
-    return domain_text(lang, str(exc))
+    return md(domain_text(lang, str(exc)))

@@ -104,7 +104,7 @@ def _campaigns(store) -> None:
         if st.form_submit_button(t("library.apply"), type="primary"):
             try:
                 n = library.set_campaign(store, name, start, end, int(priority), members)
-                st.success(t("library.campaign_applied", name=name.strip(), n=n))
+                st.success(t("library.campaign_applied", name=md(name.strip()), n=n))
             except ValueError as exc:
                 st.error(error_text(exc))
 

@@ -13,6 +13,7 @@ from assistant import library
 from assistant.context import Context
 from assistant.indexing import embed_pending
 from assistant.ui.i18n import current, domain_text, error_text, t
+from assistant.ui.safe import md
 
 
 def import_form(ctx: Context, target: str, prefix: str) -> None:
@@ -41,7 +42,7 @@ def import_form(ctx: Context, target: str, prefix: str) -> None:
         failed = report.counts["rejected"]
         status.update(label=summary(report), state="error" if failed else "complete", expanded=bool(failed))
     for problem in report.problems:
-        st.error(t("upload.rejected", problem=domain_text(current(), problem)))
+        st.error(t("upload.rejected", problem=md(domain_text(current(), problem))))
 
 
 def summary(report) -> str:
@@ -62,7 +63,7 @@ def save_edits(frame, edited, columns, update) -> int:
                 update(key, fields)
                 changed += 1
             except ValueError as exc:
-                st.error(f"{key}: {error_text(exc)}")
+                st.error(f"{md(key)}: {error_text(exc)}")
     return changed
 
 
