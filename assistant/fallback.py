@@ -93,7 +93,12 @@ _MONTH_NAMES = {"fr": ["janvier", "février", "mars", "avril", "mai", "juin", "j
                        "November", "December"]}
 
 
-def _figure(fact: Fact, lang: str) -> str:
+def _listed(things: list[str], lang: str) -> str:
+    joined = " et " if lang == "fr" else " and "
+    return things[0] if len(things) == 1 else ", ".join(things[:-1]) + joined + things[-1]
+
+
+def _figure(fact: Fact, lang: str, source: str = "") -> str:
     """A number or date fact written the ``lang`` way ("4 000 foyers" -> "4,000 foyers", "3 novembre 2026" ->
     "3 November 2026"), so an item in the other language keeps its facts.
 
@@ -105,6 +110,11 @@ def _figure(fact: Fact, lang: str) -> str:
         return f"{int(day)} {_MONTH_NAMES[lang][int(month) - 1]}{' ' + year if year else ''}"
     value = fact.key[4:]
     unit = re.sub(r"^[\d\s\u202f\u00a0.,]+", "", fact.text).strip()
+    if not unit and source:  # "15 data scientists": the words the item puts after a bare number
+        after = re.search(re.escape(fact.text) + r"\s+([^\W\d_]+)(?:\s+([^\W\d_]+))?", source)
+        if after:
+            unit = after.group(1) + (" " + after.group(2) if after.group(2) and after.group(2).islower() and
+                                     after.group(1).islower() and len(after.group(2)) > 3 else "")
     if "." in value:
         number = value.replace(".", ",") if lang == "fr" else value
     else:
@@ -126,11 +136,13 @@ def fallback(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lan
         body = f"« {clauses} »" if lang == "fr" else f"\u201c{clauses}\u201d"
     else:  # the item is in another language: quote its title and give its figures in this language's format
         body = (f"(en anglais) : « {item['title']} »." if lang == "fr" else f"(in French): \"{item['title']}\".")
-        figures = [_figure(f, lang) for f in facts if f.kind in ("number", "date")]
+        figures = [_figure(f, lang, item["text"]) for f in facts if f.kind in ("number", "date")]
         if figures:
-            listed = figures[0] if len(figures) == 1 else ", ".join(figures[:-1]) + (" et " if lang == "fr" else " and ") + figures[-1]
-            body += (f" Les chiffres que je retiens : {listed}." if lang == "fr"
-                     else f" The figures that stand out to me: {listed}.")
+            body += (f" Les chiffres que je retiens : {_listed(figures, lang)}." if lang == "fr"
+                     else f" The figures that stand out to me: {_listed(figures, lang)}.")
+        names = [f.text for f in facts if f.kind == "name"]
+        if names:
+            body += f" On y retrouve {_listed(names, lang)}." if lang == "fr" else f" It mentions {_listed(names, lang)}."
     lines = [_elide(opening.format(**values), lang), body, _elide(closing.format(**values), lang)]
     if angle != "question":
         lines.append(_QUESTION[lang][voice.address if lang == "fr" else "vous"])

@@ -43,7 +43,7 @@ def example_facts(lang: str) -> tuple[Fact, ...]:
 
 
 _QUOTED = re.compile(r"«[^»]*»|\u201c[^\u201d]*\u201d|\"[^\"\n]*\"")
-MAX_QUOTED = 0.4  # share of a post's words that may be a quotation of the company's text
+MAX_QUOTED = 0.5  # share of a post's words that may be a quotation of the company's text
 
 
 def unquoted(text: str) -> str:

@@ -24,21 +24,29 @@ import argparse
 import json
 import random
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
 from assistant import demo, drafting
+from assistant.catalog import ingest
+from assistant.guardrails import GUARDS, MAX_COPIED
+from assistant.people import import_people
 from assistant.authenticity import voice_markers
 from assistant.config import Settings, load_settings
 from assistant.context import Context, open_context
 from assistant.store import close_all
 from models.generator import get_generator
+from models.scheduler import Interleaved
 
 from . import report as reports
 
-TARGETS = {"right_language": 0.98, "all_facts": 0.95, "policy_clean": 1.0, "verbatim_copies": 0}
+TARGETS = {"right_language": 0.98, "all_facts": 0.95, "policy_clean": 1.0, "verbatim_copies": 0,
+           "pass_every_check": 0.95, "fallback": 0.20, "chatter": 0, "model_urls": 0, "wrong_company": 0,
+           "invented_numbers": 0}
+CHECKS = tuple(k for k in GUARDS)  # per-check rates, for the model's candidates and for what reaches the employee
 
 
 def sample_pairs(store, n: int, seed: int = 0) -> list[tuple[str, str]]:
@@ -85,11 +93,73 @@ def summarise(drafts: list[dict], raw: list[dict], first_tokens: list[float], re
         "model_pass_rate": share(raw, "passed"),  # a candidate passes as written or with its facts line
         "model_pass_unrepaired": rate([r["passed"] and not r["repaired"] for r in raw]),
         "model_all_facts": rate([not r["facts_missing"] for r in raw]),
-        "model_original": rate([r["copied"] <= drafting.MAX_COPIED for r in raw]),
+        "model_original": rate([r["copied"] <= MAX_COPIED for r in raw]),
+        "pass_every_check": share(drafts, "passed"),
+        "chatter": sum(not d["checks"].get("chatter_ok", True) for d in drafts),
+        "model_urls": sum(not d["checks"].get("urls_ok", True) for d in drafts),
+        "wrong_company": sum(not d["checks"].get("company_ok", True) for d in drafts),
+        "invented_numbers": sum(not d["checks"].get("numbers_ok", True) for d in drafts),
+        "check_rates_delivered": {k: rate([d["checks"].get(k, True) for d in drafts]) for k in CHECKS},
+        "check_rates_model": {k: rate([k not in r.get("failed_checks", []) for r in raw]) for k in CHECKS},
     }
 
 
-def run(settings: Settings, pairs_n: int, seed: int = 0) -> dict:
+def _record(payload: dict) -> dict:
+    c = payload["checks"]
+    return {**{k: c[k] for k in ("language_ok", "facts_ok", "policy_ok", "copied")}, "passed": c["passed"],
+            "checks": {k: c.get(k, True) for k in CHECKS}, "fallback": payload["fallback"],
+            "repaired": bool(c.get("repaired_facts")), "seconds": payload["seconds"], "text": payload["text"],
+            "angle": payload["angle"], "first_person": voice_markers(payload["text"], payload["language"])["first_person"]}
+
+
+def load_set(folder: Path, root: Path, base: Settings, generator) -> list[tuple[Context, str, str]]:
+    """The second drafting set (``data/drafting-eval``): one throw-away home per company, with its own
+    policy, items and people; returns its ``(context, email, content id)`` pairs."""
+    def rows(name):
+        return [json.loads(line) for line in (folder / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    contexts = {}
+    for company in rows("companies.jsonl"):
+        home = root / f"company-{len(contexts)}"
+        ctx = open_context(base.but(home=home), generator=generator)
+        ctx.settings.ensure().policy_path.write_text(company["policy"], encoding="utf-8")
+        name = company["company"]
+        items = [i for i in rows("content.jsonl") if i["company"] == name]
+        persons = [p for p in rows("people.jsonl") if p["company"] == name]
+        (home / "items.jsonl").write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in items), encoding="utf-8")
+        (home / "people.jsonl").write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in persons), encoding="utf-8")
+        ingest(ctx.store, [home / "items.jsonl"])
+        import_people(ctx.store, [home / "people.jsonl"])
+        ctx.store.execute("UPDATE employees SET consent_program = TRUE")  # the set's people all opted in
+        contexts.update({i["id"]: ctx for i in items})
+    return [(contexts[p["content"]], p["person"], p["content"]) for p in rows("pairs.jsonl")]
+
+
+def concurrent(jobs: list[tuple[Context, str, str]]) -> dict:
+    """Draft ``jobs`` at the same moment (one thread each, as employees would): first token and all
+    three variants per request, p50/p95."""
+    firsts, totals = [], []
+
+    def one(ctx, email, content_id):
+        started, first = time.perf_counter(), None
+        for kind, _ in drafting.stream_variants(ctx, email, content_id, n=3):
+            if kind == "token" and first is None:
+                first = time.perf_counter() - started
+        firsts.append(first if first is not None else time.perf_counter() - started)
+        totals.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=one, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    pct = lambda values, q: round(float(np.percentile(values, q)), 2)  # noqa: E731
+    return {"requests": len(jobs), "first_token_p50_s": pct(firsts, 50), "first_token_p95_s": pct(firsts, 95),
+            "all_variants_p50_s": pct(totals, 50), "all_variants_p95_s": pct(totals, 95)}
+
+
+def run(settings: Settings, pairs_n: int, seed: int = 0, dataset: Path | None = None,
+        concurrency: tuple[int, ...] = ()) -> dict:
     """Draft for ``pairs_n`` pairs on the demo data in a throw-away home; the model of ``settings``
     (with the model cache of ``settings.home``) is loaded and warmed up, as the app does at start,
     before any request is timed."""
@@ -97,14 +167,19 @@ def run(settings: Settings, pairs_n: int, seed: int = 0) -> dict:
         scratch = settings.but(home=Path(home))
         try:
             open_context(scratch)  # imports the plugins first: the configured model may come from one
-            generator = get_generator(settings.generator, cache_dir=settings.ensure().model_cache / "generators")
-            return _run(open_context(scratch, generator=generator), pairs_n, seed)
+            generator = Interleaved(get_generator(settings.generator,
+                                                  cache_dir=settings.ensure().model_cache / "generators"))
+            ctx = open_context(scratch, generator=generator)
+            pairs = load_set(dataset, Path(home), settings, generator)[:pairs_n] if dataset else None
+            return _run(ctx, pairs_n, seed, pairs, concurrency)
         finally:
             close_all()
 
 
-def _run(ctx: Context, pairs_n: int, seed: int) -> dict:
-    demo.load(ctx)
+def _run(ctx: Context, pairs_n: int, seed: int, pairs=None, concurrency: tuple[int, ...] = ()) -> dict:
+    if pairs is None:
+        demo.load(ctx)
+        pairs = [(ctx, email, content_id) for email, content_id in sample_pairs(ctx.store, pairs_n, seed)]
     generator = ctx.generator
     started = time.perf_counter()
     getattr(generator, "load", lambda: None)()  # generators without weights have nothing to load
@@ -112,26 +187,26 @@ def _run(ctx: Context, pairs_n: int, seed: int) -> dict:
     drafting.warm_up(generator)  # as the app does at start: the shared prompt start is computed once
     warm_seconds = round(time.perf_counter() - started - load_seconds, 1)
     drafts, raw, first_tokens, requests, speeds = [], [], [], [], []
-    for email, content_id in sample_pairs(ctx.store, pairs_n, seed):
+    for pair_ctx, email, content_id in pairs:
         started, first = time.perf_counter(), None
-        for kind, payload in drafting.stream_variants(ctx, email, content_id, n=3):
+        for kind, payload in drafting.stream_variants(pair_ctx, email, content_id, n=3):
             if kind == "token" and first is None:
                 first = time.perf_counter() - started
             if kind == "variant":
                 c = payload["checks"]
                 raw.extend(c.get("candidates", []))
-                drafts.append({**{k: c[k] for k in ("language_ok", "facts_ok", "policy_ok", "copied")},
-                               "fallback": payload["fallback"], "repaired": bool(c.get("repaired_facts")),
-                               "seconds": payload["seconds"],
-                               "first_person": voice_markers(payload["text"], payload["language"])["first_person"]})
+                drafts.append(_record(payload))
         requests.append(time.perf_counter() - started)
         if first is not None:
             first_tokens.append(first)
         if getattr(generator, "last_stats", None):
             speeds.append(generator.last_stats["tokens_per_second"])
     speed = {"tokens_per_second_p50": round(float(np.median(speeds)), 1)} if speeds else {}
+    together = {f"concurrent_{k}": concurrent([pairs[i % len(pairs)] for i in range(k)]) for k in concurrency}
     return {"generator": generator.name, "load_seconds": load_seconds, "warm_up_seconds": warm_seconds, **speed,
-            **summarise(drafts, raw, first_tokens, requests)}
+            **summarise(drafts, raw, first_tokens, requests), **together,
+            "samples": [{"angle": d["angle"], "fallback": d["fallback"], "text": d["text"],
+                         "failed": [k for k, ok in d["checks"].items() if not ok]} for d in drafts[:12]]}
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
@@ -139,11 +214,13 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     p = argparse.ArgumentParser(prog="python -m evals drafting")
     p.add_argument("--pairs", type=int, default=8, help="(employee, item) pairs, 3 variants each")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", type=Path, help="a drafting set folder (e.g. data/drafting-eval) instead of the demo sample")
+    p.add_argument("--concurrent", type=int, nargs="*", default=[], help="also time K requests at once (e.g. 1 2 5)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     start = time.perf_counter()
-    metrics = run(settings, args.pairs, args.seed)
-    result = {"task": "drafting", "dataset": "demo", "system": metrics.pop("generator"), "metrics": metrics,
+    metrics = run(settings, args.pairs, args.seed, args.set, tuple(args.concurrent))
+    result = {"task": "drafting", "dataset": args.set.name if args.set else "demo", "system": metrics.pop("generator"), "metrics": metrics,
               "n": metrics["variants"], "seconds": round(time.perf_counter() - start, 1), "targets": TARGETS}
     result["systems"] = [{"system": result["system"], "metrics": metrics, "n": result["n"], "seconds": result["seconds"]}]
     path = reports.write(result)
