@@ -44,13 +44,14 @@ from scipy import sparse
 
 from . import people
 from .context import Context
-from .embeddings import vectors
+from .embeddings import model_key, text_hash, vectors
 from .matching import (WEIGHTS, UNIT_WEIGHTS, ContentIndex, UnknownEmployee, Weights, blocks, content_index,
                        freshness, reason, recommend)
 from .ranking import mmr
 from .text_languages import languages_of
 
 Progress = Callable[[int, int], None]  # (employees done, total)
+COLUMN_BLOCK = 4096                      # items per product: the block's scores stay in cache for max and mean
 
 
 @dataclass
@@ -169,6 +170,22 @@ def _shared(store, emails: list[str]) -> dict[str, set[str]]:
     return out
 
 
+def _unit_vectors(store, embedder, texts: list[str]) -> np.ndarray:
+    """Stored vectors of ``texts`` by one join (``embeddings.vectors`` filters with ``list_contains``, ~8x
+    slower for 40,000 texts); only texts never embedded go through ``vectors``, which embeds and stores them."""
+    hashes = [text_hash(t) for t in texts]
+    known = {h: np.frombuffer(blob, dtype=np.float32) for h, blob in store.execute(
+        """SELECT e.text_hash, e.vector FROM embeddings e JOIN (SELECT unnest(?::TEXT[]) AS text_hash) w USING (text_hash)
+           WHERE e.model = ?""", [list(dict.fromkeys(hashes)), model_key(embedder, "passage")]).fetchall()}
+    missing = list(dict.fromkeys(t for t, h in zip(texts, hashes) if h not in known))
+    if missing:
+        computed, _ = vectors(store, embedder, missing)
+        known.update(zip((text_hash(t) for t in missing), computed))
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.vstack([known[h] for h in hashes]).astype(np.float32, copy=False)
+
+
 @dataclass
 class _Units:
     """Every employee's units, laid out contiguously: rows ``starts[i]:starts[i+1]`` are employee ``i``'s."""
@@ -240,7 +257,7 @@ def recommend_many(ctx: Context, emails: Iterable[str], limit: int = 10, weights
         return {email: [] for email in order}
     side = item_side(index, blocks(embedder), weights, today)
     units = _units(store, order, persons, posts, weights)
-    raw, _ = vectors(store, embedder, [text for _, text in units.labels])
+    raw = _unit_vectors(store, embedder, [text for _, text in units.labels])
     shared = _shared(store, order)
     groups: dict[frozenset, list[int]] = {}
     for position, email in enumerate(order):
@@ -287,14 +304,14 @@ def _rank_chunk(ctx, emails, positions, units: "_Units", raw, index: ContentInde
     if len(rows):
         centred = _centre_rows(raw[rows], [units.langs[r] for r in rows], index.means, side.parts)
         q = query_side(centred, side)
-        s = q @ group.d.T                                  # (units, readable items): smoothed, fused, standardised
-        np.maximum(s, 0, out=s)
         w = units.weights[rows]
         owner = np.repeat(np.arange(len(emails)), sizes)
         totals = np.bincount(owner, weights=w, minlength=len(emails))
         mean = sparse.csr_matrix((w / totals[owner], (owner, np.arange(len(rows)))), shape=(len(emails), len(rows)))
-        scores[:] = mean @ s                               # weighted mean over each employee's units, one pass
-        del s
+        for c0 in range(0, len(group.cols), COLUMN_BLOCK):   # a block of scores stays in cache for max and mean
+            s = q @ group.d[c0:c0 + COLUMN_BLOCK].T          # (units, items): smoothed, fused, standardised
+            np.maximum(s, 0, out=s)
+            scores[:, c0:c0 + COLUMN_BLOCK] = mean @ s       # weighted mean over each employee's units
     scores += group.bonus
     where = {int(c): j for j, c in enumerate(group.cols)} if any(shared.get(e) for e in emails) else {}
     tier_scores = scores.copy()

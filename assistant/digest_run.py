@@ -59,22 +59,13 @@ def message_for(digest: digests.Digest) -> notify.Message:
     return notify.Message(digest.channel, digest.email, digest.subject, digest.body("md"))
 
 
-def _configured(ctx: Context, channel: str) -> str | None:
-    """Why ``channel`` cannot be used here, or None."""
-    try:
-        notify.email_url(ctx.settings, "check@example.com") if channel == "email" else notify.webhook_url(ctx.settings, channel)
-    except notify.NotConfigured as exc:
-        return str(exc)
-    return None
-
-
 def _deliver(ctx: Context, claimed: list[tuple[int, digests.Digest]], report: RunReport, attempts: int | None = None,
              sleep=time.sleep) -> None:
     store = ctx.store
     unusable = {}
     for _, digest in claimed:
         if digest.channel not in unusable:
-            unusable[digest.channel] = _configured(ctx, digest.channel)
+            unusable[digest.channel] = notify.check(ctx.settings, digest.channel)
     ready = []
     for delivery_id, digest in claimed:
         reason = unusable[digest.channel]

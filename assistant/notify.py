@@ -71,9 +71,25 @@ def email_url(settings: Settings, to: str, headers: dict | None = None) -> str:
     if settings.smtp_user:
         auth = quote(settings.smtp_user, safe="")
         auth += f":{quote(settings.smtp_password or '', safe='')}@"
-    params = {"to": to, "from": settings.smtp_from or f"porte-voix@{settings.smtp_host}", "mode": mode}
+    sender = settings.smtp_from or (settings.smtp_user if "@" in (settings.smtp_user or "") else None)
+    if sender is None and any(c.isalpha() for c in settings.smtp_host.rsplit(".", 1)[-1]):
+        sender = f"porte-voix@{settings.smtp_host}"
+    if sender is None:
+        raise NotConfigured("no sender address: set PORTE_VOIX_SMTP_FROM (the SMTP host is not a domain name)")
+    params = {"to": to, "from": sender, "mode": mode}
     params.update({f"+{name}": value for name, value in (headers or {}).items()})
     return f"{scheme}://{auth}{settings.smtp_host}:{settings.smtp_port}/?{urlencode(params)}"
+
+
+def check(settings: Settings, channel: str) -> str | None:
+    """Why ``channel`` cannot deliver with these settings (nothing configured, an address apprise rejects), or None."""
+    try:
+        url = email_url(settings, "someone@example.com") if channel == "email" else webhook_url(settings, channel)
+    except NotConfigured as exc:
+        return str(exc)
+    if apprise.Apprise.instantiate(url) is None:
+        return f"{channel}: the configured address is not one apprise understands (see the README, Digests)"
+    return None
 
 
 def webhook_url(settings: Settings, channel: str) -> str:

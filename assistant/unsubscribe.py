@@ -113,6 +113,14 @@ def record(settings: Settings, email: str, source: str, now: dt.datetime | None 
     con.close()
 
 
+def forget(settings: Settings, email: str) -> None:
+    """Remove ``email``'s opt-outs from the inbox (erasure; ``digest_prefs.erase`` clears the store's side)."""
+    if inbox_path(settings).exists():
+        with _inbox(settings) as con:
+            con.execute("DELETE FROM optouts WHERE email = ?", [email.strip().lower()])
+        con.close()
+
+
 def fold(store: Store, settings: Settings) -> int:
     """Apply opt-outs received since the last fold (frequency ``never``); returns how many were new."""
     if not inbox_path(settings).exists():

@@ -285,3 +285,25 @@ def test_goal_and_last_posts_appear(dctx, smtp):
     assert item["title"] in text.split("Vos dernières publications")[1]
     assert "0 clic(s)" in text
     assert "green-week : " in text and "/ 20 partages d'ici le 18 déc." in text
+
+
+def test_erasure_forgets_preferences_deliveries_and_opt_outs(dctx, smtp):
+    only(dctx.store, SARAH)
+    digest_run.send(dctx)
+    unsubscribe.record(dctx.settings, SARAH, "one-click")
+    unsubscribe.fold(dctx.store, dctx.settings)
+    digest_prefs.erase(dctx.store, SARAH)
+    unsubscribe.forget(dctx.settings, SARAH)
+    for table in ("digest_preferences", "digest_deliveries", "digest_optouts"):
+        assert dctx.store.value(f"SELECT count(*) FROM {table} WHERE email = ?", [SARAH]) == 0
+    assert unsubscribe.fold(dctx.store, dctx.settings) == 0
+
+
+def test_settings_apprise_rejects_are_reported_without_retrying(dctx):
+    from assistant import notify
+
+    assert notify.check(dctx.settings, "email") is None
+    assert "SMTP" in notify.check(dctx.settings.but(smtp_host=None), "email")
+    assert "sender" in notify.check(dctx.settings.but(smtp_host="10.0.0.5", smtp_from=None), "email")
+    assert "webhook" in notify.check(dctx.settings, "slack")
+    assert "apprise" in notify.check(dctx.settings.but(slack_webhook_url="nonsense://x"), "slack")
