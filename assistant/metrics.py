@@ -79,18 +79,36 @@ class Filters:
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _base(filters: Filters, content: bool = True) -> tuple[str, list]:
-    """The per-share relation every query reads: one row per share with its totals and reach (and the
-    item's title and kind with ``content``; aggregates leave that join out: DuckDB keeps unused joins)."""
+def _picked(filters: Filters, extra: str = "", order: str | None = None) -> tuple[str, list]:
+    """The filtered shares with their author's columns, before any totals (cheap: no event data), in
+    ``order`` when given; ``extra`` is one more condition. Its output feeds :func:`_base`."""
     where, params = filters.where()
+    if extra:
+        where = f"{where} AND {extra}" if where else f"WHERE {extra}"
+    sql = f"""
+        SELECT * FROM (
+          SELECT s.* EXCLUDE (campaign), coalesce(s.campaign, '{ALWAYS_ON}') AS campaign, p.name,
+                 coalesce(p.team, '?') AS team, coalesce(p.network_size, {DEFAULT_NETWORK_SIZE}) AS network_size
+          FROM shares s LEFT JOIN employees p ON p.email = s.email
+        ) {where} {f'ORDER BY {order}' if order else ''}"""
+    return sql, params
+
+
+def _base(filters: Filters, content: bool = True, extra: str = "", order: str | None = None,
+          order_params: list | None = None) -> tuple[str, list]:
+    """The per-share relation every query reads: one row per share with its totals and reach (and the
+    item's title and kind with ``content``; aggregates leave that join out: DuckDB keeps unused joins).
+
+    ``order`` (an SQL ordering with ``LIMIT ?`` and its ``order_params``) picks the shares before their
+    totals are joined, so a table of the latest 2,000 shares never joins the other 98,000.
+    """
+    picked, params = _picked(filters, extra, order)
     item = ("c.title, c.kind AS content_kind," if content else "")
     join = ("LEFT JOIN content c ON c.id = s.content_id" if content else "")
     sql = f"""
-        SELECT * FROM (
-          SELECT s.id, s.email, p.name, coalesce(p.team, '?') AS team, s.content_id, {item}
-                 s.network, coalesce(s.campaign, '{ALWAYS_ON}') AS campaign, s.score, s.shared_at,
-                 date_trunc('week', s.shared_at)::DATE AS week, s.short_code, s.post_url, s.status,
-                 coalesce(p.network_size, ?) AS network_size,
+          SELECT s.id, s.email, s.name, s.team, s.content_id, {item}
+                 s.network, s.campaign, s.score, s.shared_at,
+                 date_trunc('week', s.shared_at)::DATE AS week, s.short_code, s.post_url, s.status, s.network_size,
                  coalesce(t.hits, 0) AS hits, coalesce(t.bot_hits, 0) AS bot_hits,
                  coalesce(t.hits - t.bot_hits, 0) AS human_clicks,
                  coalesce(t.unique_human_clicks, 0) AS unique_human_clicks,
@@ -102,13 +120,17 @@ def _base(filters: Filters, content: bool = True) -> tuple[str, list]:
                  coalesce(t.impression_rows, 0) > 0 AS reach_reported,
                  CASE WHEN coalesce(t.impression_rows, 0) > 0 THEN t.impressions END AS impressions,
                  CASE WHEN coalesce(t.impression_rows, 0) > 0 THEN t.impressions
-                      ELSE round(coalesce(p.network_size, ?) * ?)::BIGINT END AS reach
-          FROM shares s
-          LEFT JOIN employees p ON p.email = s.email
+                      ELSE round(s.network_size * ?)::BIGINT END AS reach
+          FROM ({picked}) s
           {join}
-          LEFT JOIN share_totals t ON t.share_id = s.id
-        ) {where}"""
-    return sql, [DEFAULT_NETWORK_SIZE, DEFAULT_NETWORK_SIZE, EMPLOYEE_REACH_RATE] + params
+          LEFT JOIN share_totals t ON t.share_id = s.id"""
+    return sql, [EMPLOYEE_REACH_RATE] + params + (order_params or [])
+
+
+_RATES = """human_clicks AS clicks, NOT reach_reported AS reach_estimated,
+            round(human_clicks / nullif(reach, 0), 4) AS ctr,
+            coalesce(round((unique_human_clicks + reactions + comments + reshares) / nullif(reach, 0), 4), 0)
+              AS engagement_rate"""
 
 
 def share_metrics(store: Store, filters: Filters | str | None = None, limit: int | None = None) -> list[dict]:
@@ -116,26 +138,20 @@ def share_metrics(store: Store, filters: Filters | str | None = None, limit: int
     metrics, conversions, reach (with ``reach_reported``), CTR and engagement rate. ``filters`` may be an
     email: that employee's own shares, prepared ones included. ``clicks`` is an alias of ``human_clicks``."""
     filters = Filters(email=filters, include_prepared=True) if isinstance(filters, str) else (filters or Filters())
-    base, params = _base(filters)
-    rows = store.rows(
-        f"""SELECT *, human_clicks AS clicks, NOT reach_reported AS reach_estimated,
-                   round(human_clicks / nullif(reach, 0), 4) AS ctr,
-                   coalesce(round((unique_human_clicks + reactions + comments + reshares) / nullif(reach, 0), 4), 0)
-                     AS engagement_rate
-            FROM ({base}) ORDER BY shared_at DESC, id {'LIMIT ?' if limit else ''}""",
-        params + ([limit] if limit else []))
-    return rows
+    order = "shared_at DESC, id" + (" LIMIT ?" if limit else "")
+    base, params = _base(filters, order=order, order_params=[limit] if limit else [])
+    return store.rows(f"SELECT *, {_RATES} FROM ({base}) ORDER BY shared_at DESC, id", params)
 
 
 def scored_sample(store: Store, filters: Filters | None = None, size: int = 2000, seed: int = 0) -> tuple[list[dict], int]:
     """Up to ``size`` scored shares, the same ones on every call (ordered by a seeded hash of their id),
-    and how many scored shares there are: a fair random sample, chosen in SQL."""
-    base, params = _base(filters or Filters(), content=False)
-    scored = f"""SELECT *, coalesce(round((unique_human_clicks + reactions + comments + reshares) / nullif(reach, 0), 4), 0)
-                   AS engagement_rate FROM ({base}) WHERE score IS NOT NULL"""
-    total = store.value(f"SELECT count(*) FROM ({scored})", params)
-    rows = store.rows(f"SELECT * FROM ({scored}) ORDER BY hash(id, ?::INTEGER), id LIMIT ?", params + [seed, size])
-    return rows, total
+    and how many scored shares there are: a fair random sample, chosen in SQL before any totals are read."""
+    filters = filters or Filters()
+    picked, params = _picked(filters, "score IS NOT NULL")
+    total = store.value(f"SELECT count(*) FROM ({picked})", params)
+    base, params = _base(filters, content=False, extra="score IS NOT NULL", order="hash(id, ?::INTEGER), id LIMIT ?",
+                         order_params=[seed, size])
+    return store.rows(f"SELECT *, {_RATES} FROM ({base}) ORDER BY hash(id, ?::INTEGER), id", params + [seed]), total
 
 
 def rates(store: Store, settings: Settings) -> dict:
