@@ -25,6 +25,7 @@ from . import (audit, authenticity, commands_admin, commands_digest, commands_en
 from .catalog import ingest
 from .config import load_settings
 from .context import Context, open_context
+from .importing import StoreFailed
 from .indexing import embed_pending
 from .people import import_people
 from .store import StoreLocked
@@ -65,7 +66,7 @@ def _report(report, embedded: int, as_json: bool, seconds: float) -> int:
             print(f"note: {note}", file=sys.stderr)
         print(f"{report.summary()}; {embedded} embeddings computed"
               f"{' (all vectors already stored)' if embedded == 0 else ''}; {seconds:.1f} s")
-    return 1 if report.counts["rejected"] else 0
+    return report.exit_code
 
 
 def _audit_import(ctx: Context, target: str, paths, report) -> None:
@@ -257,6 +258,11 @@ def main(argv: list[str] | None = None, ctx: Context | None = None) -> int:
     try:
         ctx = ctx or open_context(load_settings())
         return args.run(args, ctx)
+    except StoreFailed as exc:  # the store failed mid-import: what was done, then why it stopped
+        for problem in exc.report.problems:
+            print(f"rejected: {problem}", file=sys.stderr)
+        print(f"{exc.report.summary()} before the store failed", file=sys.stderr)
+        return _fault(exc.__cause__ or exc)
     except (LookupError, ValueError, FileNotFoundError) as exc:  # the person's input: say what is wrong with it
         if faults.describe(exc).kind != "bug":
             return _fault(exc)

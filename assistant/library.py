@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import people
-from .catalog import ingest
+from .catalog import LIMITS, content_hash, ingest, normalise_kind
 from .importing import ImportReport
 from .people import import_people
 from .store import Store
@@ -70,7 +70,6 @@ def items(store: Store, include_retired: bool = True, search: str = "") -> list[
 
 
 def update_item(store: Store, item_id: str, **fields) -> None:
-    from .catalog import normalise_kind
 
     unknown = set(fields) - set(ITEM_FIELDS)
     if unknown:
@@ -162,7 +161,6 @@ def update_person(store: Store, email: str, **fields) -> None:
 def update_text(store: Store, item_id: str, text: str) -> None:
     """Replace an item's text (an admin's correction, from the Library page); its vectors follow at the
     next embedding (they are keyed by the text). A re-import of the unchanged source keeps the correction."""
-    from .catalog import LIMITS, content_hash
 
     text = (text or "").strip()
     if not text:
