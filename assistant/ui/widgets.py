@@ -29,6 +29,7 @@ def import_form(ctx: Context, target: str, prefix: str) -> None:
         return
     with st.status(t("upload.importing"), expanded=True) as status:
         report = library.import_uploads(ctx.store, target, [(f.name, f.getvalue()) for f in files],
+                                        max_file_mb=ctx.settings.max_file_mb,
                                         on_file=lambda name: st.text(f"📄 {name}"))
         st.write(summary(report))
         status.update(label=t("upload.embedding"))
