@@ -12,6 +12,7 @@ import pytest
 from assistant import digest_log, digest_prefs, digest_run, digests, matching, unsubscribe
 from assistant.cli import main as cli_main
 from assistant.context import open_context
+from tests.digest_fixtures import embedded_demo  # noqa: F401  (fixture)
 from tests.digest_servers import Webhooks, body, start_smtp
 
 NOW = dt.datetime(2026, 12, 7, 9, 30)          # a Monday: ISO week 2026-W50
@@ -26,28 +27,6 @@ def smtp():
     controller, mailbox, port = start_smtp()
     yield mailbox, port
     controller.stop()
-
-
-@pytest.fixture(scope="session")
-def embedded_demo(tmp_path_factory):
-    """The demo content and people with their (fake) embeddings, built once; each test gets a copy."""
-    from assistant.catalog import ingest
-    from assistant.config import Settings
-    from assistant.indexing import embed_pending
-    from assistant.people import apply_recorded_opt_ins, import_people
-    from assistant.store import close_all
-    from tests import fakes
-    from tests.conftest import DEMO
-
-    fakes.register()
-    home = tmp_path_factory.mktemp("digest-demo") / "home"
-    ctx = open_context(Settings(home=home, embedder="fake", generator="fake", bcrypt_rounds=4))
-    ingest(ctx.store, [DEMO / "content"])
-    import_people(ctx.store, sorted(DEMO.glob("people.*")))
-    apply_recorded_opt_ins(ctx.store, sorted(DEMO.glob("people.*")))   # the demo's employees opted in
-    embed_pending(ctx.store, ctx.embedder, today=NOW.date())
-    close_all()
-    return home
 
 
 @pytest.fixture
@@ -72,8 +51,12 @@ def only(store, *emails):
     store.execute("UPDATE employees SET consent_program = list_contains(?, email)", [list(emails)])
 
 
+FEW = (CAMILLE, SARAH, "antoine.lefevre@nordlys-energie.example", "mei.chen@nordlys-energie.example")
+
+
 def test_each_enrolled_employee_gets_one_email_in_their_language_with_links_and_unsubscribe(dctx, smtp):
     mailbox, _ = smtp
+    only(dctx.store, *FEW)
     report = digest_run.send(dctx)
     people = enrolled(dctx.store)
     assert PIERRE not in people and CAMILLE in people
@@ -125,6 +108,7 @@ def test_nobody_twice_in_one_week_whoever_runs_it(dctx, smtp):
 
 def test_failing_delivery_is_retried_then_recorded_while_the_others_go_through(dctx, smtp):
     mailbox, _ = smtp
+    only(dctx.store, *FEW)
     mailbox.refuse[SARAH] = None                 # always refused
     mailbox.refuse[CAMILLE] = 1                  # refused once, accepted on the second attempt
     waits = []

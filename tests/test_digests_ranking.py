@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pytest
 
 from assistant import batch_ranking, matching
 from assistant.batch_ranking import head_candidates, recommend_many
+from tests.digest_fixtures import embedded_demo  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def demo_store(embedded_demo, settings, ctx):
+    """The demo with its embeddings (a copy of the session's) in this test's home, before ``ctx`` opens it."""
+    import shutil
+
+    shutil.copytree(embedded_demo, settings.home, dirs_exist_ok=True)
+    return ctx.store
 
 
 def _emails(store):

@@ -12,7 +12,8 @@ from assistant import digest_log, digest_prefs, digest_render, digest_schedule, 
 from assistant.context import open_context
 from tests.conftest import ROOT
 from tests.digest_servers import start_smtp
-from tests.test_digests import CAMILLE, NOW, SARAH, embedded_demo, only  # noqa: F401  (fixture)
+from tests.digest_fixtures import embedded_demo  # noqa: F401  (fixture)
+from tests.test_digests import CAMILLE, NOW, SARAH, only
 
 
 @pytest.fixture
