@@ -37,15 +37,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from typing import Mapping
 
 from . import audit, passwords, sessions, throttle
+from .identity import ROLES, Account, _row_to_account, get_account  # noqa: F401  (part of this module's API)
 from .passwords import PasswordRejected
 from .store import Store
-from .throttle import Throttled
+from .throttle import Throttled  # noqa: F401  (raised by authenticate; callers catch accounts.Throttled)
 
-ROLES = ("employee", "marketing", "content", "admin")
 MIN_PASSWORD = passwords.MIN_LENGTH
 MAX_PASSWORD_BYTES = passwords.MAX_BYTES
 ROUNDS = passwords.ROUNDS  # bcrypt cost by default; the ``bcrypt_rounds`` setting lowers it in tests (never below 4)
@@ -73,16 +72,6 @@ class WeakPassword(AccountError):
         return self._rejected.message(lang)
 
 
-@dataclass(frozen=True)
-class Account:
-    username: str
-    email: str | None
-    roles: tuple[str, ...]
-
-    def has(self, role: str) -> bool:
-        return role in self.roles
-
-
 def _norm(username: str | None) -> str:
     return (username or "").strip().lower()
 
@@ -104,10 +93,6 @@ def _clean_roles(roles) -> list[str]:
     if not roles:
         raise AccountError("an account needs at least one role")
     return [r for r in ROLES if r in roles]
-
-
-def _row_to_account(row: dict) -> Account:
-    return Account(row["username"], row["email"], tuple(r for r in ROLES if r in (row["roles"] or [])))
 
 
 def create_account(store: Store, username: str, password: str, roles=("employee",), email: str | None = None,
@@ -166,11 +151,6 @@ def authenticate(store: Store, username: str, password: str, rounds: int | None 
         log.warning("sign-in locked for %s s (%s key) after repeated failures", lock.seconds_left, lock.scope)
         raise lock
     return None
-
-
-def get_account(store: Store, username: str) -> Account | None:
-    rows = store.rows("SELECT username, email, roles FROM accounts WHERE username = ?", [_norm(username)])
-    return _row_to_account(rows[0]) if rows else None
 
 
 def account_for_email(store: Store, email: str) -> Account | None:

@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from . import accounts  # accounts imports this module too: only attributes used at call time
+from .identity import Account, get_account
 from .store import Store
 
 ABSOLUTE = dt.timedelta(hours=12)
@@ -45,7 +45,7 @@ def create(store: Store, username: str, now: dt.datetime | None = None, lifetime
     """A new session for ``username``; returns the token (shown once: only its hash is stored)."""
     now = _now(now)
     username = username.strip().lower()
-    if accounts.get_account(store, username) is None:
+    if get_account(store, username) is None:
         raise LookupError(f"no account {username!r}")
     token = secrets.token_urlsafe(32)
     store.execute("INSERT INTO sessions (token_hash, username, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -54,7 +54,7 @@ def create(store: Store, username: str, now: dt.datetime | None = None, lifetime
     return token
 
 
-def account_for(store: Store, token: str | None, now: dt.datetime | None = None) -> accounts.Account | None:
+def account_for(store: Store, token: str | None, now: dt.datetime | None = None) -> Account | None:
     """The account of a live session, else None (unknown, expired, idle too long, revoked, account gone)."""
     if not token:
         return None
@@ -66,7 +66,7 @@ def account_for(store: Store, token: str | None, now: dt.datetime | None = None)
     if row["expires_at"] <= now or row["last_seen_at"] + IDLE <= now:
         revoke(store, token)
         return None
-    account = accounts.get_account(store, row["username"])
+    account = get_account(store, row["username"])
     if account is None:
         revoke(store, token)
         return None
