@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 URL = re.compile(r"https?://\S+|\bwww\.\S+")          # any link a reader would see, trailing punctuation included
 HTTP_URL = re.compile(r"https?://[^\s)>\]»\"']+")      # an http(s) link without the punctuation around it
@@ -43,8 +44,6 @@ def safe_url(url: str | None) -> str | None:
     >>> safe_url("https://n.example/a?x=1"), safe_url("javascript:alert(1)"), safe_url("//evil.example/x")
     ('https://n.example/a?x=1', None, None)
     """
-    from urllib.parse import urlsplit
-
     if not url or not isinstance(url, str) or any(c in url for c in "\x00\r\n\t <>\"'`\\"):
         return None
     try:
