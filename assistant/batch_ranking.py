@@ -242,8 +242,9 @@ def recommend_many(ctx: Context, emails: Iterable[str], limit: int = 10, weights
     items in other languages when fewer than ``limit`` readable ones remain, so a group is
     scored against its readable items only (half the library for a one-language reader),
     and the rare employee short of readable items is completed alone. ``chunk_units``
-    bounds memory: one chunk's score matrix is ``chunk_units x items`` float32 (200 MB
-    for 1,024 units and 50,000 items). Unknown emails raise ``UnknownEmployee``.
+    bounds memory: a chunk holds its employees' scores (``employees x items``, ~50 MB for 256
+    employees and 50,000 items) and one ``chunk_units x 4,096`` block of unit scores at a time.
+    Unknown emails raise ``UnknownEmployee``.
     """
     store, embedder, today = ctx.store, ctx.embedder, ctx.today()
     order = list(dict.fromkeys(e.strip().lower() for e in emails))

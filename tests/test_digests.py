@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from assistant import digest_log, digest_prefs, digest_run, digests, matching, unsubscribe
+from assistant import digest_log, digest_prefs, digest_run, matching, unsubscribe
 from assistant.cli import main as cli_main
 from assistant.context import open_context
 from tests.digest_fixtures import embedded_demo  # noqa: F401  (fixture)
