@@ -150,7 +150,7 @@ def cmd_draft(args, ctx: Context) -> int:
                       f"{payload['seconds']:.1f} s]\n{payload['text']}\n"
                       f"checks: language {'ok' if c['language_ok'] else 'NO'} · facts {c['facts_total'] - len(c['facts_missing'])}/"
                       f"{c['facts_total']} · copied {c['copied']:.0%} · policy {'ok' if c['policy_ok'] else 'NO'} · "
-                      f"{c['length']} chars\n")
+                      f"{c['length']} chars" + "".join(f"\nto check: {x}" for x in payload["to_check"]) + "\n")
         elif kind == "retry" and not args.json:
             print(f"(variant {payload['variant']}: first candidate refused: {payload['reason']})", file=sys.stderr)
         elif kind == "notice":

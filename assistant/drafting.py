@@ -44,7 +44,7 @@ from .fallback import fallback
 from .guardrails import checks, failed_checks, failure, repair
 from .policy import Policy
 from .prompting import angle_label, own_examples, prompt, sanitize, static_messages, templates
-from .reading import Grounds, grounds
+from .reading import Grounds, grounds, to_check
 from .store import Store
 from .tidying import finish
 from .voice import VoiceProfile, build
@@ -133,6 +133,7 @@ def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
     def final(index: int, text: str, result: dict, attempts: int, used_fallback: bool) -> dict:
         draft = {"id": uuid.uuid4().hex[:16], "variant": index + 1, "angle": angles[index],
                  "angle_label": angle_label(angles[index], lang, req.voice), "language": lang, "text": text,
+                 "to_check": to_check(text, lang, req.grounds),
                  "fallback": used_fallback, "checks": result, "generator": generator.name, "attempts": attempts,
                  "seconds": round(time.perf_counter() - started, 2)}
         _save(store, person["email"], content_id, request_id, draft)

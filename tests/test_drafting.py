@@ -271,3 +271,15 @@ def test_an_unreachable_model_gives_grounded_drafts_and_says_so(lib):
     drafts = [p for k, p in events if k == "variant"]
     assert len(drafts) == 3 and all(d["fallback"] and d["checks"]["passed"] for d in drafts)
     assert all("unavailable" in d["checks"]["replaced_because"] for d in drafts)
+
+
+def test_sentences_not_grounded_in_the_item_or_profile_are_to_check(lib):
+    from assistant.reading import grounds, to_check
+
+    invented = ("J'ai suivi le chantier de Crest : 12 MWc depuis le 3 novembre 2026, 4 000 foyers. "
+                "Le parc emploie 35 techniciens venus de Valence. Et toi, quel projet te donne de l'énergie ?")
+    g = grounds(ITEM["text"], ITEM["title"], PEOPLE[0], PEOPLE[0]["posts"])
+    assert to_check(invented, "fr", g) == ["Le parc emploie 35 techniciens venus de Valence."]
+    drafts = drafting.draft_variants(using(lib, Scripted([invented])), "camille@example.com", "solar", n=1)
+    assert drafts[0]["fallback"] and "numbers_ok" in drafts[0]["checks"]["candidates"][0]["failed_checks"]
+    assert drafts[0]["to_check"] == []  # the grounded fallback says nothing the item does not
