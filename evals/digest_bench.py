@@ -23,7 +23,7 @@ settles on the synthetic pseudo-words).
 
 Usage: ``python -m evals.digest_bench`` (10,000 x 50,000, 1280 dimensions: the
 default ensemble's width), ``--small`` (1,000 x 5,000), ``--employees``,
-``--items``, ``--dim``, ``--check N``; writes ``evals/reports/digest_bench.json``.
+``--items``, ``--dim``, ``--check N``; writes ``evals/reports/digest_bench-<employees>x<items>.json``.
 
     >>> r = run(ScaleConfig(employees=30, items=200, dim=16, topics=4), check=2, report=None)
     >>> r["digests"], r["check"]["same_items"]
@@ -56,7 +56,7 @@ from .synthetic import ScaleConfig, SyntheticEmbedder, make_items, make_people, 
 
 FULL = ScaleConfig(employees=10_000, items=50_000, dim=1280, texts=4)
 SMALL = replace(FULL, employees=1000, items=5000)
-REPORT = ROOT / "evals" / "reports" / "digest_bench.json"
+REPORTS = ROOT / "evals" / "reports"
 TODAY = dt.date(2026, 12, 7)
 
 
@@ -157,7 +157,12 @@ def detect_ms() -> float:
     return (time.perf_counter() - t0) / len(texts) * 1000
 
 
-def run(cfg: ScaleConfig, check: int = 10, report: Path | None = REPORT, settings: Settings | None = None,
+def report_path(cfg: ScaleConfig) -> Path:
+    """``evals/reports/digest_bench-<employees>x<items>.json``: one file per size, so a small run keeps the full one."""
+    return REPORTS / f"digest_bench-{cfg.employees}x{cfg.items}.json"
+
+
+def run(cfg: ScaleConfig, check: int = 10, report: Path | None | bool = True, settings: Settings | None = None,
         first_run: bool = False, progress=lambda message: None) -> dict:
     """Build the installation, time the digests, check a sample; returns (and writes) the report."""
     with tempfile.TemporaryDirectory(prefix="pv-digest-bench-") as tmp:
@@ -185,7 +190,12 @@ def run(cfg: ScaleConfig, check: int = 10, report: Path | None = REPORT, setting
             sample = [recipients[int(i)]["email"] for i in rng.choice(len(recipients), min(check, len(recipients)), replace=False)]
             progress(f"digest bench: checking {len(sample)} employees against recommend() ...")
             by_email = {d.email: [i["id"] for i in d.items] for d in built}
-            same = sum(by_email[e] == [r["id"] for r in matching.recommend(ctx, e, limit=digests.ITEMS)] for e in sample)
+            same, single = 0, []
+            for email in sample:
+                t0 = time.perf_counter()
+                one = matching.recommend(ctx, email, limit=digests.ITEMS)
+                single.append(time.perf_counter() - t0)
+                same += by_email[email] == [r["id"] for r in one]
         finally:
             close_all()
     result = {
@@ -197,9 +207,11 @@ def run(cfg: ScaleConfig, check: int = 10, report: Path | None = REPORT, setting
         "build_s": warm_s, "build_cpu_s": warm_cpu, "render_email_bodies_s": render_s,
         "ms_per_employee": round(warm_s / max(len(built), 1) * 1000, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
-        "check": {"employees": len(sample), "same_items": int(same)},
+        "check": {"employees": len(sample), "same_items": int(same),
+                  "recommend_one_ms_median": round(float(np.median(single)) * 1000, 1) if single else None},
     }
     if report:
+        report = report_path(cfg) if report is True else report
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
@@ -222,7 +234,8 @@ def markdown(r: dict) -> str:
         f"| render every e-mail body (HTML) | {r['render_email_bodies_s']} | |",
         "",
         f"{r['ms_per_employee']} ms per employee; peak RSS {r['peak_rss_mb']:.0f} MB; same top {digests.ITEMS} as "
-        f"recommend() for {r['check']['same_items']}/{r['check']['employees']} sampled employees.",
+        f"recommend() for {r['check']['same_items']}/{r['check']['employees']} sampled employees (one warm "
+        f"recommend(): {r['check']['recommend_one_ms_median']} ms median).",
     ])
 
 
