@@ -1,80 +1,28 @@
-"""Access to the drafting model: one request at a time, who is waiting, and whether it is still loading.
+"""The drafting model's load at start: whether it is done, and how long it should still take.
 
-A process holds one drafting model and it writes one batch at a time, so a
-second employee asking for drafts waits. :class:`Turns` makes the wait
-visible: first come, first served, and each waiter knows how many people are
-ahead ("2 people ahead of you"). :class:`Loading` follows the model's load
-at start (``drafting.warm_up`` in a background thread) and gives an estimate
-from the last load on this machine, kept in the home.
+The app loads the drafting model in a background thread when it starts
+(``drafting.warm_up``); an employee who asks for drafts before it is ready
+is told so, with an estimate from the last load measured on this machine
+(kept in the home), or the one-time conversion's usual time on a new one.
+(Several employees drafting at once share the loaded model step by step:
+``models.scheduler.Interleaved``; the page says how many drafts are in
+progress.)
 
-    >>> turns = Turns()
-    >>> a, b = turns.join(), turns.join()
-    >>> turns.ahead(a), turns.ahead(b), turns.wait(b, timeout=0.01)
-    (0, 1, False)
-    >>> turns.leave(a); turns.ahead(b), turns.wait(b, timeout=0.01)
-    (0, True)
+    >>> loading = Loading()
+    >>> loading.begin(); loading.done, loading.remaining_s() >= 1
+    (False, True)
+    >>> loading.end(); loading.done, loading.remaining_s()
+    (True, 0.0)
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 FIRST_LOAD_S = 150.0   # one-time conversion of the packaged model, then its load (README "Drafting")
 USUAL_LOAD_S = 15.0    # load from the converted folder, when no earlier load was measured here
-
-
-class Turns:
-    """First come, first served turns at one shared resource, with each waiter's position."""
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._line: list[int] = []
-        self._tickets = itertools.count(1)
-
-    def join(self) -> int:
-        with self._cond:
-            ticket = next(self._tickets)
-            self._line.append(ticket)
-            return ticket
-
-    def ahead(self, ticket: int) -> int:
-        """How many people are before ``ticket`` (0: its turn)."""
-        with self._cond:
-            return self._line.index(ticket) if ticket in self._line else 0
-
-    def waiting(self) -> int:
-        """People in line, the one being served included."""
-        with self._cond:
-            return len(self._line)
-
-    def wait(self, ticket: int, timeout: float) -> bool:
-        """True once it is ``ticket``'s turn; False when ``timeout`` seconds passed first."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._line or self._line[0] == ticket, timeout)
-
-    def leave(self, ticket: int) -> None:
-        with self._cond:
-            if ticket in self._line:
-                self._line.remove(ticket)
-            self._cond.notify_all()
-
-    @contextmanager
-    def turn(self, on_wait: Callable[[int], None] | None = None, poll_s: float = 0.5) -> Iterator[None]:
-        """Wait for a turn (calling ``on_wait(people ahead)`` every ``poll_s``), hold it, give it back."""
-        ticket = self.join()
-        try:
-            while not self.wait(ticket, poll_s):
-                if on_wait:
-                    on_wait(self.ahead(ticket))
-            yield
-        finally:
-            self.leave(ticket)
 
 
 class Loading:

@@ -53,6 +53,7 @@ class Interleaved(Generator):
         self._jobs: deque[_Job] = deque()
         self._wake = threading.Condition()
         self._worker: threading.Thread | None = None
+        self._serving = 0  # requests in a turn right now (taken out of the line while served)
 
     def __getattr__(self, attribute):  # load(), last_stats, cache_dir… of the wrapped backend
         if attribute == "inner":
@@ -66,7 +67,7 @@ class Interleaved(Generator):
     def in_flight(self) -> int:
         """Requests being written or waiting for their first turn (for "3 drafts in progress")."""
         with self._wake:
-            return len(self._jobs)
+            return len(self._jobs) + self._serving
 
     def stream(self, prompt, *, max_new_tokens=200, temperature=0.0, seed=0) -> Iterator[str]:
         for _, piece in self.stream_batch([prompt], max_new_tokens=max_new_tokens, temperature=temperature, seed=seed):
@@ -98,8 +99,11 @@ class Interleaved(Generator):
                 while not self._jobs:
                     self._wake.wait()
                 job = self._jobs.popleft()
-            if self._turn(job):
-                with self._wake:
+                self._serving += 1
+            more = self._turn(job)
+            with self._wake:
+                self._serving -= 1
+                if more:
                     self._jobs.append(job)
 
     def _turn(self, job: _Job) -> bool:

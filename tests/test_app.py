@@ -431,6 +431,23 @@ def test_empty_or_repetitive_text_cannot_be_shared(demo, text, code):
     assert demo.value("SELECT count(*) FROM shares WHERE email = ? AND content_id = ?", [CAMILLE, item_id]) == 0
 
 
+def test_drafting_waits_for_the_model_to_load_then_streams(demo, monkeypatch):
+    import threading
+
+    from assistant.model_loading import Loading
+    from assistant.ui import resources
+
+    loading = Loading()
+    loading.begin()
+    threading.Timer(1.0, loading.end).start()
+    monkeypatch.setattr(resources, "drafting_warm_up", lambda: loading)
+    assert msg("draft.loading", seconds=12).startswith("Le modèle de rédaction se charge : encore environ 12 s")
+    at = app(CAMILLE)
+    item_id = _open_first_item(at)
+    assert loading.done and len(at.radio(key=f"feed_pick_{item_id}").options) == 3
+    assert msg("draft.queue", n=2).startswith("2 autres demandes de brouillons sont en cours")
+
+
 def test_an_edit_survives_a_reload(demo):
     at = app(CAMILLE)
     item_id = _open_first_item(at)

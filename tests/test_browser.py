@@ -66,8 +66,9 @@ def server(tmp_path_factory):
         pytest.skip("Chromium not found: run `apt-get install -y chromium` (make test tries it when it runs as root)")
     home = tmp_path_factory.mktemp("browser-home")
     env = {**os.environ, "PORTE_VOIX_HOME": str(home), "PORTE_VOIX_EMBEDDER": "fake", "PORTE_VOIX_GENERATOR": "fake",
-           "PORTE_VOIX_PLUGINS": "tests.fakes", "PYTHONPATH": str(ROOT), "PORTE_VOIX_BCRYPT_ROUNDS": "4"}
+           "PORTE_VOIX_PLUGINS": "tests.fakes,tests.slow_fakes", "PYTHONPATH": str(ROOT), "PORTE_VOIX_BCRYPT_ROUNDS": "4"}
     subprocess.run([sys.executable, "-m", "assistant.cli", "demo"], env=env, check=True, cwd=ROOT, capture_output=True)
+    env["PORTE_VOIX_GENERATOR"] = "fake-slow"  # drafts take a few seconds, as with a model: the waiting can be seen
     port = free_port()
     log = open(home / "streamlit.log", "w")
     proc = subprocess.Popen(
@@ -111,10 +112,12 @@ def new_page(browser, width: int = DESKTOP, locale: str = "fr-FR"):
     return context.new_page()
 
 
-def shot(page, name: str) -> None:
-    """A full-length screenshot (Streamlit scrolls inside its main block, so the window grows to it first)."""
+def shot(page, name: str, settle: bool = True) -> None:
+    """A full-length screenshot (Streamlit scrolls inside its main block, so the window grows to it first),
+    once the app is idle unless ``settle`` is False (to show a step in progress)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    idle(page)
+    if settle:
+        idle(page)
     size = page.viewport_size
     height = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
                            "[data-testid=stMainBlockContainer]')].map(e => e.scrollHeight), 600)")
@@ -139,6 +142,17 @@ def sign_in(page, server, username: str, path: str = "") -> None:
     page.get_by_label(fr("signin.password")).fill(PASSWORD)
     page.get_by_role("button", name=fr("signin.submit")).click()
     page.get_by_role("button", name=fr("auth.sign_out")).wait_for()
+
+
+def see(page, text: str, exact: bool = False) -> None:
+    """Wait for ``text``; on failure keep a screenshot and say what the page showed instead."""
+    try:
+        page.get_by_text(text, exact=exact).first.wait_for()
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "FAILED.png"))
+        shown = page.locator("[data-testid=stMain]").inner_text(timeout=5000)[:800]
+        raise AssertionError(f"{text!r} not shown at {page.url}; the page shows: {shown!r}") from None
 
 
 def no_error(page) -> None:
@@ -231,7 +245,7 @@ def test_a_deep_link_signed_out_opens_its_item_after_sign_in_and_pages_never_say
     page.get_by_text(fr("feed.pick")).wait_for()
     assert "item=news-flux42-fr" in page.url
     page.goto(server["url"] + "/experts")  # a page her role does not open: said in words
-    page.get_by_text(fr("nav.unavailable")).wait_for()
+    see(page, fr("nav.unavailable"))
     no_error(page)
     page.context.close()
 
@@ -259,6 +273,32 @@ def test_one_language_at_a_time_and_the_phone_layout(browser, server):
     page.context.close()
 
 
+def test_two_people_drafting_at_once_see_their_place_in_line_and_no_stale_cards(browser, server):
+    from tests.slow_fakes import HOLD
+
+    first, second = new_page(browser), new_page(browser)
+    for page in (first, second):
+        sign_in(page, server, CAMILLE)
+        page.get_by_role("button", name=fr("feed.draft_for_me")).first.wait_for()
+    hold = server["home"] / HOLD
+    hold.touch()  # the model stops after its first word until the file goes
+    try:
+        cards = first.get_by_role("button", name=fr("feed.draft_for_me")).count()
+        first.get_by_role("button", name=fr("feed.draft_for_me")).nth(cards - 1).click()  # items nobody drafted yet
+        see(first, fr("draft.variant_k", k=1, n=3))
+        assert first.get_by_role("button", name=fr("feed.draft_for_me")).count() == 0, "no stale card under the draft"
+        second.get_by_role("button", name=fr("feed.draft_for_me")).nth(cards - 2).click()
+        see(second, fr("draft.queue_one"))
+        shot(second, "12-waiting-in-line", settle=False)
+        shot(first, "13-drafting", settle=False)
+    finally:
+        hold.unlink()
+    for page in (first, second):
+        page.get_by_text(fr("feed.pick")).wait_for()
+        no_error(page)
+        page.context.close()
+
+
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 def test_marketing_sees_the_figures(browser, server, width):
     page = new_page(browser, width)
@@ -280,7 +320,7 @@ def test_content_team_finds_experts_and_nobody_for_nonsense(browser, server):
     shot(page, "09-experts")
     topic.fill("quantum basket weaving")
     page.get_by_role("button", name=fr("experts.search")).click()
-    page.get_by_text(fr("experts.nobody")).wait_for()
+    see(page, fr("experts.nobody"))
     no_error(page)
     page.context.close()
 

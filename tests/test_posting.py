@@ -1,14 +1,11 @@
 """Honest shares: only real posts can be shared; a share counts once posted (confirmed or clicked by a human);
-drafting waits in a visible line."""
-
-import threading
-import time
+the drafting model's load has an estimate."""
 
 import pandas as pd
 import pytest
 
 from assistant import events, points, posting, share_rules
-from assistant.drafting_queue import Loading, Turns
+from assistant.model_loading import Loading
 
 CAMILLE = "camille.durand@nordlys-energie.example"
 DRAFT = "Je suis fière de notre nouveau parc solaire dans la Drôme : il alimente 4 000 foyers depuis novembre."
@@ -69,27 +66,6 @@ def test_a_prepared_share_can_be_discarded_by_its_author_only(ctx, demo_store, i
     posting.share(ctx, CAMILLE, item, OWN, "linkedin", "s-3", draft_text=DRAFT)
     assert not posting.discard(demo_store, "someone.else@nordlys-energie.example", "s-3")
     assert posting.discard(demo_store, CAMILLE, "s-3") and posting.status(demo_store, "s-3") is None
-
-
-def test_people_wait_in_line_for_the_drafting_model_and_know_their_place():
-    turns, seen, order = Turns(), [], []
-    first = turns.join()
-
-    def employee(name):
-        with turns.turn(on_wait=lambda ahead: seen.append((name, ahead)), poll_s=0.02):
-            order.append(name)
-
-    b = threading.Thread(target=employee, args=("b",))
-    b.start()
-    time.sleep(0.1)
-    c = threading.Thread(target=employee, args=("c",))
-    c.start()
-    time.sleep(0.1)
-    assert ("b", 1) in seen and ("c", 2) in seen and turns.waiting() == 3
-    turns.leave(first)
-    b.join(2)
-    c.join(2)
-    assert order == ["b", "c"] and turns.waiting() == 0
 
 
 def test_loading_estimate_comes_from_the_last_load_here(tmp_path):

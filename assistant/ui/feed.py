@@ -219,47 +219,56 @@ def _drafts(store, account, item: dict, drafts: list[dict]) -> None:
 
 
 def _stream_drafts(account, item: dict) -> list[dict]:
-    """Wait for the model (loading, then the line of people before us), then stream the variants."""
+    """Wait for the model to load (with an estimate), say how many other drafts share it, then stream the
+    variants as they are written ("draft k of n")."""
     drafts, texts, slots = [], {}, {}
-    loading, turns = resources.drafting_warm_up(), resources.drafting_turns()
+    ctx, loading = resources.context(), resources.drafting_warm_up()
     with st.status(t("draft.preparing"), expanded=True) as status:
         note = st.empty()
         while not loading.done:
             note.info(t("draft.loading", seconds=round(loading.remaining_s())), icon="⏳")
-            status.update(label=t("draft.loading_label"))
+            status.update(label=t("draft.loading_label"), expanded=True)
             time.sleep(0.5)
-
-        def waiting(ahead: int) -> None:
-            note.info(t("draft.queue", n=ahead) if ahead != 1 else t("draft.queue_one"), icon="🧍")
-            status.update(label=t("draft.queue_label"))
-
+        others = drafts_in_progress(ctx.generator)
+        if others:  # several employees share the model step by step: theirs slow ours down a little
+            note.info(t("draft.queue", n=others) if others > 1 else t("draft.queue_one"), icon="🧍")
+        else:
+            note.empty()
+        status.update(label=t("draft.writing", n=VARIANTS), expanded=True)
+        columns = st.columns(VARIANTS)
         try:
-            with turns.turn(on_wait=waiting):
-                note.empty()
-                status.update(label=t("draft.writing", k=1, n=VARIANTS))
-                columns = st.columns(VARIANTS)
-                for kind, payload in stream_variants(resources.context(), account.email, item["id"], n=VARIANTS):
-                    v = payload["variant"]
-                    if v not in slots:
-                        with columns[(v - 1) % VARIANTS]:
-                            st.caption(t("draft.variant_k", k=v, n=VARIANTS))
-                            slots[v] = st.empty()
-                    if kind == "token":
-                        texts[v] = texts.get(v, "") + payload["text"]
-                        slots[v].text(texts[v] + " ▌")
-                    elif kind == "retry":  # the guardrails refused this attempt; another candidate replaces it
-                        texts[v] = ""
-                        slots[v].caption(t("draft.retrying"))
-                    elif kind == "variant":
-                        drafts.append(payload)
-                        slots[v].text(payload["text"])
-                        status.update(label=t("draft.ready_k", k=len(drafts), n=VARIANTS))
+            for kind, payload in stream_variants(ctx, account.email, item["id"], n=VARIANTS):
+                if kind == "notice":  # the company's model server is down: grounded drafts, said so
+                    st.warning(t("draft.unavailable"), icon="🔌")
+                    continue
+                v = payload["variant"]
+                if v not in slots:
+                    note.empty()
+                    with columns[(v - 1) % VARIANTS]:
+                        st.caption(t("draft.variant_k", k=v, n=VARIANTS))
+                        slots[v] = st.empty()
+                if kind == "token":
+                    texts[v] = texts.get(v, "") + payload["text"]
+                    slots[v].text(texts[v] + " ▌")
+                elif kind == "retry":  # the guardrails refused this attempt; another candidate replaces it
+                    texts[v] = ""
+                    slots[v].caption(t("draft.retrying"))
+                elif kind == "variant":
+                    drafts.append(payload)
+                    slots[v].text(payload["text"])
+                    status.update(label=t("draft.ready_k", k=len(drafts), n=VARIANTS), expanded=True)
         except Exception as exc:
             status.update(label=t("draft.failed"), state="error")
             st.error(t("draft.failed_detail", reason=error_text(exc)))
             return sorted(drafts, key=lambda d: d["variant"])
         status.update(label=t("draft.ready"), state="complete", expanded=False)
     return sorted(drafts, key=lambda d: d["variant"])
+
+
+def drafts_in_progress(generator) -> int:
+    """Other people's drafting requests the shared model is writing now (0 for a backend that cannot say)."""
+    count = getattr(generator, "in_flight", None)
+    return int(count()) if callable(count) else 0
 
 
 @st.fragment

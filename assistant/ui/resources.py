@@ -19,7 +19,7 @@ from assistant.clicklog import open_log
 from assistant.config import Settings, load_settings
 from assistant.context import Context, open_context
 from assistant.drafting import warm_up
-from assistant.drafting_queue import Loading, Turns, first_load
+from assistant.model_loading import Loading, first_load
 from assistant.store import Store
 
 
@@ -69,17 +69,6 @@ def _warm_up(key: str, _ctx: Context) -> Loading:
     loading.begin()
     threading.Thread(target=run, name="porte-voix-drafting-warm-up", daemon=True).start()
     return loading
-
-
-def drafting_turns() -> Turns:
-    """The line of people waiting for the drafting model (one per context, shared by every session)."""
-    ctx = context()
-    return _turns(_key(ctx.settings))
-
-
-@st.cache_resource(show_spinner=False)
-def _turns(key: str) -> Turns:
-    return Turns()
 
 
 def engagement_sync() -> threading.Event:

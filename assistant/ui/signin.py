@@ -2,6 +2,7 @@
 
 Shown at every address while nobody is signed in; after sign-in the same
 address (and its ``?item=`` / ``?page=``) opens the page it names.
+
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ from assistant.ui.i18n import t
 
 
 def page() -> None:
+    with st.container():  # one block: replaced at once by the next page's first element, nothing stale stays
+        _form()
+
+
+def _form() -> None:
     st.title("📣 Porte-voix")
     st.caption(t("signin.tagline"))
     if st.query_params.get("item") or st.query_params.get("page"):

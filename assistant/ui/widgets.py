@@ -32,7 +32,7 @@ def import_form(ctx: Context, target: str, prefix: str) -> None:
                                         max_file_mb=ctx.settings.max_file_mb,
                                         on_file=lambda name: st.text(f"📄 {name}"))
         st.write(summary(report))
-        status.update(label=t("upload.embedding"))
+        status.update(label=t("upload.embedding"), expanded=True)
         bar = st.progress(0.0, text="…")
         computed = embed_pending(
             ctx.store, ctx.embedder,
