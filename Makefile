@@ -24,7 +24,7 @@ run: $(STAMP) system-deps
 	@export PORTE_VOIX_LINKS_PORT=$(LINKS_PORT); \
 	$(VENV)/bin/porte-voix links serve & links=$$!; \
 	trap 'kill $$links 2>/dev/null; wait $$links 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.headless true
 
 # Debian packages: chromium for the browser tests (they skip themselves, saying why, without it) and
 # the Hunspell dictionaries of the drafts' spelling check. Installed when we can (as root).
