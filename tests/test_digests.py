@@ -291,3 +291,19 @@ def test_settings_apprise_rejects_are_reported_without_retrying(dctx):
     assert "sender" in notify.check(dctx.settings.but(smtp_host="10.0.0.5", smtp_from=None), "email")
     assert "webhook" in notify.check(dctx.settings, "slack")
     assert "apprise" in notify.check(dctx.settings.but(slack_webhook_url="nonsense://x"), "slack")
+
+
+def test_digest_settings_from_the_environment_and_the_secrets_file(tmp_path):
+    from assistant.config import _secrets_file, load_settings
+
+    s = load_settings({"PORTE_VOIX_SMTP_HOST": "smtp.nordlys.example", "PORTE_VOIX_SMTP_PASSWORD": "hunter2",
+                       "PORTE_VOIX_SMTP_TLS": "SSL", "PORTE_VOIX_APP_BASE_URL": "https://pv.example/",
+                       "PORTE_VOIX_TEAMS_WEBHOOK_URL": "https://x.logic.azure.com/workflows/abc",
+                       "PORTE_VOIX_DIGEST_ATTEMPTS": "0"})
+    assert (s.smtp_host, s.smtp_port, s.smtp_tls, s.app_base_url, s.digest_attempts) == (
+        "smtp.nordlys.example", 587, "ssl", "https://pv.example", 1)
+    assert "hunter2" not in repr(s) and "logic.azure" not in repr(s) and not s.extra
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nclient_id = "x"\n[porte_voix]\nsmtp_password = "from-file"\nsmtp_port = 2525\n')
+    assert _secrets_file(secrets) == {"PORTE_VOIX_SMTP_PASSWORD": "from-file", "PORTE_VOIX_SMTP_PORT": "2525"}
+    assert _secrets_file(tmp_path / "none.toml") == {}
