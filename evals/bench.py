@@ -53,8 +53,9 @@ from assistant.readers import expand, read_file
 from assistant.store import close_all
 
 from .measure import ROOT, child_env, hot_spots, peak_rss_mb, stats_ms, timed
-from .scale import SMALL, ScaleConfig, resolve_dims, run_scale
+from .scale import SMALL, resolve_dims, run_scale
 from .scale import markdown as scale_markdown
+from .synthetic import ScaleConfig
 
 REPORTS = Path(__file__).resolve().parent / "reports"
 BACKENDS = ("use", "e5", "minilm", "use+e5")
