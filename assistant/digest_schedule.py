@@ -26,7 +26,7 @@ import datetime as dt
 import logging
 import threading
 
-from . import digest_run
+from . import digest_run, text_languages
 from .config import Settings
 from .context import Context
 
@@ -43,8 +43,10 @@ def is_due(settings: Settings, now: dt.datetime) -> bool:
 
 
 def tick(ctx: Context) -> digest_run.RunReport | None:
-    """One look at the clock: send to whoever is due when it is time, else nothing."""
+    """One look at the clock: send to whoever is due when it is time; otherwise detect a few more profile
+    languages ahead of the run (``text_languages.warm``: at most 2,000 texts, ~10 s, per tick)."""
     if not is_due(ctx.settings, ctx.now()):
+        text_languages.warm(ctx.store, text_languages.profile_texts(ctx.store))
         return None
     report = digest_run.send(ctx, trigger="schedule")
     if report.due:

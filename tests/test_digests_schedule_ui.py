@@ -36,6 +36,7 @@ def smtp_ctx(embedded_demo, settings):
 def test_tick_waits_for_the_configured_hour(smtp_ctx):
     ctx, mailbox = smtp_ctx
     assert digest_schedule.tick(ctx) is None and not mailbox.messages
+    assert ctx.store.value("SELECT count(*) FROM text_languages") == 4, "languages detected ahead of the run"
     ctx.move_to(NOW)
     assert digest_schedule.tick(ctx).sent == 2
     assert digest_schedule.tick(ctx).due == 0                 # same week: nothing more
