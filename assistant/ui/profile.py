@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant import privacy, workspace
-from assistant.ui import auth, resources
+from assistant.ui import auth, digest_preferences, resources
 from assistant.ui.i18n import error_text, labels, t
 
 GENDERS = (None, "f", "m")
@@ -97,6 +97,8 @@ def _consent(store, account, person) -> None:
         if value != bool(person[flag]):
             workspace.set_consent(store, account, account.email, **{flag: value})
             st.toast(t("profile.saved_short"))
+    st.divider()
+    digest_preferences.preferences_section(resources.context(), account.email, enrolled=bool(person["consent_program"]))
 
 
 def _my_data(store, account, email) -> None:

@@ -30,7 +30,8 @@ PAGES = {  # role → (section key, [(file, title key, icon, url path)])
     "marketing": ("nav.section.marketing", [("assistant/ui/marketing.py", "nav.authenticity", "📊", "authenticity")]),
     "content": ("nav.section.content", [("assistant/ui/experts.py", "nav.experts", "🔎", "experts")]),
     "admin": ("nav.section.admin", [("assistant/ui/library.py", "nav.library", "📚", "library"),
-                                    ("assistant/ui/admin.py", "nav.people", "🛠️", "people")]),
+                                    ("assistant/ui/admin.py", "nav.people", "🛠️", "people"),
+                                    ("assistant/ui/digests.py", "nav.digests", "📬", "digests")]),
 }
 LANG_CHOICE = "ui_lang_choice"  # the language picked by hand in this browser session
 
