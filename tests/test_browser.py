@@ -299,12 +299,14 @@ def test_two_people_drafting_at_once_see_their_place_in_line_and_no_stale_cards(
         page.context.close()
 
 
-@pytest.mark.parametrize("width", [DESKTOP, PHONE])
-def test_marketing_sees_the_figures(browser, server, width):
-    page = new_page(browser, width)
+def test_marketing_sees_the_figures_on_a_desktop_and_a_phone(browser, server):
+    page = new_page(browser)
     sign_in(page, server, LEA, "/authenticity")
     page.locator("canvas, svg.marks").first.wait_for()
     no_error(page)
+    shot(page, "08-marketing")
+    page.set_viewport_size({"width": PHONE, "height": 844})
+    page.locator("canvas, svg.marks").first.wait_for()
     shot(page, "08-marketing")
     page.context.close()
 
@@ -338,6 +340,8 @@ def test_admin_is_asked_before_anything_destructive(browser, server):
     page.get_by_text("désactiverait toutes les règles").wait_for()
     shot(page, "10-people-and-rules")
     page.goto(server["url"] + "/library")
+    see(page, fr("upload.limit", mb=50))
+    assert page.get_by_text("200MB").count() == 0 and page.get_by_text("50MB").count() >= 1, "the product's limit"
     page.get_by_role("tab", name=fr("library.tab_items")).click()
     page.get_by_text(fr("library.text_title")).wait_for()
     no_error(page)

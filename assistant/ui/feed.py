@@ -130,13 +130,13 @@ def _my_shares(store, account) -> None:
         return
     waiting = [r for r in rows if r["status"] == posting.PREPARED]
     if waiting:
-        st.subheader(t("feed.waiting_title"))
+        st.subheader(t("feed.waiting_title"), anchor=False)
         st.caption(t("feed.waiting_help"))
         for r in waiting:
             with st.container(border=True):
                 st.markdown(f"**{md(r['title'] or r['content_id'])}** · {t('network.' + (r['network'] or 'linkedin'))}")
                 _confirm_form(store, account, r["id"], key=f"feed_hist_{r['id']}")
-    st.subheader(t("feed.history_title"))
+    st.subheader(t("feed.history_title"), anchor=False)
     frame = pd.DataFrame([{
         "date": r["shared_at"], "title": r["title"] or r["content_id"], "network": t("network." + (r["network"] or "linkedin")),
         "status": t("share_status." + r["status"]), "score": r["score"], "clicks": r["clicks"],
@@ -188,7 +188,7 @@ def _workbench(body, store, account, item_id: str) -> None:
 
 
 def _header(item: dict) -> None:
-    st.subheader(md(item["title"]))
+    st.subheader(md(item["title"]), anchor=False)
     url = safe_url(item["url"])
     if url:
         st.caption(url)
