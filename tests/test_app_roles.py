@@ -3,7 +3,6 @@
 import io
 
 import pandas as pd
-import pytest
 
 from tests.test_app import app, app_env, demo, demo_template, fast_bcrypt, msg, plain, texts  # noqa: F401
 

@@ -22,7 +22,7 @@ import streamlit as st
 from assistant import autosave, catalog, engagement, people, posting, share_rules, workspace
 from assistant.drafting import stream_variants
 from assistant.links import share_links
-from assistant.matching import recommend, snippet
+from assistant.matching import recommend
 from assistant.policy import blocking
 from assistant.prompting import angle_label
 from assistant.text import safe_url
@@ -90,7 +90,7 @@ def why(item: dict) -> str:
     """Why this item was picked, in words, in the interface's language."""
     basis = (item.get("why") or {}).get("basis") or "featured"
     quote = (item.get("why") or {}).get("quote")
-    parts = [t(f"feed.why.{basis}", quote=quote or "")]
+    parts = [t(f"feed.why.{basis}", quote=md(quote))]  # the quote is the employee's own text: shown as text
     if item.get("outside_languages"):
         parts.append(t("feed.why.language", language=labels("languages").get(item["language"], item["language"])))
     return " · ".join(parts)
@@ -110,7 +110,7 @@ def _recommendations(account, person) -> None:
             st.markdown(f"**{md(item['title'])}**")
             meta = [kinds.get(item["kind"], item["kind"]), labels("languages").get(item["language"], item["language"])]
             if item["campaign"]:
-                meta.append(t("feed.campaign", campaign=item["campaign"]))
+                meta.append(t("feed.campaign", campaign=md(item["campaign"])))
             st.caption(" · ".join(meta))
             if item.get("excerpt"):
                 st.text(item["excerpt"])
