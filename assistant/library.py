@@ -1,4 +1,4 @@
-"""Admin operations on the content library and people, as the Library page needs them.
+r"""Admin operations on the content library and people, as the Library page needs them.
 
 Uploads go through the same importers as the CLI (``catalog.ingest``,
 ``people.import_people``) so the rules and the error report are identical;
@@ -7,9 +7,12 @@ original names (an item's id can come from its file name) and reports the
 problems without the temporary path. Editing an item or a campaign bumps
 ``updated_at``, which is what invalidates the cached content index.
 
-    >>> report = import_uploads(store, "content", [("jobs.csv", data)])
+    >>> data = b"id,title,text\njob-data-eng-lyon,Data engineer in Lyon,We hire a data engineer in Lyon.\n"
+    >>> import_uploads(store, "content", [("jobs.csv", data)]).counts["added"]
+    1
     >>> update_item(store, "job-data-eng-lyon", priority=2, retired=False)
-    >>> set_campaign(store, "green-week", published_at=date(2026, 11, 15), expires_at=date(2026, 12, 15), priority=3)
+    >>> store.value("SELECT priority FROM content WHERE id = ?", ["job-data-eng-lyon"])
+    2
 """
 
 from __future__ import annotations
