@@ -12,7 +12,11 @@ until the score shown changes. It includes the editor's debounce
 (``editor.DEBOUNCE_MS``), the round trip, the server's scoring and policy
 check and the redraw. Texts alternate between a personal post and a copy of
 the source so that every measurement changes the score. Target: < 1 s for
-posts up to 3,000 characters.
+posts up to 3,000 characters. A fresh home is prepared as the app would be
+after its first minutes (the demo's click log already folded into DuckDB);
+still, the first run on a new home measured slower (0.7–0.8 s median with the
+fake models, 0.4–0.5 s on the second run), so the reports in evals/reports
+come from a second run on the same ``--home``.
 
 Writes ``evals/reports/ui_latency.json`` and prints a table. A home given
 with ``--home`` is reused (the real ensemble needs ~3 min to embed the demo
@@ -35,12 +39,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from assistant.clicklog import open_log
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.demo import load as load_demo
 from assistant.demo_accounts import DEMO_PASSWORD
 from assistant.indexing import embed_pending
 from assistant.store import close_all
+from assistant.sync import sync
 from assistant.ui.editor import DEBOUNCE_MS
 from assistant.ui.i18n import translate
 
@@ -105,6 +111,7 @@ def prepare_home(settings: Settings) -> None:
     ctx = open_context(settings)
     load_demo(ctx)
     embed_pending(ctx.store, ctx.embedder, today=ctx.today())
+    sync(ctx.store, open_log(settings.clicklog_path))  # the demo's clicks folded now, not by the app while we measure
     close_all()
 
 
