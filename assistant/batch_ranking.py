@@ -26,8 +26,9 @@ full ``argpartition``.
 Lexical evidence (``Weights.lexical_recommend``, 0 by default) is not folded:
 with it, each employee goes through ``recommend``.
 
-    >>> ctx_demo = demo_ctx()                                   # doctest: +SKIP
-    >>> recommend_many(ctx_demo, ["camille.durand@…"], limit=3)  # doctest: +SKIP
+    >>> recommend_many(ctx, [])
+    {}
+    >>> recommend_many(ctx, ["camille.durand@…"], limit=3)     # doctest: +SKIP  (with the demo loaded)
     {'camille.durand@…': [{'id': …, 'title': …, 'score': 1.73, 'reason': …}, …]}
 
 Shapes: ``D (items, d)`` float32; one chunk's ``S (units, items)``.
