@@ -28,7 +28,7 @@ with it, each employee goes through ``recommend``.
 
     >>> recommend_many(ctx, [])
     {}
-    >>> recommend_many(ctx, ["camille.durand@…"], limit=3)     # doctest: +SKIP  (with the demo loaded)
+    >>> recommend_many(ctx, ["camille.durand@…"], limit=3)     # with the demo loaded  # doctest: +SKIP
     {'camille.durand@…': [{'id': …, 'title': …, 'score': 1.73, 'reason': …}, …]}
 
 Shapes: ``D (items, d)`` float32; one chunk's ``S (units, items)``.
