@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 
 from . import language
 from .fields import Rejected, check_value, as_date, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
-from .importing import ImportReport, Staged, Target, run_import, staged_table
+from .importing import ImportReport, Staged, Target, run_import, staged_table, write_staged
 from .readers import Record
 from .store import Store
 from .text import fold
@@ -168,21 +168,8 @@ def write_items(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
             twins[item["content_hash"]] = item["id"]  # a later row with the same text is its duplicate
             inserts.append(s)
             outcomes.append(("added", item["id"]))
-    names = ("id",) + _COLUMNS + ("source",)
-    if inserts:
-        with staged_table(store, _columns(inserts, names)) as incoming:
-            store.execute(f"INSERT INTO content ({', '.join(names)}) SELECT {', '.join(names)} FROM {incoming}")
-    if updates:
-        sets = ", ".join(f"{c} = v.{c}" for c in _COLUMNS + ("source",))
-        with staged_table(store, _columns(updates, names)) as incoming:
-            store.execute(f"UPDATE content SET {sets}, updated_at = current_timestamp FROM {incoming} v "
-                          "WHERE content.id = v.id")
+    write_staged(store, "content", "id", _COLUMNS, _TYPES, inserts, updates)
     return outcomes
-
-
-def _columns(staged: list[Staged], names: tuple[str, ...]) -> dict[str, tuple[str, list]]:
-    return {c: (_TYPES.get(c, "VARCHAR"), [s.record.where if c == "source" else s.item[c] for s in staged])
-            for c in names}
 
 
 CONTENT = Target("content", "id", parse_item, write_items)

@@ -129,6 +129,29 @@ def staged_table(store: Store, columns: dict[str, tuple[str, list]]) -> Iterator
         store.db.unregister(name)
 
 
+def write_staged(store: Store, table: str, key: str, columns: tuple[str, ...], types: dict[str, str],
+                 inserts: list, updates: list) -> None:
+    """Insert ``inserts`` and update ``updates`` (staged rows) of ``table`` by ``key``, one statement each.
+
+    ``columns`` are the written fields besides the key and ``source`` (the record's file:line);
+    ``types`` their SQL types (VARCHAR when absent).
+    """
+    names = (key,) + columns + ("source",)
+
+    def values(staged):
+        return {c: (types.get(c, "VARCHAR"), [s.record.where if c == "source" else s.item[c] for s in staged])
+                for c in names}
+
+    if inserts:
+        with staged_table(store, values(inserts)) as incoming:
+            store.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {incoming}")
+    if updates:
+        sets = ", ".join(f"{c} = v.{c}" for c in columns + ("source",))
+        with staged_table(store, values(updates)) as incoming:
+            store.execute(f"UPDATE {table} SET {sets}, updated_at = current_timestamp FROM {incoming} v "
+                          f"WHERE {table}.{key} = v.{key}")
+
+
 def run_import(store: Store, target: Target, paths: Iterable[str | Path], *, max_file_mb: float = 50.0,
                on_file: Callable[[Path], None] | None = None, batch_rows: int = BATCH_ROWS) -> ImportReport:
     """Read, parse and store every record under ``paths``; never raises for bad data (see the module docstring)."""

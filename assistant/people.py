@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 from . import erased, language
 from .fields import Rejected, check_value, as_bool, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
-from .importing import ImportReport, Staged, Target, run_import, staged_table
+from .importing import ImportReport, Staged, Target, run_import, staged_table, write_staged
 from .readers import BadFile, Record, read_file, scan
 from .store import Store
 
@@ -163,15 +163,7 @@ def write_people(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
             outcomes.append(("added", email))
     if erased.which(store, [s.item["email"] for s in inserts]):  # the batch is replayed row by row: only they fail
         raise Rejected(erased.REJECTION)
-    names = ("email",) + _COLUMNS + ("source",)
-    if inserts:
-        with staged_table(store, _columns(inserts, names)) as incoming:
-            store.execute(f"INSERT INTO employees ({', '.join(names)}) SELECT {', '.join(names)} FROM {incoming}")
-    if updates:
-        sets = ", ".join(f"{c} = v.{c}" for c in _COLUMNS + ("source",))
-        with staged_table(store, _columns(updates, names)) as incoming:
-            store.execute(f"UPDATE employees SET {sets}, updated_at = current_timestamp FROM {incoming} v "
-                          "WHERE employees.email = v.email")
+    write_staged(store, "employees", "email", _COLUMNS, _TYPES, inserts, updates)
     if new_posts:
         langs = [language.detect(text) for _, text in new_posts.values()]
         posts = {"id": ("VARCHAR", list(new_posts)), "email": ("VARCHAR", [e for e, _ in new_posts.values()]),
@@ -181,11 +173,6 @@ def write_people(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
             store.execute(f"INSERT INTO employee_posts (id, email, text, language, language_supported) "
                           f"SELECT id, email, text, language, language_supported FROM {incoming}")
     return outcomes
-
-
-def _columns(staged: list[Staged], names: tuple[str, ...]) -> dict[str, tuple[str, list]]:
-    return {c: (_TYPES.get(c, "VARCHAR"), [s.record.where if c == "source" else s.item[c] for s in staged])
-            for c in names}
 
 
 PEOPLE = Target("people", "email", parse_person, write_people, note=ignored_consent)
