@@ -29,7 +29,7 @@ import secrets as random
 
 import streamlit as st
 
-from assistant import accounts, session_cookie
+from assistant import accounts, session_cookie, sessions
 from assistant.accounts import Account, Forbidden
 from assistant.ui import resources
 from assistant.ui.i18n import labels, t
@@ -37,15 +37,6 @@ from assistant.ui.i18n import labels, t
 SESSION_KEY = "auth_username"
 TOKEN_KEY = "auth_token"
 COOKIE_ACTION = "auth_cookie_action"
-
-
-def _sessions():
-    """The session store (``assistant.sessions``), or None while it is not installed."""
-    try:
-        from assistant import sessions
-    except ImportError:
-        return None
-    return sessions
 
 
 def oidc_configured() -> bool:
@@ -79,13 +70,12 @@ def _cookie_token() -> str | None:
 
 def current_account() -> Account | None:
     store = resources.store()
-    sessions = _sessions()
     username = st.session_state.get(SESSION_KEY)
     token = st.session_state.get(TOKEN_KEY)
-    if username and token and sessions is not None and _username(sessions.account_for(store, token)) != username:
+    if username and token and _username(sessions.account_for(store, token)) != username:
         _forget()  # revoked (signed out in another tab, password changed), idle too long or expired
         username = None
-    if not username and sessions is not None:
+    if not username:
         token = _cookie_token()
         username = _username(sessions.account_for(store, token)) if token else None
         if username:
@@ -140,21 +130,18 @@ def sign_in(username: str, password: str) -> Account | None:
     if account is None:
         return None
     st.session_state[SESSION_KEY] = account.username
-    sessions = _sessions()
-    if sessions is not None:
-        ttl = int(ctx.settings.session_hours * 3600)
-        token = sessions.create(ctx.store, account.username, lifetime=dt.timedelta(seconds=ttl))
-        st.session_state[TOKEN_KEY] = token
-        grant = session_cookie.GRANTS.issue(session_cookie.sign(resources.cookie_secret(), token), max_age_s=ttl)
-        st.session_state[COOKIE_ACTION] = {"action": "open", "grant": grant, "nonce": random.token_hex(6)}
+    ttl = int(ctx.settings.session_hours * 3600)
+    token = sessions.create(ctx.store, account.username, lifetime=dt.timedelta(seconds=ttl))
+    st.session_state[TOKEN_KEY] = token
+    grant = session_cookie.GRANTS.issue(session_cookie.sign(resources.cookie_secret(), token), max_age_s=ttl)
+    st.session_state[COOKIE_ACTION] = {"action": "open", "grant": grant, "nonce": random.token_hex(6)}
     return account
 
 
 def sign_out() -> None:
     """Revoke the session on the server, forget everything of this browser session, clear the cookie."""
-    sessions = _sessions()
     token = st.session_state.get(TOKEN_KEY) or _cookie_token()
-    if sessions is not None and token:
+    if token:
         sessions.revoke(resources.store(), token)
     lang = st.session_state.get("ui_lang_choice")
     for key in list(st.session_state.keys()):
