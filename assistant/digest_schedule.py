@@ -65,10 +65,12 @@ def start_background(ctx: Context, every_s: float = EVERY_S) -> threading.Thread
         stop = threading.Event()
 
         def loop() -> None:
-            while not stop.is_set():
+            while not stop.is_set() and not ctx.store.closed:
                 try:
                     tick(ctx)
                 except Exception:  # logged, and tried again at the next tick: the app keeps running
+                    if ctx.store.closed:  # closed under us (tests, a switch of home): the thread just ends
+                        return
                     log.exception("digest schedule: run failed")
                 stop.wait(every_s)
 

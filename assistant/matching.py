@@ -27,7 +27,7 @@ import numpy as np
 
 from models import Embedder
 
-from . import catalog, language, people
+from . import background, catalog, language, people
 from .context import Context
 from .embeddings import vectors
 from .lexical import Bm25
@@ -281,7 +281,8 @@ def people_index(store: Store, embedder: Embedder, weights: Weights = WEIGHTS) -
             return PeopleIndex(candidates, [], np.zeros(0, int), [], [], [], (np.zeros((0, 0), int), np.zeros((0, 0))), Bm25([]))
         texts = [t for _, t in docs]
         raw, _ = vectors(store, embedder, texts)
-        means = [language_means(raw[:, part], langs) for part in parts]
+        prior, _ = vectors(store, embedder, background.TEXTS)  # a centre for small corpora (see background)
+        means = [language_means(np.vstack([raw[:, part], prior[:, part]]), langs + background.LANGS) for part in parts]
         centred = split_centre(raw, langs, means, parts)
         # Colleagues often hold the same text (a co-written paper, a reshared post): one node in the graph.
         return PeopleIndex(candidates, docs, np.array(owners), langs, centred, means,

@@ -218,6 +218,7 @@ class Store:
         self.con = con
         self.path = path  # the database file: caches keyed on it never mix two homes
         self._local = threading.local()
+        self.closed = False  # background threads (engagement sync, digests) end when their store is closed
 
     @property
     def db(self) -> duckdb.DuckDBPyConnection:
@@ -255,6 +256,7 @@ class Store:
         self.db.execute(f"LOAD '{path.as_posix()}'")
 
     def close(self) -> None:
+        self.closed = True
         self.con.close()
 
 

@@ -124,15 +124,18 @@ def sync(store: Store, clicklog: ClickLog, batch: int = BATCH) -> dict:
 def start_background(store: Store, clicklog: ClickLog, every_s: float = 60.0) -> threading.Event:
     """Run :func:`sync` every ``every_s`` seconds in a daemon thread; set the returned event to stop it.
 
-    For the app (``st.cache_resource`` keeps one per process). Failures are logged and retried next time.
+    For the app (``st.cache_resource`` keeps one per process). Failures are logged and retried next time;
+    the thread ends by itself once ``store`` is closed.
     """
     stop = threading.Event()
 
     def loop() -> None:
-        while True:
+        while not store.closed:
             try:
                 sync(store, clicklog)
             except Exception:  # a locked log or a full disk must not kill the app's thread; next run retries
+                if store.closed:  # the store was closed under us (tests, a switch of home): nothing to report
+                    return
                 log.exception("engagement sync failed")
             if stop.wait(every_s):
                 return
