@@ -11,7 +11,11 @@ The thread wakes every ``every_s`` seconds; from the configured weekday and
 hour (``digest_weekday``, ``digest_hour``; Monday 9:00 by default) to the end
 of the ISO week it runs :func:`digest_run.send`, which sends only to people
 still due: the week's digests the first time, then anyone who enrolled since,
-and a later try for deliveries that failed (bounded).
+and a later try for deliveries that failed (bounded). Its first look comes one
+period after it starts, not at once: the app starts the thread when its first
+page is opened (``resources.digest_schedule``), and that page must not wait
+behind a digest run in the same process, nor must an app opened for a moment
+(a health check, a test) send anything.
 
     >>> import datetime as dt
     >>> from assistant.config import Settings
@@ -56,7 +60,8 @@ def tick(ctx: Context) -> digest_run.RunReport | None:
 
 
 def start_background(ctx: Context, every_s: float = EVERY_S) -> threading.Thread:
-    """Start the schedule thread for ``ctx``'s store, once per process (later calls return the running one)."""
+    """Start the schedule thread for ``ctx``'s store, once per process (later calls return the running one);
+    it first looks at the clock ``every_s`` seconds after it starts, then every ``every_s`` seconds."""
     key = str(ctx.settings.db_path)
     with _threads_lock:
         running = _threads.get(key)
@@ -65,14 +70,13 @@ def start_background(ctx: Context, every_s: float = EVERY_S) -> threading.Thread
         stop = threading.Event()
 
         def loop() -> None:
-            while not stop.is_set() and not ctx.store.closed:
+            while not stop.wait(every_s) and not ctx.store.closed:
                 try:
                     tick(ctx)
                 except Exception:  # logged, and tried again at the next tick: the app keeps running
                     if ctx.store.closed:  # closed under us (tests, a switch of home): the thread just ends
                         return
                     log.exception("digest schedule: run failed")
-                stop.wait(every_s)
 
         thread = threading.Thread(target=loop, name="porte-voix-digests", daemon=True)
         _threads[key] = (thread, stop)

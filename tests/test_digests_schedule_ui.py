@@ -131,3 +131,31 @@ class _Admin:
 
     def has(self, role):
         return role in self.roles
+
+
+def _digest_threads() -> set:
+    import threading
+
+    return {t for t in threading.enumerate() if t.name == "porte-voix-digests" and t.is_alive()}
+
+
+def test_opening_the_app_starts_one_schedule_thread(home, monkeypatch):
+    """The app starts the in-app schedule at its first page, once per process: a second visitor (another
+    session of the same process) finds the running thread."""
+    from assistant.config import load_settings
+
+    for name, value in {"HOME": str(home), "EMBEDDER": "fake", "GENERATOR": "fake", "BCRYPT_ROUNDS": "4"}.items():
+        monkeypatch.setenv(f"PORTE_VOIX_{name}", value)
+    before = _digest_threads()
+    ctx = open_context(load_settings())
+    try:
+        for _ in range(2):
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+            at.run()
+            assert not at.exception
+        started = _digest_threads() - before
+        assert len(started) == 1, "one schedule thread per process and store, however many sessions open the app"
+        assert digest_schedule.start_background(ctx) in started
+    finally:
+        digest_schedule.stop_background(ctx)
+    assert not any(t.is_alive() for t in started)

@@ -14,7 +14,7 @@ import threading
 
 import streamlit as st
 
-from assistant import keys, sync
+from assistant import digest_schedule as schedule, keys, sync
 from assistant.clicklog import open_log
 from assistant.config import Settings, load_settings
 from assistant.context import Context, open_context
@@ -81,6 +81,19 @@ def engagement_sync() -> threading.Event:
 @st.cache_resource(show_spinner=False)
 def _engagement_sync(key: str, _ctx: Context) -> threading.Event:
     return sync.start_background(_ctx.store, open_log(_ctx.settings.clicklog_path), _ctx.settings.sync_every_s)
+
+
+def digest_schedule() -> threading.Thread:
+    """Send the weekly digests from the app's own process while it runs (one ``porte-voix-digests`` thread per
+    context; ``digest_schedule.start_background``). Safe beside a cron ``porte-voix digest send``: every
+    delivery is claimed once per person and period in the store, so nobody gets a week twice."""
+    ctx = context()
+    return _digest_schedule(_key(ctx.settings), ctx)
+
+
+@st.cache_resource(show_spinner=False)
+def _digest_schedule(key: str, _ctx: Context) -> threading.Thread:
+    return schedule.start_background(_ctx)
 
 
 def cookie_secret() -> bytes:
