@@ -7,6 +7,8 @@ Routes:
 | ``GET /<code>`` (and ``HEAD``) | **302** to the share's UTM-tagged target + ``pv_cid=<click id>`` (never 301: a cached redirect would hide repeat clicks) |
 | ``GET /healthz`` | 200 JSON: hits received / written / pending / lost, links known, state of the log |
 | ``POST /v1/conversions`` | signed conversion (see ``conversions``): 201 stored, 200 duplicate, 4xx JSON error |
+| ``GET /unsubscribe/<token>`` | the digests' unsubscribe page: one button (a GET never unsubscribes); 404 for a forged token |
+| ``POST /unsubscribe/<token>`` | one-click unsubscribe (RFC 8058, ``List-Unsubscribe-Post``): 200, noted in ``optouts.sqlite3`` |
 | anything else | 404 JSON |
 
 The redirect never waits on the log: a hit is appended to an in-memory queue
@@ -18,9 +20,16 @@ writer keeps the hits in memory and retries with back-off; past
 served by ``/healthz``, written to the log's ``service_runs`` table every few
 seconds and at shutdown, and printed when the service stops.
 
+The unsubscribe routes are ``unsubscribe.routes`` (signed tokens, no sign-in),
+mounted by :func:`service_app` ahead of ``/<code>``: they are the public address
+every digest's ``List-Unsubscribe`` header points to, and the Streamlit app
+cannot answer a POST. They write only the opt-out inbox (SQLite), never the
+app's DuckDB file, and this process imports no duckdb.
+
 Usage: ``porte-voix links serve [--host H] [--port P]``, or in a test::
 
     app = create_app(ClickLog(path), secret=b"…")   # then starlette.testclient.TestClient(app)
+    app = service_app(settings)                      # what `links serve` runs: with the unsubscribe routes
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import conversions, keys, visitors
+from . import conversions, keys, unsubscribe, visitors
 from .clicklog import ClickLog
 from .config import Settings
 from .links import CODE, with_click_id
@@ -198,8 +207,10 @@ class LinkCache:
         return len(self._map)
 
 
-def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = None, clock=time.time) -> Starlette:
-    """The ASGI app over one click log; ``secret`` signs conversions; ``clock`` is injectable for tests."""
+def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = None, clock=time.time,
+               extra_routes: list | None = None) -> Starlette:
+    """The ASGI app over one click log; ``secret`` signs conversions; ``clock`` is injectable for tests;
+    ``extra_routes`` (the unsubscribe routes, see :func:`service_app`) are matched before ``/<code>``."""
     writer = writer or HitWriter(clicklog)
     links = LinkCache(clicklog)
 
@@ -280,20 +291,27 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
 
     app = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]),
                             Route("/v1/conversions", conversion, methods=["POST"]),
+                            *(extra_routes or []),
                             Route("/{code}", redirect, methods=["GET", "HEAD"])],
                     exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)
     app.state.writer, app.state.links = writer, links
     return app
 
 
-def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
-    """Run the click service for the installation of ``settings`` until stopped (Ctrl-C or SIGTERM)."""
-    
+def service_app(settings: Settings, writer: HitWriter | None = None) -> Starlette:
+    """The click service of the installation at ``settings``: short links, conversions, and the digests'
+    one-click unsubscribe (``unsubscribe.routes``), over the home's click log and keys."""
     settings.ensure()
     clicklog = ClickLog(settings.clicklog_path)
-    app = create_app(clicklog, keys.conversions_secret(settings.home, settings.conversions_secret))
+    return create_app(clicklog, keys.conversions_secret(settings.home, settings.conversions_secret), writer=writer,
+                      extra_routes=unsubscribe.routes(settings))
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Run the click service for the installation of ``settings`` until stopped (Ctrl-C or SIGTERM)."""
+    app = service_app(settings)
     host, port = host or settings.links_host, port or settings.links_port
-    print(f"click service on http://{host}:{port} (links {settings.links_base_url}/<code>, log {clicklog.path})",
-          flush=True)
+    print(f"click service on http://{host}:{port} (links {settings.links_base_url}/<code>, unsubscribe "
+          f"{settings.unsubscribe_base_url or settings.links_base_url}/unsubscribe/<token>, log {settings.clicklog_path})", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=True,
                 server_header=False)

@@ -14,8 +14,12 @@ back to e-mail when sending, so nobody is silently dropped.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .config import Settings
-from .store import Store
+
+if TYPE_CHECKING:  # annotations only: the click service imports this module without duckdb
+    from .store import Store
 
 FREQUENCIES = ("weekly", "biweekly", "never")
 CHANNELS = ("email", "slack", "teams")

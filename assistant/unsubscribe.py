@@ -35,6 +35,7 @@ import hmac
 import html
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
@@ -42,7 +43,9 @@ from starlette.routing import Route
 
 from . import digest_prefs, keys
 from .config import Settings
-from .store import Store
+
+if TYPE_CHECKING:  # the store (duckdb) stays out of the public click service, which mounts these routes
+    from .store import Store
 
 PAGE_TEXT = {
     "fr": {"title": "Se désabonner des résumés Porte-voix", "ask": "Ne plus recevoir les résumés Porte-voix à {email} ?",
@@ -140,6 +143,24 @@ def fold(store: Store, settings: Settings) -> int:
 
 # --- HTTP ------------------------------------------------------------------------------
 
+MAX_BODY = 4096  # an RFC 8058 POST carries "List-Unsubscribe=One-Click"; the service is public: read no more
+
+
+async def _body(request) -> bytes | None:
+    """The request's body, or None past ``MAX_BODY`` bytes (not read further)."""
+    try:
+        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+            return None
+    except ValueError:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return body
+
+
 def _page(lang: str, body: str, status: int = 200) -> HTMLResponse:
     words = PAGE_TEXT[lang]
     return HTMLResponse(f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
@@ -170,7 +191,10 @@ def routes(settings: Settings, app_base_url: str | None = None) -> list:
         email = email_of(settings, request.path_params["token"])
         if email is None:
             return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 404)
-        record(settings, email, "one-click" if (await request.body()).startswith(b"List-Unsubscribe") else "link")
+        body = await _body(request)
+        if body is None:
+            return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 413)
+        record(settings, email, "one-click" if body.startswith(b"List-Unsubscribe") else "link")
         return _page(lang, f"""<h1>{html.escape(words['title'])}</h1><p>{html.escape(words['done'].format(email=email))}</p>
 <p>{html.escape(words['prefs'])} <a href="{html.escape(prefs)}">{html.escape(prefs)}</a></p>""")
 

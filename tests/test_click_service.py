@@ -1,4 +1,5 @@
-"""The public click service against a real server on 127.0.0.1: redirects, bot flags, the log, conversions."""
+"""The public click service against a real server on 127.0.0.1: redirects, bot flags, the log, conversions,
+and the digests' one-click unsubscribe."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from assistant import conversions
+from assistant import conversions, digest_prefs, unsubscribe
 from assistant.clicklog import ClickLog
-from assistant.clickservice import HitWriter, create_app
+from assistant.clickservice import HitWriter, create_app, service_app
+from assistant.config import Settings
 from tests.click_server import post_json, request, running, wait_until
 
 SECRET = b"test-secret"
@@ -220,3 +222,36 @@ def test_a_conversion_names_the_click_it_came_from(log):
         status, answer = post_json(port, "/v1/conversions", body, conversions.sign(SECRET, body))
     assert status == 201 and answer["share_id"] == "s-1"
     assert log.db.execute("SELECT click_id, event FROM conversions").fetchall() == [(click_id, "application")]
+
+
+def test_the_service_answers_the_digests_one_click_unsubscribe(settings, store, tmp_path):
+    """The link of a digest's List-Unsubscribe header, on the service `links serve` runs: a GET asks, the
+    RFC 8058 POST unsubscribes (frequency never once the app folds the inbox), a forged token gets a 404,
+    and short links beside it still redirect."""
+    sarah = "sarah.martin@nordlys.example"
+    app = service_app(settings.but(app_base_url="https://app.nordlys.example"))
+    ClickLog(settings.clicklog_path).add_link(CODE, "s-1", TARGET)
+    link = urlsplit(unsubscribe.link(settings, sarah, "en"))
+    path = f"{link.path}?{link.query}"
+    one_click = {"Content-Type": "application/x-www-form-urlencoded"}
+    forged = [path.replace(link.path.split(".")[-1], "A" * 22),                       # signature made up
+              urlsplit(unsubscribe.link(Settings(home=tmp_path / "other"), sarah, "en")).path]  # another installation
+    with running(app) as port:
+        status, headers, body = request(port, "GET", path)
+        assert status == 200 and b"Stop receiving Porte-voix digests at " + sarah.encode() in body
+        assert headers["content-type"].startswith("text/html") and not unsubscribe.inbox_path(settings).exists(), \
+            "a GET (a link scanner) never unsubscribes"
+        for bad in forged:
+            assert request(port, "POST", bad, one_click, b"List-Unsubscribe=One-Click")[0] == 404
+            assert request(port, "GET", bad)[0] == 404
+        assert request(port, "POST", path, one_click, b"x" * (unsubscribe.MAX_BODY + 1))[0] == 413
+        status, _, body = request(port, "POST", path, one_click, b"List-Unsubscribe=One-Click")
+        assert status == 200 and b"https://app.nordlys.example/?page=profile" in body
+        assert request(port, "POST", path, one_click, b"List-Unsubscribe=One-Click")[0] == 200   # idempotent
+        assert request(port, "GET", f"/{CODE}", {"User-Agent": CHROME})[0] == 302, "short links are not shadowed"
+        assert request(port, "GET", "/unsubscribe")[0] == 404
+    assert digest_prefs.get(store, sarah)["frequency"] == "weekly", "the service never writes the app's store"
+    assert unsubscribe.fold(store, settings) == 2
+    assert digest_prefs.get(store, sarah)["frequency"] == "never"
+    assert store.value("SELECT count(*) FROM digest_optouts WHERE source = 'one-click'") == 2
+    assert store.value("SELECT count(DISTINCT email) FROM digest_optouts") == 1, "forged tokens recorded nothing"
