@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from .store import Store
 
@@ -96,3 +97,16 @@ def deliveries(store: Store, run_id: int | None = None, status: str | None = Non
            f"FROM digest_deliveries {'WHERE ' + ' AND '.join(where) if where else ''} "
            "ORDER BY created_at DESC, id DESC LIMIT ?")
     return store.rows(sql, params + [limit])
+
+
+def pseudonymise(store: Store, email: str, pseudonym: str) -> int:
+    """Replace ``email`` (an erased person's, any case) by ``pseudonym`` in the failure reasons of runs and of
+    other people's deliveries (a relay's error can name several recipients); returns rows changed. Their own
+    deliveries are deleted by the erasure (``privacy``); a run's counts are kept."""
+    email = email.strip().lower()
+    changed = 0
+    for table in ("digest_runs", "digest_deliveries"):
+        changed += store.value(f"SELECT count(*) FROM {table} WHERE contains(lower(coalesce(error, '')), ?)", [email])
+        store.execute(f"UPDATE {table} SET error = regexp_replace(error, ?, ?, 'gi') "
+                      f"WHERE contains(lower(coalesce(error, '')), ?)", [re.escape(email), pseudonym, email])
+    return changed

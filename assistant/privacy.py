@@ -22,11 +22,12 @@ when a new table is not, so a table added later cannot escape export and erasure
 | digest_deliveries, digest_optouts, digest_preferences | ``email`` | yes | delete |
 | campaign_goals.created_by, programme_rates.updated_by, digest_preferences.updated_by | their name as author | yes | set to NULL |
 | audit_log | entries naming them | yes | email replaced by ``erased:<hash>`` |
+| digest_runs, digest_deliveries (others') | failure reasons naming them | mentions only | email replaced by ``erased:<hash>`` |
 | signin_throttle | failure counter of their username (hashed key) | no | delete |
 | embeddings | vectors of their profile texts and posts (derived numbers) | no | delete |
 | click log (``clicks.sqlite3``) | links, hits and conversions of their shares | yes | delete, then ``VACUUM`` |
 | opt-out inbox (``optouts.sqlite3``) | their unsubscribe requests | yes | delete, then ``VACUUM`` |
-| content, _migrations, sync_state, erased_people, digest_runs, text_languages | not personal (company content, bookkeeping, counts, hashes) | mentions only | kept |
+| content, _migrations, sync_state, erased_people, digest_runs, text_languages | not personal (company content, bookkeeping, counts, hashes) | mentions only | kept (digest_runs: see above) |
 
 After the erasure every file under the home (caches aside) is searched for the
 email's bytes; any hit is reported (``file_residue``), so a file added later
@@ -53,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import audit, compaction, erased, people, throttle
+from . import audit, compaction, digest_log, erased, people, throttle
 from .clicklog import open_log
 from .config import Settings
 from .context import Context
@@ -234,7 +235,8 @@ def delete_rows(store: Store, email: str, actor: str | None = None, now: dt.date
         for table, column in _ATTRIBUTIONS.items():
             if table in have:
                 where = f"list_contains(?::VARCHAR[], lower({_name(column)}))"
-                counts[table] = store.value(f"SELECT count(*) FROM {_name(table)} WHERE {where}", [list(p.usernames)])
+                key = f"{table}.{column}" if table in counts else table  # digest_preferences: rows deleted above
+                counts[key] = store.value(f"SELECT count(*) FROM {_name(table)} WHERE {where}", [list(p.usernames)])
                 store.execute(f"UPDATE {_name(table)} SET {_name(column)} = NULL WHERE {where}", [list(p.usernames)])
         counts["embeddings"] = store.value("SELECT count(*) FROM embeddings WHERE list_contains(?::VARCHAR[], text_hash)",
                                            [hashes]) if hashes else 0
@@ -242,6 +244,7 @@ def delete_rows(store: Store, email: str, actor: str | None = None, now: dt.date
             store.execute("DELETE FROM embeddings WHERE list_contains(?::VARCHAR[], text_hash)", [hashes])
         counts["signin_throttle"] = sum(throttle.forget(store, name) for name in p.usernames)
         counts["audit_log"] = sum(audit.pseudonymise(store, name, alias) for name in p.usernames)
+        counts["digest_runs"] = digest_log.pseudonymise(store, p.email, alias) if "digest_runs" in have else 0
         erased.remember(store, p.email, now)
         who = alias if (actor or "").strip().lower() in p.usernames else actor
         audit.record(store, who, "person.erase", alias,

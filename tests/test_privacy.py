@@ -258,3 +258,41 @@ def test_the_audit_log_keeps_the_trail_under_a_pseudonym(lived):
     saved = audit.entries(store, action="policy.")[0]
     assert saved["actor"] == alias and saved["detail"] == {"note": f"asked by {alias} and {JULIEN}"}
     assert not privacy.mentions(store, CAMILLE, skip=("content",))
+
+
+def test_an_erased_person_leaves_no_digest_trace_in_any_file(lived):
+    """Digest preferences, an unsubscribe (inbox and folded), a digest delivery that failed naming them, a run
+    whose error names them, and their name as author of someone's preferences: after the erasure, not one
+    byte of their email is left in any file under the home; Julien's digest data is kept."""
+    from assistant import digest_log, digest_prefs, unsubscribe
+
+    ctx, store = lived, lived.store
+    now = ctx.now()
+    digest_prefs.set_preferences(store, PIERRE, frequency="biweekly", channel="email", by=PIERRE)
+    run = digest_log.start_run(store, "2026-W49", "schedule", now)
+    for email in (PIERRE, JULIEN):
+        delivery = digest_log.claim(store, run, email, "2026-W49", "email", "fr", "Vos idées", [], now)
+        digest_log.finish_delivery(store, delivery, False, 3, f"SMTP 550 <{email}>: mailbox unavailable", now)
+    digest_log.finish_run(store, run, now, due=2, sent=0, failed=2, skipped=0, error=f"SMTPRecipientsRefused: {{'{PIERRE}'}}")
+    unsubscribe.record(ctx.settings, PIERRE, "one-click")
+    unsubscribe.record(ctx.settings, JULIEN, "link")
+    assert unsubscribe.fold(store, ctx.settings) == 2
+    digest_prefs.set_preferences(store, JULIEN, channel="email", by=PIERRE.upper())      # Pierre as an admin
+    store.execute("CHECKPOINT")
+    email = {"email": PIERRE.encode()}
+    assert {"porte-voix.duckdb", privacy.OPTOUTS_FILE} <= set(privacy.scan_files(ctx.settings.home, email))
+
+    report = privacy.erase_person(ctx, PIERRE)
+    store.execute("CHECKPOINT")
+    assert report["residue"] == {} and report["file_residue"] == {}
+    assert report["tables"]["digest_preferences"] == 1 and report["tables"]["digest_deliveries"] == 1
+    assert report["tables"]["digest_optouts"] == 1 and report["files"]["optouts"]["deleted"] == 1
+    assert report["tables"]["digest_preferences.updated_by"] == 1 and report["tables"]["digest_runs"] == 1
+    assert privacy.scan_files(ctx.settings.home, email, skip=privacy.CACHE_DIRS) == {}
+    assert privacy.scan_files(ctx.settings.home, {"email": PIERRE.upper().encode()}, skip=privacy.CACHE_DIRS) == {}
+    assert digest_prefs.get(store, JULIEN) == {"frequency": "never", "channel": "email"}
+    assert store.value("SELECT updated_by FROM digest_preferences WHERE email = ?", [JULIEN]) is None
+    assert [d["email"] for d in digest_log.deliveries(store)] == [JULIEN]
+    [run_row] = digest_log.runs(store)
+    assert run_row["failed"] == 2 and report["email_pseudonym"] in run_row["error"], "the run's counts stay"
+    assert privacy.export_person(store, JULIEN, ctx.settings)["files"]["optouts"]["optouts"]
