@@ -1,7 +1,18 @@
-"""What marketing and HR look at, beyond the breakdowns of ``metrics``: near copies, authenticity vs
-engagement (with its statistics), job applications, and CSV export of any table.
+"""What marketing and HR look at, beyond the breakdowns of ``metrics``: the page's filters (a period,
+posts with words only), near copies, authenticity vs engagement (with its statistics), job applications,
+figures per person (only people who agreed to be named), weekly series, and CSV export of any table.
 
 Rows are plain dicts so the pages hand them to a DataFrame or Altair unchanged.
+
+Every figure of the marketing page goes through :class:`PageFilters`: the
+``metrics.Filters`` of the page (campaign, team, network, score, period) plus
+one rule, that a share whose text is empty once links and white space are left
+out counts nowhere (it is not a post; see ``goals.has_words``). Shares never
+posted are already left out by ``metrics``.
+
+    >>> f = PageFilters.for_period(dt.date(2030, 6, 1), dt.date(2030, 6, 30))
+    >>> f.since, f.until    # ``until`` is exclusive: the last day counts
+    (datetime.date(2030, 6, 1), datetime.date(2030, 7, 1))
 
     >>> result = correlation([{"score": s, "engagement_rate": (s % 7) + s / 10} for s in range(30)])
     >>> result["n"], result["spearman"], result["ci_low"] < result["spearman"] < result["ci_high"]
@@ -16,13 +27,16 @@ and the result says so (``sampled_from``).
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
+from . import exports
 from .authenticity import near_copy_clusters
+from .goals import NO_WORDS, has_words
+from .links import ALWAYS_ON
 from .metrics import Filters, scored_sample, share_metrics
 from .store import Store
 from .text import strip_urls
@@ -30,6 +44,86 @@ from .text import strip_urls
 MAX_POINTS = 2000
 RESAMPLES = 1000
 NEAR_COPY_PER_ITEM = 400  # the latest shares of one item compared pairwise (n² pairs)
+DEFAULT_WEEKS = 12        # the page's default period: the last 12 weeks up to today
+UNKNOWN_TEAM = "?"        # as ``metrics`` shows a share whose author has no team
+
+
+@dataclass(frozen=True)
+class PageFilters(Filters):
+    """``metrics.Filters`` plus the page's rule: only shares with words count (``with_words``)."""
+
+    with_words: bool = True
+
+    @classmethod
+    def for_period(cls, start: dt.date, end: dt.date, **others) -> "PageFilters":
+        """Shares made from ``start`` to ``end``, both days included."""
+        return cls(since=start, until=end + dt.timedelta(days=1), **others)
+
+    def where(self) -> tuple[str, list]:
+        where, params = super().where()
+        if not self.with_words:
+            return where, params
+        clause = has_words("text")
+        return (f"{where} AND {clause}" if where else f"WHERE {clause}"), params + [NO_WORDS]
+
+
+def default_period(today: dt.date, weeks: int = DEFAULT_WEEKS) -> tuple[dt.date, dt.date]:
+    """The last ``weeks`` weeks up to ``today`` (included).
+
+    >>> default_period(dt.date(2030, 6, 28))
+    (datetime.date(2030, 4, 5), datetime.date(2030, 6, 28))
+    """
+    return today - dt.timedelta(weeks=weeks), today
+
+
+def _shares(filters: Filters | None) -> tuple[str, list]:
+    """The filtered shares with their author's name, team and whether they agreed to be named
+    (``named``: ``consent_leaderboard``), as ``metrics`` picks them (same columns for the filters)."""
+    where, params = (filters or PageFilters()).where()
+    sql = f"""
+        SELECT * FROM (
+          SELECT s.* EXCLUDE (campaign), coalesce(s.campaign, ?) AS campaign, p.name,
+                 coalesce(p.team, ?) AS team, coalesce(p.consent_leaderboard, FALSE) AS named
+          FROM shares s LEFT JOIN employees p ON p.email = s.email
+        ) {where}"""
+    return sql, [ALWAYS_ON, UNKNOWN_TEAM] + params
+
+
+def per_person(store: Store, filters: Filters | None = None) -> list[dict]:
+    """Per person who agreed to appear (``consent_leaderboard``): shares, human clicks, unique human
+    clicks, reactions, mean authenticity; everyone else in one last row with ``named`` False and no
+    email, name or team (never named, only counted; ``sharers`` says how many people it holds).
+
+    Rows: ``{"email", "name", "team", "named", "shares", "sharers", "human_clicks", "unique_human_clicks",
+    "reactions", "mean_score"}``, named people by shares (most first), the anonymous row last.
+    """
+    picked, params = _shares(filters)
+    return store.rows(
+        f"""SELECT CASE WHEN s.named THEN s.email END AS email, CASE WHEN s.named THEN s.name END AS name,
+                   CASE WHEN s.named THEN s.team END AS team, s.named,
+                   count(*) AS shares, count(DISTINCT s.email) AS sharers,
+                   sum(coalesce(t.hits - t.bot_hits, 0))::BIGINT AS human_clicks,
+                   sum(coalesce(t.unique_human_clicks, 0))::BIGINT AS unique_human_clicks,
+                   sum(coalesce(t.reactions, 0))::BIGINT AS reactions, round(avg(s.score), 1) AS mean_score
+            FROM ({picked}) s LEFT JOIN share_totals t ON t.share_id = s.id
+            GROUP BY ALL ORDER BY s.named DESC, shares DESC, name""", params)
+
+
+def weekly(rows: list[dict], start: dt.date, end: dt.date) -> list[dict]:
+    """``metrics.breakdown(store, "week", …)`` rows with every week from ``start`` to ``end`` present
+    (weeks start on Monday; a week without shares gets 0 shares and no mean), oldest first: one bar and
+    one axis tick per week, gaps included.
+
+    >>> [(r["week"].isoformat(), r["shares"]) for r in weekly([{"week": dt.date(2030, 6, 10), "shares": 2}],
+    ...                                                       dt.date(2030, 6, 5), dt.date(2030, 6, 18))]
+    [('2030-06-03', 0), ('2030-06-10', 2), ('2030-06-17', 0)]
+    """
+    known = {r["week"]: r for r in rows}
+    week, out = start - dt.timedelta(days=start.weekday()), []
+    while week <= end:
+        out.append(known.get(week) or {"week": week, "shares": 0})
+        week += dt.timedelta(weeks=1)
+    return out
 
 
 def near_copies(store: Store, filters: Filters | None = None, threshold: float = 0.6) -> list[list[dict]]:
@@ -37,7 +131,7 @@ def near_copies(store: Store, filters: Filters | None = None, threshold: float =
 
     Links are removed before comparing (every tracked link differs, which would hide a copy).
     """
-    rows = share_metrics(store, filters)
+    rows = share_metrics(store, filters or PageFilters())
     by_item: dict[str, list[dict]] = {}
     for r in rows:  # newest first, so the cap keeps the latest
         group = by_item.setdefault(r["content_id"], [])
@@ -59,7 +153,7 @@ def score_vs_engagement(store: Store, filters: Filters | None = None, max_points
                         seed: int = 0) -> list[dict]:
     """Scatter points (scored shares): score, engagement rate, unique human clicks, reach and whether it was
     reported; a fixed-seed random sample of ``max_points`` when there are more (each point says ``sampled_from``)."""
-    rows, total = scored_sample(store, filters, max_points, seed)
+    rows, total = scored_sample(store, filters or PageFilters(), max_points, seed)
     return [{"id": r["id"], "name": r["name"], "campaign": r["campaign"], "team": r["team"], "score": r["score"],
              "engagement_rate": r["engagement_rate"], "unique_human_clicks": r["unique_human_clicks"],
              "reach": r["reach"], "reach_reported": r["reach_reported"], "sampled_from": total} for r in rows]
@@ -120,29 +214,30 @@ def _bootstrap_spearman(xs: np.ndarray, ys: np.ndarray, resamples: int, seed: in
     return np.concatenate(out)
 
 
-def applications(store: Store, by: str = "offer") -> list[dict]:
+def applications(store: Store, by: str = "offer", filters: Filters | None = None) -> list[dict]:
     """Job applications (``application`` conversions on shares of ``job_offer`` items) per offer or per
-    referring employee (``by="referrer"``), with the shares and unique human clicks that led to them."""
-    key = {"offer": "c.id AS offer_id, c.title AS offer", "referrer": "s.email, p.name, p.team"}[by]
+    referring employee (``by="referrer"``), with the shares and unique human clicks that led to them.
+
+    Referring employees are named only when they agreed to appear (``consent_leaderboard``); the others
+    are one row without email, name or team, like :func:`per_person` (``referrers`` says how many people
+    a row holds)."""
+    key = {"offer": "c.id AS offer_id, c.title AS offer",
+           "referrer": "CASE WHEN s.named THEN s.email END AS email, CASE WHEN s.named THEN s.name END AS name, "
+                       "CASE WHEN s.named THEN s.team END AS team, count(DISTINCT s.email) AS referrers"}[by]
+    picked, params = _shares(filters)
     return store.rows(
         f"""SELECT {key}, count(DISTINCT s.id) AS shares, sum(coalesce(t.unique_human_clicks, 0))::BIGINT
                    AS unique_human_clicks, sum(coalesce(t.applications, 0))::BIGINT AS applications
-            FROM shares s JOIN content c ON c.id = s.content_id AND c.kind = 'job_offer' AND s.status = 'posted'
-            LEFT JOIN employees p ON p.email = s.email
+            FROM ({picked}) s JOIN content c ON c.id = s.content_id AND c.kind = ?
             LEFT JOIN share_totals t ON t.share_id = s.id
-            GROUP BY ALL ORDER BY applications DESC, shares DESC, 1""")
+            GROUP BY ALL ORDER BY applications DESC, shares DESC, 1 NULLS LAST""", params + ["job_offer"])
 
 
 def to_csv(rows: list[dict]) -> str:
-    """Any dashboard table as CSV text (header from the first row's keys; what the download buttons give).
+    """Any dashboard table as CSV text (header from the first row's keys, stable machine names; what the
+    download buttons give), every cell through ``exports.csv_safe`` so a spreadsheet never runs a formula.
 
-    >>> to_csv([{"team": "Data", "shares": 4}, {"team": "RH", "shares": 1}])
-    'team,shares\\r\\nData,4\\r\\nRH,1\\r\\n'
+    >>> to_csv([{"team": "Data", "shares": 4}, {"team": "=RH", "shares": 1}])
+    "team,shares\\r\\nData,4\\r\\n'=RH,1\\r\\n"
     """
-    if not rows:
-        return ""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return exports.to_csv(rows, list(rows[0])) if rows else ""

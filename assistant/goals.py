@@ -1,7 +1,9 @@
 """Campaign goals an admin sets ("20 personal shares of green-week by Friday") and everyone's progress.
 
 A goal counts one measure over the campaign's posted shares made up to its due
-date (inclusive), in SQL over the shares and their totals:
+date (inclusive), in SQL over the shares and their totals. A share whose text is
+empty once its links are left out (whitespace, a bare link) counts nowhere: it
+is no post (``has_words``, which the marketing figures apply too).
 
 | metric | counts |
 |---|---|
@@ -30,13 +32,24 @@ METRICS = {
     "unique_human_clicks": "coalesce(sum(t.unique_human_clicks), 0)",
     "conversions": "coalesce(sum(t.leads + t.signups + t.sales + t.applications), 0)",
 }
-LABELS = {  # UI strings, French · English
-    "personal_shares": "partages personnels · personal shares",
-    "shares": "partages · shares",
-    "sharers": "ambassadeurs · sharers",
-    "unique_human_clicks": "clics humains uniques · unique human clicks",
-    "conversions": "conversions · conversions",
+LABELS = {  # stable English names (CSV exports, the command line); the app shows the catalogue's goals.metrics
+    "personal_shares": "personal shares",
+    "shares": "shares",
+    "sharers": "sharers",
+    "unique_human_clicks": "unique human clicks",
+    "conversions": "conversions",
 }
+NO_WORDS = r"https?://[^\s\pZ]+|[\s\pZ]+"  # links and white space (Unicode spaces too): what is left is the post
+
+
+def has_words(column: str = "text") -> str:
+    """SQL condition: ``column`` has something besides links and white space; it takes one parameter,
+    :data:`NO_WORDS` (values are always parameters, even constant ones).
+
+    >>> has_words("s.text")
+    "regexp_replace(s.text, ?, '', 'g') <> ''"
+    """
+    return f"regexp_replace({column}, ?, '', 'g') <> ''"
 
 
 def add_goal(store: Store, campaign: str, metric: str, target: int, due: dt.date | None = None,
@@ -65,10 +78,10 @@ def progress(store: Store, today: dt.date) -> list[dict]:
         value = store.value(
             f"""SELECT {METRICS[goal['metric']]} FROM campaign_goals g
                 LEFT JOIN shares s ON coalesce(s.campaign, 'always-on') = g.campaign AND s.status = 'posted'
-                  AND (g.due IS NULL OR s.shared_at < g.due + INTERVAL 1 DAY)
+                  AND (g.due IS NULL OR s.shared_at < g.due + INTERVAL 1 DAY) AND {has_words("s.text")}
                 LEFT JOIN share_totals t ON t.share_id = s.id
-                WHERE g.id = ?""", [PERSONAL_SCORE, goal["id"]] if goal["metric"] == "personal_shares"
-            else [goal["id"]])
+                WHERE g.id = ?""", ([PERSONAL_SCORE] if goal["metric"] == "personal_shares" else [])
+            + [NO_WORDS, goal["id"]])
         value = int(value or 0)
         days_left = (goal["due"] - today).days if goal["due"] else None
         status = ("reached" if value >= goal["target"] else

@@ -7,7 +7,8 @@ import io
 import pandas as pd
 import pytest
 
-from assistant import dashboards, events, metrics, shares
+from assistant import dashboards, events, goals, metrics, shares
+from assistant.dashboards import PageFilters
 from assistant.metrics import Filters
 
 RATES = {"cpm": 30.0, "cpc": 2.0, "currency": "EUR"}
@@ -16,9 +17,10 @@ COPY = "Fière de la green week chez Nordlys : 212 ordinateurs réparés au lieu
 
 @pytest.fixture
 def known(store):
-    for email, team, size in (("a@x.example", "Data", 1000), ("b@x.example", "RH", 500), ("c@x.example", "Data", None)):
-        store.execute("INSERT INTO employees (email, name, team, languages, skills, network_size, record_hash) "
-                      "VALUES (?, ?, ?, ['fr'], [], ?, 'h')", [email, email[0].upper(), team, size])
+    for email, team, size, named in (("a@x.example", "Data", 1000, True), ("b@x.example", "RH", 500, False),
+                                     ("c@x.example", "Data", None, True)):  # b did not agree to be named
+        store.execute("INSERT INTO employees (email, name, team, languages, skills, network_size, consent_leaderboard, "
+                      "record_hash) VALUES (?, ?, ?, ['fr'], [], ?, ?, 'h')", [email, email[0].upper(), team, size, named])
     for item, kind in (("art", "article"), ("job", "job_offer"), ("other", "article")):
         store.execute("INSERT INTO content (id, title, text, kind, language, language_supported, content_hash, "
                       "record_hash) VALUES (?, ?, 't', ?, 'fr', TRUE, ?, ?)", [item, item.title(), kind, item, item])
@@ -122,8 +124,85 @@ def test_applications_per_offer_and_per_referring_employee(known):
     assert dashboards.applications(known) == [
         {"offer_id": "job", "offer": "Job", "shares": 1, "unique_human_clicks": 2, "applications": 2}]
     assert dashboards.applications(known, by="referrer") == [
-        {"email": "c@x.example", "name": "C", "team": "Data", "shares": 1, "unique_human_clicks": 2,
+        {"email": "c@x.example", "name": "C", "team": "Data", "referrers": 1, "shares": 1, "unique_human_clicks": 2,
          "applications": 2}]
+    known.execute("UPDATE employees SET consent_leaderboard = FALSE WHERE email = 'c@x.example'")
+    assert dashboards.applications(known, by="referrer") == [
+        {"email": None, "name": None, "team": None, "referrers": 1, "shares": 1, "unique_human_clicks": 2,
+         "applications": 2}], "a referrer who did not agree to be named is counted, not named"
+    assert dashboards.applications(known, filters=PageFilters.for_period(dt.date(2030, 6, 1), dt.date(2030, 6, 10))) \
+        == [], "s3 (11 June) is outside the period"
+
+
+@pytest.fixture
+def with_empty(known):
+    """``known`` plus two posted shares with no words: s6 (a bare tracked link and spaces, by b, 5 June,
+    score 10, one human click) and s7 (blanks and a line break, by a, 12 June, score 0)."""
+    shares.record_share(known, "s6", "b@x.example", "art", "   https://go.example/CCCCCCCC \u00a0", "linkedin",
+                        "green-week", None, 10.0, shared_at=dt.datetime(2030, 6, 5, 9))
+    shares.record_share(known, "s7", "a@x.example", "other", " \n\t ", "linkedin", None, None, 0.0,
+                        shared_at=dt.datetime(2030, 6, 12, 9))
+    known.execute("UPDATE shares SET status = 'posted' WHERE id IN ('s6', 's7')")
+    events.append(known, pd.DataFrame([{"share_id": "s6", "kind": "click", "source": "clicklog", "visitor": "v9",
+                                        "first_visit": True, "is_bot": False}]))
+    return known
+
+
+def test_empty_shares_count_nowhere_and_the_period_bounds_every_figure(with_empty):
+    everything = metrics.breakdown(with_empty, None)[0]
+    # metrics alone counts the two empty posts: s1 s2 s3 s5 s6 s7 = 6; scores 80 30 60 10 0 → mean 36
+    assert (everything["shares"], everything["mean_score"]) == (6, 36.0)
+    page = metrics.breakdown(with_empty, None, PageFilters())[0]
+    # the page: s1 s2 s3 s5 = 4 posts by 3 people; mean of 80, 30, 60 (s5 unscored) = 56.7;
+    # human clicks s1 3 + s2 1 + s3 2 = 6 (s6's click is left out with s6)
+    assert (page["shares"], page["sharers"], page["mean_score"], page["human_clicks"]) == (4, 3, 56.7, 6)
+    green = {r["campaign"]: r for r in metrics.breakdown(with_empty, "campaign", PageFilters())}["green-week"]
+    assert (green["shares"], green["mean_score"], green["low_share"]) == (2, 55.0, 0.5)  # s6 (score 10) left out
+    # 1–7 June: s1 (3rd) and s2 (4th); s6 (5th) is empty → 2 posts, mean (80 + 30) / 2 = 55, clicks 3 + 1
+    first = metrics.breakdown(with_empty, None, PageFilters.for_period(dt.date(2030, 6, 1), dt.date(2030, 6, 7)))[0]
+    assert (first["shares"], first["mean_score"], first["human_clicks"], first["unique_human_clicks"]) == (2, 55.0, 4, 3)
+    # 10–12 June, the last day included: s3 (11th) and s5 (12th, 9:00); s4 was never posted, s7 is empty
+    second = metrics.breakdown(with_empty, None, PageFilters.for_period(dt.date(2030, 6, 10), dt.date(2030, 6, 12)))[0]
+    assert (second["shares"], second["mean_score"], second["human_clicks"]) == (2, 60.0, 2)
+    assert metrics.breakdown(with_empty, None, PageFilters.for_period(dt.date(2030, 6, 13), dt.date(2030, 6, 30))) == []
+    weeks = {r["week"]: r["shares"] for r in metrics.breakdown(with_empty, "week", PageFilters())}
+    assert weeks == {dt.date(2030, 6, 3): 2, dt.date(2030, 6, 10): 2}
+    assert {p["id"] for p in dashboards.score_vs_engagement(with_empty)} == {"s1", "s2", "s3"}
+    assert "s6" not in {r["id"] for g in dashboards.near_copies(with_empty) for r in g}
+
+
+def test_per_person_names_only_who_agreed_and_counts_the_others_together(with_empty):
+    rows = dashboards.per_person(with_empty)
+    # a (named): s1 only (s4 never posted, s7 empty): 1 post, 3 human clicks (v1 twice, v2), 2 unique, 10 reactions,
+    # authenticity 80; c (named): s3 + s5: 2 posts, 2 human clicks, authenticity 60 (s5 unscored);
+    # b (not named): s2 only (s6 empty): 1 post, 1 click, authenticity 30 — in the anonymous row
+    assert [(r["email"], r["name"], r["team"], r["named"], r["shares"], r["sharers"], r["human_clicks"],
+             r["unique_human_clicks"], r["reactions"], r["mean_score"]) for r in rows] == [
+        ("c@x.example", "C", "Data", True, 2, 1, 2, 2, 0, 60.0),
+        ("a@x.example", "A", "Data", True, 1, 1, 3, 2, 10, 80.0),
+        (None, None, None, False, 1, 1, 1, 1, 0, 30.0)]
+    june_first_week = dashboards.per_person(with_empty, PageFilters.for_period(dt.date(2030, 6, 1), dt.date(2030, 6, 7)))
+    assert [(r["name"], r["shares"]) for r in june_first_week] == [("A", 1), (None, 1)]
+    assert "b@x.example" not in dashboards.to_csv(rows), "the export does not name them either"
+
+
+def test_goals_count_neither_empty_nor_unposted_shares(with_empty):
+    goals.add_goal(with_empty, "green-week", "shares", 5, due=dt.date(2030, 6, 7))
+    goals.add_goal(with_empty, "hiring", "personal_shares", 1, due=dt.date(2030, 6, 30))
+    green, hiring = goals.progress(with_empty, dt.date(2030, 6, 6))
+    # green-week up to 7 June: s1, s2 (s6 is empty) → 2 of 5, one day left
+    assert green["progress"] == {"value": 2, "target": 5, "ratio": 0.4, "days_left": 1, "status": "open"}
+    # hiring: s3 (score 60 ≥ 60) counts, s4 (90) was never posted → 1 of 1
+    assert hiring["progress"]["value"] == 1 and hiring["progress"]["status"] == "reached"
+
+
+def test_the_default_period_and_weekly_series_have_one_row_per_week():
+    start, end = dashboards.default_period(dt.date(2030, 6, 28))  # a Friday
+    assert (start, end) == (dt.date(2030, 4, 5), dt.date(2030, 6, 28))
+    series = dashboards.weekly([{"week": dt.date(2030, 6, 10), "shares": 3}], start, end)
+    assert [r["week"].weekday() for r in series] == [0] * 13, "Mondays from 1 April to 24 June"
+    assert (series[0]["week"], series[-1]["week"]) == (dt.date(2030, 4, 1), dt.date(2030, 6, 24))
+    assert [r["shares"] for r in series if r["shares"]] == [3]
 
 
 def test_every_table_exports_as_csv(known):
@@ -131,3 +210,5 @@ def test_every_table_exports_as_csv(known):
     parsed = list(csv.DictReader(io.StringIO(dashboards.to_csv(rows))))
     assert [r["team"] for r in parsed] == ["Data", "RH"] and parsed[0]["emv_estimate"] == str(rows[0]["emv_estimate"])
     assert dashboards.to_csv([]) == ""
+    assert dashboards.to_csv([{"name": "=HYPERLINK(\"http://x\")"}]).splitlines()[1].startswith("\"'="), \
+        "a formula is exported as text"
