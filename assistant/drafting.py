@@ -205,7 +205,8 @@ def _save(store: Store, email: str, content_id: str, request_id: str, draft: dic
         """INSERT INTO drafts (id, email, content_id, request_id, variant, angle, language, text, generator, fallback,
                                attempts, checks, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [draft["id"], email, content_id, request_id, draft["variant"], draft["angle"], draft["language"], draft["text"],
-         draft["generator"], draft["fallback"], draft["attempts"], json.dumps(draft["checks"], ensure_ascii=False),
+         draft["generator"], draft["fallback"], draft["attempts"],
+         json.dumps({**draft["checks"], "to_check": draft["to_check"]}, ensure_ascii=False),  # kept for the editor
          draft["seconds"]],
     )
 

@@ -288,6 +288,20 @@ def to_check(text: str, lang: str, g: Grounds) -> list[str]:
     return out
 
 
+def still_to_check(text: str, flagged: list[str]) -> list[str]:
+    """The flagged sentences the employee has not edited yet: still in ``text`` word for word (spacing
+    and case aside). A sentence they rewrote or deleted is theirs now, so the editor stops marking it.
+
+    >>> still_to_check("Il emploie  40 personnes. Je suis ravie !", ["Il emploie 40 personnes.", "Le site ouvre en mai."])
+    ['Il emploie 40 personnes.']
+    """
+    def norm(s: str) -> str:
+        return " ".join(s.split()).casefold()
+
+    present = norm(text)
+    return [s for s in flagged if s.strip() and norm(s) in present]
+
+
 def read(text: str, lang: str, angle: str, g: Grounds, role: str | None = None) -> dict:
     """Every reader's check on one draft: ``{"<check>_ok": bool, "<check>": [what was found]}``."""
     found = {

@@ -121,7 +121,18 @@ def latest_drafts(store: Store, account: Account, email: str, content_id: str) -
     if not rows:
         return []
     request = rows[0]["request_id"]
-    return sorted((r for r in rows if r["request_id"] == request), key=lambda r: r["variant"])
+    latest = sorted((r for r in rows if r["request_id"] == request), key=lambda r: r["variant"])
+    for row in latest:  # the sentences to verify, as the drafting step found them (see reading.to_check)
+        row["to_check"] = _to_check(row.get("checks"))
+    return latest
+
+
+def _to_check(checks) -> list[str]:
+    try:
+        found = (json.loads(checks) if isinstance(checks, str) else checks or {}).get("to_check") or []
+    except (ValueError, AttributeError):
+        return []
+    return [s for s in found if isinstance(s, str)]
 
 
 def shares(store: Store, account: Account, email: str) -> list[dict]:

@@ -554,3 +554,20 @@ def test_profile_download_and_erase_my_data(demo):
     at.button(key="profile_erase").click().run()
     assert set(privacy.remaining(demo, CAMILLE).values()) == {0}
     assert at.title[0].value == "📣 Porte-voix", "signed out after erasure"
+
+
+def test_sentences_to_verify_are_marked_until_edited(demo, monkeypatch):
+    from assistant import drafting
+    from assistant.reading import sentences
+
+    # whatever the generator writes, its first sentence counts as not backed by the item or the profile
+    monkeypatch.setattr(drafting, "to_check", lambda text, lang, g: sentences(text)[:1])
+    at = app(CAMILLE)
+    item_id = _open_first_item(at)
+    notice = [w.value for w in at.warning if w.value.startswith(msg("editor.to_check", n=1))]
+    assert len(notice) == 1, texts(at)
+    draft_id = at.radio(key=f"feed_pick_{item_id}").value
+    first = sentences(demo.value("SELECT text FROM drafts WHERE id = ?", [draft_id]))[0]
+    assert first in notice[0].replace("\\", ""), "the sentence is quoted (Markdown-escaped)"
+    _edit(at, item_id, OWN)
+    assert not [w for w in at.warning if w.value.startswith(msg("editor.to_check", n=1))], "edited: nothing left to check"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.authenticity import describe
+from assistant.reading import still_to_check
 from assistant.ui.i18n import current, t
 from assistant.ui.safe import md
 
@@ -89,6 +90,16 @@ def live_text_area(label: str, value: str, key: str, version: str = "1") -> str:
                   default={"text": value}, on_text_change=lambda: None)
     state = st.session_state.get(key)
     return state.get("text", value) if isinstance(state, dict) and state.get("text") is not None else value
+
+
+def to_check_notice(text: str, flagged: list[str]) -> None:
+    """The draft's sentences that neither the item nor the employee's profile backs (``reading.to_check``),
+    listed under the editor until the employee rewrites or deletes them: a number, name or claim the
+    model may have made up must not be posted unread."""
+    left = still_to_check(text, flagged)
+    if left:
+        st.warning("\n".join([t("editor.to_check", n=len(left))] +
+                              [f"- {t('editor.to_check_sentence', sentence=md(s))}" for s in left]), icon="🔎")
 
 
 def score_panel(prepared: dict) -> None:
