@@ -12,9 +12,12 @@ its machine, measured through the product's own entry points.
    and warm (in-process, median and p95 over 20 calls), with a cProfile of the
    warm calls; ``experts`` warm (same topic) and with a new topic per call.
 4. ``scale``: :mod:`evals.scale` (10,000 employees x 50,000 items).
+5. ``engagement``: :mod:`evals.engagement_bench`, every marketing dashboard query over
+   10 million synthetic engagement events and 100,000 shares (target < 1 s each), and the writes
+   (sync, analytics import) on top.
 
 Writes ``evals/reports/bench.json`` and ``bench.md``; a partial run
-(``--scale-only``, ``--skip-scale``) updates only its sections of an existing
+(``--scale-only``, ``--skip-scale``, ``--engagement-only``, ``--skip-engagement``) updates only its sections of an existing
 report. Other processes on the machine skew timings: the load average is
 recorded at the start and the end. Each process it starts (``porte-voix``, an
 embedding worker) gets its configuration from the settings this run was handed
@@ -53,6 +56,7 @@ from assistant.readers import expand, read_file
 from assistant.store import close_all
 
 from .measure import ROOT, child_env, hot_spots, peak_rss_mb, stats_ms, timed
+from . import engagement_bench
 from .scale import SMALL, resolve_dims, run_scale
 from .scale import markdown as scale_markdown
 from .synthetic import ScaleConfig
@@ -282,6 +286,10 @@ def markdown(report: dict) -> str:
         out.append("")
     if "scale" in report:
         out += ["## Scale (synthetic vectors)", "", scale_markdown(report["scale"]), ""]
+    if "engagement" in report:
+        e = report["engagement"]
+        out += ["## Engagement dashboards (synthetic events)", "", engagement_bench.markdown(e),
+                f"Every query under 1 s: {'ok' if e['all_under_1s'] else 'MISSED'}.", ""]
     return "\n".join(out)
 
 
@@ -304,6 +312,10 @@ def write(report: dict, folder: Path) -> Path:
 def run(args, settings: Settings, log=print) -> dict:
     report: dict = {"machine": machine()}
     embedder = args.embedder or settings.embedder
+    if args.engagement_only:  # only the engagement section
+        args.scale_only = args.skip_scale = True
+    elif args.scale_only:     # only the scale section
+        args.skip_engagement = True
     if not args.scale_only:
         texts = bench_sentences(args.sentences)
         backends = args.backends.split(",") if args.backends is not None else list(dict.fromkeys([*BACKENDS, embedder]))
@@ -319,6 +331,10 @@ def run(args, settings: Settings, log=print) -> dict:
         cfg = SMALL if args.small else ScaleConfig()
         dims, vss_dims = resolve_dims(args.dims, args.vss_dims, settings.embedder)
         report["scale"] = run_scale(cfg, settings, dims, vss_dims, progress=log)
+    if not args.skip_engagement:
+        log("engagement dashboards over synthetic events…")
+        report["engagement"] = engagement_bench.run(engagement_bench.SMALL if args.small else
+                                                    engagement_bench.BenchConfig(), report=None)
     report["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     return report
 
@@ -328,7 +344,10 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     p = argparse.ArgumentParser(prog="python -m evals bench", description="Porte-voix performance benchmark.")
     p.add_argument("--scale-only", action="store_true", help="only the 10,000 x 50,000 scale run")
     p.add_argument("--skip-scale", action="store_true")
-    p.add_argument("--small", action="store_true", help="scale run at 1,000 x 5,000")
+    p.add_argument("--small", action="store_true",
+                   help="scale run at 1,000 x 5,000, engagement at 1 million events")
+    p.add_argument("--engagement-only", action="store_true", help="only the engagement dashboards (10 million events)")
+    p.add_argument("--skip-engagement", action="store_true")
     p.add_argument("--backends", help="embedders to time, comma-separated ('' to skip; default: "
                    f"{', '.join(BACKENDS)} and the configured default)")
     p.add_argument("--embedder", help="embedder for demo/recommend/experts (default: PORTE_VOIX_EMBEDDER or use+e5)")
