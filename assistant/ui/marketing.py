@@ -1,12 +1,18 @@
 """Authenticity and engagement (marketing): score distributions, near copies, trend, reach, engagement
-breakdowns, authenticity vs engagement, job applications, goals and leaderboard, analytics import, shares.
+breakdowns, authenticity vs engagement, job applications, figures per person, goals and leaderboard,
+analytics import, shares.
 
 Every figure comes from ``assistant.metrics`` / ``dashboards`` / ``points`` / ``goals`` (SQL over the
-per-share totals); only the open tab is computed. Every table has a CSV download.
+per-share totals, values as parameters) through one ``dashboards.PageFilters``: the period picked at the
+top (the last 12 weeks up to today by default, from the context's clock), campaign, team, network and
+score; shares never posted and empty ones count nowhere. Only the open tab is computed. Tables show the
+catalogue's column names (``mkt.col.*``); their CSV keeps the stable machine names. Per person, only
+people who agreed to appear on the leaderboard are named.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -17,122 +23,122 @@ import streamlit as st
 from assistant import dashboards, engagement_import, metrics, points
 from assistant.clicklog import open_log
 from assistant.ui import auth, goals_panel, resources
+from assistant.ui.i18n import labels, t
+from assistant.ui.safe import md
 
-TEXT = {  # every string of the page, French · English (one place for the message catalogue to take over)
-    "title": "Authenticité et engagement · Authenticity and engagement",
-    "no_shares": "Aucun partage pour l'instant · No shares yet (`porte-voix demo` loads sample activity).",
-    "no_match": "Aucun partage ne correspond aux filtres · No share matches the filters.",
-    "campaign": "Campagne · Campaign", "team": "Équipe · Team", "network": "Réseau · Network", "all": "Tous · All",
-    "shares": "Partages · Shares", "mean_score": "Score moyen · Mean score", "low": "Scores < 40",
-    "unique": "Clics humains uniques · Unique human clicks", "reach": "Portée · Reach",
-    "conversions": "Conversions (leads, candidatures…) · Conversions", "emv": "Valeur média (estimation) · EMV (estimate)",
-    "tabs": ["Distribution", "Quasi-copies · Near copies", "Tendance · Trend", "Portée · Reach", "Engagement",
-             "Authenticité vs engagement · Authenticity vs engagement", "Candidatures · Applications",
-             "Objectifs · Goals", "Import", "Partages · Shares"],
-    "week": "Semaine · Week", "authenticity": "Authenticité · Authenticity",
-    "engagement_rate": "Taux d'engagement · Engagement rate",
-    "threshold": "Seuil de similarité · Similarity threshold",
-    "no_copies": "Aucune quasi-copie · No near copies at this threshold.",
-    "groups": "{n} groupe(s) de textes presque identiques · group(s) of almost identical texts",
-    "group": "**Groupe {n} · Group {n}** — {count} partages · shares — « {title} »",
-    "reach_rule": "Portée = impressions déclarées (import LinkedIn/X) sinon estimation : taille du réseau × {rate:.0%} ; "
-                  "page de marque : {followers} abonnés × {brand:.0%} · Reach = reported impressions (LinkedIn/X "
-                  "import), else estimated: network size × {rate:.0%}; brand page: {followers} followers × {brand:.0%}.",
-    "reach_kind": "Type de portée · Reach kind", "reported": "déclarée · reported", "estimated": "estimée · estimated",
-    "emv_rule": "Valeur média = estimation : portée / 1000 × CPM ({cpm} {cur}) + clics humains × CPC ({cpc} {cur}) "
-                "· Earned media value is an estimate: reach / 1000 × CPM + human clicks × CPC.",
-    "group_by": "Regrouper par · Group by",
-    "group_labels": {"campaign": "Campagne · Campaign", "team": "Équipe · Team", "network": "Réseau · Network",
-                     "week": "Semaine · Week"},
-    "rules": "Règles de comptage · Counting rules",
-    "service": "Service de clics : {received} requêtes reçues, {written} enregistrées, {lost} perdues · Click service: "
-               "{received} hits received, {written} logged, {lost} lost.",
-    "spearman": "ρ de Spearman = {rho} (IC 95 % bootstrap [{low} ; {high}], n = {n}) · Spearman ρ = {rho} "
-                "(bootstrap 95 % CI [{low}, {high}], n = {n})",
-    "sampled": "Échantillon aléatoire de {n} partages sur {total} · Random sample of {n} of {total} shares.",
-    "too_few": "Pas assez de partages notés pour une corrélation · Too few scored shares for a correlation.",
-    "by_offer": "Par offre · Per job offer", "by_referrer": "Par collaborateur·rice · Per referring employee",
-    "no_applications": "Aucune candidature suivie · No tracked applications yet.",
-    "leaderboard": "Classement (volontaires) · Leaderboard (opted in)",
-    "ambassador": "Ambassadeur·rice du mois · Ambassador of the month",
-    "upload": "Exports LinkedIn (XLSX/CSV), X (CSV), CSV générique ou conversions · LinkedIn (XLSX/CSV), X (CSV), "
-              "generic CSV or conversions exports",
-    "run_import": "Importer · Import",
-    "table_limit": "{shown} partages les plus récents sur {total} (le CSV contient tout) · The {shown} latest of "
-                   "{total} shares (the CSV has them all).",
-}
 TABLE_ROWS = 2000   # shares shown in the table (all of them go into its CSV)
 CHART_ROWS = 5000   # shares drawn in the distribution charts (a random sample beyond)
+TABS = ("distribution", "near_copies", "trend", "reach", "engagement", "scatter", "applications", "people", "goals",
+        "import", "shares")
+COUNTING = ("hits", "human_clicks", "unique_human_clicks", "reach", "emv")
+PERCENT = ("low_share", "ctr", "engagement_rate")
 
 
 def page() -> None:
     account = auth.require("marketing")
     ctx = resources.context()
     store = ctx.store
-    st.title(TEXT["title"])
+    st.title(t("mkt.title"))
     options = metrics.filter_options(store)
     if not options["campaign"]:
-        st.info(TEXT["no_shares"])
+        st.info(t("mkt.no_shares"))
         return
-    filters = _filters(options)
-    rows = metrics.share_metrics(store, filters)
-    if not rows:
-        st.warning(TEXT["no_match"])
-        return
-    frame = pd.DataFrame(rows)
+    filters, period = _filters(options, ctx.today())
+    st.caption(t("mkt.posted_only"))
     rates = metrics.rates(store, ctx.settings)
-    total = metrics.breakdown(store, None, filters, rates=rates)[0]
+    totals = metrics.breakdown(store, None, filters, rates=rates)
+    if not totals:
+        st.warning(t("mkt.no_match"))
+        return
+    total = totals[0]
     k = st.columns(7)
-    k[0].metric(TEXT["shares"], total["shares"])
-    k[1].metric(TEXT["mean_score"], f"{total['mean_score']:.0f}" if total["mean_score"] is not None else "—")
-    k[2].metric(TEXT["low"], f"{total['low_share']:.0%}" if total["low_share"] is not None else "—")
-    k[3].metric(TEXT["unique"], total["unique_human_clicks"])
-    k[4].metric(TEXT["reach"], f"{total['reach']:,}".replace(",", " "),
-                help=f"{total['reach_reported']} {TEXT['reported']} + {total['reach_estimated']} {TEXT['estimated']}")
-    k[5].metric(TEXT["conversions"], total["conversions"])
-    k[6].metric(TEXT["emv"], f"≈ {total['emv_estimate']:,.0f} {rates['currency']}".replace(",", " "))
+    k[0].metric(t("mkt.shares"), total["shares"])
+    k[1].metric(t("mkt.mean_score"), f"{total['mean_score']:.0f}" if total["mean_score"] is not None else "—")
+    k[2].metric(t("mkt.low"), f"{total['low_share']:.0%}" if total["low_share"] is not None else "—")
+    k[3].metric(t("mkt.unique"), total["unique_human_clicks"])
+    k[4].metric(t("mkt.reach"), f"{total['reach']:,}".replace(",", " "),
+                help=f"{total['reach_reported']} {t('mkt.reported')} + {total['reach_estimated']} {t('mkt.estimated')}")
+    k[5].metric(t("mkt.conversions"), total["conversions"])
+    k[6].metric(t("mkt.emv"), f"≈ {total['emv_estimate']:,.0f} {rates['currency']}".replace(",", " "))
 
-    tabs = st.tabs(TEXT["tabs"], key="mkt_tabs", on_change="rerun")  # only the open tab is computed
-    views = (lambda: _distributions(store, frame, filters, rates, ctx), lambda: _near_copies(store, filters),
-             lambda: _trend(store, filters, rates), lambda: _reach(store, filters, rates, ctx),
-             lambda: _engagement(store, filters, rates, ctx), lambda: _scatter(store, filters),
-             lambda: _applications(store), lambda: _goals(store, account, ctx, options),
-             lambda: _import(ctx), lambda: _table(frame))
-    for tab, view in zip(tabs, views):
-        if tab.open:
+    tabs = st.tabs([t(f"mkt.tabs.{name}") for name in TABS], key="mkt_tabs", on_change="rerun")
+    views = {"distribution": lambda: _distributions(store, filters, rates, ctx),
+             "near_copies": lambda: _near_copies(store, filters), "trend": lambda: _trend(store, filters, rates, period),
+             "reach": lambda: _reach(store, filters, rates, ctx), "engagement": lambda: _engagement(store, filters, rates, ctx),
+             "scatter": lambda: _scatter(store, filters), "applications": lambda: _applications(store, filters),
+             "people": lambda: _people(store, filters), "goals": lambda: _goals(store, account, ctx, options, period),
+             "import": lambda: _import(ctx), "shares": lambda: _shares(store, filters)}
+    for tab, name in zip(tabs, TABS):
+        if tab.open:  # only the open tab is computed
             with tab:
-                view()
+                views[name]()
 
 
-def _filters(options: dict) -> metrics.Filters:
+def _filters(options: dict, today: dt.date) -> tuple[dashboards.PageFilters, tuple[dt.date, dt.date]]:
+    """The filter bar: period (both days included), campaign, team, network, score."""
+    default = dashboards.default_period(today)
+    everyone = t("mkt.all")
     with st.container(border=True):
-        a, b, c, d = st.columns(4)
-        campaign = a.selectbox(TEXT["campaign"], [None] + options["campaign"], key="mkt_campaign",
-                               format_func=lambda v: v or TEXT["all"])
-        team = b.selectbox(TEXT["team"], [None] + options["team"], key="mkt_team",
-                           format_func=lambda v: v or TEXT["all"])
-        network = c.selectbox(TEXT["network"], [None] + options["network"], key="mkt_network",
-                              format_func=lambda v: v or TEXT["all"])
-        low, high = d.slider("Score", 0, 100, (0, 100), key="mkt_score")
-    return metrics.Filters(campaign=campaign, team=team, network=network,
-                           min_score=low if low > 0 else None, max_score=high if high < 100 else None)
+        p, a, b, c, d = st.columns([2, 1, 1, 1, 1.5])
+        picked = p.date_input(t("mkt.period"), value=default, max_value=max(today, default[1]), key="mkt_period",
+                              help=t("mkt.period_help"), format="YYYY-MM-DD")
+        picked = tuple(picked) if isinstance(picked, (tuple, list)) else (picked,)
+        start, end = (picked[0], picked[-1]) if picked else default  # one day picked so far: that day
+        campaign = a.selectbox(t("mkt.campaign"), [None] + options["campaign"], key="mkt_campaign",
+                               format_func=lambda v: v or everyone)
+        team = b.selectbox(t("mkt.team"), [None] + options["team"], key="mkt_team", format_func=lambda v: v or everyone)
+        network = c.selectbox(t("mkt.network"), [None] + options["network"], key="mkt_network",
+                              format_func=lambda v: labels("network").get(v, v) if v else everyone)
+        low, high = d.slider(t("mkt.score_range"), 0, 100, (0, 100), key="mkt_score")
+    filters = dashboards.PageFilters.for_period(start, end, campaign=campaign, team=team, network=network,
+                                                min_score=low if low > 0 else None,
+                                                max_score=high if high < 100 else None)
+    return filters, (start, end)
+
+
+def _column(name: str):
+    """How column ``name`` is shown: its catalogue label, and a format where the raw value would mislead."""
+    label = t(f"mkt.col.{name}")
+    if name in PERCENT:
+        return st.column_config.NumberColumn(label, format="percent")
+    if name == "score":
+        return st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%.0f")
+    if name == "week":
+        return st.column_config.DateColumn(label, format="YYYY-MM-DD")
+    if name == "shared_at":
+        return st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm")
+    if name == "post_url":
+        return st.column_config.LinkColumn(label, display_text="↗")
+    return st.column_config.Column(label)
 
 
 def _csv(rows: list[dict], name: str, key: str) -> None:
-    st.download_button("⬇️ CSV", dashboards.to_csv(rows), file_name=f"{name}.csv", mime="text/csv", key=key)
+    st.download_button(t("mkt.export"), dashboards.to_csv(rows), file_name=f"{name}.csv", mime="text/csv", key=key,
+                       icon="⬇️")
+
+
+def _table(rows: list[dict], columns: list[str], key: str, csv: tuple[list[dict], str] | None = None) -> None:
+    """``rows`` shown with readable column names (``columns`` only), then a CSV of ``csv`` (rows, file name)."""
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+    st.dataframe(frame, hide_index=True, key=f"{key}_table", column_config={c: _column(c) for c in columns})
+    if csv is not None:
+        _csv(csv[0], csv[1], f"{key}_csv")
 
 
 def _table_with_csv(rows: list[dict], columns: list[str], name: str, key: str) -> None:
-    shown = [{c: r.get(c) for c in columns} for r in rows]
-    st.dataframe(pd.DataFrame(shown, columns=columns), hide_index=True, key=f"{key}_table")
-    _csv(rows, name, f"{key}_csv")
+    _table(rows, columns, key, (rows, name))
 
 
-def _distributions(store, frame: pd.DataFrame, filters, rates, ctx) -> None:
+def _tip(field: str, kind: str, fmt: str | None = None) -> alt.Tooltip:
+    return alt.Tooltip(f"{field}:{kind}", title=t(f"mkt.col.{field}"), **({"format": fmt} if fmt else {}))
+
+
+def _distributions(store, filters, rates, ctx) -> None:
+    frame = pd.DataFrame(metrics.share_metrics(store, filters))
     sample = frame.sample(CHART_ROWS, random_state=0) if len(frame) > CHART_ROWS else frame
     left, right = st.columns(2)
-    left.altair_chart(_distribution(sample, "campaign", TEXT["campaign"]), key="mkt_chart_campaign")
-    right.altair_chart(_distribution(sample, "team", TEXT["team"]), key="mkt_chart_team")
+    left.altair_chart(_distribution(sample, "campaign"), key="mkt_chart_campaign")
+    right.altair_chart(_distribution(sample, "team"), key="mkt_chart_team")
     score_columns = ["shares", "sharers", "mean_score", "median_score", "min_score", "low_share", "unique_human_clicks",
                      "reach"]
     by_campaign = metrics.campaign_metrics(store, ctx.settings.brand_followers, filters, rates=rates)
@@ -141,122 +147,149 @@ def _distributions(store, frame: pd.DataFrame, filters, rates, ctx) -> None:
                     "mkt_by_team")
 
 
-def _distribution(frame: pd.DataFrame, field: str, title: str) -> alt.Chart:
+def _distribution(frame: pd.DataFrame, field: str) -> alt.Chart:
     base = alt.Chart(frame.dropna(subset=["score"])).encode(
-        y=alt.Y(f"{field}:N", title=title),
-        x=alt.X("score:Q", title=TEXT["authenticity"], scale=alt.Scale(domain=[0, 100])))
+        y=alt.Y(f"{field}:N", title=t(f"mkt.col.{field}")),
+        x=alt.X("score:Q", title=t("mkt.authenticity"), scale=alt.Scale(domain=[0, 100])))
     return alt.layer(base.mark_boxplot(extent="min-max", opacity=0.5),
-                     base.mark_circle(size=50).encode(tooltip=["name", "title", "score"]))
+                     base.mark_circle(size=50).encode(tooltip=[_tip("name", "N"), _tip("title", "N"),
+                                                               _tip("score", "Q", ".0f")]))
 
 
 def _near_copies(store, filters) -> None:
-    threshold = st.slider(TEXT["threshold"], 0.3, 0.95, 0.6, 0.05, key="mkt_threshold")
+    threshold = st.slider(t("mkt.threshold"), 0.3, 0.95, 0.6, 0.05, key="mkt_threshold")
     groups = dashboards.near_copies(store, filters, threshold=threshold)
     if not groups:
-        st.success(TEXT["no_copies"])
+        st.success(t("mkt.no_copies"))
         return
-    st.caption(TEXT["groups"].format(n=len(groups)))
+    st.caption(t("mkt.groups", n=len(groups)))
     for n, group in enumerate(groups, 1):
         with st.container(border=True):
-            st.markdown(TEXT["group"].format(n=n, count=len(group), title=group[0]["title"]))
+            st.markdown(t("mkt.group", n=n, count=len(group), title=md(group[0]["title"])))
             for start in range(0, len(group), 3):
                 for col, share in zip(st.columns(3), group[start:start + 3]):
-                    col.caption(f"{share['name']} · {share['team']} · score {share['score'] or 0:.0f}")
-                    col.write(share["text"])
+                    col.caption(t("mkt.copy_caption", name=md(share["name"]), team=md(share["team"]),
+                                  score=f"{share['score'] or 0:.0f}"))
+                    col.text(share["text"])
 
 
-def _trend(store, filters, rates) -> None:
-    weekly = metrics.breakdown(store, "week", filters, rates=rates)
-    base = alt.Chart(pd.DataFrame(weekly)).encode(x=alt.X("week:T", title=TEXT["week"]))
+def _trend(store, filters, rates, period) -> None:
+    rows = metrics.breakdown(store, "week", filters, rates=rates)
+    series = pd.DataFrame([{"week": r["week"].isoformat(), "shares": r["shares"], "mean_score": r.get("mean_score")}
+                           for r in dashboards.weekly(rows, *period)])
+    # one ordinal band per week (Mondays, as dates), empty weeks included: one tick per week, never per day
+    base = alt.Chart(series).encode(x=alt.X("week:O", title=t("mkt.col.week"), axis=alt.Axis(labelAngle=-45)),
+                                    tooltip=[_tip("week", "O"), _tip("shares", "Q"), _tip("mean_score", "Q")])
     st.altair_chart(alt.layer(
-        base.mark_bar(opacity=0.3).encode(y=alt.Y("shares:Q", title=TEXT["shares"])),
-        base.mark_line(point=True).encode(y=alt.Y("mean_score:Q", title=TEXT["mean_score"],
+        base.mark_bar(opacity=0.3).encode(y=alt.Y("shares:Q", title=t("mkt.col.shares"))),
+        base.mark_line(point=True).encode(y=alt.Y("mean_score:Q", title=t("mkt.col.mean_score"),
                                                   scale=alt.Scale(domain=[0, 100]))),
     ).resolve_scale(y="independent"), key="mkt_chart_trend")
-    _table_with_csv(weekly, ["week", "shares", "sharers", "mean_score", "human_clicks", "unique_human_clicks",
-                             "reactions", "conversions", "reach"], "by-week", "mkt_weekly")
+    _table_with_csv(rows, ["week", "shares", "sharers", "mean_score", "human_clicks", "unique_human_clicks",
+                           "reactions", "conversions", "reach"], "by-week", "mkt_weekly")
 
 
 def _reach(store, filters, rates, ctx) -> None:
     campaigns = metrics.campaign_metrics(store, ctx.settings.brand_followers, filters, rates=rates)
     _table_with_csv(campaigns, ["campaign", "shares", "reach", "reach_reported", "reach_estimated", "brand_baseline",
                                 "reach_vs_brand", "emv_estimate"], "reach", "mkt_campaigns")
-    st.caption(TEXT["reach_rule"].format(rate=metrics.EMPLOYEE_REACH_RATE, followers=ctx.settings.brand_followers,
-                                         brand=metrics.BRAND_REACH_RATE))
-    st.caption(TEXT["emv_rule"].format(cpm=rates["cpm"], cpc=rates["cpc"], cur=rates["currency"]))
-    long = pd.DataFrame([{"campaign": c["campaign"], "kind": TEXT[kind], "reach": c[f"reach_{kind}"]}
+    st.caption(t("mkt.reach_rule", rate=metrics.EMPLOYEE_REACH_RATE, followers=ctx.settings.brand_followers,
+                 brand=metrics.BRAND_REACH_RATE))
+    st.caption(t("mkt.emv_rule", cpm=rates["cpm"], cpc=rates["cpc"], cur=rates["currency"]))
+    long = pd.DataFrame([{"campaign": c["campaign"], "kind": t(f"mkt.{kind}"), "reach": c[f"reach_{kind}"]}
                          for c in campaigns for kind in ("reported", "estimated")])
     st.altair_chart(alt.Chart(long).mark_bar().encode(
-        x=alt.X("reach:Q", title=TEXT["reach"]), y=alt.Y("campaign:N", title=TEXT["campaign"]),
-        color=alt.Color("kind:N", title=TEXT["reach_kind"])), key="mkt_chart_reach")
+        x=alt.X("reach:Q", title=t("mkt.reach")), y=alt.Y("campaign:N", title=t("mkt.campaign")),
+        color=alt.Color("kind:N", title=t("mkt.reach_kind"))), key="mkt_chart_reach")
 
 
 def _engagement(store, filters, rates, ctx) -> None:
-    by = st.radio(TEXT["group_by"], list(TEXT["group_labels"]), format_func=TEXT["group_labels"].get,
-                  horizontal=True, key="mkt_group_by")
+    groups = labels("mkt.group_labels")
+    by = st.radio(t("mkt.group_by"), list(groups), format_func=groups.get, horizontal=True, key="mkt_group_by")
     rows = metrics.breakdown(store, by, filters, rates=rates)
     _table_with_csv(rows, [by, "shares", "sharers", "hits", "bot_hits", "human_clicks", "unique_human_clicks", "ctr",
                            "reactions", "comments", "reshares", "leads", "applications", "conversions",
                            "reach_reported", "reach_estimated", "emv_estimate"], f"engagement-by-{by}", "mkt_engagement")
-    with st.expander(TEXT["rules"]):
-        for name, rule in metrics.RULES.items():
-            st.markdown(f"- **{name}**: {rule}")
+    with st.expander(t("mkt.rules")):
+        st.markdown("\n".join(f"- {t(f'mkt.counting.{name}')}" for name in COUNTING))
     runs = open_log(ctx.settings.clicklog_path).service_runs()
     service = {k: sum(r[k] or 0 for r in runs) for k in ("received", "written", "lost")}
-    st.caption(TEXT["service"].format(**service))
+    st.caption(t("mkt.service", **service))
 
 
 def _scatter(store, filters) -> None:
     points_ = dashboards.score_vs_engagement(store, filters)
     stats = dashboards.correlation(points_)
     if stats["spearman"] is None:
-        st.info(TEXT["too_few"])
+        st.info(t("mkt.too_few"))
         return
     data = pd.DataFrame(points_)
     line = pd.DataFrame({"score": [0, 100], "engagement_rate": [stats["intercept"], stats["intercept"] + 100 * stats["slope"]]})
     dots = alt.Chart(data).mark_circle(size=70, opacity=0.7).encode(
-        x=alt.X("score:Q", title=TEXT["authenticity"], scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("engagement_rate:Q", title=TEXT["engagement_rate"]),
-        color=alt.Color("campaign:N", title=TEXT["campaign"]),
-        tooltip=["name", "campaign", "score", "engagement_rate", "unique_human_clicks", "reach"])
+        x=alt.X("score:Q", title=t("mkt.authenticity"), scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("engagement_rate:Q", title=t("mkt.engagement_rate"), axis=alt.Axis(format="%")),
+        color=alt.Color("campaign:N", title=t("mkt.campaign")),
+        tooltip=[_tip("name", "N"), _tip("campaign", "N"), _tip("score", "Q", ".0f"),
+                 _tip("engagement_rate", "Q", ".1%"), _tip("unique_human_clicks", "Q"), _tip("reach", "Q")])
     fit = alt.Chart(line).mark_line(color="black", strokeDash=[6, 4]).encode(x="score:Q", y="engagement_rate:Q")
     st.altair_chart(alt.layer(dots, fit), key="mkt_chart_scatter")
-    st.markdown(TEXT["spearman"].format(rho=stats["spearman"], low=stats["ci_low"], high=stats["ci_high"], n=stats["n"]))
+    st.markdown(t("mkt.spearman", rho=stats["spearman"], low=stats["ci_low"], high=stats["ci_high"], n=stats["n"]))
     if stats["sampled_from"] > stats["n"]:
-        st.caption(TEXT["sampled"].format(n=stats["n"], total=stats["sampled_from"]))
+        st.caption(t("mkt.sampled", n=stats["n"], total=stats["sampled_from"]))
     _csv(points_, "authenticity-vs-engagement", "mkt_scatter_csv")
 
 
-def _applications(store) -> None:
-    offers, referrers = dashboards.applications(store), dashboards.applications(store, by="referrer")
+def _unnamed(rows: list[dict], count: str | None = None) -> list[dict]:
+    """Rows for the screen: the anonymous row (no email) gets a name saying what it holds."""
+    return [r if r.get("email") else {**r, "name": t("mkt.others", n=r.get(count, "?") if count else "?")}
+            for r in rows]
+
+
+def _applications(store, filters) -> None:
+    offers = dashboards.applications(store, filters=filters)
     if not offers:
-        st.info(TEXT["no_applications"])
+        st.info(t("mkt.no_applications"))
         return
-    st.subheader(TEXT["by_offer"])
-    _table_with_csv(offers, list(offers[0]), "applications-by-offer", "mkt_offers")
-    st.subheader(TEXT["by_referrer"])
-    _table_with_csv(referrers, list(referrers[0]), "applications-by-referrer", "mkt_referrers")
+    referrers = dashboards.applications(store, by="referrer", filters=filters)
+    st.subheader(t("mkt.by_offer"))
+    _table_with_csv(offers, ["offer", "offer_id", "shares", "unique_human_clicks", "applications"],
+                    "applications-by-offer", "mkt_offers")
+    st.subheader(t("mkt.by_referrer"))
+    st.caption(t("mkt.employee_help"))
+    _table(_unnamed(referrers, "referrers"), ["name", "team", "shares", "unique_human_clicks", "applications"],
+           "mkt_referrers", (referrers, "applications-by-referrer"))
 
 
-def _goals(store, account, ctx, options) -> None:
-    st.subheader(goals_panel.TEXT["goals"])
+def _people(store, filters) -> None:
+    rows = dashboards.per_person(store, filters)
+    if not rows:
+        st.info(t("mkt.no_people"))
+        return
+    st.caption(t("mkt.employee_help"))
+    _table(_unnamed(rows, "sharers"), ["name", "team", "shares", "human_clicks", "unique_human_clicks", "reactions",
+                                       "mean_score"], "mkt_people", (rows, "per-person"))
+
+
+def _goals(store, account, ctx, options, period) -> None:
+    st.subheader(t("goals.title"))
+    st.caption(t("mkt.goals_note"))
     shown = goals_panel.progress(ctx, account)
     if shown:
         _csv([{**{k: v for k, v in g.items() if k != "progress"}, **g["progress"]} for g in shown], "goals",
              "mkt_goals_csv")
     if account.has("admin"):
         goals_panel.admin_forms(ctx, account, options["campaign"])
-    st.subheader(TEXT["leaderboard"])
+    st.subheader(t("mkt.leaderboard"))
     month = points.ambassador_of_the_month(store, ctx.today())
-    st.metric(TEXT["ambassador"], month["name"] if month else "—")
-    board = points.leaderboard(store, limit=20)
+    st.metric(t("mkt.ambassador"), month["name"] if month else "—")
+    board = points.leaderboard(store, since=period[0], until=period[1] + dt.timedelta(days=1), limit=20)
     _table_with_csv(board, ["rank", "name", "team", "points", "shares"], "leaderboard", "mkt_leaderboard")
 
 
 def _import(ctx) -> None:
     with st.form("mkt_import_form", clear_on_submit=True):
-        files = st.file_uploader(TEXT["upload"], type=["xlsx", "csv"], accept_multiple_files=True, key="mkt_upload")
-        submitted = st.form_submit_button(TEXT["run_import"])
+        files = st.file_uploader(t("mkt.upload"), type=["xlsx", "csv"], accept_multiple_files=True, key="mkt_upload")
+        submitted = st.form_submit_button(t("mkt.run_import"))
     if not submitted or not files:
         return
     with tempfile.TemporaryDirectory() as folder:
@@ -270,25 +303,24 @@ def _import(ctx) -> None:
         if result["kind"] == "analytics":
             st.success(result["summary"])
         else:
-            st.success(f"{Path(result['file']).name}: {result['stored']} stored · {result['duplicate']} already known "
-                       f"· {result['rejected']} rejected")
+            st.success(t("mkt.import_result", file=md(Path(result["file"]).name), stored=result["stored"],
+                         duplicate=result["duplicate"], rejected=result["rejected"]))
         for problem in result["problems"]:
-            st.warning(problem)
+            st.warning(md(problem))
 
 
-def _table(frame: pd.DataFrame) -> None:
-    frame = frame.assign(reach_kind=frame["reach_reported"].map({True: TEXT["reported"], False: TEXT["estimated"]}))
+def _shares(store, filters) -> None:
+    rows = metrics.share_metrics(store, filters)
+    kinds = {True: t("mkt.reported"), False: t("mkt.estimated")}
+    for r in rows:
+        r["reach_kind"] = kinds[bool(r["reach_reported"])]
     columns = ["shared_at", "name", "team", "campaign", "title", "network", "score", "hits", "bot_hits", "human_clicks",
                "unique_human_clicks", "reactions", "comments", "reshares", "conversions", "reach", "reach_kind",
                "engagement_rate", "post_url"]
-    if len(frame) > TABLE_ROWS:
-        st.caption(TEXT["table_limit"].format(shown=TABLE_ROWS, total=len(frame)))
-    st.dataframe(frame[columns].head(TABLE_ROWS), hide_index=True, key="mkt_table",
-                 column_config={"score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100,
-                                                                         format="%.0f"),
-                                "post_url": st.column_config.LinkColumn("Post")})
-    st.download_button("⬇️ CSV", frame[columns].to_csv(index=False), file_name="shares.csv", mime="text/csv",
-                       key="mkt_csv")
+    if len(rows) > TABLE_ROWS:
+        st.caption(t("mkt.table_limit", shown=TABLE_ROWS, total=len(rows)))
+    _table(rows[:TABLE_ROWS], columns, "mkt_shares")
+    _csv([{c: r.get(c) for c in columns} for r in rows], "shares", "mkt_csv")
 
 
 if __name__ == "__main__":
