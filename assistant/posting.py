@@ -3,7 +3,7 @@
 Pressing *Share* gives the final text and the tracked links; nothing is
 posted yet, so the share is recorded as ``prepared`` and counts nowhere. It
 becomes ``posted`` when the employee confirms it (optionally pasting the
-URL of their post), or when the first human click on its tracked link arrives
+URL of their post), or when the first human click on its tracked link is folded in (``sync``)
 (proof enough that it was published). Only posted shares enter the marketing
 figures and earn points (``POSTED``, a condition on ``shares``).
 
@@ -52,18 +52,6 @@ def confirm(store: Store, email: str, share_id: str, post_url: str | None = None
     return changed
 
 
-def promote_clicked(store: Store) -> int:
-    """Prepared shares whose tracked link got a human click become posted (at that click); returns how many."""
-    rows = store.rows(
-        """SELECT s.id, min(e.happened_at) AS first_click FROM shares s
-           JOIN engagement_events e ON e.share_id = s.id AND e.kind = 'click' AND NOT coalesce(e.is_bot, FALSE)
-           WHERE s.status = 'prepared' GROUP BY s.id""")
-    for r in rows:
-        store.execute("UPDATE shares SET status = 'posted', posted_at = ? WHERE id = ? AND status = 'prepared'",
-                      [r["first_click"], r["id"]])
-    return len(rows)
-
-
 def discard(store: Store, email: str, share_id: str) -> bool:
     """Forget a share that was prepared and never posted (the employee changed their mind)."""
     found = store.value("SELECT 1 FROM shares WHERE id = ? AND email = ? AND status = 'prepared'", [share_id, email])
@@ -101,7 +89,6 @@ def history(store: Store, email: str, limit: int = 50) -> list[dict]:
     """The employee's shares, newest first, with how they did: ``{"id", "content_id", "title", "network",
     "status", "score", "shared_at", "posted_at", "post_url", "tracked_url", "text", "clicks", "reactions",
     "comments", "reshares"}`` (clicks: unique human clicks of the tracked link)."""
-    promote_clicked(store)
     return store.rows(
         """SELECT s.id, s.content_id, c.title, s.network, s.status, s.score, s.shared_at, s.posted_at, s.post_url,
                   s.tracked_url, s.text,

@@ -1,10 +1,9 @@
-"""Honest shares: only real posts can be shared; a share counts once posted (confirmed or clicked by a human);
+"""Honest shares: only real posts can be shared; a share counts once posted (confirmed, or clicked by a human: see test_sync);
 the drafting model's load has an estimate."""
 
-import pandas as pd
 import pytest
 
-from assistant import events, points, posting, share_rules
+from assistant import points, posting, share_rules
 from assistant.model_loading import Loading
 
 CAMILLE = "camille.durand@nordlys-energie.example"
@@ -47,19 +46,6 @@ def test_a_share_is_prepared_then_posted_and_only_then_earns_points(ctx, demo_st
     assert posting.status(demo_store, "s-1") == "posted" and points.points_of(demo_store, CAMILLE) > 10
     [row] = posting.history(demo_store, CAMILLE)
     assert row["post_url"].endswith("activity:7/") and row["clicks"] == 0
-
-
-def test_the_first_human_click_marks_a_share_posted_a_bot_does_not(ctx, demo_store, item):
-    posting.share(ctx, CAMILLE, item, OWN, "x", "s-2", draft_text=DRAFT)
-    hit = {"share_id": "s-2", "kind": "click", "count": 1, "source": "clicklog", "happened_at": pd.Timestamp("2026-03-02 10:00")}
-    with demo_store.transaction():
-        events.append(demo_store, pd.DataFrame([{**hit, "is_bot": True, "bot_reason": "preview:Twitterbot"}]))
-    assert posting.promote_clicked(demo_store) == 0 and posting.status(demo_store, "s-2") == "prepared"
-    with demo_store.transaction():
-        events.append(demo_store, pd.DataFrame([{**hit, "is_bot": False, "happened_at": pd.Timestamp("2026-03-02 11:00")}]))
-    assert posting.promote_clicked(demo_store) == 1
-    row = demo_store.rows("SELECT status, posted_at FROM shares WHERE id = 's-2'")[0]
-    assert row["status"] == "posted" and row["posted_at"].hour == 11
 
 
 def test_a_prepared_share_can_be_discarded_by_its_author_only(ctx, demo_store, item):
