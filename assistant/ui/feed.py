@@ -26,7 +26,7 @@ from assistant.matching import recommend
 from assistant.policy import blocking
 from assistant.prompting import angle_label
 from assistant.text import safe_url
-from assistant.ui import auth, editor, resources
+from assistant.ui import auth, editor, goals_panel, resources
 from assistant.ui.i18n import error_text, labels, t
 from assistant.ui.safe import md
 
@@ -50,6 +50,7 @@ def page() -> None:
         return
     posting.promote_clicked(store)
     _points_strip(store, account)
+    goals_panel.progress(resources.context(), open_only=True, compact=True)  # the campaign goals under way
     flash = st.session_state.pop("feed_flash", None)
     if flash:
         st.success(flash, icon="🎉")
