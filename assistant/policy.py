@@ -31,6 +31,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import audit
+from .store import Store
 from .text import HASHTAG, fold
 
 SEVERITIES = ("block", "warn")
@@ -243,9 +245,10 @@ def policy_text(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
-def save(text: str, path: Path) -> Policy:
+def save(text: str, path: Path, store: Store | None = None, actor: str | None = None) -> Policy:
     """Validate, then write the policy atomically; an invalid or empty policy never replaces a valid one
-    (an empty file would switch every rule off)."""
+    (an empty file would switch every rule off). With ``store``, a saved policy is written to the audit
+    log (``policy.save`` by ``actor``, with its rule names and counts; a refused one leaves no entry)."""
     if not (text or "").strip() or not (yaml.safe_load(text) if _is_yaml(text) else True):
         raise PolicyError("the policy is empty: it would switch every rule off")
     policy = parse(text)
@@ -253,6 +256,10 @@ def save(text: str, path: Path) -> Policy:
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+    if store is not None:
+        rules = sorted(map(str, yaml.safe_load(text)))  # parse() accepted it: a mapping of rules
+        audit.record(store, actor, "policy.save", str(path),
+                     {"rules": rules, "prohibited_terms": len(policy.prohibited_terms), "bytes": len(text.encode())})
     return policy
 
 

@@ -1,13 +1,17 @@
 """AppTest tests of the marketing, content-team and admin pages (fake models, temporary home)."""
 
+import errno
 import io
+import json
+from pathlib import Path
 
 import pandas as pd
 
 from tests.test_app import app, app_env, demo, demo_template, fast_bcrypt, msg, plain, texts  # noqa: F401
 
-from assistant import accounts, sessions
+from assistant import accounts, audit, backup, sessions
 from assistant.accounts import create_account
+from assistant.ui.safe import md
 
 LEA = "lea.fontaine@nordlys-energie.example"
 THOMAS = "thomas.girard@nordlys-energie.example"
@@ -162,9 +166,62 @@ def test_an_empty_policy_is_refused_with_the_reason(demo, home):
     at.text_area(key="adm_policy_text").input("max_hashtags: {limit: many}")
     at.button(key="adm_policy_save").click().run()
     assert at.error[0].value.startswith("Non enregistrée")
+    assert audit.entries(demo, "policy.") == [], "a refused policy leaves no audit entry"
     at.text_area(key="adm_policy_text").input("max_hashtags: {limit: 2}\n")
     at.button(key="adm_policy_save").click().run()
     assert (home / "policy.yaml").read_text() == "max_hashtags: {limit: 2}\n"
+    (entry,) = audit.entries(demo, "policy.")
+    assert (entry["actor"], entry["action"], entry["target"]) == (NADIA, "policy.save", str(home / "policy.yaml"))
+    assert entry["detail"]["rules"] == ["max_hashtags"] and entry["detail"]["prohibited_terms"] == 0
+
+
+# --- backup (admin) ------------------------------------------------------------------------
+
+def backup_tab(at):
+    return open_tab(at, "adm_tabs", msg("admin.tab_backup"))
+
+
+def test_an_admin_backs_up_from_the_page_into_a_folder_they_type(demo, home, tmp_path):
+    at = backup_tab(app(NADIA, "assistant/ui/admin.py"))
+    assert not at.exception
+    default = Path(at.text_input(key="adm_backup_dir").value)
+    assert default.parent == home.parent / f"{home.name}-backups", "next to the data folder, never inside it"
+    target = tmp_path / "backups" / "first"
+    at.text_input(key="adm_backup_dir").input(str(target))
+    at.button(key="adm_backup_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert plain(at.success[0].value).startswith(plain(msg("admin.backup_done", path=str(target), files=0, megabytes=0,
+                                                           rows=0, seconds=0)).split(" :")[0])
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["tables"]["shares"] == demo.value("SELECT count(*) FROM shares")
+    assert "porte-voix.duckdb" in manifest["files"]
+    (entry,) = audit.entries(demo, "store.backup")
+    assert (entry["actor"], entry["target"]) == (NADIA, str(target)), "audited with the admin as actor"
+    at.run()
+    assert Path(at.text_input(key="adm_backup_dir").value).parent == default.parent, "the next one gets a new folder"
+
+
+def test_a_backup_that_cannot_be_made_says_why_in_one_sentence(demo, home, tmp_path, monkeypatch):
+    at = backup_tab(app(NADIA, "assistant/ui/admin.py"))
+    at.text_input(key="adm_backup_dir").input(str(home / "backups" / "inside"))
+    at.button(key="adm_backup_run").click().run()
+    assert at.error[0].value == msg("admin.backup_inside_home", path=md(str(home / "backups" / "inside")),
+                                    home=md(str(home)))
+    full = tmp_path / "full"
+    (full / "something").mkdir(parents=True)
+    at.text_input(key="adm_backup_dir").input(str(full))
+    at.button(key="adm_backup_run").click().run()
+    assert at.error[0].value == msg("admin.backup_not_empty", path=md(str(full)))
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(backup, "create", no_space)
+    at.text_input(key="adm_backup_dir").input(str(tmp_path / "new"))
+    at.button(key="adm_backup_run").click().run()
+    assert not at.exception
+    assert at.error[0].value == msg("admin.backup_failed", reason=msg("admin.backup_fault.disk_full"))
+    assert audit.entries(demo, "store.backup") == [], "nothing was backed up, nothing is audited"
 
 
 def test_creating_an_account_never_overwrites_one_and_the_table_follows(demo):

@@ -1,22 +1,28 @@
-"""People, policy and accounts (admin): import/edit people, edit the policy YAML (validated before saving),
-manage sign-in accounts and roles.
+"""People, policy, accounts, goals and backup (admin): import/edit people, edit the policy YAML (validated
+before saving), manage sign-in accounts and roles, set campaign goals, back the installation up.
 
 Nothing destructive happens in one click: creating an account never replaces
 one (changing a password or roles is its own form, on an account picked
 explicitly, with a confirmation), deleting asks again in a dialog, no
 account is pre-selected, and tables are read after the change they show.
-An empty policy is refused (it would switch every rule off).
+An empty policy is refused (it would switch every rule off). Saving the policy and
+making a backup are written to the audit log (by ``policy.save`` and ``backup.create``,
+with the signed-in admin as actor). A backup goes to a new or empty folder outside
+the data folder (``backup.create`` refuses one inside it), by default next to it:
+``<home>-backups/<timestamp>``; what goes wrong is said in one sentence, the details
+go to the server's log (``assistant.faults``).
 """
 
 from __future__ import annotations
 
-import inspect
+import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from assistant import accounts, library, policy
-from assistant.ui import auth, resources
+from assistant import accounts, backup, faults, library, metrics, policy
+from assistant.ui import auth, goals_panel, resources
 from assistant.ui.i18n import error_text, labels, t
 from assistant.ui.safe import md
 from assistant.ui.widgets import import_form, save_edits
@@ -27,11 +33,12 @@ PERSON_EDITABLE = ["name", "role", "team", "network_size"]
 def page() -> None:
     account = auth.require("admin")
     st.title(t("admin.title"))
-    tabs = st.tabs([t("admin.tab_people"), t("admin.tab_policy"), t("admin.tab_accounts")], key="adm_tabs",
-                   on_change="rerun")
+    tabs = st.tabs([t("admin.tab_people"), t("admin.tab_policy"), t("admin.tab_accounts"), t("admin.tab_goals"),
+                    t("admin.tab_backup")], key="adm_tabs", on_change="rerun")
     ctx = resources.context()
     for tab, view in zip(tabs, (lambda: _people(ctx, account), lambda: _policy(ctx, account),
-                                lambda: _accounts(ctx, account))):
+                                lambda: _accounts(ctx, account), lambda: _goals(ctx, account),
+                                lambda: _backup(ctx, account))):
         if tab.open:  # only the open tab is computed
             with tab:
                 view()
@@ -77,13 +84,66 @@ def _policy(ctx, me) -> None:
                 st.error(t("admin.policy_invalid", reason=error_text(exc)))
     if save.button(t("common.save"), key="adm_policy_save", type="primary"):
         try:
-            if "actor" in inspect.signature(policy.save).parameters:  # audited where the policy module records it
-                policy.save(text, path, actor=me.username)
-            else:
-                policy.save(text, path)
+            policy.save(text, path, store=ctx.store, actor=me.username)  # audited by the policy module
             st.success(t("admin.policy_saved"))
         except policy.PolicyError as exc:
             st.error(t("admin.policy_not_saved", reason=error_text(exc)))
+
+
+def _goals(ctx, me) -> None:
+    """Campaign goals: progress (with a remove button each) and the new-goal form, on any campaign of the
+    library or with shares."""
+    st.caption(t("admin.goals_help"))
+    goals_panel.progress(ctx, me)
+    campaigns = sorted({r["campaign"] for r in library.campaigns(ctx.store)}
+                       | set(metrics.filter_options(ctx.store)["campaign"]))
+    goals_panel.admin_forms(ctx, me, campaigns)
+
+
+def default_backup_dir(home: Path, now: dt.datetime) -> Path:
+    """Next to the data folder, never inside it (a backup of a folder cannot live in it).
+
+    >>> default_backup_dir(Path("/srv/porte-voix"), dt.datetime(2030, 6, 3, 9, 15, 2))
+    PosixPath('/srv/porte-voix-backups/2030-06-03_091502')
+    """
+    return home.parent / f"{home.name}-backups" / now.strftime("%Y-%m-%d_%H%M%S")
+
+
+def _backup(ctx, me) -> None:
+    home = ctx.settings.home
+    st.caption(t("admin.backup_help"))
+    if st.session_state.pop("adm_backup_reset", False) or "adm_backup_dir" not in st.session_state:
+        st.session_state["adm_backup_dir"] = str(default_backup_dir(home, ctx.now()))  # before the widget exists
+    typed = st.text_input(t("admin.backup_dir"), key="adm_backup_dir")
+    done = st.session_state.pop("adm_backup_done", None)
+    if done:
+        st.success(done)
+    if not st.button(t("admin.backup_run"), key="adm_backup_run", type="primary"):
+        return
+    if not typed.strip():
+        st.error(t("admin.backup_no_path"))
+        return
+    dest = Path(typed.strip()).expanduser().resolve()
+    if dest == home or home in dest.parents:
+        st.error(t("admin.backup_inside_home", path=md(str(dest)), home=md(str(home))))
+        return
+    try:
+        if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+            st.error(t("admin.backup_not_empty", path=md(str(dest))))
+            return
+        with st.spinner(t("admin.backup_running")):
+            report = backup.create(ctx.settings, dest, store=ctx.store, actor=me.username)
+    except backup.BackupError as exc:  # what the checks above did not foresee (a race): said as it is
+        st.error(t("admin.backup_failed", reason=error_text(exc)))
+    except Exception as exc:  # a fault of the disk or the data: one sentence here, the details in the log
+        fault = faults.log_fault(exc, "admin backup")
+        st.error(t("admin.backup_failed", reason=t(f"admin.backup_fault.{fault.kind}")))
+    else:
+        st.session_state["adm_backup_done"] = t(
+            "admin.backup_done", path=md(str(dest)), files=len(report["files"]), rows=sum(report["tables"].values()),
+            megabytes=round(sum(f["bytes"] for f in report["files"].values()) / 1e6, 1), seconds=report["seconds"])
+        st.session_state["adm_backup_reset"] = True  # the next backup is offered a new folder
+        st.rerun()
 
 
 def _accounts(ctx, me) -> None:
