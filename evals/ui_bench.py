@@ -13,6 +13,11 @@
 
 Writes ``evals/reports/ui_bench.json`` and prints a summary.
 
+The browser finds buttons, fields and headings by their text, taken from the
+interface's catalogues (``assistant/ui/locales``) rather than written here: a
+page speaks one language, the signed-in employee's, so :func:`label` matches a
+key's text in either language.
+
 The installation is a throw-away home prepared in process through the
 services (``assistant.demo.load``, ``indexing.embed_pending``, accounts). The
 app reads its configuration from the environment, so both the ``AppTest`` runs
@@ -27,8 +32,10 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import statistics
+import string
 import subprocess
 import sys
 import tempfile
@@ -50,9 +57,35 @@ from assistant.ui import i18n
 from .measure import ROOT, child_env
 
 PASSWORD = "quartz-maree-vent-2026"  # passes the password policy (not a username, not a common password)
+LABELS = {  # what the browser looks for → catalogue key (matched in either language: see ``label``)
+    "email": "signin.email", "password": "signin.password", "sign_in": "signin.submit", "signed_in": "auth.signed_in",
+    "draft": "feed.draft_for_me", "score": "score.title", "share": "feed.share", "shared": "share.ready",
+}
+NAVIGATION = {  # page → (catalogue key of its menu link, of its heading)
+    "feed": ("nav.feed", "feed.title"), "profile": ("nav.profile", "profile.title"),
+    "authenticity": ("nav.authenticity", "mkt.title"), "experts": ("nav.experts", "experts.title"),
+    "library": ("nav.library", "library.title"), "people": ("nav.people", "admin.title"),
+}
 PAGES = {"feed": ("employee", "assistant/ui/feed.py"), "profile": ("employee", "assistant/ui/profile.py"),
          "authenticity": ("marketing", "assistant/ui/marketing.py"), "experts": ("content", "assistant/ui/experts.py"),
          "library": ("admin", "assistant/ui/library.py"), "people": ("admin", "assistant/ui/admin.py")}
+
+
+def label(key: str, exact: bool = False) -> re.Pattern:
+    """The text of catalogue ``key`` in French or English, as a pattern for Playwright's locators; a
+    placeholder (``{network}``) matches any text. ``exact``: the whole text, else found within it.
+
+    >>> bool(label("feed.share", exact=True).search("Partager")), bool(label("feed.share", exact=True).search("Shared"))
+    (True, False)
+    >>> bool(label("draft.variant_k").search("✍️ Brouillon 2 sur 3"))
+    True
+    """
+    def pattern(text: str) -> str:
+        literals = [literal for literal, *_ in string.Formatter().parse(text)]
+        return ".+?".join(re.escape(literal) for literal in literals)
+
+    either = "|".join(pattern(i18n.translate(lang, key)) for lang in i18n.LANGUAGES)
+    return re.compile(f"^(?:{either})$" if exact else f"(?:{either})")
 
 
 def prepare_home(settings: Settings, sessions: int) -> list[str]:
@@ -130,8 +163,8 @@ def server_times(repeat: int = 5) -> dict:
                 lambda a, i: a.text_input(key="lib_search").input(["green", "job", ""][i % 3]),
                 state=lambda at: {"lib_tabs": i18n.translate(at.session_state[i18n.SESSION_KEY], "library.tab_items")})
     interaction("authenticity: open the near-copies tab", "assistant/ui/marketing.py",
-                lambda a, i: a.session_state.__setitem__("mkt_tabs", ["Quasi-copies · Near copies", "Distribution"][i % 2])
-                or a)
+                lambda a, i: a.session_state.__setitem__("mkt_tabs", i18n.translate(
+                    a.session_state[i18n.SESSION_KEY], ["mkt.tabs.near_copies", "mkt.tabs.distribution"][i % 2])) or a)
     interaction("feed: change the number of items", "assistant/ui/feed.py",
                 lambda a, i: a.slider(key="feed_limit").set_value(5 + i))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
@@ -175,10 +208,10 @@ async def _sign_in(context, url: str, user: str):
     page = await context.new_page()
     page.set_default_timeout(180_000)  # 20 Chromium tabs share 2 cores with the server
     await page.goto(url, wait_until="domcontentloaded")
-    await page.get_by_label("E-mail").fill(user)
-    await page.get_by_label("Mot de passe · Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter · Sign in").click()
-    await page.get_by_text("Connecté·e · Signed in").wait_for(timeout=120_000)
+    await page.get_by_label(label(LABELS["email"], exact=True)).fill(user)
+    await page.get_by_label(label(LABELS["password"], exact=True)).fill(PASSWORD)
+    await page.get_by_role("button", name=label(LABELS["sign_in"], exact=True)).click()
+    await page.get_by_text(label(LABELS["signed_in"])).first.wait_for(timeout=120_000)
     return page
 
 
@@ -189,21 +222,18 @@ async def _idle(page):
 
 
 async def warm_navigation(browser, url: str) -> dict:
-    titles = {"feed": "Mon fil · My feed", "profile": "Mon profil · My profile",
-              "authenticity": "Authenticité · Authenticity", "experts": "Experts",
-              "library": "Bibliothèque · Library", "people": "Personnes et règles · People and rules"}
     context = await browser.new_context()
     page = await _sign_in(context, url, "bench@nordlys-energie.example")
     start = time.perf_counter()
     await page.goto(url)
-    await page.get_by_label("E-mail").wait_for()
+    await page.get_by_label(label(LABELS["email"], exact=True)).wait_for()
     out = {"sign-in page (new session)": _ms(time.perf_counter() - start)}
     page = await _sign_in(context, url, "bench@nordlys-energie.example")
     for rnd in range(2):  # the first round warms caches; the second is reported
-        for name, title in titles.items():
+        for name, (link, heading) in NAVIGATION.items():
             start = time.perf_counter()
-            await page.get_by_role("link", name=title).click()
-            await page.get_by_role("heading", name=title).wait_for(timeout=120_000)
+            await page.get_by_role("link", name=label(link)).click()
+            await page.get_by_role("heading", name=label(heading)).first.wait_for(timeout=120_000)
             await _idle(page)
             if rnd == 1:
                 out[name] = _ms(time.perf_counter() - start)
@@ -218,10 +248,10 @@ async def one_session(browser, url: str, user: str, delay: float = 0.0) -> dict:
     try:
         start = time.perf_counter()
         page = await _sign_in(context, url, user)
-        await page.get_by_role("button", name="Draft for me").first.click()
+        await page.get_by_role("button", name=label(LABELS["draft"])).first.click()
         editor = page.locator("textarea.pv-text")
         await editor.wait_for(timeout=240_000)
-        metric = page.get_by_test_id("stMetric").filter(has_text="Authenticité · Authenticity")
+        metric = page.get_by_test_id("stMetric").filter(has_text=label(LABELS["score"]))
         await metric.wait_for(timeout=120_000)
         before = await metric.get_by_test_id("stMetricValue").inner_text()
         await editor.click()
@@ -234,8 +264,8 @@ async def one_session(browser, url: str, user: str, delay: float = 0.0) -> dict:
                 raise TimeoutError("score did not change")
             await page.wait_for_timeout(50)
         result["rescore_s"] = round(time.perf_counter() - typed, 2)
-        await page.get_by_role("button", name="Partager · Share").click()
-        await page.get_by_text("Shared!").wait_for(timeout=120_000)
+        await page.get_by_role("button", name=label(LABELS["share"])).first.click()
+        await page.get_by_text(label(LABELS["shared"])).first.wait_for(timeout=120_000)
         result["exceptions"] = await page.get_by_test_id("stException").count()
         result["total_s"] = round(time.perf_counter() - start, 1)
         result["ok"] = result["exceptions"] == 0
