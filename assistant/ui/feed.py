@@ -48,7 +48,6 @@ def page() -> None:
             workspace.set_consent(store, account, account.email, consent_program=True)
             st.rerun()
         return
-    posting.promote_clicked(store)
     _points_strip(store, account)
     goals_panel.progress(resources.context(), open_only=True, compact=True)  # the campaign goals under way
     flash = st.session_state.pop("feed_flash", None)
@@ -278,6 +277,7 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
     item_id = item["id"]
     text = editor.live_text_area(t("editor.label"), start, key=f"feed_text_{item_id}_{draft['id']}",
                                  version=draft["id"])
+    editor.to_check_notice(text, draft.get("to_check") or [])
     network_key = f"feed_network_{item_id}"
     if network_key not in st.session_state and saved_network in NETWORKS:
         st.session_state[network_key] = saved_network
