@@ -89,6 +89,10 @@ class Settings:
         """The installation's social-media policy (YAML); none until an admin saves one or the demo loads."""
         return self.home / "policy.yaml"
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.home, Path):  # a caller's string ("/srv/pv") works like a Path
+            object.__setattr__(self, "home", Path(self.home))
+
     def ensure(self) -> "Settings":
         """Create the data folders (0700: they hold personal data)."""
         for path in (self.home, self.extension_dir, self.model_cache):
