@@ -6,9 +6,12 @@ score / 10, at most 10) and what the post earned: 1 per unique human click
 1 per reaction, 2 per comment, 3 per repost, 10 per conversion (lead, sign-up,
 sale, application). A share's points count in the period it was made.
 
-Only posted shares count (a share the employee prepared but never posted
-earns nothing; see ``posting``). The leaderboard and the ambassador of the month only ever list people with
-``consent_leaderboard``; everyone sees their own points.
+Only posted shares with words count: a share the employee prepared but never
+posted earns nothing (see ``posting``), nor does one whose text is empty once
+links and white space are left out (``goals.has_words``, the one definition the
+goals and the marketing figures use too), both in SQL. The leaderboard and the
+ambassador of the month only ever list people with ``consent_leaderboard``;
+everyone sees their own points.
 
     >>> share_points(80, {"unique_human_clicks": 3, "comments": 1})   # 10 + 8 + 3×1 + 1×2
     23
@@ -19,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from .goals import NO_WORDS, has_words
 from .store import Store
 
 POINTS = {"share": 10, "unique_human_clicks": 1, "reactions": 1, "comments": 2, "reshares": 3, "conversions": 10}
@@ -37,7 +41,8 @@ def share_points(score: float | None, totals: dict[str, int]) -> int:
 
 
 def _period(since: dt.date | None, until: dt.date | None) -> tuple[str, list]:
-    clauses, params = ["s.status = 'posted'"], []  # a share prepared but never posted earns nothing
+    """The shares that earn points, made in ``[since, until)``: posted ones with words."""
+    clauses, params = ["s.status = 'posted'", has_words("s.text")], [NO_WORDS]  # prepared or empty: nothing
     if since:
         clauses.append("s.shared_at >= ?")
         params.append(since)

@@ -183,3 +183,26 @@ def test_campaign_goals_show_progress(demo_store):
     assert by_metric["sharers"] == {"value": 3, "target": 5, "ratio": 0.6, "days_left": -3, "status": "missed"}
     assert by_metric["shares"]["value"] == 4 and by_metric["shares"]["status"] == "open"
     assert goals.remove_goal(demo_store, first) and len(goals.progress(demo_store, friday)) == 2
+
+
+def test_points_and_the_leaderboard_count_neither_empty_nor_unposted_shares(demo_store):
+    item = _item(demo_store, campaign=False)["id"]
+    a, b = [r[0] for r in demo_store.execute("SELECT email FROM employees ORDER BY email LIMIT 2").fetchall()]
+    for email in (a, b):
+        people.set_consent(demo_store, email, consent_program=True, consent_leaderboard=True)
+    _posted(demo_store, "s-words", a, item, 50.0, when=dt.datetime(2030, 5, 3, 9))  # 10 + 5 = 15 points
+    # b's posted share is a bare tracked link and blanks (a no-break space, a line break): no post, no points,
+    # however much it earned; b's other share has words but was never posted
+    shares.record_share(demo_store, "s-empty", b, item, "  https://go.example/ABCDEFGH \u00a0\n", "linkedin", None,
+                        None, 100.0, shared_at=dt.datetime(2030, 5, 4, 9))
+    demo_store.execute("UPDATE shares SET status = 'posted' WHERE id = 's-empty'")
+    shares.record_share(demo_store, "s-prepared", b, item, "Prepared with words, never posted.", "linkedin", None,
+                        None, 100.0, shared_at=dt.datetime(2030, 5, 5, 9))
+    events.record_event(demo_store, "s-empty", "reaction", 100)
+    events.record_event(demo_store, "s-prepared", "reaction", 50)
+    month = points.month_bounds(dt.date(2030, 5, 20))
+    assert points.points(demo_store) == {a: 15} and points.points(demo_store, *month) == {a: 15}
+    assert points.points_of(demo_store, b) == 0 and points.points_of(demo_store, a, *month) == 15
+    board = points.leaderboard(demo_store, *month)
+    assert [(r["email"], r["points"], r["shares"], r["rank"]) for r in board] == [(a, 15, 1, 1)]
+    assert points.ambassador_of_the_month(demo_store, dt.date(2030, 5, 20))["email"] == a
