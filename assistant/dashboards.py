@@ -6,9 +6,12 @@ Rows are plain dicts so the pages hand them to a DataFrame or Altair unchanged.
 
 Every figure of the marketing page goes through :class:`PageFilters`: the
 ``metrics.Filters`` of the page (campaign, team, network, score, period) plus
-one rule, that a share whose text is empty once links and white space are left
-out counts nowhere (it is not a post; see ``goals.has_words``). Shares never
-posted are already left out by ``metrics``.
+two rules: a share whose text is empty once links and white space are left
+out counts nowhere (it is not a post; see ``goals.has_words``), and a per-share
+row names its author (email, name, post address) only when they agreed to
+appear on the leaderboard (``named_only``, applied in SQL by ``metrics``; the
+page writes the catalogue's anonymous label where the name is None). Shares
+never posted are already left out by ``metrics``.
 
     >>> f = PageFilters.for_period(dt.date(2030, 6, 1), dt.date(2030, 6, 30))
     >>> f.since, f.until    # ``until`` is exclusive: the last day counts
@@ -50,8 +53,10 @@ UNKNOWN_TEAM = "?"        # as ``metrics`` shows a share whose author has no tea
 
 @dataclass(frozen=True)
 class PageFilters(Filters):
-    """``metrics.Filters`` plus the page's rule: only shares with words count (``with_words``)."""
+    """``metrics.Filters`` plus the page's rules: only shares with words count (``with_words``), and only
+    people who agreed are named on per-share rows (``named_only``, on by default here)."""
 
+    named_only: bool = True
     with_words: bool = True
 
     @classmethod
@@ -127,7 +132,8 @@ def weekly(rows: list[dict], start: dt.date, end: dt.date) -> list[dict]:
 
 
 def near_copies(store: Store, filters: Filters | None = None, threshold: float = 0.6) -> list[list[dict]]:
-    """Groups of shares of the same item whose texts are near copies (largest first), with names and texts.
+    """Groups of shares of the same item whose texts are near copies (largest first), with names and texts
+    (names only of people who agreed, with :class:`PageFilters`: ``name`` None and ``named`` False otherwise).
 
     Links are removed before comparing (every tracked link differs, which would hide a copy).
     """
@@ -152,9 +158,11 @@ def near_copies(store: Store, filters: Filters | None = None, threshold: float =
 def score_vs_engagement(store: Store, filters: Filters | None = None, max_points: int = MAX_POINTS,
                         seed: int = 0) -> list[dict]:
     """Scatter points (scored shares): score, engagement rate, unique human clicks, reach and whether it was
-    reported; a fixed-seed random sample of ``max_points`` when there are more (each point says ``sampled_from``)."""
+    reported; a fixed-seed random sample of ``max_points`` when there are more (each point says ``sampled_from``).
+    ``name`` is None (``named`` False) for people who did not agree to be named, with :class:`PageFilters`."""
     rows, total = scored_sample(store, filters or PageFilters(), max_points, seed)
-    return [{"id": r["id"], "name": r["name"], "campaign": r["campaign"], "team": r["team"], "score": r["score"],
+    return [{"id": r["id"], "name": r["name"], "named": r["named"], "campaign": r["campaign"], "team": r["team"],
+             "score": r["score"],
              "engagement_rate": r["engagement_rate"], "unique_human_clicks": r["unique_human_clicks"],
              "reach": r["reach"], "reach_reported": r["reach_reported"], "sampled_from": total} for r in rows]
 

@@ -40,6 +40,25 @@ LABELS = {  # stable English names (CSV exports, the command line); the app show
     "conversions": "conversions",
 }
 NO_WORDS = r"https?://[^\s\pZ]+|[\s\pZ]+"  # links and white space (Unicode spaces too): what is left is the post
+ERRORS = {  # GoalError codes → the English message (logs, the command line); the app shows goals.error.<code>
+    "unknown_metric": "unknown goal metric {metric!r}; use {metrics}",
+    "target_too_low": "the target must be at least 1",
+    "no_campaign": "a goal needs a campaign",
+}
+
+
+class GoalError(ValueError):
+    """A goal that cannot be set. ``code`` (a key of :data:`ERRORS`) says why and ``values`` what the
+    message quotes, so the app words it from its catalogue (``goals.error.<code>``) in the reader's
+    language; ``str()`` is the English message.
+
+    >>> GoalError("unknown_metric", metric="likes", metrics="shares, sharers").values["metric"]
+    'likes'
+    """
+
+    def __init__(self, code: str, **values):
+        self.code, self.values = code, values
+        super().__init__(ERRORS[code].format(**values))
 
 
 def has_words(column: str = "text") -> str:
@@ -54,13 +73,14 @@ def has_words(column: str = "text") -> str:
 
 def add_goal(store: Store, campaign: str, metric: str, target: int, due: dt.date | None = None,
              min_score: float | None = None, by: str | None = None) -> int:
-    """Define a goal; returns its id. ``ValueError`` on an unknown metric or a target below 1."""
+    """Define a goal; returns its id. :class:`GoalError` (a ``ValueError``) on an unknown metric, a target
+    below 1 or no campaign."""
     if metric not in METRICS:
-        raise ValueError(f"unknown goal metric {metric!r}; use {', '.join(METRICS)}")
+        raise GoalError("unknown_metric", metric=metric, metrics=", ".join(METRICS))
     if int(target) < 1:
-        raise ValueError("the target must be at least 1")
+        raise GoalError("target_too_low")
     if not (campaign or "").strip():
-        raise ValueError("a goal needs a campaign")
+        raise GoalError("no_campaign")
     return store.value("""INSERT INTO campaign_goals (campaign, metric, target, due, min_score, created_by)
                           VALUES (?, ?, ?, ?, ?, ?) RETURNING id""",
                        [campaign.strip(), metric, int(target), due, min_score, by])

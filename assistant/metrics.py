@@ -15,6 +15,14 @@ estimate, labelled as one wherever it is shown.
 Rules, quoted on the dashboards: see ``events`` for hits / human clicks /
 unique human clicks; CTR = human clicks / reach; engagement rate =
 (unique human clicks + reactions + comments + reposts) / reach.
+
+Names: every per-share row says whether its author agreed to appear on the
+leaderboard (``named``: ``consent_leaderboard``). With ``Filters(named_only=True)``
+(the marketing page's, see ``dashboards.PageFilters``) the author's email, name and
+post address are NULL on the rows of people who did not agree, in SQL, so a table,
+a chart tooltip and its CSV cannot name them; the team stays (a share's team is what
+the by-team figures count). An employee's own list (``share_metrics(store, email)``)
+is not affected.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ BRAND_REACH_RATE = 0.02      # share of a brand page's followers who see an orga
 DEFAULT_NETWORK_SIZE = 300
 CONVERSIONS = "(t.leads + t.signups + t.sales + t.applications)"
 POSTED = "status = 'posted'"  # only shares really posted count (see ``posting``); prepared ones wait
+PERSONAL = ("email", "name", "post_url")  # what names the author of a per-share row (``named_only``)
 GROUPS = {"campaign": "campaign", "team": "team", "network": "network", "week": "week", "email": "email",
           "content": "content_id"}
 RULES = {
@@ -56,6 +65,7 @@ class Filters:
     since: dt.date | None = None
     until: dt.date | None = None      # exclusive
     include_prepared: bool = False    # shares never confirmed as posted (an employee's own history shows them)
+    named_only: bool = False          # per-share rows name only people with consent_leaderboard (see PERSONAL)
 
     def where(self) -> tuple[str, list]:
         clauses, params = ([] if self.include_prepared else [POSTED]), []
@@ -88,7 +98,8 @@ def _picked(filters: Filters, extra: str = "", order: str | None = None) -> tupl
     sql = f"""
         SELECT * FROM (
           SELECT s.* EXCLUDE (campaign), coalesce(s.campaign, '{ALWAYS_ON}') AS campaign, p.name,
-                 coalesce(p.team, '?') AS team, coalesce(p.network_size, {DEFAULT_NETWORK_SIZE}) AS network_size
+                 coalesce(p.team, '?') AS team, coalesce(p.network_size, {DEFAULT_NETWORK_SIZE}) AS network_size,
+                 coalesce(p.consent_leaderboard, FALSE) AS named
           FROM shares s LEFT JOIN employees p ON p.email = s.email
         ) {where} {f'ORDER BY {order}' if order else ''}"""
     return sql, params
@@ -109,6 +120,7 @@ def _base(filters: Filters, content: bool = True, extra: str = "", order: str | 
           SELECT s.id, s.email, s.name, s.team, s.content_id, {item}
                  s.network, s.campaign, s.score, s.shared_at,
                  date_trunc('week', s.shared_at)::DATE AS week, s.short_code, s.post_url, s.status, s.network_size,
+                 s.named,
                  coalesce(t.hits, 0) AS hits, coalesce(t.bot_hits, 0) AS bot_hits,
                  coalesce(t.hits - t.bot_hits, 0) AS human_clicks,
                  coalesce(t.unique_human_clicks, 0) AS unique_human_clicks,
@@ -127,6 +139,14 @@ def _base(filters: Filters, content: bool = True, extra: str = "", order: str | 
     return sql, [EMPLOYEE_REACH_RATE] + params + (order_params or [])
 
 
+def _columns(filters: Filters) -> str:
+    """The per-share select list over :func:`_base`: every column, and with ``filters.named_only`` the
+    :data:`PERSONAL` ones NULL where the author did not agree to be named (one rule for screen and CSV)."""
+    if not filters.named_only:
+        return "*"
+    return "* REPLACE (" + ", ".join(f"CASE WHEN named THEN {c} END AS {c}" for c in PERSONAL) + ")"
+
+
 _RATES = """human_clicks AS clicks, NOT reach_reported AS reach_estimated,
             round(human_clicks / nullif(reach, 0), 4) AS ctr,
             coalesce(round((unique_human_clicks + reactions + comments + reshares) / nullif(reach, 0), 4), 0)
@@ -136,11 +156,12 @@ _RATES = """human_clicks AS clicks, NOT reach_reported AS reach_estimated,
 def share_metrics(store: Store, filters: Filters | str | None = None, limit: int | None = None) -> list[dict]:
     """One row per posted share, newest first: author, item, score, hits / human / unique clicks, network
     metrics, conversions, reach (with ``reach_reported``), CTR and engagement rate. ``filters`` may be an
-    email: that employee's own shares, prepared ones included. ``clicks`` is an alias of ``human_clicks``."""
+    email: that employee's own shares, prepared ones included. ``clicks`` is an alias of ``human_clicks``.
+    With ``filters.named_only``, ``email``, ``name`` and ``post_url`` are None unless ``named``."""
     filters = Filters(email=filters, include_prepared=True) if isinstance(filters, str) else (filters or Filters())
     order = "shared_at DESC, id" + (" LIMIT ?" if limit else "")
     base, params = _base(filters, order=order, order_params=[limit] if limit else [])
-    return store.rows(f"SELECT *, {_RATES} FROM ({base}) ORDER BY shared_at DESC, id", params)
+    return store.rows(f"SELECT {_columns(filters)}, {_RATES} FROM ({base}) ORDER BY shared_at DESC, id", params)
 
 
 def scored_sample(store: Store, filters: Filters | None = None, size: int = 2000, seed: int = 0) -> tuple[list[dict], int]:
@@ -151,7 +172,8 @@ def scored_sample(store: Store, filters: Filters | None = None, size: int = 2000
     total = store.value(f"SELECT count(*) FROM ({picked})", params)
     base, params = _base(filters, content=False, extra="score IS NOT NULL", order="hash(id, ?::INTEGER), id LIMIT ?",
                          order_params=[seed, size])
-    return store.rows(f"SELECT *, {_RATES} FROM ({base}) ORDER BY hash(id, ?::INTEGER), id", params + [seed]), total
+    return store.rows(f"SELECT {_columns(filters)}, {_RATES} FROM ({base}) ORDER BY hash(id, ?::INTEGER), id",
+                      params + [seed]), total
 
 
 def rates(store: Store, settings: Settings) -> dict:

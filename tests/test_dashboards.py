@@ -212,3 +212,22 @@ def test_every_table_exports_as_csv(known):
     assert dashboards.to_csv([]) == ""
     assert dashboards.to_csv([{"name": "=HYPERLINK(\"http://x\")"}]).splitlines()[1].startswith("\"'="), \
         "a formula is exported as text"
+
+
+def test_the_page_names_only_sharers_who_agreed_on_every_per_share_row_and_csv(known):
+    # b (s2) did not agree to be named; a (s1) did. Both published their post at an address of their own.
+    known.execute("UPDATE shares SET post_url = 'https://www.linkedin.com/feed/update/' || id WHERE id IN ('s1', 's2')")
+    page = {r["id"]: r for r in metrics.share_metrics(known, PageFilters())}
+    s1, s2 = page["s1"], page["s2"]
+    assert (s1["email"], s1["name"], s1["named"], s1["post_url"]) == ("a@x.example", "A", True,
+                                                                     "https://www.linkedin.com/feed/update/s1")
+    assert (s2["email"], s2["name"], s2["named"], s2["post_url"]) == (None, None, False, None)
+    assert (s2["team"], s2["hits"], s2["score"]) == ("RH", 1, 30.0), "counted like any share, just not named"
+    assert "b@x.example" not in dashboards.to_csv(list(page.values()))
+    assert {r["id"]: r["name"] for r in dashboards.score_vs_engagement(known)} == {"s1": "A", "s2": None, "s3": "C"}
+    (group,) = dashboards.near_copies(known)
+    assert [(r["id"], r["name"], r["email"], r["named"]) for r in group] == [
+        ("s2", None, None, False), ("s1", "A", "a@x.example", True)]
+    # outside the marketing page, the same rows still name their author: b's own history, the command line
+    assert {r["id"]: r["name"] for r in metrics.share_metrics(known, "b@x.example")} == {"s2": "B"}
+    assert {r["id"]: r["email"] for r in metrics.share_metrics(known)}["s2"] == "b@x.example"

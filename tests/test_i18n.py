@@ -53,7 +53,7 @@ def _inline_labels(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", [p for p in UI if p.name != "marketing.py"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", UI, ids=lambda p: p.name)
 def test_no_label_is_written_inline(path):
     assert _inline_labels(path) == []
 

@@ -1,7 +1,10 @@
 """AppTest tests of the marketing page on the demo (fake models, temporary home): the period filter, figures
-per person (named only with consent), readable column names, weekly ticks, empty shares left out."""
+per person, names only with consent on every table, tooltip and CSV, readable column names, weekly ticks,
+empty shares left out."""
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 
@@ -133,6 +136,61 @@ def test_per_person_names_only_people_who_agreed_to_appear(demo):
     rows = {r["email"]: r for r in dashboards.per_person(demo, page_filters(demo))}
     assert table["shares"].sum() == sum(r["shares"] for r in rows.values())
     assert table["mean_score"].notna().all()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """The bytes every download button of the runs delivers, by the button's URL (kept as AppTest's
+    in-memory media store receives them: it is dropped after each run)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    delivered, original = {}, MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        delivered[self.get_url(file_id)] = self.get_file(file_id).content
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    return delivered
+
+
+def everything_shown(at, downloads) -> str:
+    """Every table cell, text, chart row and CSV byte the open tab gives its reader."""
+    cells = [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
+    rows = [str(v) for chart in charts(at) for data in chart.proto.datasets
+            for column in pa.ipc.open_stream(data.data.data).read_all().to_pylist() for v in column.values()]
+    files = [downloads[b.proto.url].decode() for b in at.get("download_button")]
+    return " ".join(cells + rows + files) + texts(at)
+
+
+def test_the_marketing_page_names_only_sharers_who_agreed_on_screen_and_in_every_csv(demo, downloads):
+    hidden = demo.rows("SELECT DISTINCT p.email, p.name FROM shares s JOIN employees p USING (email) "
+                       "WHERE s.status = 'posted' AND NOT p.consent_leaderboard")
+    named = {r[0] for r in demo.execute("SELECT name FROM employees WHERE consent_leaderboard").fetchall()}
+    assert hidden and named, "the demo has sharers on both sides"
+    demo.execute("UPDATE shares SET post_url = 'https://www.linkedin.com/feed/update/' || id WHERE status = 'posted'")
+    unnamed = msg("mkt.unnamed")
+    at = app(LEA, PAGE)
+    for tab in ("distribution", "near_copies", "scatter", "applications", "people", "goals", "shares"):
+        downloads.clear()
+        open_tab(at, tab)
+        assert not at.exception, tab
+        shown = everything_shown(at, downloads)
+        leaked = [v for r in hidden for v in (r["email"], r["name"]) if v in shown]
+        assert not leaked, (tab, leaked)
+    table = frame_with(at, "post_url")  # the shares tab, open last
+    assert set(table["name"]) - named == {unnamed}, "a named person, or the anonymous label: never an email"
+    assert named & set(table["name"])
+    assert table.loc[table["name"] == unnamed, "post_url"].isna().all(), "their post's address would name them"
+    assert table.loc[table["name"] != unnamed, "post_url"].notna().all()
+    exported = list(csv.DictReader(io.StringIO(
+        downloads[next(b for b in at.get("download_button") if b.proto.id.endswith("mkt_csv")).proto.url].decode())))
+    assert len(exported) == len(table) and {r["name"] for r in exported} - named == {unnamed}
+    assert not [r for r in exported if r["name"] == unnamed and r["post_url"]]
+    open_tab(at, "near_copies")
+    authors = {plain(c.value).split(" · ")[0] for c in at.caption if " · " in c.value}
+    assert unnamed in authors and authors & named, "the demo's near copies are by people on both sides"
 
 
 def test_the_weekly_chart_has_one_tick_per_week(demo):

@@ -5,7 +5,8 @@
 there are none). ``admin_forms(ctx, account, campaigns)`` lets an admin add goals and set the CPM /
 CPC of the earned-media-value estimate. Both read and write through ``assistant.goals`` and
 ``assistant.metrics``; the marketing page, *My feed* and the admin page use them. Every string comes
-from the catalogue (``goals.*``).
+from the catalogue (``goals.*``), a refused goal's reason too (``goals.error.<code>``, from
+``goals.GoalError``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ def progress(ctx: Context, account=None, open_only: bool = False, compact: bool 
     return shown
 
 
+def goal_error(exc: goals.GoalError) -> str:
+    """Why a goal was refused, from the catalogue (``goals.error.<code>``) in the session's language, with
+    what it quotes escaped (an unknown measure is shown as typed; the known ones by their labels)."""
+    names = labels("goals.metrics")
+    values = {**exc.values, "metrics": ", ".join(names.get(m, m) for m in goals.METRICS)} \
+        if "metrics" in exc.values else exc.values
+    return t(f"goals.error.{exc.code}", **{k: md(str(v)) for k, v in values.items()})
+
+
 def admin_forms(ctx: Context, account, campaigns: list[str]) -> None:
     """The new-goal form and the CPM / CPC form (the caller checks the admin role)."""
     names = labels("goals.metrics")
@@ -64,6 +74,8 @@ def admin_forms(ctx: Context, account, campaigns: list[str]) -> None:
                 try:
                     goals.add_goal(ctx.store, campaign, metric, int(target), due=due, min_score=float(min_score),
                                    by=account.username)
+                except goals.GoalError as exc:
+                    st.error(goal_error(exc))
                 except ValueError as exc:
                     st.error(error_text(exc))
                 else:

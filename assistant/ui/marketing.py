@@ -6,8 +6,10 @@ Every figure comes from ``assistant.metrics`` / ``dashboards`` / ``points`` / ``
 per-share totals, values as parameters) through one ``dashboards.PageFilters``: the period picked at the
 top (the last 12 weeks up to today by default, from the context's clock), campaign, team, network and
 score; shares never posted and empty ones count nowhere. Only the open tab is computed. Tables show the
-catalogue's column names (``mkt.col.*``); their CSV keeps the stable machine names. Per person, only
-people who agreed to appear on the leaderboard are named.
+catalogue's column names (``mkt.col.*``); their CSV keeps the stable machine names. Only people who
+agreed to appear on the leaderboard are named, on every table, chart tooltip and CSV: the queries leave
+the others' email, name and post address out (``PageFilters.named_only``, per person one anonymous row),
+and :func:`_unnamed` writes the catalogue's anonymous label in their place, for the screen and the CSV.
 """
 
 from __future__ import annotations
@@ -134,7 +136,7 @@ def _tip(field: str, kind: str, fmt: str | None = None) -> alt.Tooltip:
 
 
 def _distributions(store, filters, rates, ctx) -> None:
-    frame = pd.DataFrame(metrics.share_metrics(store, filters))
+    frame = pd.DataFrame(_unnamed(metrics.share_metrics(store, filters)))
     sample = frame.sample(CHART_ROWS, random_state=0) if len(frame) > CHART_ROWS else frame
     left, right = st.columns(2)
     left.altair_chart(_distribution(sample, "campaign"), key="mkt_chart_campaign")
@@ -164,6 +166,7 @@ def _near_copies(store, filters) -> None:
         return
     st.caption(t("mkt.groups", n=len(groups)))
     for n, group in enumerate(groups, 1):
+        group = _unnamed(group)
         with st.container(border=True):
             st.markdown(t("mkt.group", n=n, count=len(group), title=md(group[0]["title"])))
             for start in range(0, len(group), 3):
@@ -218,7 +221,7 @@ def _engagement(store, filters, rates, ctx) -> None:
 
 
 def _scatter(store, filters) -> None:
-    points_ = dashboards.score_vs_engagement(store, filters)
+    points_ = _unnamed(dashboards.score_vs_engagement(store, filters))
     stats = dashboards.correlation(points_)
     if stats["spearman"] is None:
         st.info(t("mkt.too_few"))
@@ -240,9 +243,13 @@ def _scatter(store, filters) -> None:
 
 
 def _unnamed(rows: list[dict], count: str | None = None) -> list[dict]:
-    """Rows for the screen: the anonymous row (no email) gets a name saying what it holds."""
-    return [r if r.get("email") else {**r, "name": t("mkt.others", n=r.get(count, "?") if count else "?")}
-            for r in rows]
+    """Rows for the screen and their CSV alike: where the query left a person unnamed (``named`` False, or
+    no email), the catalogue's anonymous label in place of the name; with ``count`` (a per-person table),
+    the label of the one anonymous row saying how many people it holds."""
+    def label(r: dict) -> str:
+        return t("mkt.others", n=r.get(count, "?")) if count else t("mkt.unnamed")
+
+    return [r if r.get("named", bool(r.get("email"))) else {**r, "name": label(r)} for r in rows]
 
 
 def _applications(store, filters) -> None:
@@ -256,8 +263,9 @@ def _applications(store, filters) -> None:
                     "applications-by-offer", "mkt_offers")
     st.subheader(t("mkt.by_referrer"))
     st.caption(t("mkt.employee_help"))
-    _table(_unnamed(referrers, "referrers"), ["name", "team", "shares", "unique_human_clicks", "applications"],
-           "mkt_referrers", (referrers, "applications-by-referrer"))
+    referrers = _unnamed(referrers, "referrers")
+    _table(referrers, ["name", "team", "shares", "unique_human_clicks", "applications"], "mkt_referrers",
+           (referrers, "applications-by-referrer"))
 
 
 def _people(store, filters) -> None:
@@ -266,8 +274,9 @@ def _people(store, filters) -> None:
         st.info(t("mkt.no_people"))
         return
     st.caption(t("mkt.employee_help"))
-    _table(_unnamed(rows, "sharers"), ["name", "team", "shares", "human_clicks", "unique_human_clicks", "reactions",
-                                       "mean_score"], "mkt_people", (rows, "per-person"))
+    rows = _unnamed(rows, "sharers")
+    _table(rows, ["name", "team", "shares", "human_clicks", "unique_human_clicks", "reactions", "mean_score"],
+           "mkt_people", (rows, "per-person"))
 
 
 def _goals(store, account, ctx, options, period) -> None:
@@ -310,7 +319,7 @@ def _import(ctx) -> None:
 
 
 def _shares(store, filters) -> None:
-    rows = metrics.share_metrics(store, filters)
+    rows = _unnamed(metrics.share_metrics(store, filters))
     kinds = {True: t("mkt.reported"), False: t("mkt.estimated")}
     for r in rows:
         r["reach_kind"] = kinds[bool(r["reach_reported"])]
