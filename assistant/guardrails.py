@@ -13,6 +13,7 @@ only fault. ``failure`` names what failed, in words, for the logs and the CLI.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from . import language
@@ -30,10 +31,21 @@ GUARDS = ("language_ok", "facts_ok", "originality_ok", "policy_ok", "length_ok",
 
 
 def _repeats(text: str, n: int = 8) -> bool:
-    """Whether some run of ``n`` words occurs twice: a small model looping on a paragraph."""
+    """Whether the draft loops: some run of ``n`` words occurs twice, or three sentences open with the
+    same three words ("Vous êtes ravi de nos valeurs ? Vous êtes ravi de nos efforts ? …").
+
+    >>> _repeats("Vous êtes ravi de nos vies ? Vous êtes ravi de nos efforts ? Vous êtes ravi de nos valeurs ?")
+    True
+    >>> _repeats("Je suis fière de l'équipe. Je suis allée sur le site. Et vous ?")
+    False
+    """
     words = re.findall(r"\w+", text.casefold())
     runs = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
-    return len(set(runs)) < len(runs)
+    if len(set(runs)) < len(runs):
+        return True
+    openings = Counter(tuple(w[:3]) for sentence in re.split(r"(?<=[.!?])\s+|\n+", text)
+                       if len(w := re.findall(r"\w+", sentence.casefold())) >= 3)
+    return max(openings.values(), default=0) >= 3
 
 
 @lru_cache(maxsize=4)
