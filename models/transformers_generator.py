@@ -102,6 +102,8 @@ class TransformersGenerator(Generator):
         prefix_cache: bool = True,
         no_copy_ngram: int | None = None,
         name: str | None = None,
+        chat_template: str | None = None,
+        stop_tokens: tuple[str, ...] = (),
     ):
         self.model_path = Path(model_path)
         self.cache_dir = Path(cache_dir)
@@ -110,6 +112,8 @@ class TransformersGenerator(Generator):
         self.dtype = dtype
         self.prefix_cache = prefix_cache
         self.no_copy_ngram = no_copy_ngram
+        self.chat_template = chat_template  # for a model whose files carry none (a pretrained, not chat, model)
+        self.stop_tokens = tuple(stop_tokens)  # end-of-turn tokens the model's config does not list as ends
         self._prefixes = PrefixCache()
         self.name = name or self.model_path.name
         self.load_seconds: float | None = None
@@ -230,6 +234,8 @@ class TransformersGenerator(Generator):
 
         self._set_threads(torch)
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        if self.chat_template and not tokenizer.chat_template:
+            tokenizer.chat_template = self.chat_template
         model = AutoModelForCausalLM.from_pretrained(
             str(folder), local_files_only=True, dtype=getattr(torch, self.compute_dtype())
         )
@@ -250,7 +256,8 @@ class TransformersGenerator(Generator):
         )["input_ids"])
 
     def _stop_ids(self) -> set[int]:
-        ids = {self._tokenizer.eos_token_id, getattr(self._model.generation_config, "eos_token_id", None)}
+        ids = {self._tokenizer.eos_token_id, getattr(self._model.generation_config, "eos_token_id", None),
+               *(self._tokenizer.convert_tokens_to_ids(t) for t in self.stop_tokens)}
         flat = set()
         for value in ids:
             flat.update(value if isinstance(value, (list, tuple)) else [value])
@@ -269,14 +276,25 @@ class TransformersGenerator(Generator):
         """
         if not self.no_copy_ngram or not avoid:
             return None
-        texts, digits = [], set()
+        texts, digits, inside = [], set(), set()
         for text in avoid:
             for segment in _URL.split(text):
                 for part in segment.split("\n"):
                     ids = self._tokenizer(part, add_special_tokens=False)["input_ids"]
-                    digits.update(i for i in ids if any(c.isdigit() for c in self._tokenizer.decode([i])))
+                    for i in ids:
+                        piece = self._tokenizer.decode([i])
+                        if any(c.isdigit() for c in piece):
+                            digits.add(i)
+                        if piece[:1].isalpha() or piece[:1] == "\ufffd":  # continues a word (or a character)
+                            inside.add(i)
                     texts.append(ids)
-        return banned_runs(texts, int(self.no_copy_ngram), allowed=lambda run: any(i in digits for i in run)) or None
+
+        def allowed(run: tuple) -> bool:
+            # Facts stay writable; and a run is only ever cut between two words: forbidding the end of a
+            # word the model has begun makes it finish the word with other letters ("systéms", "temoin").
+            return any(i in digits for i in run) or run[-1] in inside
+
+        return banned_runs(texts, int(self.no_copy_ngram), allowed=allowed) or None
 
     def stream_batch(self, prompts, *, max_new_tokens=200, temperature=0.0, seed=0, avoid=()) -> Iterator[tuple[int, str]]:
         """All prompts decoded together (see :mod:`models.batch_decoding`), text streamed per row.

@@ -252,3 +252,17 @@ def test_real_model_batched_variants(qwen):
     assert len(variants) == 3 and all(v.strip() for v in variants)
     assert len(set(variants)) > 1
     assert qwen.generate_many(messages, n=3, max_new_tokens=24, temperature=0.8, seed=1) == variants
+
+
+@pytest.mark.slow
+def test_copy_ban_only_cuts_between_words_and_keeps_facts(qwen):
+    qwen.load()
+    source = "Les systèmes de stockage par batteries de l'entreprise alimentent désormais 4 200 foyers de la vallée."
+    banned = qwen._banned([source])
+    assert banned, "a long source has runs to ban"
+    decode = qwen._tokenizer.decode
+    for prefix, last in banned.items():
+        for token in last:
+            piece = decode([token])
+            assert not piece[:1].isalpha(), f"{piece!r} would be forbidden inside a word"
+            assert not any(c.isdigit() for c in decode(list(prefix) + [token])), "numbers stay writable"
