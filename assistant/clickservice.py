@@ -54,6 +54,7 @@ from . import conversions, keys, unsubscribe, visitors
 from .clicklog import ClickLog
 from .config import Settings
 from .links import CODE, with_click_id
+from .request_body import bounded
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16_384
@@ -247,14 +248,9 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
 
     async def read_body(request: Request) -> bytes:
         """The body, refused past ``MAX_BODY`` without reading the rest (the service is public)."""
-        too_large = conversions.Refused(413, "too_large", f"the body is over {MAX_BODY} bytes")
-        if int(request.headers.get("content-length") or 0) > MAX_BODY:
-            raise too_large
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                raise too_large
+        body = await bounded(request, MAX_BODY)
+        if body is None:
+            raise conversions.Refused(413, "too_large", f"the body is over {MAX_BODY} bytes")
         return body
 
     async def conversion(request: Request) -> Response:

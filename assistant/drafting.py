@@ -100,7 +100,8 @@ def request_for(ctx: Context, person: dict, item: dict, lang: str) -> Request:
 
 def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
                     lang: str | None = None) -> Iterator[tuple[str, dict]]:
-    """Draft ``n`` (1–3) variants, yielding ``("token", {"variant", "text"})`` while they are written,
+    """Draft ``n`` (1–3) variants, yielding ``("token", {"variant", "text"})`` while they are written
+    (the forced opening of a variant comes first, marked ``"forced": True``),
     ``("retry", {"variant", "reason"})`` when one is regenerated, ``("notice", {"kind", "reason"})`` when
     the drafting model cannot be reached (every variant is then the grounded fallback), and
     ``("variant", draft)`` once one is final.
@@ -144,7 +145,7 @@ def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
     texts = [""] * len(rows)
     for a in range(len(angles)):
         if starts[a]:
-            yield "token", {"variant": a + 1, "text": starts[a]}
+            yield "token", {"variant": a + 1, "text": starts[a], "forced": True}  # shown at once, not the model's
     unavailable = None
     try:
         for row, piece in generator.stream_batch([prompts[a] for a in rows], max_new_tokens=MAX_NEW_TOKENS,

