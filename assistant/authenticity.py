@@ -44,7 +44,7 @@ import re
 from typing import Callable, Iterable
 
 import numpy as np
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import catalog, people
@@ -309,12 +309,20 @@ def near_copy_clusters(items: list[dict], threshold: float = NEAR_COPY) -> list[
     [[1, 2]]
     """
     sets = [shingles(i["text"]) for i in items]
-    pairs = [(i, j) for i in range(len(items)) for j in range(i + 1, len(items))
-             if (sets[i] | sets[j]) and len(sets[i] & sets[j]) / len(sets[i] | sets[j]) >= threshold]
-    if not pairs:
+    columns: dict[tuple, int] = {}
+    cells = [(row, columns.setdefault(g, len(columns))) for row, found in enumerate(sets) for g in found]
+    if not cells:
         return []
-    rows, cols = zip(*pairs)
-    graph = coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(len(items), len(items)))
+    rows, cols = zip(*cells)
+    x = csr_matrix((np.ones(len(cells), dtype=np.float32), (rows, cols)), shape=(len(items), len(columns)))
+    shared = (x @ x.T).tocoo()  # shingles in common, for every pair that has one (sparse: no n² loop)
+    sizes = np.array([len(found) for found in sets], dtype=np.float32)
+    upper = shared.row < shared.col
+    i, j, common = shared.row[upper], shared.col[upper], shared.data[upper]
+    linked = common / (sizes[i] + sizes[j] - common) >= threshold
+    if not linked.any():
+        return []
+    graph = coo_matrix((np.ones(int(linked.sum())), (i[linked], j[linked])), shape=(len(items), len(items)))
     _, labels = connected_components(graph, directed=False)
     groups: dict[int, list] = {}
     for item, label in zip(items, labels):

@@ -34,6 +34,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 from scipy import stats
 
 from . import exports
@@ -47,6 +48,10 @@ from .text import strip_urls
 MAX_POINTS = 2000
 RESAMPLES = 1000
 NEAR_COPY_PER_ITEM = 400  # the latest shares of one item compared pairwise (n² pairs)
+# The latest posts compared at most: word 3-grams cost ~60 µs a post in Python, so 100,000 posts take
+# ~13 s; 3,000 (a month of a programme of a thousand sharers) stay well under a second, with their
+# share metrics (evals/engagement_bench.py). The page says so.
+NEAR_COPY_MAX = 3_000
 DEFAULT_WEEKS = 12        # the page's default period: the last 12 weeks up to today
 UNKNOWN_TEAM = "?"        # as ``metrics`` shows a share whose author has no team
 
@@ -135,16 +140,18 @@ def near_copies(store: Store, filters: Filters | None = None, threshold: float =
     """Groups of shares of the same item whose texts are near copies (largest first), with names and texts
     (names only of people who agreed, with :class:`PageFilters`: ``name`` None and ``named`` False otherwise).
 
-    Links are removed before comparing (every tracked link differs, which would hide a copy).
+    Links are removed before comparing (every tracked link differs, which would hide a copy). Only the
+    latest ``NEAR_COPY_MAX`` posts matching ``filters`` are compared.
     """
-    rows = share_metrics(store, filters or PageFilters())
+    rows = share_metrics(store, filters or PageFilters(), limit=NEAR_COPY_MAX)
     by_item: dict[str, list[dict]] = {}
     for r in rows:  # newest first, so the cap keeps the latest
         group = by_item.setdefault(r["content_id"], [])
         if len(group) < NEAR_COPY_PER_ITEM:
             group.append(r)
-    texts = dict(store.execute("SELECT id, text FROM shares WHERE list_contains(?, id)",
-                               [[r["id"] for g in by_item.values() for r in g]]).fetchall())
+    wanted = pa.table({"id": pa.array([r["id"] for g in by_item.values() for r in g], pa.string())})
+    with store.registered("_pv_compared", wanted):
+        texts = dict(store.execute("SELECT s.id, s.text FROM shares s SEMI JOIN _pv_compared w ON w.id = s.id").fetchall())
     groups = []
     for members in by_item.values():
         if len(members) < 2:

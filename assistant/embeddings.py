@@ -73,27 +73,18 @@ def _fetch(store: Store, key: str, hashes: list[str]) -> dict[str, np.ndarray]:
     ``list_contains`` over a 40,000-element parameter scans that list once per stored row)."""
     if not hashes:
         return {}
-    db = store.db
-    db.register("_pv_wanted", pa.table({"text_hash": pa.array(hashes, pa.string())}))
-    try:
-        rows = db.execute(
+    with store.registered("_pv_wanted", pa.table({"text_hash": pa.array(hashes, pa.string())})):
+        rows = store.execute(
             """SELECT e.text_hash, e.vector FROM embeddings e SEMI JOIN _pv_wanted w ON w.text_hash = e.text_hash
                WHERE e.model = ?""", [key]).fetchall()
-    finally:
-        db.unregister("_pv_wanted")
     return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
 
 
 def _save(store: Store, key: str, hashes: list[str], matrix: np.ndarray) -> None:
     """One set-based insert per batch (``executemany`` costs ~13 ms a row in DuckDB)."""
     matrix = np.asarray(matrix, dtype=np.float32)
-    db = store.db
-    db.register("_pv_vectors", pa.table({
-        "text_hash": pa.array(hashes, pa.string()),
-        "vector": pa.array([row.tobytes() for row in matrix], pa.binary()),
-    }))
-    try:
-        db.execute("""INSERT OR IGNORE INTO embeddings (model, text_hash, dim, vector)
-                      SELECT ?, text_hash, ?, vector FROM _pv_vectors""", [key, int(matrix.shape[1])])
-    finally:
-        db.unregister("_pv_vectors")
+    rows = pa.table({"text_hash": pa.array(hashes, pa.string()),
+                     "vector": pa.array([row.tobytes() for row in matrix], pa.binary())})
+    with store.registered("_pv_vectors", rows):
+        store.execute("""INSERT OR IGNORE INTO embeddings (model, text_hash, dim, vector)
+                         SELECT ?, text_hash, ?, vector FROM _pv_vectors""", [key, int(matrix.shape[1])])

@@ -250,6 +250,16 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
+    @contextmanager
+    def registered(self, name: str, table) -> Iterator["Store"]:
+        """A Python table (Arrow, pandas) visible to this thread's SQL as ``name`` inside the block: a
+        list of keys goes in as a table to join, not as a ``list_contains`` parameter scanned per row."""
+        self.db.register(name, table)
+        try:
+            yield self
+        finally:
+            self.db.unregister(name)
+
     def load_extension(self, name: str) -> None:
         """Load a DuckDB extension shipped by a PyPI package, by file path (never a download)."""
         path = extension_path(name)

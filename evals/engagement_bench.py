@@ -129,19 +129,24 @@ def _time(call, runs: int) -> dict:
 
 
 def _queries(store, settings: Settings) -> dict:
+    """The marketing page's queries with its own filters (``dashboards.PageFilters``: posts with words
+    only, names only with consent), over the whole history (the page's widest period), plus the
+    employee-side and gamification reads."""
     rates = metrics.rates(store, settings)
-    one = metrics.Filters(campaign="campaign-3")
+    page = dashboards.PageFilters()
+    one = dashboards.PageFilters(campaign="campaign-3")
     month = points.month_bounds(TODAY)
     return {
         "filter_options": lambda: metrics.filter_options(store),
-        "kpis (breakdown, everything)": lambda: metrics.breakdown(store, None, rates=rates),
-        "per campaign (+ brand baseline)": lambda: metrics.campaign_metrics(store, settings.brand_followers,
+        "kpis (breakdown, everything)": lambda: metrics.breakdown(store, None, page, rates=rates),
+        "per campaign (+ brand baseline)": lambda: metrics.campaign_metrics(store, settings.brand_followers, page,
                                                                              rates=rates),
-        "per team": lambda: metrics.breakdown(store, "team", rates=rates),
-        "per network": lambda: metrics.breakdown(store, "network", rates=rates),
-        "per week": lambda: metrics.breakdown(store, "week", rates=rates),
+        "per team": lambda: metrics.breakdown(store, "team", page, rates=rates),
+        "per network": lambda: metrics.breakdown(store, "network", page, rates=rates),
+        "per week": lambda: metrics.breakdown(store, "week", page, rates=rates),
         "per team, one campaign": lambda: metrics.breakdown(store, "team", one, rates=rates),
-        "share table (latest 2,000)": lambda: metrics.share_metrics(store, limit=2000),
+        "per person (consenting named, others in one row)": lambda: dashboards.per_person(store, page),
+        "share table (latest 2,000)": lambda: metrics.share_metrics(store, page, limit=2000),
         "share table, one campaign (all rows)": lambda: metrics.share_metrics(store, one),
         "an employee's shares": lambda: metrics.share_metrics(store, "e42@bench.example"),
         "points this month": lambda: points.points(store, *month),
@@ -149,9 +154,11 @@ def _queries(store, settings: Settings) -> dict:
         "ambassador of the month": lambda: [points.ambassador_of_the_month(store, TODAY)],
         "goals progress (5 goals)": lambda: goals.progress(store, TODAY),
         "authenticity vs engagement (sample + Spearman CI)":
-            lambda: [dashboards.correlation(dashboards.score_vs_engagement(store))],
-        "applications per offer": lambda: dashboards.applications(store),
-        "applications per referrer": lambda: dashboards.applications(store, by="referrer"),
+            lambda: [dashboards.correlation(dashboards.score_vs_engagement(store, page))],
+        "near copies, one campaign": lambda: dashboards.near_copies(store, one),
+        "near copies, everything": lambda: dashboards.near_copies(store, page),
+        "applications per offer": lambda: dashboards.applications(store, filters=page),
+        "applications per referrer": lambda: dashboards.applications(store, by="referrer", filters=page),
     }
 
 

@@ -25,7 +25,7 @@ import streamlit as st
 from assistant import dashboards, engagement_import, metrics, points
 from assistant.clicklog import open_log
 from assistant.ui import auth, goals_panel, resources
-from assistant.ui.i18n import labels, t
+from assistant.ui.i18n import current, labels, t
 from assistant.ui.safe import md
 
 TABLE_ROWS = 2000   # shares shown in the table (all of them go into its CSV)
@@ -161,6 +161,8 @@ def _distribution(frame: pd.DataFrame, field: str) -> alt.Chart:
 def _near_copies(store, filters) -> None:
     threshold = st.slider(t("mkt.threshold"), 0.3, 0.95, 0.6, 0.05, key="mkt_threshold")
     groups = dashboards.near_copies(store, filters, threshold=threshold)
+    count = f"{dashboards.NEAR_COPY_MAX:,}"
+    st.caption(t("mkt.near_copies_scope", n=count.replace(",", "\u202f") if current() == "fr" else count))
     if not groups:
         st.success(t("mkt.no_copies"))
         return
