@@ -86,7 +86,9 @@ class TransformersGenerator(Generator):
     ``avoid`` (the source, example posts), so a small model has to rephrase instead of pasting.
     ``quantize="int8"`` turns the linear layers into dynamically quantised int8 ones after loading
     (~10 s once): on a 2-core CPU, decoding is 3-4 times faster (Qwen2.5-0.5B: 9 → 32 tokens/s
-    for 6 rows); for weights that came from a 4-bit GGUF, nothing of their precision is lost.
+    for 6 rows); for weights that came from a 4-bit GGUF, nothing of their precision is lost. The
+    activations of one batch share a scale, so a row may differ in a late, close token from the same
+    prompt written alone (``quantize=None`` for exact batch-invariance).
 
     After loading, ``load_seconds`` holds the load time; after each call ``last_stats`` holds
     ``tokens``, ``sequences``, ``seconds``, ``first_token_seconds``, ``prompt_tokens``,

@@ -119,6 +119,12 @@ def test_max_new_tokens_bounds_the_text(generator):
 
 
 def test_each_batch_row_is_its_prompt_written_alone(generator):
+    """The batching itself (padding, masks, caches) adds nothing to a row. Checked in exact arithmetic: a
+    local model quantised to int8 scales the activations of a whole batch together, so its rows may
+    differ from the same prompts written alone in a late, close token."""
+    if getattr(generator, "quantize", None):
+        generator = get_generator(generator.name, cache_dir=generator.cache_dir, threads=2, quantize=None,
+                                  dtype="float32")
     prompts = [CHAT, FRENCH, CHAT]  # the same prompt twice: rows of one batch must not interfere
     rows = [""] * len(prompts)
     for index, piece in generator.stream_batch(prompts, max_new_tokens=12):
