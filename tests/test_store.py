@@ -1,4 +1,5 @@
-from assistant.store import MIGRATIONS, migrate, open_store
+from assistant.migrations import MIGRATIONS, migrate
+from assistant.store import open_store
 
 
 def test_migrations_are_recorded_once(store):

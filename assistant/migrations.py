@@ -1,0 +1,405 @@
+"""The store's schema: append-only named migrations.
+
+Every schema change is a function registered with ``@migration`` and applied once, in order,
+recorded by name in ``_migrations`` (``migrate``, called by ``store.open_store``). Never edit or
+reorder an applied migration; add a new one at the end.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import duckdb
+
+MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = []
+
+
+def migration(fn: Callable[[duckdb.DuckDBPyConnection], None]):
+    """Register ``fn`` as the next migration, named after the function."""
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_initial(db):
+    db.execute(
+        """
+        CREATE TABLE content (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            url TEXT,
+            kind TEXT NOT NULL,
+            language TEXT NOT NULL,
+            language_supported BOOLEAN NOT NULL,
+            campaign TEXT,
+            priority INTEGER NOT NULL DEFAULT 0,
+            published_at DATE,
+            expires_at DATE,
+            content_hash TEXT NOT NULL,
+            record_hash TEXT NOT NULL,
+            source TEXT,
+            extra JSON,
+            retired BOOLEAN NOT NULL DEFAULT FALSE,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE INDEX content_hash_idx ON content (content_hash)")
+    db.execute(
+        """
+        CREATE TABLE employees (
+            email TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT,
+            team TEXT,
+            languages TEXT[] NOT NULL,
+            expertise TEXT,
+            skills TEXT[] NOT NULL,
+            network_size INTEGER,
+            consent_program BOOLEAN NOT NULL DEFAULT FALSE,
+            consent_leaderboard BOOLEAN NOT NULL DEFAULT FALSE,
+            consent_interviews BOOLEAN NOT NULL DEFAULT FALSE,
+            gender_fr TEXT,
+            extra JSON,
+            record_hash TEXT NOT NULL,
+            source TEXT,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE employee_posts (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            text TEXT NOT NULL,
+            language TEXT NOT NULL,
+            language_supported BOOLEAN NOT NULL,
+            content_id TEXT,
+            posted_at TIMESTAMP,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE INDEX employee_posts_email_idx ON employee_posts (email)")
+    db.execute(
+        """
+        CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (model, text_hash)
+        )
+        """
+    )
+    db.execute("CREATE SEQUENCE import_log_seq")
+    db.execute(
+        """
+        CREATE TABLE import_log (
+            id BIGINT PRIMARY KEY DEFAULT nextval('import_log_seq'),
+            batch TEXT NOT NULL,
+            target TEXT NOT NULL,
+            source TEXT NOT NULL,
+            item TEXT,
+            status TEXT NOT NULL,
+            message TEXT,
+            logged_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+
+
+@migration
+def m002_shares(db):
+    """What an employee shared: never re-recommended, scored, tracked for engagement."""
+    db.execute(
+        """
+        CREATE TABLE shares (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            content_id TEXT NOT NULL,
+            draft_id TEXT,
+            text TEXT NOT NULL,
+            network TEXT,
+            campaign TEXT,
+            tracked_url TEXT,
+            score DOUBLE,
+            components JSON,
+            policy JSON,
+            shared_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE INDEX shares_email_idx ON shares (email)")
+    db.execute("CREATE SEQUENCE engagement_seq")
+    db.execute(
+        """
+        CREATE TABLE engagement_events (
+            id BIGINT PRIMARY KEY DEFAULT nextval('engagement_seq'),
+            share_id TEXT NOT NULL,
+            kind TEXT NOT NULL,           -- click, reaction, comment, reshare, lead, impression
+            count INTEGER NOT NULL DEFAULT 1,
+            happened_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+
+
+@migration
+def m003_drafts(db):
+    """Every draft proposed to an employee, with its guardrail checks."""
+    db.execute(
+        """
+        CREATE TABLE drafts (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            content_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            variant INTEGER NOT NULL,
+            angle TEXT NOT NULL,
+            language TEXT NOT NULL,
+            text TEXT NOT NULL,
+            generator TEXT NOT NULL,
+            fallback BOOLEAN NOT NULL,
+            attempts INTEGER NOT NULL,
+            checks JSON,
+            seconds DOUBLE,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE INDEX drafts_email_idx ON drafts (email)")
+
+
+@migration
+def m004_accounts(db):
+    """Local sign-in accounts (hashed passwords only) and their roles."""
+    db.execute(
+        """
+        CREATE TABLE accounts (
+            username TEXT PRIMARY KEY,
+            email TEXT,
+            roles TEXT[] NOT NULL,
+            password_hash TEXT NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+
+
+@migration
+def m005_engagement_tracking(db):
+    """Real engagement: short links and published-post URLs on shares; click-log hits, conversions and
+    reported network metrics as events with their origin; per-share totals kept by every writer (the
+    dashboards read them instead of scanning millions of events); sync watermarks; goals; EMV rates."""
+    for column in ("short_code TEXT", "post_url TEXT", "post_key TEXT"):
+        db.execute(f"ALTER TABLE shares ADD COLUMN {column}")
+    for column in ("source TEXT", "source_key TEXT", "visitor TEXT", "first_visit BOOLEAN", "is_bot BOOLEAN",
+                   "bot_reason TEXT", "ua_class TEXT", "referrer TEXT", "click_id TEXT", "value DOUBLE",
+                   "currency TEXT"):
+        db.execute(f"ALTER TABLE engagement_events ADD COLUMN {column}")
+    db.execute(
+        """
+        CREATE TABLE share_totals (
+            share_id TEXT PRIMARY KEY,
+            hits BIGINT NOT NULL DEFAULT 0,                -- every logged request of the short link
+            bot_hits BIGINT NOT NULL DEFAULT 0,
+            unique_human_clicks BIGINT NOT NULL DEFAULT 0, -- distinct (share, visitor, day) among human hits
+            reactions BIGINT NOT NULL DEFAULT 0,
+            comments BIGINT NOT NULL DEFAULT 0,
+            reshares BIGINT NOT NULL DEFAULT 0,
+            impressions BIGINT NOT NULL DEFAULT 0,
+            impression_rows BIGINT NOT NULL DEFAULT 0,     -- > 0: impressions were reported, not estimated
+            network_clicks BIGINT NOT NULL DEFAULT 0,      -- clicks the network itself reports
+            leads BIGINT NOT NULL DEFAULT 0,
+            signups BIGINT NOT NULL DEFAULT 0,
+            sales BIGINT NOT NULL DEFAULT 0,
+            applications BIGINT NOT NULL DEFAULT 0,
+            conversion_value DOUBLE NOT NULL DEFAULT 0
+        )
+        """
+    )
+    sums = ", ".join(f"coalesce(sum(count) FILTER (kind = '{kind}'), 0)" for kind in
+                     ("click", "click", "reaction", "comment", "reshare", "impression", "lead"))
+    db.execute(  # events recorded before this migration: hand-recorded counts, no visitor known
+        f"""INSERT INTO share_totals (share_id, hits, unique_human_clicks, reactions, comments, reshares, impressions,
+                                      leads, impression_rows)
+            SELECT share_id, {sums}, count(*) FILTER (kind = 'impression') FROM engagement_events GROUP BY share_id"""
+    )
+    db.execute(
+        """CREATE TABLE sync_state (source TEXT PRIMARY KEY, last_id BIGINT NOT NULL, rows BIGINT NOT NULL DEFAULT 0,
+                                    synced_at TIMESTAMP)"""
+    )
+    db.execute("CREATE SEQUENCE campaign_goal_seq")
+    db.execute(
+        """
+        CREATE TABLE campaign_goals (
+            id BIGINT PRIMARY KEY DEFAULT nextval('campaign_goal_seq'),
+            campaign TEXT NOT NULL,
+            metric TEXT NOT NULL,           -- personal_shares, shares, sharers, unique_human_clicks, conversions
+            target INTEGER NOT NULL,
+            due DATE,
+            min_score DOUBLE,               -- personal_shares: authenticity score at least this
+            created_by TEXT,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE TABLE programme_rates (key TEXT PRIMARY KEY, value DOUBLE NOT NULL, updated_by TEXT, "
+               "updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+
+
+@migration
+def m006_share_status_autosave_preferences(db):
+    """A share is "prepared" when the employee gets its text and links, and "posted" once they confirm
+    it (optionally with the post's URL) or its first human click arrives; only posted shares count.
+    Shares recorded before this migration were counted when the button was pressed: they stay counted.
+    The editor's text is autosaved per employee and item (restored after a reload); each account keeps
+    its interface language."""
+    db.execute("ALTER TABLE shares ADD COLUMN status TEXT DEFAULT 'prepared'")
+    db.execute("ALTER TABLE shares ADD COLUMN posted_at TIMESTAMP")
+    db.execute("UPDATE shares SET status = 'posted', posted_at = shared_at")
+    db.execute(
+        """
+        CREATE TABLE autosaves (
+            email TEXT NOT NULL,
+            content_id TEXT NOT NULL,
+            draft_id TEXT,
+            network TEXT,
+            text TEXT NOT NULL,
+            saved_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (email, content_id)
+        )
+        """
+    )
+    db.execute("CREATE TABLE ui_preferences (username TEXT PRIMARY KEY, lang TEXT, "
+               "updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+
+
+@migration
+def m008_digests(db):
+    """Digests and notifications: each employee's digest preferences (frequency, channel); one row per
+    digest run; one row per delivery with its status, attempts and failure reason, unique per employee
+    and period (an ISO week), so nobody gets the same week twice whichever process sends; opt-outs
+    folded in from one-click unsubscribe links; and the detected language of profile texts
+    (langdetect costs ~5 ms a text, so a batch over 10,000 people detects each text once, ever)."""
+    db.execute(
+        """
+        CREATE TABLE digest_preferences (
+            email TEXT PRIMARY KEY,
+            frequency TEXT NOT NULL DEFAULT 'weekly',   -- weekly, biweekly, never
+            channel TEXT NOT NULL DEFAULT 'email',      -- email, slack, teams
+            updated_by TEXT,                            -- the employee, or 'unsubscribe-link'
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    db.execute("CREATE SEQUENCE digest_run_seq")
+    db.execute(
+        """
+        CREATE TABLE digest_runs (
+            id BIGINT PRIMARY KEY DEFAULT nextval('digest_run_seq'),
+            period TEXT NOT NULL,                       -- ISO week, e.g. 2026-W49
+            trigger TEXT NOT NULL,                      -- cli, schedule, test
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            due INTEGER NOT NULL DEFAULT 0,             -- digests built this run
+            sent INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,         -- already sent this period, or claimed by another run
+            build_seconds DOUBLE,
+            error TEXT
+        )
+        """
+    )
+    db.execute("CREATE SEQUENCE digest_delivery_seq")
+    db.execute(
+        """
+        CREATE TABLE digest_deliveries (
+            id BIGINT PRIMARY KEY DEFAULT nextval('digest_delivery_seq'),
+            run_id BIGINT,
+            email TEXT NOT NULL,
+            period TEXT NOT NULL,                       -- ISO week; 'test:<timestamp>' for a test digest
+            channel TEXT NOT NULL,
+            language TEXT NOT NULL,
+            subject TEXT,
+            items JSON,                                 -- [{"id", "title", "link"}]
+            status TEXT NOT NULL,                       -- sending, sent, failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            created_at TIMESTAMP NOT NULL,
+            sent_at TIMESTAMP,
+            UNIQUE (email, period)
+        )
+        """
+    )
+    db.execute("CREATE INDEX digest_deliveries_run_idx ON digest_deliveries (run_id)")
+    db.execute("CREATE TABLE digest_optouts (id BIGINT PRIMARY KEY, email TEXT NOT NULL, opted_out_at TIMESTAMP NOT NULL, "
+               "source TEXT NOT NULL)")
+    db.execute("CREATE TABLE text_languages (text_hash TEXT PRIMARY KEY, language TEXT NOT NULL)")
+
+
+@migration
+def m009_sign_in_audit_erasure(db):
+    """Sign-in hardening and lasting erasure: sessions (token hashes only), failed sign-in counters
+    (hashed keys), the admin audit log, and the salted hashes of erased people's emails."""
+    db.execute(
+        """
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,      -- SHA-256 of the bearer token; the token itself is never stored
+            username TEXT NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            last_seen_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE signin_throttle (
+            key TEXT PRIMARY KEY,             -- 'account:' or 'client:' + SHA-256 of the username or address
+            failures INTEGER NOT NULL,
+            last_failure TIMESTAMP NOT NULL,
+            locked_until TIMESTAMP
+        )
+        """
+    )
+    db.execute("CREATE SEQUENCE audit_log_seq")
+    db.execute(
+        """
+        CREATE TABLE audit_log (
+            id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'),
+            logged_at TIMESTAMP NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            detail JSON
+        )
+        """
+    )
+    db.execute("CREATE TABLE erased_people (digest TEXT PRIMARY KEY, erased_at TIMESTAMP NOT NULL)")
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations in order; return the names applied now."""
+    con.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMP)")
+    done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            fn(con)
+            con.execute("INSERT INTO _migrations VALUES (?, current_timestamp)", [name])
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        applied.append(name)
+    return applied
