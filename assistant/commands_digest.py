@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import sys
 
+import uvicorn
+
 from . import digest_log, digest_run, unsubscribe
 from .context import Context
 
@@ -94,7 +96,5 @@ def cmd_status(args, ctx: Context) -> int:
 
 
 def cmd_unsubscribe_server(args, ctx: Context) -> int:
-    import uvicorn
-
     uvicorn.run(unsubscribe.create_app(ctx.settings), host=args.host, port=args.port, log_level="warning")
     return 0

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .share_rules import ShareRefused, refusals
 from .shares import set_post_url
+from .shares import share as record
 from .store import Store
 from .text import safe_url
 
@@ -76,9 +78,6 @@ def share(ctx, email: str, content_id: str, text: str, network: str, share_id: s
           draft_id: str | None = None, draft_text: str | None = None) -> dict:
     """Record a prepared share (``shares.share``) unless the text is not a post (``share_rules``):
     raises ``ShareRefused`` (empty, unchanged draft, repetitive) or ``ShareBlocked`` (policy)."""
-    from .share_rules import ShareRefused, refusals
-    from .shares import share as record
-
     codes = refusals(text, draft_text)
     if codes:
         raise ShareRefused(codes)

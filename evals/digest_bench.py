@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from assistant import digests, matching
+from assistant import digests, language, matching
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.embeddings import text_hash
@@ -144,8 +144,6 @@ def _timed(call):
 
 def detect_ms() -> float:
     """Milliseconds ``language.detect`` takes per profile text (the demo's expertise statements and skills lines)."""
-    from assistant import language
-
     texts = []
     for line in (ROOT / "data" / "demo" / "people.jsonl").read_text(encoding="utf-8").splitlines():
         person = json.loads(line)

@@ -39,6 +39,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import sync_playwright
+
 from assistant.clicklog import open_log
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
@@ -122,8 +124,6 @@ def free_port() -> int:
 
 
 def measure(url: str, sizes: list[int], repeats: int, source: str) -> dict:
-    from playwright.sync_api import sync_playwright
-
     label = translate("fr", "score.title")
     results = {}
     with sync_playwright() as p:
@@ -170,12 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base = load_settings()
     home = args.home or Path(tempfile.mkdtemp(prefix="pv-latency-"))
-    plugins = ("tests.fakes",)
-    settings = base.but(home=home.resolve(), embedder=args.embedder, generator="fake", plugins=plugins, bcrypt_rounds=4)
-    if args.embedder == "fake" or "fake" in args.embedder:
-        from tests import fakes
-
-        fakes.register()
+    # The fake models come as a plugin: open_context imports tests.fakes (which registers them) here and in
+    # the app's process (PORTE_VOIX_PLUGINS, child_env), so the evals never import the tests themselves.
+    settings = base.but(home=home.resolve(), embedder=args.embedder, generator="fake", plugins=("tests.fakes",),
+                        bcrypt_rounds=4)
     started = time.perf_counter()
     prepare_home(settings)
     ctx = open_context(settings)

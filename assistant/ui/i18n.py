@@ -26,6 +26,10 @@ import re
 import tomllib
 from pathlib import Path
 
+import streamlit as st
+
+from assistant.ui.safe import md
+
 LANGUAGES = ("fr", "en")
 DEFAULT = "fr"
 SESSION_KEY = "ui_lang"
@@ -96,24 +100,18 @@ def pick_language(chosen: str | None = None, profile_languages=None, browser_loc
 
 def current() -> str:
     """The language of this run (set once per run by :func:`settle`)."""
-    import streamlit as st
-
     lang = st.session_state.get(SESSION_KEY)
     return lang if lang in LANGUAGES else pick_language(None, None, _browser_locale())
 
 
 def settle(chosen: str | None, profile_languages=None) -> str:
     """Fix this session's language from the saved choice and the profile (called by ``app.py``)."""
-    import streamlit as st
-
     lang = pick_language(chosen, profile_languages, _browser_locale())
     st.session_state[SESSION_KEY] = lang
     return lang
 
 
 def _browser_locale() -> str | None:
-    import streamlit as st
-
     try:
         return st.context.locale
     except Exception:  # no browser (AppTest, bare mode)
@@ -133,8 +131,6 @@ def labels(key: str) -> dict[str, str]:
 def error_text(exc: BaseException) -> str:
     """A domain exception's message in the session's language (its own ``message(lang)`` when it has one),
     escaped for ``st.error`` (messages quote what people typed or imported)."""
-    from assistant.ui.safe import md
-
     lang = current()
     worded = getattr(exc, "message", None)
     if callable(worded):
