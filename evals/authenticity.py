@@ -39,14 +39,16 @@ import numpy as np
 from assistant import authenticity
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
+from assistant.demo import DEMO_DIR
 from assistant.store import close_all
 
 from . import report as reports
 from .dataset import read_jsonl
+from .measure import ROOT
 from .metrics import auc
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
-CASES = Path(__file__).resolve().parents[1] / "data" / "demo" / "authenticity_cases.jsonl"
+DATA = ROOT.parent / "shared" / "evaldata"
+CASES = DEMO_DIR / "authenticity_cases.jsonl"
 OPENERS = {"en": "Great news: ", "fr": "Bonne nouvelle : "}
 
 

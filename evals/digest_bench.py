@@ -48,6 +48,7 @@ import pyarrow as pa
 from assistant import digests, language, matching
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
+from assistant.demo import DEMO_DIR
 from assistant.embeddings import text_hash
 from assistant.store import close_all
 
@@ -145,7 +146,7 @@ def _timed(call):
 def detect_ms() -> float:
     """Milliseconds ``language.detect`` takes per profile text (the demo's expertise statements and skills lines)."""
     texts = []
-    for line in (ROOT / "data" / "demo" / "people.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (DEMO_DIR / "people.jsonl").read_text(encoding="utf-8").splitlines():
         person = json.loads(line)
         texts += [person.get("expertise") or "", ", ".join(person.get("skills") or [])]
     texts = [t for t in texts if t]
