@@ -38,7 +38,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,7 +52,7 @@ from assistant.config import Settings
 from assistant.shares import link_share, record_share
 from assistant.store import close_all, open_store
 
-from .measure import child_env
+from .measure import child_env, free_port
 
 REPORTS = Path(__file__).resolve().parent / "reports"
 BROWSERS = (
@@ -179,19 +178,13 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run(config: LoadConfig = LoadConfig(), report: Path | None = REPORTS / "click_load.json",
         home: Path | None = None) -> dict:
     """Run the load test in a throw-away home (or ``home``); returns (and writes) the report."""
     folder = tempfile.TemporaryDirectory(prefix="pv-load-") if home is None else None
     home = Path(folder.name) if folder else home
     try:
-        port = _free_port()
+        port = free_port()
         settings = Settings(home=home, embedder="fake", generator="fake", plugins=("tests.fakes",),
                             links_port=port, links_base_url=f"http://127.0.0.1:{port}")
         codes = _seed(settings, config.links)

@@ -1,7 +1,8 @@
-"""Measuring helpers shared by the benchmarks (``bench``, ``scale``, ``ui_bench``).
+"""Measuring helpers shared by the benchmarks (``bench``, ``scale``, ``ui_bench``, ``ui_latency``, ``click_load``).
 
 Scope: peak memory of this process, repeated timings and their summary, a
-cProfile digest, and the environment of a child process. They live here, in
+cProfile digest, the environment of a child process, a free port and the app
+started in a child process. They live here, in
 one public module, so the benchmarks never reach into each other's private
 helpers.
 
@@ -25,8 +26,12 @@ import cProfile
 import os
 import pstats
 import resource
+import socket
 import statistics
+import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -97,3 +102,30 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("PORTE_VOIX_")}
     path = os.pathsep.join(filter(None, [str(ROOT), inherited.get("PYTHONPATH")]))
     return {**inherited, **settings_env(settings), "PYTHONPATH": path, **extra}
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (the system picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(script: str, settings: Settings, port: int, wait_s: float = 120.0) -> subprocess.Popen:
+    """``streamlit run SCRIPT`` (``app.py`` or ``serve.py``) under ``settings`` on 127.0.0.1:``port``,
+    returned once its health check answers; stopped and ``RuntimeError`` after ``wait_s`` seconds."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=child_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    proc.wait(timeout=30)
+    raise RuntimeError(f"streamlit run {script} did not answer on port {port} within {wait_s:.0f} s")

@@ -40,7 +40,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import streamlit as st
@@ -54,7 +53,7 @@ from assistant.indexing import embed_pending
 from assistant.store import close_all
 from assistant.ui import i18n
 
-from .measure import ROOT, child_env
+from .measure import ROOT, child_env, start_app
 
 PASSWORD = "quartz-maree-vent-2026"  # passes the password policy (not a username, not a common password)
 LABELS = {  # what the browser looks for → catalogue key (matched in either language: see ``label``)
@@ -186,24 +185,6 @@ def server_times(repeat: int = 5) -> dict:
 
 # --- browser --------------------------------------------------------------------------
 
-def start_server(settings: Settings, port: int) -> subprocess.Popen:
-    """``streamlit run app.py`` under ``settings`` on 127.0.0.1:``port``, once its health check answers."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=child_env(settings), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("streamlit did not start")
-
-
 async def _sign_in(context, url: str, user: str):
     page = await context.new_page()
     page.set_default_timeout(180_000)  # 20 Chromium tabs share 2 cores with the server
@@ -327,7 +308,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
               "server": server_times_in_child(bench, args.repeat)}
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not args.skip_browser and chromium:
-        proc = start_server(bench, args.port)
+        proc = start_app("app.py", bench, args.port)
         try:
             cpu = cpu_seconds(proc.pid)
             report["browser"] = asyncio.run(browser_bench(f"http://127.0.0.1:{args.port}", users, chromium))

@@ -30,13 +30,10 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -52,7 +49,7 @@ from assistant.sync import sync
 from assistant.ui.editor import DEBOUNCE_MS
 from assistant.ui.i18n import translate
 
-from .measure import ROOT, child_env
+from .measure import ROOT, free_port, start_app
 
 EMPLOYEE = "camille.durand@nordlys-energie.example"
 ITEM = "news-flux42-fr"
@@ -117,12 +114,6 @@ def prepare_home(settings: Settings) -> None:
     close_all()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def measure(url: str, sizes: list[int], repeats: int, source: str) -> dict:
     label = translate("fr", "score.title")
     results = {}
@@ -181,20 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     close_all()
     print(f"home ready in {time.perf_counter() - started:.0f} s ({home})", flush=True)
     port = free_port()
-    env = child_env(settings)
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-                               "--server.address", "127.0.0.1", "--server.headless", "true",
-                               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_app("serve.py", settings, port)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
         load_before = load_average()
         results = measure(url, [int(s) for s in args.sizes.split(",")], args.repeats, source)
     finally:
