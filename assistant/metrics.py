@@ -69,23 +69,13 @@ class Filters:
 
     def where(self) -> tuple[str, list]:
         clauses, params = ([] if self.include_prepared else [POSTED]), []
-        for column, value in (("campaign", self.campaign), ("team", self.team), ("network", self.network),
-                              ("email", self.email)):
+        for clause, value in (("campaign = ?", self.campaign), ("team = ?", self.team), ("network = ?", self.network),
+                              ("email = ?", self.email), ("(score IS NULL OR score >= ?)", self.min_score),
+                              ("(score IS NULL OR score <= ?)", self.max_score), ("shared_at >= ?", self.since),
+                              ("shared_at < ?", self.until)):
             if value is not None:
-                clauses.append(f"{column} = ?")
+                clauses.append(clause)
                 params.append(value)
-        if self.min_score is not None:
-            clauses.append("(score IS NULL OR score >= ?)")
-            params.append(self.min_score)
-        if self.max_score is not None:
-            clauses.append("(score IS NULL OR score <= ?)")
-            params.append(self.max_score)
-        if self.since is not None:
-            clauses.append("shared_at >= ?")
-            params.append(self.since)
-        if self.until is not None:
-            clauses.append("shared_at < ?")
-            params.append(self.until)
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
