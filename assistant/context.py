@@ -23,7 +23,7 @@ from models import Embedder, get_embedder
 from models.generator import Generator, get_generator
 from models.scheduler import Interleaved
 
-from .config import Settings, load_settings
+from .config import Settings
 from .policy import Policy, load_policy
 from .store import Store, open_store
 
@@ -88,12 +88,12 @@ class Context:
         return self.clock().date()
 
 
-def open_context(settings: Settings | None = None, **parts) -> Context:
+def open_context(settings: Settings, **parts) -> Context:
     """Load plugins and wrap ``settings``; the store opens (and migrates) on first use.
 
+    ``settings`` come from the entry point (``load_settings`` there, once), never read here.
     ``parts`` may supply a ready ``store``, ``embedder``, ``generator`` or ``clock`` (tests, evals).
     """
-    settings = settings or load_settings()
     for module in settings.plugins:
         importlib.import_module(module)  # registers extra models, e.g. the tests' fakes
     return Context(settings, **parts)

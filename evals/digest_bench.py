@@ -163,11 +163,14 @@ def report_path(cfg: ScaleConfig) -> Path:
 
 def run(cfg: ScaleConfig, check: int = 10, report: Path | None | bool = True, settings: Settings | None = None,
         first_run: bool = False, progress=lambda message: None) -> dict:
-    """Build the installation, time the digests, check a sample; returns (and writes) the report."""
+    """Build the installation, time the digests, check a sample; returns (and writes) the report.
+
+    ``settings`` (the entry point's) give everything but the home and the embedder; without them, the defaults."""
     with tempfile.TemporaryDirectory(prefix="pv-digest-bench-") as tmp:
         embedder = SyntheticEmbedder(cfg)
-        base = settings or load_settings()
-        ctx = open_context(base.but(home=Path(tmp) / "home", embedder=embedder.name, plugins=()), embedder=embedder,
+        home = Path(tmp) / "home"
+        base = settings or Settings(home=home)
+        ctx = open_context(base.but(home=home, embedder=embedder.name, plugins=()), embedder=embedder,
                            clock=lambda: dt.datetime.combine(TODAY, dt.time(9)))
         try:
             progress(f"digest bench: populating {cfg.employees:,} employees x {cfg.items:,} items, {cfg.dim} dims ...")
@@ -250,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     cfg = SMALL if args.small else FULL
     cfg = replace(cfg, **{k: v for k, v in {"employees": args.employees, "items": args.items, "dim": args.dim}.items() if v})
-    result = run(cfg, check=args.check, first_run=args.first_run, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    result = run(cfg, check=args.check, settings=load_settings(), first_run=args.first_run,
+                 progress=lambda m: print(m, file=sys.stderr, flush=True))
     print(json.dumps(result, indent=2) if args.json else markdown(result))
     return 0
 
