@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from assistant.catalog import ingest
-from assistant.config import load_settings
+from assistant.config import Settings, load_settings
 from assistant.readers import BadFile, read_file
 from assistant.store import open_store
 
@@ -119,8 +119,9 @@ def hostile_timings(folder: Path) -> dict:
     return out
 
 
-def run(rows: int, detect_rows: int, home: Path) -> dict:
-    settings = load_settings().but(home=home)
+def run(rows: int, detect_rows: int, settings: Settings) -> dict:
+    """Time the imports in ``settings.home`` (a throw-away folder: the files are written there too)."""
+    home = settings.home
     store = open_store(settings)
     big = home / "content.csv"
     write_csv(big, synthetic_rows(rows))
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-report", action="store_true", help="print only, do not write evals/reports")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="porte-voix-import-speed-") as tmp:
-        result = run(args.rows, args.detect_rows, Path(tmp))
+        result = run(args.rows, args.detect_rows, load_settings().but(home=Path(tmp)))
     print(json.dumps(result, indent=2))
     if not args.no_report:
         REPORT.parent.mkdir(parents=True, exist_ok=True)
