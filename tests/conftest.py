@@ -1,4 +1,4 @@
-"""Shared fixtures: every test gets its own PORTE_VOIX_HOME and the fake embedder."""
+"""Shared fixtures: every test gets its own home (``settings``, ``ctx`` over ``tmp_path``) and the fake models."""
 
 from __future__ import annotations
 
