@@ -106,16 +106,13 @@ def read_sources(rev: str | None, repo: Path = REPO) -> dict[str, str]:
                               text=True).stdout for p in paths}
 
 
-def _comment_lines(text: str) -> set[int]:
-    """Line numbers that carry a ``#`` comment (read by the tokenizer, so never a ``#`` in a string)."""
-    lines = set()
+def _has_comment(line: str) -> bool:
+    """Whether one source line carries a ``#`` comment (the tokenizer's word, so never a ``#`` in a
+    string; a line it cannot read alone, such as the inside of a long string, by its ``#``)."""
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT:
-                lines.add(tok.start[0])
+        return any(tok.type == tokenize.COMMENT for tok in tokenize.generate_tokens(io.StringIO(line).readline))
     except (tokenize.TokenError, SyntaxError):
-        pass
-    return lines
+        return "#" in line
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -127,30 +124,31 @@ def _package(module: str, path: str) -> str:
     return module if path.endswith("__init__.py") else module.rpartition(".")[0]
 
 
-def collect_imports(path: str, text: str) -> list[Import]:
-    """Every import statement of one file, one :class:`Import` per imported name."""
+def collect_imports(path: str, text: str, tree: ast.Module | None = None) -> list[Import]:
+    """Every import statement of one file, one :class:`Import` per imported name (``tree``: the
+    file already parsed). ``reason`` is looked for on imports inside functions only."""
     source = module_name(path)
     package = _package(source, path)
-    comments = _comment_lines(text)
+    lines = text.splitlines()
     found: list[Import] = []
 
-    def visit(node: ast.AST, scope: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                visit(child, "function")
-            elif isinstance(child, ast.If) and scope == "module" and _is_type_checking(child.test):
-                for stmt in child.body:
-                    visit(ast.Module(body=[stmt], type_ignores=[]), "type")
-                for stmt in child.orelse:
-                    visit(ast.Module(body=[stmt], type_ignores=[]), "module")
-            elif isinstance(child, (ast.Import, ast.ImportFrom)):
-                reason = child.lineno in comments or child.lineno - 1 in comments
-                for target in _targets(child, package):
-                    found.append(Import(source, path, child.lineno, target, scope, reason))
-            else:
-                visit(child, scope)
+    def visit(statements: list, scope: str) -> None:  # statements only: an import is one
+        for stmt in statements:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                reason = scope == "function" and any(
+                    _has_comment(lines[n - 1]) for n in (stmt.lineno, stmt.lineno - 1) if 0 < n <= len(lines))
+                found.extend(Import(source, path, stmt.lineno, target, scope, reason)
+                             for target in _targets(stmt, package))
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(stmt.body, "function")
+            elif isinstance(stmt, ast.If) and scope == "module" and _is_type_checking(stmt.test):
+                visit(stmt.body, "type")
+                visit(stmt.orelse, "module")
+            else:  # class bodies, if/try/with/for/match blocks, except handlers and match cases
+                for block in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    visit(getattr(stmt, block, None) or [], scope)
 
-    visit(ast.parse(text, filename=path), "module")
+    visit((tree or ast.parse(text, filename=path)).body, "module")
     return found
 
 
@@ -175,12 +173,14 @@ def resolve(target: str, modules: dict[str, str]) -> str | None:
     return None
 
 
-def ui_pages(sources: dict[str, str]) -> set[str]:
+def ui_pages(sources: dict[str, str], trees: dict[str, ast.Module] | None = None) -> set[str]:
     """UI modules that are pages: named by path in a string (``st.Page("assistant/ui/feed.py")``)
     or defining a top-level ``page()`` (the sign-in form, handed to ``st.Page`` as a function)."""
     pages = set()
     for path, text in sources.items():
-        tree = ast.parse(text, filename=path)
+        if not (path.startswith("assistant/ui/") or path in ("app.py", "serve.py")):
+            continue  # pages are named by the UI and the entry points
+        tree = trees[path] if trees else ast.parse(text, filename=path)
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) \
                     and node.value.startswith("assistant/ui/") and node.value.endswith(".py"):
@@ -236,8 +236,9 @@ def analyse(rev: str | None = None, repo: Path = REPO) -> Graph:
     """The import graph of the tree at ``rev`` (``None``: the working tree)."""
     sources = read_sources(rev, repo)
     modules = {module_name(p): p for p in sources}
-    imports = [imp for path, text in sources.items() for imp in collect_imports(path, text)]
-    pages = ui_pages(sources)
+    trees = {path: ast.parse(text, filename=path) for path, text in sources.items()}
+    imports = [imp for path, text in sources.items() for imp in collect_imports(path, text, trees[path])]
+    pages = ui_pages(sources, trees)
     edges, type_edges, call_edges, back = set(), set(), set(), []
     for imp in imports:
         landed = resolve(imp.target, modules)
