@@ -26,13 +26,15 @@ run: $(STAMP) system-deps
 	trap 'kill $$links 2>/dev/null; wait $$links 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.headless true
 
-# Debian packages: chromium for the browser tests (they skip themselves, saying why, without it) and
-# the Hunspell dictionaries of the drafts' spelling check. Installed when we can (as root).
+# Debian packages: chromium for the browser tests (they skip themselves, saying why, without it), the
+# Hunspell dictionaries of the drafts' spelling check and Grammalecte for their French grammar (read by
+# path, assistant/grammar.py). Installed when we can (as root).
 system-deps:
-	@{ command -v chromium >/dev/null 2>&1 && [ -f /usr/share/hunspell/fr.dic ] && [ -f /usr/share/hunspell/en_US.dic ]; } || \
+	@{ command -v chromium >/dev/null 2>&1 && [ -f /usr/share/hunspell/fr.dic ] && [ -f /usr/share/hunspell/en_US.dic ] && \
+		[ -d /usr/lib/python3/dist-packages/grammalecte ]; } || \
 		{ [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && \
-		apt-get install -y -qq chromium fonts-noto-color-emoji hunspell-fr hunspell-en-us >/dev/null 2>&1; } || \
-		echo "chromium or the hunspell dictionaries cannot be installed here: browser tests skip, spelling checks report 'unavailable'"
+		apt-get install -y -qq chromium fonts-noto-color-emoji hunspell-fr hunspell-en-us python3-grammalecte >/dev/null 2>&1; } || \
+		echo "chromium, the hunspell dictionaries or grammalecte cannot be installed here: browser tests skip, spelling and grammar checks report 'unavailable'"
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -23,6 +23,7 @@ from .policy import Policy, check
 from .prompting import fact_bullets, templates
 from .reading import READER_CHECKS, Grounds, read
 from .reading import grounds as reading_grounds
+from .text import QUOTED
 
 MAX_COPIED = 0.3          # share of the draft's word 3-grams found in the source above which it is a near-copy
 MAX_CHARS = 1300          # a LinkedIn post that is read to the end
@@ -54,7 +55,6 @@ def example_facts(lang: str) -> tuple[Fact, ...]:
     return tuple(key_facts(templates(lang)["example"]["post"], "", None, limit=20))
 
 
-_QUOTED = re.compile(r"«[^»]*»|\u201c[^\u201d]*\u201d|\"[^\"\n]*\"")
 MAX_QUOTED = 0.5  # share of a post's words that may be a quotation of the company's text
 
 
@@ -65,8 +65,8 @@ def unquoted(text: str) -> str:
     >>> unquoted("Fière de ce projet, et de toute l'équipe. « Le parc produit 12 MWc. » Et vous, qu'en pensez-vous ?")
     "Fière de ce projet, et de toute l'équipe.  Et vous, qu'en pensez-vous ?"
     """
-    quoted = sum(len(m.group(0).split()) for m in _QUOTED.finditer(text))
-    return _QUOTED.sub("", text) if quoted <= MAX_QUOTED * max(len(text.split()), 1) else text
+    quoted = sum(len(m.group(0).split()) for m in QUOTED.finditer(text))
+    return QUOTED.sub("", text) if quoted <= MAX_QUOTED * max(len(text.split()), 1) else text
 
 
 def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy, removed: list[str],
@@ -128,7 +128,7 @@ def failure(result: dict | None) -> str:
         return ""
     names = {"language_ok": "wrong language", "facts_ok": "facts missing", "originality_ok": "too close to the source",
              "policy_ok": "policy", "length_ok": "length", "injection_ok": "followed text from the source",
-             "example_ok": "copied an example", "repetition_ok": "repeats itself", "spelling_ok": "unknown words",
+             "example_ok": "copied an example", "repetition_ok": "repeats itself", "spelling_ok": "unknown words", "grammar_ok": "grammar",
              "chatter_ok": "talks to the user", "urls_ok": "wrote a link", "numbers_ok": "invented numbers",
              "names_ok": "invented names", "bare_list_ok": "bare list of numbers", "company_ok": "another company",
              "angle_ok": "angle not honoured"}

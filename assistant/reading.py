@@ -14,8 +14,10 @@ number or name found there is never the model's invention.
 Spelling uses Hunspell dictionaries (Debian's ``hunspell-fr`` and ``hunspell-en-us``,
 real affix rules: "éoliennes", "l'atelier", "penses-tu" are words) through
 ``spylls``, a pure-Python Hunspell; words of the grounds are always accepted
-(product names, jargon). Without the dictionaries the spelling check reports
-itself unavailable rather than passing silently.
+(product names, jargon). French grammar ("une brasseur", "je me fait") is
+checked by :mod:`assistant.grammar`, outside quotations of the company's text.
+Without the dictionaries or the grammar checker, the check reports itself
+unavailable rather than passing silently.
 
 >>> g = grounds("Le parc de Crest produit 12 MWc pour Nordlys.", "Parc de Crest", {"role": "Ingénieure"}, [])
 >>> sorted(invented_numbers("Le parc produit 12 MWc depuis 5 ans.", g))
@@ -40,7 +42,8 @@ from pathlib import Path
 from spylls.hunspell import Dictionary
 
 from .facts import _NUMBER, _dates, _number_key
-from .text import HASHTAG, URL, fold
+from .grammar import grammar_available, grammar_errors
+from .text import HASHTAG, QUOTED, URL, fold
 
 DICTIONARIES = Path("/usr/share/hunspell")
 _FILES = {"fr": "fr", "en": "en_US"}
@@ -312,14 +315,16 @@ def read(text: str, lang: str, angle: str, g: Grounds, role: str | None = None) 
         "names": invented_names(text, g, lang),
         "bare_list": bare_lists(text, lang),
         "company": wrong_company(text, g),
+        "grammar": grammar_errors(QUOTED.sub(" ", text), lang),  # a quotation is the company's text, not the draft's
     }
     result = {f"{name}_ok": not items for name, items in found.items()}
     result.update({f"unknown_{name}" if name in ("numbers", "names") else name: items
                    for name, items in found.items() if items})
     result["angle_ok"] = angle_ok(text, angle, lang, role)
     result["spelling_checked"] = spelling_available(lang)
+    result["grammar_checked"] = grammar_available(lang)
     return result
 
 
-READER_CHECKS = ("spelling_ok", "chatter_ok", "urls_ok", "numbers_ok", "names_ok", "bare_list_ok", "company_ok",
-                 "angle_ok")
+READER_CHECKS = ("spelling_ok", "grammar_ok", "chatter_ok", "urls_ok", "numbers_ok", "names_ok", "bare_list_ok",
+                 "company_ok", "angle_ok")

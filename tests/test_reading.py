@@ -3,6 +3,7 @@
 import pytest
 
 from assistant import reading
+from assistant.grammar import grammar_available
 from assistant.reading import grounds, read
 
 SOURCE = ("Nordlys Flux passe en production le 4 novembre 2026 : 52 000 capteurs industriels remontent leurs mesures "
@@ -13,6 +14,7 @@ G = grounds(SOURCE, "Nordlys Flux en production", PERSON, POSTS, company="Nordly
 
 needs_dictionaries = pytest.mark.skipif(not reading.spelling_available("fr") or not reading.spelling_available("en"),
                                         reason="Hunspell dictionaries not installed (make system-deps)")
+needs_grammar = pytest.mark.skipif(not grammar_available("fr"), reason="Grammalecte not installed (make system-deps)")
 
 
 @pytest.mark.parametrize("text", [
@@ -87,3 +89,27 @@ def test_a_clean_draft_passes_every_reader_check():
             "Et toi, comment suis-tu tes capteurs ?")
     result = read(text, "fr", "question", G, PERSON["role"])
     assert all(result[k] for k in reading.READER_CHECKS), result
+
+
+@needs_grammar
+@pytest.mark.parametrize("text, wrong", [
+    ("Dans mon métier de commercial, cela veut dire une brasseur ou une brasseuse.", "brasseur"),
+    ("Personnellement, je me fait une joie de suivre Nordlys Flux.", "fait"),
+    ("J'ai vu le malterie ouvrir ses portes.", "le"),
+])
+def test_words_that_break_french_grammar_are_caught(text, wrong):
+    result = read(text, "fr", "experience", G)
+    assert not result["grammar_ok"] and wrong in result["grammar"] and result["grammar_checked"]
+
+
+@needs_grammar
+def test_grammar_is_the_drafts_not_the_quoted_companys_and_typography_is_left_alone():
+    quoted = "Je partage ceci : « Les bouteille sont consigné depuis mardi. » J'ai hâte d'en parler avec vous."
+    assert read(quoted, "fr", "experience", G)["grammar_ok"]
+    typographic = "Ravie de partager l'actualité d'Helion : c'est un sujet que je suis de près. Et vous ?"
+    assert read(typographic, "fr", "experience", G)["grammar_ok"]
+
+
+def test_english_grammar_says_it_is_not_checked():
+    result = read("I has seen the new plant.", "en", "experience", G)
+    assert result["grammar_ok"] and result["grammar_checked"] is False
