@@ -101,6 +101,8 @@ def summarise(drafts: list[dict], raw: list[dict], first_tokens: list[float], re
         "model_urls": sum(not d["checks"].get("urls_ok", True) for d in drafts),
         "wrong_company": sum(not d["checks"].get("company_ok", True) for d in drafts),
         "invented_numbers": sum(not d["checks"].get("numbers_ok", True) for d in drafts),
+        "fallback_by_language": {lang: share([d for d in drafts if d.get("language") == lang], "fallback")
+                                 for lang in sorted({d.get("language") for d in drafts} - {None})},
         "check_rates_delivered": {k: rate([d["checks"].get(k, True) for d in drafts]) for k in CHECKS},
         "check_rates_model": {k: rate([k not in r.get("failed_checks", []) for r in raw]) for k in CHECKS},
     }
@@ -111,7 +113,7 @@ def _record(payload: dict) -> dict:
     return {**{k: c[k] for k in ("language_ok", "facts_ok", "policy_ok", "copied")}, "passed": c["passed"],
             "checks": {k: c.get(k, True) for k in CHECKS}, "fallback": payload["fallback"],
             "repaired": bool(c.get("repaired_facts")), "seconds": payload["seconds"], "text": payload["text"],
-            "angle": payload["angle"], "first_person": voice_markers(payload["text"], payload["language"])["first_person"]}
+            "angle": payload["angle"], "language": payload["language"], "first_person": voice_markers(payload["text"], payload["language"])["first_person"]}
 
 
 def load_set(folder: Path, root: Path, base: Settings, generator) -> list[tuple[Context, str, str]]:
