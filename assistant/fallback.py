@@ -2,9 +2,12 @@
 
 Used for an angle when no generated candidate passes the checks, and marked ``fallback``
 so the employee knows it is a starting point. It is written, not generated: the item's
-own key clauses (the ones holding its facts, so no fact is lost or invented) framed in
-the first person, with the angle honoured — my experience, what it changes in my job
-as <role>, or a real question to my network — and never a bare list of numbers.
+own sentences holding its facts (so no fact is lost or invented), quoted as such, framed
+in the first person, with the angle honoured — my experience, what it changes in my job
+as <role>, or a real question to my network — and never a bare list of numbers. Each
+angle has several frames, picked per employee and item, and the experience line names
+the employee's own subjects from their profile: fifty colleagues sharing one item do not
+publish the same words.
 
 >>> from assistant.voice import VoiceProfile
 >>> item = {"title": "Parc solaire", "language": "fr", "kind": "news",
