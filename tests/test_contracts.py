@@ -1,8 +1,9 @@
 """The contracts every embedder and every generator keeps, run against each backend.
 
 The fast suite runs them on the fakes (and on the ``openai`` backend talking to a local
-server that writes with the fake); ``-m slow`` adds the packaged models. A new backend is
-one more parameter here.
+server that writes with the fake); ``-m slow`` adds the packaged models, any local folder
+(``st:``, ``transformers``) and the compared models when `make models-compare` installed them.
+A new backend is one more parameter here.
 
 Embedders: float32 rows of unit length and width ``dim``; ``(0, dim)`` for no text; French
 and English text; a text's vector does not depend on its batch; ``query`` and ``passage``
@@ -16,6 +17,8 @@ import pytest
 
 from models import get_embedder
 from models.generator import get_generator
+from models.sentence_transformer import packaged_minilm_path
+from models.transformers_generator import ModelFileError
 from tests.openai_server import FakeOpenAIServer
 
 slow = pytest.mark.slow
@@ -28,8 +31,11 @@ TEXTS = ["Nous recrutons une ingénieure données à Lyon : postulez avant le 3 
 
 @pytest.fixture(params=["fake", "fake+fake",
                         pytest.param("use", marks=slow), pytest.param("e5", marks=slow),
-                        pytest.param("minilm", marks=slow), pytest.param("use+e5+minilm", marks=slow)])
+                        pytest.param("minilm", marks=slow), pytest.param("use+e5+minilm", marks=slow),
+                        pytest.param("st:", marks=slow)])
 def embedder(request):
+    if request.param == "st:":  # any local sentence-transformers folder: here the packaged MiniLM's
+        return get_embedder(f"st:{packaged_minilm_path()}")
     return get_embedder(request.param)
 
 
@@ -82,10 +88,19 @@ FRENCH = [{"role": "system", "content": "Tu écris des posts LinkedIn courts, à
                                       "Écris un court post en français."}]
 
 
-@pytest.fixture(params=["fake", "openai", pytest.param("qwen", marks=slow)])
-def generator(request):
+@pytest.fixture(params=["fake", "openai", pytest.param("qwen", marks=slow), pytest.param("transformers", marks=slow),
+                        pytest.param("gemma3-270m", marks=slow), pytest.param("smollm2-135m", marks=slow)])
+def generator(request, tmp_path_factory):
     if request.param == "qwen":
         return request.getfixturevalue("qwen")
+    if request.param == "transformers":  # any local transformers folder: here the default model's conversion
+        qwen = request.getfixturevalue("qwen")
+        return get_generator("transformers", model_path=qwen.model_folder(), cache_dir=qwen.cache_dir, threads=2)
+    if request.param in ("gemma3-270m", "smollm2-135m"):  # the compared models, installed by `make models-compare`
+        try:
+            return get_generator(request.param, cache_dir=tmp_path_factory.mktemp("models"), threads=2)
+        except ModelFileError as exc:
+            pytest.skip(str(exc))
     if request.param == "openai":
         server = request.getfixturevalue("openai_server")
         return get_generator("openai", base_url=server.url, model="fake", timeout=5, cache_dir="/unused")
