@@ -15,7 +15,7 @@ def _doctest_objects(request, tmp_path):
         return
     from assistant.config import Settings
     from assistant.context import open_context
-    from assistant.store import close_all
+    from assistant.storage.store import close_all
     from tests import fakes
 
     fakes.register()

@@ -20,15 +20,20 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from . import (audit, authenticity, commands_admin, commands_digest, commands_engagement, demo, drafting, faults,
-               injection, language, matching)
-from .catalog import ingest
+from . import demo, language
+from .commands import admin as commands_admin
+from .commands import digest as commands_digest
+from .commands import engagement as commands_engagement
 from .config import load_settings
 from .context import Context, open_context
-from .importing import StoreFailed
-from .indexing import embed_pending
-from .people import import_people
-from .store import StoreLocked
+from .imports.catalog import ingest
+from .imports.importing import StoreFailed
+from .imports.people import import_people
+from .retrieval import matching
+from .retrieval.indexing import embed_pending
+from .storage import audit, faults
+from .storage.store import StoreLocked
+from .writing import authenticity, drafting, injection
 
 
 def _progress(desc: str):

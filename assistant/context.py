@@ -24,8 +24,8 @@ from models.generator import Generator, get_generator
 from models.scheduler import Interleaved
 
 from .config import Settings
-from .policy import Policy, load_policy
-from .store import Store, open_store
+from .storage.store import Store, open_store
+from .writing.policy import Policy, load_policy
 
 
 class Context:

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import audit, demo_accounts, erased
-from .catalog import ingest
+from . import demo_accounts
 from .context import Context
-from .people import apply_recorded_opt_ins, import_people
-from .store import Store
+from .imports.catalog import ingest
+from .imports.people import apply_recorded_opt_ins, import_people
+from .storage import audit, erased
+from .storage.store import Store
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "demo"
 

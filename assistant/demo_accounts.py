@@ -29,14 +29,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from . import analytics_import, catalog, erased, goals, keys, people, sync, visitors
-from .accounts import ensure_account
-from .authenticity import score_post
-from .clicklog import open_log
+from .access.accounts import ensure_account
 from .context import Context
-from .links import ALWAYS_ON, final_text, short_url, tracked_url
-from .shares import link_share, record_share
-from .store import Store
+from .engagement import analytics_import, goals, sync, visitors
+from .engagement.clicklog import open_log
+from .engagement.links import ALWAYS_ON, final_text, short_url, tracked_url
+from .engagement.shares import link_share, record_share
+from .imports import catalog, people
+from .storage import erased, keys
+from .storage.store import Store
+from .writing.authenticity import score_post
 
 DEMO_PASSWORD = "porte-voix-demo"
 DOMAIN = "nordlys-energie.example"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
-from assistant.store import close_all
+from assistant.storage.store import close_all
 
 from . import authenticity, bench, drafting
 from . import report as reports

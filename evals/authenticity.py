@@ -36,11 +36,11 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import authenticity
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.demo import DEMO_DIR
-from assistant.store import close_all
+from assistant.storage.store import close_all
+from assistant.writing import authenticity
 
 from . import report as reports
 from .dataset import read_jsonl

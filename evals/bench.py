@@ -47,13 +47,13 @@ import duckdb
 import numpy
 
 from assistant import language
-from assistant.authenticity import score_post
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.demo import DEMO_DIR as DEMO
-from assistant.matching import experts, recommend
-from assistant.readers import expand, read_file
-from assistant.store import close_all
+from assistant.imports.readers import expand, read_file
+from assistant.retrieval.matching import experts, recommend
+from assistant.storage.store import close_all
+from assistant.writing.authenticity import score_post
 
 from .measure import ROOT, child_env, hot_spots, peak_rss_mb, stats_ms, timed
 from . import engagement_bench

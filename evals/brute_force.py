@@ -1,6 +1,6 @@
 """The product's recommendation arithmetic for many employees at once, by exact numpy block products.
 
-Scope: the dense ranking of ``assistant.matching.recommend`` (``ranking.fused``:
+Scope: the dense ranking of ``assistant.retrieval.matching.recommend`` (``ranking.fused``:
 each profile unit's similarities standardised over all items per member model,
 positive evidence only, weighted mean over units) for a block of employees per
 matrix product, and the exact top-k. It is the ``numpy`` method of the scale run
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.ranking import fused
+from assistant.retrieval.ranking import fused
 
 from .synthetic import ScaleConfig, layout, unit
 

@@ -46,11 +46,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant import keys
-from assistant.clicklog import ClickLog
 from assistant.config import Settings
-from assistant.shares import link_share, record_share
-from assistant.store import close_all, open_store
+from assistant.engagement.clicklog import ClickLog
+from assistant.engagement.shares import link_share, record_share
+from assistant.storage import keys
+from assistant.storage.store import close_all, open_store
 
 from .measure import child_env, free_port
 

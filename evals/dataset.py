@@ -28,13 +28,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.catalog import ingest, parse_item
 from assistant.config import Settings
 from assistant.context import Context, open_context
-from assistant.importing import Rejected
-from assistant.people import apply_recorded_opt_ins, import_people
-from assistant.readers import Record
-from assistant.store import Store
+from assistant.imports.catalog import ingest, parse_item
+from assistant.imports.importing import Rejected
+from assistant.imports.people import apply_recorded_opt_ins, import_people
+from assistant.imports.readers import Record
+from assistant.storage.store import Store
 
 EVAL_TIME = dt.datetime(2026, 1, 1, 12, 0)  # "now" for every eval run: items have no dates, runs stay identical
 

@@ -1,7 +1,7 @@
 """How long building the weekly digests takes: 10,000 enrolled employees over 50,000 items.
 
 Scope and why: the digests rank the whole library for everyone at once
-(``assistant.batch_ranking.recommend_many``); the issue's budget is < 2 minutes
+(``assistant.retrieval.batch_ranking.recommend_many``); the issue's budget is < 2 minutes
 on the 2-core machine, where ranking employees one ``recommend`` at a time
 would take hours and the scale run's bare block products took 183 s. This
 script builds a synthetic installation in a temporary home, with the scale
@@ -45,12 +45,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from assistant import digests, language, matching
+from assistant import language
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.demo import DEMO_DIR
-from assistant.embeddings import text_hash
-from assistant.store import close_all
+from assistant.digest import digests
+from assistant.retrieval import matching
+from assistant.retrieval.embeddings import text_hash
+from assistant.storage.store import close_all
 
 from .measure import ROOT, peak_rss_mb
 from .synthetic import ScaleConfig, SyntheticEmbedder, make_items, make_people, pseudo_texts

@@ -32,14 +32,15 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import demo, drafting
-from assistant.catalog import ingest
-from assistant.guardrails import GUARDS, MAX_COPIED
-from assistant.people import import_people
-from assistant.authenticity import voice_markers
+from assistant import demo
 from assistant.config import Settings, load_settings
 from assistant.context import Context, open_context
-from assistant.store import close_all
+from assistant.imports.catalog import ingest
+from assistant.imports.people import import_people
+from assistant.storage.store import close_all
+from assistant.writing import drafting
+from assistant.writing.authenticity import voice_markers
+from assistant.writing.guardrails import GUARDS, MAX_COPIED
 from models.generator import get_generator
 from models.scheduler import Interleaved
 

@@ -43,10 +43,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from assistant import analytics_import, dashboards, events, goals, metrics, points, sync
-from assistant.clicklog import ClickLog
 from assistant.config import Settings
-from assistant.store import close_all, open_store
+from assistant.engagement import analytics_import, dashboards, events, goals, metrics, points, sync
+from assistant.engagement.clicklog import ClickLog
+from assistant.storage.store import close_all, open_store
 
 REPORTS = Path(__file__).resolve().parent / "reports"
 TODAY = dt.date(2026, 6, 30)

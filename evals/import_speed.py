@@ -27,10 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.catalog import ingest
 from assistant.config import Settings, load_settings
-from assistant.readers import BadFile, read_file
-from assistant.store import open_store
+from assistant.imports.catalog import ingest
+from assistant.imports.readers import BadFile, read_file
+from assistant.storage.store import open_store
 
 from .measure import peak_rss_mb
 

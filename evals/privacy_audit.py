@@ -24,13 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant import accounts, backup, compaction, privacy
-from assistant.accounts import Throttled
+from assistant.access import accounts
+from assistant.access.accounts import Throttled
 from assistant.config import load_settings
 from assistant.context import open_context
 from assistant.demo import load as load_demo
-from assistant.indexing import embed_pending
-from assistant.store import close_all
+from assistant.retrieval.indexing import embed_pending
+from assistant.storage import backup, compaction, privacy
+from assistant.storage.store import close_all
 
 REPORT = Path(__file__).parent / "reports" / "privacy-audit.json"
 PERSON = "julien.moreau@nordlys-energie.example"

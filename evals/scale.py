@@ -1,6 +1,6 @@
 """Scale run: top-10 items for every employee, numpy brute force vs DuckDB VSS (HNSW), and the product's own call.
 
-Scope: the dense ranking of ``assistant.matching.recommend`` for E synthetic
+Scope: the dense ranking of ``assistant.retrieval.matching.recommend`` for E synthetic
 employees x N synthetic items (``evals/synthetic.py``: clustered unit vectors),
 each method in its own process (separate peak memory, VmHWM), every process
 regenerating the same data from a seed. This module runs the workers and

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from assistant import matching
 from assistant.config import Settings
 from assistant.context import open_context
-from assistant.embeddings import text_hash
-from assistant.people import import_people
+from assistant.imports.people import import_people
+from assistant.retrieval import matching
+from assistant.retrieval.embeddings import text_hash
 
 from .measure import hot_spots, peak_rss_mb
 from .synthetic import ScaleConfig, SyntheticEmbedder, make_items, pseudo_texts

@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from assistant.store import Store
+from assistant.storage.store import Store
 
 from .brute_force import parts, query_vector, top_k_rows, unit_weights
 from .measure import peak_rss_mb

@@ -2,7 +2,7 @@
 
 Each system maps a loaded ``Dataset`` to rankings: ``{person_id: [content ids]}``
 for recommendation, ``{query_id: [person ids]}`` for expert finding.
-``product`` calls ``assistant.matching`` with the set's context exactly as the
+``product`` calls ``assistant.retrieval.matching`` with the set's context exactly as the
 app does; the others are the baselines it has to beat (``dense:NAME`` sees the
 same store through embedder ``NAME``).
 
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant import matching, people
-from assistant.catalog import embedding_text
-from assistant.embeddings import vectors
+from assistant.imports import people
+from assistant.imports.catalog import embedding_text
+from assistant.retrieval import matching
+from assistant.retrieval.embeddings import vectors
 
 from .dataset import Dataset
 

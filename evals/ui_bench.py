@@ -46,11 +46,12 @@ import streamlit as st
 from playwright.async_api import async_playwright
 from streamlit.testing.v1 import AppTest
 
-from assistant import accounts, demo
+from assistant import demo
+from assistant.access import accounts
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
-from assistant.indexing import embed_pending
-from assistant.store import close_all
+from assistant.retrieval.indexing import embed_pending
+from assistant.storage.store import close_all
 from assistant.ui import i18n
 
 from .measure import ROOT, child_env, start_app

@@ -38,14 +38,14 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from assistant.clicklog import open_log
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.demo import load as load_demo
 from assistant.demo_accounts import DEMO_PASSWORD
-from assistant.indexing import embed_pending
-from assistant.store import close_all
-from assistant.sync import sync
+from assistant.engagement.clicklog import open_log
+from assistant.engagement.sync import sync
+from assistant.retrieval.indexing import embed_pending
+from assistant.storage.store import close_all
 from assistant.ui.editor import DEBOUNCE_MS
 from assistant.ui.i18n import translate
 

@@ -25,7 +25,7 @@ def fakes():
 @pytest.fixture
 def home(tmp_path):
     yield tmp_path / "home"
-    from assistant.store import close_all
+    from assistant.storage.store import close_all
 
     close_all()
 
@@ -54,8 +54,8 @@ def store(ctx):
 @pytest.fixture
 def demo_store(store, settings):
     """A store loaded with the demo content and people (fake embeddings)."""
-    from assistant.catalog import ingest
-    from assistant.people import apply_recorded_opt_ins, import_people
+    from assistant.imports.catalog import ingest
+    from assistant.imports.people import apply_recorded_opt_ins, import_people
 
     ingest(store, [DEMO / "content"])
     import_people(store, sorted(DEMO.glob("people.*")))

@@ -14,11 +14,11 @@ TODAY = dt.date(2026, 12, 7)
 @pytest.fixture(scope="session")
 def embedded_demo(tmp_path_factory):
     """The demo content and people with their (fake) embeddings, built once; each test gets a copy."""
-    from assistant.catalog import ingest
     from assistant.config import Settings
-    from assistant.indexing import embed_pending
-    from assistant.people import apply_recorded_opt_ins, import_people
-    from assistant.store import close_all
+    from assistant.imports.catalog import ingest
+    from assistant.imports.people import apply_recorded_opt_ins, import_people
+    from assistant.retrieval.indexing import embed_pending
+    from assistant.storage.store import close_all
     from tests import fakes
     from tests.conftest import DEMO
 

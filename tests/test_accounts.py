@@ -5,9 +5,10 @@ import json
 
 import pytest
 
-from assistant import accounts, audit, sessions, throttle
-from assistant.accounts import AccountError, Forbidden, Throttled, WeakPassword
+from assistant.access import accounts, sessions, throttle
+from assistant.access.accounts import AccountError, Forbidden, Throttled, WeakPassword
 from assistant.cli import main
+from assistant.storage import audit
 
 T0 = dt.datetime(2030, 3, 4, 9, 0, 0)
 GOOD = "correct horse battery"
@@ -15,7 +16,7 @@ GOOD = "correct horse battery"
 
 @pytest.fixture(autouse=True)
 def fast_bcrypt(monkeypatch):
-    monkeypatch.setattr("assistant.accounts.ROUNDS", 4)
+    monkeypatch.setattr("assistant.access.accounts.ROUNDS", 4)
 
 
 def test_password_is_stored_hashed_and_checked(store):
@@ -50,7 +51,7 @@ def test_weak_passwords_are_refused_with_every_reason(store, password, code):
 
 
 def test_common_password_list_is_shipped_and_large():
-    from assistant.passwords import common_passwords, problems
+    from assistant.access.passwords import common_passwords, problems
 
     listed = common_passwords()
     assert len(listed) > 10_000 and {"password", "azerty", "qwerty123456"} <= listed
@@ -244,7 +245,7 @@ def test_demo_accounts_are_created_once_per_role(demo_store):
 
 
 def test_demo_command_creates_accounts_and_activity_and_keeps_erasures(capsys, ctx):
-    from assistant import privacy
+    from assistant.storage import privacy
 
     assert main(["demo", "--json"], ctx) == 0
     first = json.loads(capsys.readouterr().out)
@@ -268,7 +269,7 @@ def test_demo_is_never_loaded_over_real_data(ctx, capsys, tmp_path, real):
     if real == "person":
         people = tmp_path / "hr.csv"
         people.write_text("email,name\nreal.person@company.example,Real Person\n", encoding="utf-8")
-        from assistant.people import import_people
+        from assistant.imports.people import import_people
 
         import_people(ctx.store, [people])
     else:

@@ -18,7 +18,7 @@ from assistant import demo as demo_data
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.demo_accounts import DEMO_PASSWORD
-from assistant.store import close_all
+from assistant.storage.store import close_all
 from assistant.ui.i18n import translate
 from tests import fakes
 
@@ -34,13 +34,13 @@ def msg(key: str, lang: str = "fr", **values) -> str:
 
 @pytest.fixture(autouse=True)
 def fast_bcrypt(monkeypatch):
-    monkeypatch.setattr("assistant.accounts.ROUNDS", 4)
+    monkeypatch.setattr("assistant.access.accounts.ROUNDS", 4)
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
     """The demo database (content, people, fake embeddings, accounts, activity), built once per run."""
-    from assistant.indexing import embed_pending
+    from assistant.retrieval.indexing import embed_pending
 
     fakes.register()  # session fixtures run before the per-test ``fakes`` fixture
     folder = tmp_path_factory.mktemp("demo-home")
@@ -132,7 +132,7 @@ def test_repeated_failures_lock_the_form_with_a_clear_message(demo):
 
 
 def test_demo_employee_signs_in_and_sees_only_employee_pages(demo):
-    from assistant import sessions
+    from assistant.access import sessions
 
     at = sign_in(app(), CAMILLE)
     assert not at.exception
@@ -149,7 +149,7 @@ def test_demo_employee_signs_in_and_sees_only_employee_pages(demo):
 
 def test_a_reload_with_the_session_cookie_stays_signed_in_until_sign_out(demo, monkeypatch):
     """A new browser session (a reload, a new tab) presents the cookie; sign-out revokes it server-side."""
-    from assistant import sessions
+    from assistant.access import sessions
     from assistant.ui import auth
 
     token = sessions.create(demo, CAMILLE)
@@ -164,7 +164,7 @@ def test_a_reload_with_the_session_cookie_stays_signed_in_until_sign_out(demo, m
 
 
 def test_a_session_revoked_elsewhere_signs_this_tab_out(demo, monkeypatch):
-    from assistant import sessions
+    from assistant.access import sessions
     from assistant.ui import auth
 
     token = sessions.create(demo, CAMILLE)
@@ -253,7 +253,7 @@ def test_sign_out_returns_to_the_sign_in_page(demo):
 # --- one language at a time ------------------------------------------------------------------
 
 def test_the_language_follows_the_profile_and_the_sidebar_switch_is_kept(demo):
-    from assistant import preferences
+    from assistant.access import preferences
 
     demo.execute("UPDATE employees SET languages = ['en', 'fr'] WHERE email = ?", [CAMILLE])
     assert app(CAMILLE).title[0].value == "My feed", "an English speaker's interface is in English"
@@ -314,7 +314,7 @@ def test_imported_text_is_shown_as_text_not_markdown(demo):
 
 
 def test_employee_outside_the_program_is_invited_to_join(demo):
-    from assistant.accounts import create_account
+    from assistant.access.accounts import create_account
 
     create_account(demo, "pierre.lemoine@nordlys-energie.example", "a long enough passphrase", ["employee"])
     demo.execute("UPDATE employees SET consent_program = FALSE WHERE email = ?", ["pierre.lemoine@nordlys-energie.example"])
@@ -355,7 +355,7 @@ def _edit(at, item_id: str, text: str):
 
 
 def test_draft_edit_score_share_then_confirm_posted(demo):
-    from assistant import points
+    from assistant.engagement import points
 
     at = app(CAMILLE)
     item_id = _open_first_item(at)
@@ -440,8 +440,8 @@ def test_empty_or_repetitive_text_cannot_be_shared(demo, text, code):
 def test_drafting_waits_for_the_model_to_load_then_streams(demo, monkeypatch):
     import threading
 
-    from assistant.model_loading import Loading
     from assistant.ui import resources
+    from assistant.writing.model_loading import Loading
 
     loading = Loading()
     loading.begin()
@@ -482,8 +482,8 @@ def test_blocking_violation_disables_share_with_the_reason(demo):
 
 
 def test_employee_cannot_read_another_employees_drafts(demo):
-    from assistant import workspace
-    from assistant.accounts import Forbidden, get_account
+    from assistant.access import workspace
+    from assistant.access.accounts import Forbidden, get_account
 
     at = app(CAMILLE)
     item_id = next(b for b in at.button if b.key.startswith("feed_draft_")).key.removeprefix("feed_draft_")
@@ -502,7 +502,7 @@ def test_employee_cannot_read_another_employees_drafts(demo):
 
 
 def test_my_shares_lists_clicks_and_reactions_and_waiting_ones(demo):
-    from assistant.events import record_event
+    from assistant.engagement.events import record_event
 
     items = [r["id"] for r in demo.rows("SELECT id FROM content ORDER BY id LIMIT 2")]
     for share_id, item, status in (("s-posted", items[0], "posted"), ("s-waiting", items[1], "prepared")):
@@ -544,7 +544,7 @@ def test_profile_edits_posts_and_consent_and_warns_without_expertise(demo):
 
 
 def test_profile_download_and_erase_my_data(demo):
-    from assistant import privacy
+    from assistant.storage import privacy
 
     at = app(CAMILLE, "assistant/ui/profile.py")
     assert at.get("download_button")[0].label == msg("profile.download")
@@ -557,8 +557,8 @@ def test_profile_download_and_erase_my_data(demo):
 
 
 def test_sentences_to_verify_are_marked_until_edited(demo, monkeypatch):
-    from assistant import drafting
-    from assistant.reading import sentences
+    from assistant.writing import drafting
+    from assistant.writing.reading import sentences
 
     # whatever the generator writes, its first sentence counts as not backed by the item or the profile
     monkeypatch.setattr(drafting, "to_check", lambda text, lang, g: sentences(text)[:1])

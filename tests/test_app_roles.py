@@ -9,8 +9,9 @@ import pandas as pd
 
 from tests.test_app import app, app_env, demo, demo_template, fast_bcrypt, msg, plain, texts  # noqa: F401
 
-from assistant import accounts, audit, backup, sessions
-from assistant.accounts import create_account
+from assistant.access import accounts, sessions
+from assistant.access.accounts import create_account
+from assistant.storage import audit, backup
 from assistant.ui.safe import md
 
 LEA = "lea.fontaine@nordlys-energie.example"
@@ -33,7 +34,7 @@ def open_tab(at, key: str, label: str):
 # --- authenticity (marketing) ---------------------------------------------------------------
 
 def test_marketing_page_opens_and_counts_only_posted_shares(demo):
-    from assistant import metrics
+    from assistant.engagement import metrics
 
     at = app(LEA, "assistant/ui/marketing.py")
     assert not at.exception

@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import DEMO
 
-from assistant.authenticity import copied_share, meaning_value, near_copy_clusters, score, voice_markers
+from assistant.writing.authenticity import copied_share, meaning_value, near_copy_clusters, score, voice_markers
 from evals.authenticity import auc, light_edit
 from models import get_embedder
 
@@ -119,7 +119,7 @@ def test_the_total_is_the_visible_sum_of_its_parts(post, draft):
 
 
 def test_a_result_can_be_reworded_in_another_language():
-    from assistant.authenticity import describe
+    from assistant.writing.authenticity import describe
 
     result = score(SOURCE, PERSONAL, draft=SOURCE, lang="fr", embed=fake_embed)
     english = describe(result["facts"], "en")

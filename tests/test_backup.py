@@ -10,11 +10,12 @@ import textwrap
 
 import pytest
 
-from assistant import audit, backup, commands_admin, compaction, keys
-from assistant.clicklog import open_log
+from assistant.commands import admin as commands_admin
 from assistant.config import Settings
 from assistant.context import open_context
-from assistant.store import StoreLocked, close_all
+from assistant.engagement.clicklog import open_log
+from assistant.storage import audit, backup, compaction, keys
+from assistant.storage.store import StoreLocked, close_all
 
 
 def _tables(store) -> dict[str, list]:
@@ -28,8 +29,8 @@ def _tables(store) -> dict[str, list]:
 def _populate(ctx):
     store = ctx.store
     from tests.conftest import DEMO
-    from assistant.catalog import ingest
-    from assistant.people import import_people
+    from assistant.imports.catalog import ingest
+    from assistant.imports.people import import_people
 
     ingest(store, [DEMO / "content"])
     import_people(store, sorted(DEMO.glob("people.*")))

@@ -30,8 +30,8 @@ def test_synthetic_data_is_unit_deterministic_and_chunk_independent():
 
 
 def _naive(person, items, w):
-    """The product's arithmetic for one person, straight from assistant.ranking."""
-    from assistant.ranking import fused, mean_over_units
+    """The product's arithmetic for one person, straight from assistant.retrieval.ranking."""
+    from assistant.retrieval.ranking import fused, mean_over_units
 
     parts = brute_force.parts(items.shape[1])
     s = fused([person[:, p] for p in parts], [items[:, p] for p in parts])

@@ -353,7 +353,7 @@ def test_shares_were_stored_as_posted(server, browser):
     """After the run: the employee's share is in the database, posted (read once the server stops)."""
     server["proc"].terminate()
     server["proc"].wait(timeout=20)
-    code = ("from assistant.config import load_settings; from assistant.store import open_store; "
+    code = ("from assistant.config import load_settings; from assistant.storage.store import open_store; "
             "s = open_store(load_settings()); "
             f"print(s.rows('SELECT status, post_url FROM shares WHERE email = ?', ['{CAMILLE}']))")
     out = subprocess.run([sys.executable, "-c", code], env=server["env"], cwd=ROOT, capture_output=True, text=True,

@@ -2,7 +2,7 @@ import json
 
 from tests.conftest import DEMO, write
 
-from assistant.catalog import active_items, get_item, ingest
+from assistant.imports.catalog import active_items, get_item, ingest
 
 MD = """---
 title: Notre parc solaire de la Drôme

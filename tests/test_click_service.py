@@ -10,10 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from assistant import conversions, digest_prefs, unsubscribe
-from assistant.clicklog import ClickLog
-from assistant.clickservice import HitWriter, create_app, service_app
 from assistant.config import Settings
+from assistant.digest import digest_prefs, unsubscribe
+from assistant.engagement import conversions
+from assistant.engagement.clicklog import ClickLog
+from assistant.engagement.clickservice import HitWriter, create_app, service_app
 from tests.click_server import post_json, request, running, wait_until
 
 SECRET = b"test-secret"

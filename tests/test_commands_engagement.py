@@ -17,7 +17,7 @@ import pytest
 from assistant import demo
 from assistant.config import Settings
 from assistant.context import open_context
-from assistant.store import close_all, open_store
+from assistant.storage.store import close_all, open_store
 from tests.click_server import free_port, request, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]

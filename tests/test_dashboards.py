@@ -7,9 +7,9 @@ import io
 import pandas as pd
 import pytest
 
-from assistant import dashboards, events, goals, metrics, shares
-from assistant.dashboards import PageFilters
-from assistant.metrics import Filters
+from assistant.engagement import dashboards, events, goals, metrics, shares
+from assistant.engagement.dashboards import PageFilters
+from assistant.engagement.metrics import Filters
 
 RATES = {"cpm": 30.0, "cpc": 2.0, "currency": "EUR"}
 COPY = "Fière de la green week chez Nordlys : 212 ordinateurs réparés au lieu d'être remplacés, bravo à toute l'équipe !"

@@ -9,9 +9,10 @@ import shutil
 
 import pytest
 
-from assistant import digest_log, digest_prefs, digest_run, matching, unsubscribe
 from assistant.cli import main as cli_main
 from assistant.context import open_context
+from assistant.digest import digest_log, digest_prefs, digest_run, unsubscribe
+from assistant.retrieval import matching
 from tests.digest_fixtures import embedded_demo  # noqa: F401  (fixture)
 from tests.digest_servers import Webhooks, body, start_smtp
 
@@ -132,7 +133,7 @@ def test_failing_delivery_is_retried_then_recorded_while_the_others_go_through(d
 
 
 def test_backoff_doubles_between_rounds(dctx):
-    from assistant import notify
+    from assistant.digest import notify
 
     calls, waits = [], []
 
@@ -255,7 +256,7 @@ def test_cli_send_status_and_test_digest(dctx, smtp, capsys):
 
 
 def test_goal_and_last_posts_appear(dctx, smtp):
-    from assistant import goals
+    from assistant.engagement import goals
 
     mailbox, _ = smtp
     only(dctx.store, CAMILLE)
@@ -284,7 +285,7 @@ def test_erasure_forgets_preferences_deliveries_and_opt_outs(dctx, smtp):
 
 
 def test_settings_apprise_rejects_are_reported_without_retrying(dctx):
-    from assistant import notify
+    from assistant.digest import notify
 
     assert notify.check(dctx.settings, "email") is None
     assert "SMTP" in notify.check(dctx.settings.but(smtp_host=None), "email")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant import batch_ranking, matching
-from assistant.batch_ranking import head_candidates, recommend_many
+from assistant.retrieval import batch_ranking, matching
+from assistant.retrieval.batch_ranking import head_candidates, recommend_many
 from tests.digest_fixtures import embedded_demo  # noqa: F401  (fixture)
 
 
@@ -75,7 +75,7 @@ def test_head_candidates_hold_the_true_top():
 
 def test_folded_scores_equal_the_recipe(ctx, demo_store):
     """The item-side fold (standardisation and smoothing) reproduces fused + smooth for arbitrary units."""
-    from assistant.ranking import fused, smooth
+    from assistant.retrieval.ranking import fused, smooth
 
     index = matching.content_index(demo_store, ctx.embedder, ctx.today())
     parts = matching.blocks(ctx.embedder)

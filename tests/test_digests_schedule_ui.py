@@ -8,8 +8,8 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant import digest_log, digest_prefs, digest_render, digest_schedule, digests
 from assistant.context import open_context
+from assistant.digest import digest_log, digest_prefs, digest_render, digest_schedule, digests
 from tests.conftest import ROOT
 from tests.digest_servers import start_smtp
 from tests.digest_fixtures import embedded_demo  # noqa: F401  (fixture)
@@ -62,7 +62,7 @@ def test_texts_have_the_same_keys_in_both_languages():
     fr, en = digest_render.strings("fr"), digest_render.strings("en")
     assert set(fr) == set(en) and set(fr["goal_metrics"]) == set(en["goal_metrics"])
     assert len(fr["months"]) == len(en["months"]) == 12
-    from assistant.goals import METRICS
+    from assistant.engagement.goals import METRICS
 
     assert set(METRICS) <= set(fr["goal_metrics"])
 
@@ -108,7 +108,7 @@ def test_admin_page_shows_runs_failures_and_sends_a_test_digest(smtp_ctx, monkey
     ctx, mailbox = smtp_ctx
     ctx.move_to(NOW)
     mailbox.refuse[SARAH] = None
-    from assistant import digest_run
+    from assistant.digest import digest_run
 
     digest_run.send(ctx, sleep=lambda s: None)
     monkeypatch.setattr("assistant.ui.resources.context", lambda: ctx)   # the page's context: this test's

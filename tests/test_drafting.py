@@ -7,13 +7,13 @@ from typing import Iterator
 import pytest
 from tests.conftest import DEMO, write
 
-from assistant import drafting, guardrails, prompting, tidying, voice
-from assistant.catalog import ingest
 from assistant.context import Context
-from assistant.facts import key_facts, missing_facts
+from assistant.imports.catalog import ingest
+from assistant.imports.people import import_people
 from assistant.language import detect
-from assistant.people import import_people
-from assistant.policy import load_policy
+from assistant.writing import drafting, guardrails, prompting, tidying, voice
+from assistant.writing.facts import key_facts, missing_facts
+from assistant.writing.policy import load_policy
 from models.generator import Generator, GeneratorUnavailable, get_generator
 
 ITEM = {"id": "solar", "title": "Notre parc solaire de la Drôme", "language": "fr", "kind": "news",
@@ -279,7 +279,7 @@ def test_an_unreachable_model_gives_grounded_drafts_and_says_so(lib):
 
 
 def test_sentences_not_grounded_in_the_item_or_profile_are_to_check(lib):
-    from assistant.reading import grounds, to_check
+    from assistant.writing.reading import grounds, to_check
 
     invented = ("J'ai suivi le chantier de Crest : 12 MWc depuis le 3 novembre 2026, 4 000 foyers. "
                 "Le parc emploie 35 techniciens venus de Valence. Et toi, quel projet te donne de l'énergie ?")

@@ -6,8 +6,11 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 
-from assistant import engagement, events, goals, keys, links, people, points, shares
-from assistant.clicklog import open_log
+from assistant.engagement import events, goals, links, points, shares
+from assistant.engagement import public as engagement
+from assistant.engagement.clicklog import open_log
+from assistant.imports import people
+from assistant.storage import keys
 from tests.conftest import DEMO
 
 CAMILLE = "camille.durand@nordlys-energie.example"

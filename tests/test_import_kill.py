@@ -19,9 +19,9 @@ import subprocess
 import sys
 import time
 
-from assistant.catalog import ingest
-from assistant.importing import BATCH_ROWS
-from assistant.store import close_all, open_store
+from assistant.imports.catalog import ingest
+from assistant.imports.importing import BATCH_ROWS
+from assistant.storage.store import close_all, open_store
 from evals.import_speed import synthetic_rows, write_csv
 from tests.conftest import ROOT
 

@@ -7,12 +7,12 @@ import time
 import pytest
 from tests.conftest import write
 
-from assistant import catalog, importing
-from assistant.catalog import LIMITS, get_item, ingest
-from assistant.importing import StoreFailed
-from assistant.library import import_uploads
-from assistant.people import get_person, import_people
-from assistant.readers import BadFile, read_file, scan
+from assistant.imports import catalog, importing
+from assistant.imports.catalog import LIMITS, get_item, ingest
+from assistant.imports.importing import StoreFailed
+from assistant.imports.library import import_uploads
+from assistant.imports.people import get_person, import_people
+from assistant.imports.readers import BadFile, read_file, scan
 
 GOOD = {"title": "Parc solaire", "text": "Le parc produit 12 MWc depuis novembre 2026.", "language": "fr"}
 

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from assistant import drafting
-from assistant.catalog import ingest
 from assistant.context import Context
-from assistant.injection import flags
-from assistant.people import import_people
+from assistant.imports.catalog import ingest
+from assistant.imports.people import import_people
+from assistant.writing import drafting
+from assistant.writing.injection import flags
 from models.chat import messages_of
 from models.generator import Generator
 from tests.conftest import write

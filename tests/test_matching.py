@@ -4,10 +4,10 @@ import json
 import pytest
 from tests.conftest import write
 
-from assistant.catalog import ingest
 from assistant.context import Context
-from assistant.matching import UnknownEmployee, experts, recommend
-from assistant.people import apply_recorded_opt_ins, import_people
+from assistant.imports.catalog import ingest
+from assistant.imports.people import apply_recorded_opt_ins, import_people
+from assistant.retrieval.matching import UnknownEmployee, experts, recommend
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -117,8 +117,8 @@ def test_experts_rejects_an_empty_query(lib):
 
 
 def test_a_new_post_recentres_items_without_rebuilding_their_neighbour_graph(lib, monkeypatch):
-    from assistant import matching
-    from assistant.people import add_posts
+    from assistant.imports.people import add_posts
+    from assistant.retrieval import matching
 
     embedder = lib.embedder
     before = matching.content_index(lib.store, embedder, TODAY)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from assistant import language
-from assistant.facts import key_facts
-from assistant.prompting import own_examples, prompt
-from assistant.voice import build
+from assistant.writing.facts import key_facts
+from assistant.writing.prompting import own_examples, prompt
+from assistant.writing.voice import build
 from models.generator import get_generator
 
 pytestmark = pytest.mark.slow

@@ -2,7 +2,7 @@ import json
 
 from tests.conftest import DEMO, write
 
-from assistant.people import LIMITS, apply_recorded_opt_ins, get_person, import_people, posts_of, set_consent
+from assistant.imports.people import LIMITS, apply_recorded_opt_ins, get_person, import_people, posts_of, set_consent
 
 CONSENT_OFF = (False, False, False)
 

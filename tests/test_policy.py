@@ -2,7 +2,7 @@ import pytest
 
 from tests.conftest import DEMO
 
-from assistant.policy import PolicyError, blocking, check, load_policy, parse, policy_text, save
+from assistant.writing.policy import PolicyError, blocking, check, load_policy, parse, policy_text, save
 
 YAML = """
 prohibited_terms:

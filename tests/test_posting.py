@@ -3,8 +3,8 @@ the drafting model's load has an estimate."""
 
 import pytest
 
-from assistant import points, posting, share_rules
-from assistant.model_loading import Loading
+from assistant.engagement import points, posting, share_rules
+from assistant.writing.model_loading import Loading
 
 CAMILLE = "camille.durand@nordlys-energie.example"
 DRAFT = "Je suis fière de notre nouveau parc solaire dans la Drôme : il alimente 4 000 foyers depuis novembre."

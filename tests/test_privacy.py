@@ -9,15 +9,17 @@ import threading
 
 import pytest
 
-from assistant import audit, commands_admin, engagement, erased, privacy
-from assistant.catalog import ingest
-from assistant.clicklog import open_log
+from assistant.commands import admin as commands_admin
 from assistant.config import Settings
 from assistant.context import open_context
 from assistant.demo_accounts import create_demo_accounts
-from assistant.indexing import embed_pending
-from assistant.people import get_person, import_people
-from assistant.store import close_all
+from assistant.engagement import public as engagement
+from assistant.engagement.clicklog import open_log
+from assistant.imports.catalog import ingest
+from assistant.imports.people import get_person, import_people
+from assistant.retrieval.indexing import embed_pending
+from assistant.storage import audit, erased, privacy
+from assistant.storage.store import close_all
 from tests.conftest import DEMO
 from tests.fakes import FakeEmbedder
 
@@ -76,7 +78,7 @@ def _run(ctx, *argv):
 
 def test_every_table_is_classified_for_export_and_erasure(store):
     assert privacy.unclassified(store) == [], (
-        "a table holding personal data must be exported and erased: classify it in assistant/privacy.py")
+        "a table holding personal data must be exported and erased: classify it in assistant/storage/privacy.py")
 
 
 def test_export_has_every_table_log_lines_and_click_log_and_no_secret(lived):
@@ -201,7 +203,7 @@ def test_people_commands_erase_export_readmit(lived, capsys, tmp_path):
 
 def test_compaction_keeps_serving_other_threads(lived):
     """Requests in other threads before and after the rewrite work; the same Store object goes on."""
-    from assistant import compaction
+    from assistant.storage import compaction
 
     ctx, demo_store = lived, lived.store
     results = []
@@ -222,7 +224,7 @@ def test_compaction_keeps_serving_other_threads(lived):
 def test_compaction_refuses_when_another_connection_holds_the_file(lived):
     import duckdb
 
-    from assistant import compaction
+    from assistant.storage import compaction
 
     ctx, demo_store = lived, lived.store
     other = duckdb.connect(str(ctx.settings.db_path), config={"extension_directory": str(ctx.settings.extension_dir),
@@ -237,7 +239,7 @@ def test_compaction_refuses_when_another_connection_holds_the_file(lived):
 
 
 def test_the_digest_opt_out_inbox_is_exported_and_erased(lived):
-    unsubscribe = pytest.importorskip("assistant.unsubscribe")
+    unsubscribe = pytest.importorskip("assistant.digest.unsubscribe")
     ctx, demo_store = lived, lived.store
     assert unsubscribe.inbox_path(ctx.settings).name == privacy.OPTOUTS_FILE
     unsubscribe.record(ctx.settings, CAMILLE, "link")
@@ -264,7 +266,7 @@ def test_an_erased_person_leaves_no_digest_trace_in_any_file(lived):
     """Digest preferences, an unsubscribe (inbox and folded), a digest delivery that failed naming them, a run
     whose error names them, and their name as author of someone's preferences: after the erasure, not one
     byte of their email is left in any file under the home; Julien's digest data is kept."""
-    from assistant import digest_log, digest_prefs, unsubscribe
+    from assistant.digest import digest_log, digest_prefs, unsubscribe
 
     ctx, store = lived, lived.store
     now = ctx.now()

@@ -1,6 +1,6 @@
 import numpy as np
 
-from assistant.ranking import knn, knn_distinct, smooth
+from assistant.retrieval.ranking import knn, knn_distinct, smooth
 
 # Three distinct texts (a, b, c) and a copy of a at the end; cos(a, b) = 0.8, cos(a, c) = 0, cos(b, c) = 0.6.
 A, B, C = [1.0, 0.0], [0.8, 0.6], [0.0, 1.0]

@@ -2,9 +2,9 @@
 
 import pytest
 
-from assistant import reading
-from assistant.grammar import grammar_available
-from assistant.reading import grounds, read
+from assistant.writing import reading
+from assistant.writing.grammar import grammar_available
+from assistant.writing.reading import grounds, read
 
 SOURCE = ("Nordlys Flux passe en production le 4 novembre 2026 : 52 000 capteurs industriels remontent leurs mesures "
           "en temps réel. Notre SOC passe en 24/7 avec 40 analystes.")

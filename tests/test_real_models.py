@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from assistant.catalog import ingest
 from assistant.context import open_context
-from assistant.matching import experts, recommend
-from assistant.people import apply_recorded_opt_ins, import_people
+from assistant.imports.catalog import ingest
+from assistant.imports.people import apply_recorded_opt_ins, import_people
+from assistant.retrieval.matching import experts, recommend
 from models import get_embedder
 from tests.conftest import write
 

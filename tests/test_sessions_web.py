@@ -4,7 +4,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from assistant import session_cookie
+from assistant.access import session_cookie
 from assistant.ui.web import routes
 
 

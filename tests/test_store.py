@@ -1,5 +1,5 @@
-from assistant.migrations import MIGRATIONS, migrate
-from assistant.store import open_store
+from assistant.storage.migrations import MIGRATIONS, migrate
+from assistant.storage.store import open_store
 
 
 def test_migrations_are_recorded_once(store):

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from assistant import events, shares, sync
-from assistant.clicklog import open_log
+from assistant.engagement import events, shares, sync
+from assistant.engagement.clicklog import open_log
 from tests.click_server import wait_until
 
 DAY1 = dt.datetime(2030, 3, 4, 10, 0, tzinfo=dt.timezone.utc).timestamp()

@@ -1,7 +1,7 @@
 
 
 def test_first_person_adjectives_agree_with_the_employees_gender():
-    from assistant.voice import VoiceProfile
+    from assistant.writing.voice import VoiceProfile
 
     her, him = VoiceProfile(lang="fr", gender_fr="f"), VoiceProfile(lang="fr", gender_fr="m")
     text = "Ravi de partager ceci. Je suis vraiment fier de l'équipe. Le client est ravi."

@@ -10,7 +10,7 @@ making a backup are written to the audit log (by ``policy.save`` and ``backup.cr
 with the signed-in admin as actor). A backup goes to a new or empty folder outside
 the data folder (``backup.create`` refuses one inside it), by default next to it:
 ``<home>-backups/<timestamp>``; what goes wrong is said in one sentence, the details
-go to the server's log (``assistant.faults``).
+go to the server's log (``assistant.storage.faults``).
 """
 
 from __future__ import annotations
@@ -21,11 +21,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from assistant import accounts, backup, faults, library, metrics, policy
+from assistant.access import accounts
+from assistant.engagement import metrics
+from assistant.imports import library
+from assistant.storage import backup, faults
 from assistant.ui import auth, goals_panel, resources
 from assistant.ui.i18n import error_text, labels, t
 from assistant.ui.safe import md
 from assistant.ui.widgets import import_form, save_edits
+from assistant.writing import policy
 
 PERSON_EDITABLE = ["name", "role", "team", "network_size"]
 

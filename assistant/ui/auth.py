@@ -1,8 +1,8 @@
 """Who is signed in, checked on the server at every run of every page.
 
-Signing in creates a server-side session (``assistant.sessions``: the token is
+Signing in creates a server-side session (``assistant.access.sessions``: the token is
 stored hashed, with its expiry) and hands the browser a signed, HTTP-only
-cookie through a one-time grant (``assistant.session_cookie``; the route is in
+cookie through a one-time grant (``assistant.access.session_cookie``; the route is in
 ``web.py``). A reload or a new tab reads the cookie from the websocket's
 handshake and is signed in again until the session expires
 (``settings.session_hours``) or is revoked: sign-out revokes it on the server
@@ -29,8 +29,8 @@ import secrets as random
 
 import streamlit as st
 
-from assistant import accounts, session_cookie, sessions
-from assistant.accounts import Account, Forbidden
+from assistant.access import accounts, session_cookie, sessions
+from assistant.access.accounts import Account, Forbidden
 from assistant.ui import resources
 from assistant.ui.i18n import labels, t
 

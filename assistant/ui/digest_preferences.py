@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant import digest_prefs, unsubscribe
 from assistant.context import Context
+from assistant.digest import digest_prefs, unsubscribe
 from assistant.ui.i18n import t
 
 def preferences_section(ctx: Context, email: str, enrolled: bool = True) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assistant import digest_log, digest_prefs, digest_run, digests
+from assistant.digest import digest_log, digest_prefs, digest_run, digests
 from assistant.ui import auth, resources
 from assistant.ui.i18n import t
 from assistant.ui.safe import link_markdown, md

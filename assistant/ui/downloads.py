@@ -3,7 +3,7 @@
 A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) is a
 formula to Excel or LibreOffice: ``=HYPERLINK("http://evil", "Click")`` in an
 imported title would become a live link in the exported file. Every CSV the app
-offers goes through ``assistant.exports``, the product's one neutralising writer.
+offers goes through ``assistant.storage.exports``, the product's one neutralising writer.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assistant import exports
+from assistant.storage import exports
 
 
 def csv_download(label: str, frame: pd.DataFrame, file_name: str, key: str) -> None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.authenticity import describe
-from assistant.reading import still_to_check
 from assistant.ui.i18n import current, t
 from assistant.ui.safe import md
+from assistant.writing.authenticity import describe
+from assistant.writing.reading import still_to_check
 
 DEBOUNCE_MS = 300  # after the last keystroke; then the server scores (see evals/ui_latency.py for the whole delay)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assistant.matching import experts
+from assistant.retrieval.matching import experts
 from assistant.ui import auth, resources
 from assistant.ui.downloads import csv_download
 from assistant.ui.i18n import labels, t

@@ -19,16 +19,20 @@ import time
 import pandas as pd
 import streamlit as st
 
-from assistant import autosave, catalog, engagement, people, posting, share_rules, workspace
-from assistant.drafting import stream_variants
-from assistant.links import share_links
-from assistant.matching import recommend
-from assistant.policy import blocking
-from assistant.prompting import angle_label
+from assistant.access import workspace
+from assistant.engagement import posting, share_rules
+from assistant.engagement import public as engagement
+from assistant.engagement.links import share_links
+from assistant.imports import catalog, people
+from assistant.retrieval.matching import recommend
 from assistant.text import safe_url
 from assistant.ui import auth, editor, goals_panel, resources
 from assistant.ui.i18n import error_text, labels, t
 from assistant.ui.safe import md
+from assistant.writing import autosave
+from assistant.writing.drafting import stream_variants
+from assistant.writing.policy import blocking
+from assistant.writing.prompting import angle_label
 
 NETWORKS = ("linkedin", "x")
 VARIANTS = 3

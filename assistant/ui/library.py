@@ -7,8 +7,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assistant import catalog, library
-from assistant.catalog import KINDS
+from assistant.imports import catalog, library
+from assistant.imports.catalog import KINDS
 from assistant.ui import auth, resources
 from assistant.ui.i18n import error_text, labels, t
 from assistant.ui.safe import md

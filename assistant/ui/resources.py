@@ -14,13 +14,15 @@ import threading
 
 import streamlit as st
 
-from assistant import digest_schedule as schedule, keys, sync
-from assistant.clicklog import open_log
 from assistant.config import Settings, load_settings
 from assistant.context import Context, open_context
-from assistant.drafting import warm_up
-from assistant.model_loading import Loading, first_load
-from assistant.store import Store
+from assistant.digest import digest_schedule as schedule
+from assistant.engagement import sync
+from assistant.engagement.clicklog import open_log
+from assistant.storage import keys
+from assistant.storage.store import Store
+from assistant.writing.drafting import warm_up
+from assistant.writing.model_loading import Loading, first_load
 
 
 def context() -> Context:

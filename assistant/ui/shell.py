@@ -20,7 +20,9 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from assistant import faults, people, preferences
+from assistant.access import preferences
+from assistant.imports import people
+from assistant.storage import faults
 from assistant.ui import i18n, resources, signin
 from assistant.ui.i18n import t
 
@@ -98,7 +100,7 @@ def language_picker(account) -> None:
 # --- faults ------------------------------------------------------------------------------
 
 def describe(exc: BaseException):
-    """The installation fault behind ``exc`` (``assistant.faults``), or None when it is a bug."""
+    """The installation fault behind ``exc`` (``assistant.storage.faults``), or None when it is a bug."""
     fault = faults.describe(exc)
     return fault if fault.expected else None
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from assistant.session_cookie import COOKIE, GRANTS, ROUTE
+from assistant.access.session_cookie import COOKIE, GRANTS, ROUTE
 
 
 def _same_origin(request: Request) -> bool:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assistant import library
 from assistant.context import Context
-from assistant.indexing import embed_pending
+from assistant.imports import library
+from assistant.retrieval.indexing import embed_pending
 from assistant.ui.i18n import current, domain_text, error_text, t
 from assistant.ui.safe import md
 

@@ -1,0 +1,72 @@
+"""Each employee's digest preferences: how often (weekly, every two weeks, never) and where (e-mail, Slack, Teams).
+
+Scope: the preferences belong to the employee, like consent; an employee who
+never chose gets a weekly e-mail (only once enrolled: ``consent_program``).
+A channel the installation has not configured (no Slack webhook, say) falls
+back to e-mail when sending, so nobody is silently dropped.
+
+    >>> get(store, "camille@example.com")
+    {'frequency': 'weekly', 'channel': 'email'}
+    >>> set_preferences(store, "camille@example.com", frequency="biweekly", channel="slack", by="camille@example.com")
+    >>> get(store, "camille@example.com")
+    {'frequency': 'biweekly', 'channel': 'slack'}
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..config import Settings
+
+if TYPE_CHECKING:  # annotations only: the click service imports this module without duckdb
+    from ..storage.store import Store
+
+FREQUENCIES = ("weekly", "biweekly", "never")
+CHANNELS = ("email", "slack", "teams")
+DEFAULT = {"frequency": "weekly", "channel": "email"}
+
+
+def get(store: Store, email: str) -> dict:
+    """``{"frequency", "channel"}`` of ``email`` (defaults when never set)."""
+    row = store.rows("SELECT frequency, channel FROM digest_preferences WHERE email = ?", [email.strip().lower()])
+    return row[0] if row else dict(DEFAULT)
+
+
+def all_preferences(store: Store) -> dict[str, dict]:
+    """Everyone's saved preferences, ``{email: {"frequency", "channel"}}`` (absent: the defaults)."""
+    return {r["email"]: {"frequency": r["frequency"], "channel": r["channel"]}
+            for r in store.rows("SELECT email, frequency, channel FROM digest_preferences")}
+
+
+def set_preferences(store: Store, email: str, frequency: str | None = None, channel: str | None = None,
+                    by: str | None = None) -> None:
+    """Change the frequency and/or channel; ``ValueError`` on an unknown value."""
+    if frequency is not None and frequency not in FREQUENCIES:
+        raise ValueError(f"unknown digest frequency {frequency!r}; use {', '.join(FREQUENCIES)}")
+    if channel is not None and channel not in CHANNELS:
+        raise ValueError(f"unknown digest channel {channel!r}; use {', '.join(CHANNELS)}")
+    email = email.strip().lower()
+    current = get(store, email)
+    store.execute(
+        """INSERT INTO digest_preferences (email, frequency, channel, updated_by, updated_at)
+           VALUES (?, ?, ?, ?, current_timestamp)
+           ON CONFLICT (email) DO UPDATE SET frequency = excluded.frequency, channel = excluded.channel,
+                                             updated_by = excluded.updated_by, updated_at = excluded.updated_at""",
+        [email, frequency or current["frequency"], channel or current["channel"], by])
+
+
+def channels(settings: Settings) -> tuple[str, ...]:
+    """The channels this installation can deliver to (e-mail always listed: it is the fallback)."""
+    return ("email",) + (("slack",) if settings.slack_webhook_url else ()) + (("teams",) if settings.teams_webhook_url else ())
+
+
+def effective_channel(settings: Settings, channel: str) -> str:
+    """``channel`` when configured here, else e-mail."""
+    return channel if channel in channels(settings) else "email"
+
+
+def erase(store: Store, email: str) -> None:
+    """Forget ``email``'s preferences and digest history (called when a person's data is erased)."""
+    email = email.strip().lower()
+    for table in ("digest_preferences", "digest_deliveries", "digest_optouts"):
+        store.execute(f"DELETE FROM {table} WHERE email = ?", [email])

@@ -1,0 +1,315 @@
+"""The click service: the one public-facing part of Porte-voix (Starlette + uvicorn, nothing of the app).
+
+Routes:
+
+| request | answer |
+|---|---|
+| ``GET /<code>`` (and ``HEAD``) | **302** to the share's UTM-tagged target + ``pv_cid=<click id>`` (never 301: a cached redirect would hide repeat clicks) |
+| ``GET /healthz`` | 200 JSON: hits received / written / pending / lost, links known, state of the log |
+| ``POST /v1/conversions`` | signed conversion (see ``conversions``): 201 stored, 200 duplicate, 4xx JSON error |
+| ``GET /unsubscribe/<token>`` | the digests' unsubscribe page: one button (a GET never unsubscribes); 404 for a forged token |
+| ``POST /unsubscribe/<token>`` | one-click unsubscribe (RFC 8058, ``List-Unsubscribe-Post``): 200, noted in ``optouts.sqlite3`` |
+| anything else | 404 JSON |
+
+The redirect never waits on the log: a hit is appended to an in-memory queue
+and answered at once; a writer thread folds the queue into the SQLite click
+log every 50 ms in one transaction (hashing the visitor and classifying the
+user agent there, off the request path). When the log is unavailable the
+writer keeps the hits in memory and retries with back-off; past
+``max_pending`` hits the oldest are dropped and counted as ``lost``. Counts are
+served by ``/healthz``, written to the log's ``service_runs`` table every few
+seconds and at shutdown, and printed when the service stops.
+
+The unsubscribe routes are ``unsubscribe.routes`` (signed tokens, no sign-in),
+mounted by :func:`service_app` ahead of ``/<code>``: they are the public address
+every digest's ``List-Unsubscribe`` header points to, and the Streamlit app
+cannot answer a POST. They write only the opt-out inbox (SQLite), never the
+app's DuckDB file, and this process imports no duckdb.
+
+Usage: ``porte-voix links serve [--host H] [--port P]``, or in a test::
+
+    app = create_app(ClickLog(path), secret=b"…")   # then starlette.testclient.TestClient(app)
+    app = service_app(settings)                      # what `links serve` runs: with the unsubscribe routes
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import datetime as dt
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..config import Settings
+from ..digest import unsubscribe
+from ..storage import keys
+from . import conversions, visitors
+from .clicklog import ClickLog
+from .links import CODE, with_click_id
+from .request_body import bounded
+
+log = logging.getLogger(__name__)
+MAX_BODY = 16_384
+
+
+class HitWriter:
+    """Moves hits from memory to the click log in a background thread; never blocks ``submit``."""
+
+    def __init__(self, clicklog: ClickLog, flush_every: float = 0.05, max_pending: int = 200_000,
+                 report_every: float = 2.0):
+        self.log = clicklog
+        self.flush_every = flush_every
+        self.max_pending = max_pending
+        self.report_every = report_every
+        self.run_id = secrets.token_hex(6)
+        self.started_at = time.time()
+        self.stats = {"received": 0, "written": 0, "lost": 0, "pending": 0, "last_error": None}
+        self._incoming: collections.deque = collections.deque()
+        self._retry: list[tuple] = []
+        self._salts: dict[dt.date, bytes] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # one flush at a time (the thread, or stop())
+
+    def submit(self, hit: tuple) -> None:
+        """Queue one raw hit ``(click_id, code, share_id, at, method, referrer, ip, user_agent)``."""
+        self._incoming.append(hit)  # atomic; the writer thread pops from the other end
+        self.stats["received"] += 1
+
+    def pending_share(self, click_id: str) -> str | None:
+        """The share of a click still in memory (the log was unavailable), or None."""
+        for hit in list(self._retry) + list(self._incoming):
+            if hit[0] == click_id:
+                return hit[2]
+        return None
+
+    def _row(self, hit: tuple) -> tuple:
+        click_id, code, share_id, at, method, referrer, ip, user_agent = hit
+        day = dt.datetime.fromtimestamp(at, dt.timezone.utc).date()
+        salt = self._salts.get(day)
+        if salt is None:
+            salt = self._salts[day] = self.log.salt(day)
+            for old in [d for d in self._salts if d < day - dt.timedelta(days=1)]:
+                del self._salts[old]
+        ua_class, is_bot, reason = visitors.classify(user_agent, method)
+        return (click_id, code, share_id, at, day.isoformat(), method, visitors.referrer_host(referrer),
+                visitors.visitor_hash(salt, ip, user_agent), ua_class, int(is_bot), reason)
+
+    def flush(self) -> bool:
+        """Write everything queued; False (hits kept for a retry) when the log is unavailable."""
+        with self._lock:
+            batch, self._retry = self._retry, []
+            while self._incoming:
+                batch.append(self._incoming.popleft())
+            try:
+                if batch:
+                    rows = [self._row(hit) for hit in batch]
+                    new = self.log.append_hits(rows)
+                    self.stats["written"] += new
+                    self.stats["lost"] += len(rows) - new  # a click id drawn twice (72 random bits): never seen
+                self.stats["last_error"] = None
+                return True
+            except (sqlite3.Error, OSError) as exc:
+                self.stats["last_error"] = f"{exc.__class__.__name__}: {exc}"
+                overflow = len(batch) - self.max_pending
+                if overflow > 0:
+                    self.stats["lost"] += overflow
+                    batch = batch[overflow:]
+                self._retry = batch
+                return False
+            finally:
+                self.stats["pending"] = len(self._retry) + len(self._incoming)
+
+    def report(self) -> None:
+        """Write the counters to the log (best effort: the log may be the thing that is down)."""
+        try:
+            self.log.record_run(self.run_id, self.started_at, self.stats)
+        except (sqlite3.Error, OSError):
+            pass
+
+    def _run(self) -> None:
+        wait, last_report = self.flush_every, 0.0
+        while not self._stop.wait(wait):
+            ok = self.flush()
+            wait = self.flush_every if ok else min(max(wait, self.flush_every) * 2, 2.0)
+            if time.monotonic() - last_report > self.report_every:
+                self.report()
+                last_report = time.monotonic()
+
+    def start(self) -> "HitWriter":
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="porte-voix-hit-writer", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> dict:
+        """Stop the thread, write what is left (retrying until ``timeout``); unwritten hits count as lost."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        deadline = time.monotonic() + timeout
+        while not self.flush() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if self.stats["pending"]:
+            self.stats["lost"] += self.stats["pending"]
+            self._retry, self.stats["pending"] = [], 0
+            self._incoming.clear()
+        self.report()
+        return dict(self.stats)
+
+
+class LinkCache:
+    """Code → (share id, redirect template), loaded from the log and refreshed when an unknown code is asked
+    for. The template is the target split around the click id's place, so a redirect costs one string join
+    instead of parsing the URL (click ids are URL-safe: nothing to escape)."""
+
+    def __init__(self, clicklog: ClickLog):
+        self.log = clicklog
+        self._map: dict[str, tuple[str, str, tuple[str, str] | None]] = {}
+        self._rowid = 0
+        self.refresh()
+
+    @staticmethod
+    def template(target: str) -> tuple[str, str] | None:
+        """``(before, after)`` such that ``before + click_id + after == with_click_id(target, click_id)``;
+        None for a target that already holds ``%00`` (then each redirect parses it)."""
+        marked = with_click_id(target, "\x00")
+        return tuple(marked.split("%00")) if marked.count("%00") == 1 else None
+
+    def refresh(self) -> None:
+        for rowid, code, share_id, target in self.log.links_after(self._rowid):
+            self._map[code] = (share_id, target, self.template(target))
+            self._rowid = rowid
+
+    def location(self, code: str, click_id: str) -> tuple[str, str] | None:
+        """``(share_id, redirect URL with the click id)`` for a known code, else None."""
+        found = self._map.get(code)
+        if found is None and CODE.match(code):
+            try:
+                self.refresh()  # a share made since the last look
+            except sqlite3.Error:
+                return None
+            found = self._map.get(code)
+        if found is None:
+            return None
+        share_id, target, template = found
+        return share_id, (template[0] + click_id + template[1] if template else with_click_id(target, click_id))
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+
+def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = None, clock=time.time,
+               extra_routes: list | None = None) -> Starlette:
+    """The ASGI app over one click log; ``secret`` signs conversions; ``clock`` is injectable for tests;
+    ``extra_routes`` (the unsubscribe routes, see :func:`service_app`) are matched before ``/<code>``."""
+    writer = writer or HitWriter(clicklog)
+    links = LinkCache(clicklog)
+
+    async def redirect(request: Request) -> Response:
+        code = request.path_params["code"]
+        click_id = secrets.token_urlsafe(9)
+        found = links.location(code, click_id)
+        if found is None:
+            return JSONResponse({"error": "not_found", "message": "unknown link"}, 404)
+        share_id, location = found
+        writer.submit((click_id, code, share_id, time.time(), request.method, request.headers.get("referer"),
+                       request.client.host if request.client else None, request.headers.get("user-agent")))
+        return Response(status_code=302, headers={"location": location, "cache-control": "no-store"})
+
+    async def healthz(request: Request) -> Response:
+        stats = writer.stats
+        return JSONResponse({"ok": True, "log": "ok" if not stats["last_error"] else "unavailable",
+                             "hits_received": stats["received"], "hits_written": stats["written"],
+                             "hits_pending": stats["pending"], "hits_lost": stats["lost"], "links": len(links)},
+                            headers={"cache-control": "no-store"})  # the error's text stays in service_runs
+
+    def share_for(payload: dict) -> str:
+        share_id = payload["share_id"]
+        if payload["click_id"]:
+            clicked = clicklog.share_of_click(payload["click_id"]) or writer.pending_share(payload["click_id"])
+            if clicked is None:
+                raise conversions.Refused(422, "unknown_click", "no click has this click_id")
+            if share_id and share_id != clicked:
+                raise conversions.Refused(422, "share_mismatch", "click_id belongs to another share than share_id")
+            return clicked
+        if not clicklog.has_share(share_id):
+            raise conversions.Refused(422, "unknown_share", "no tracked link has this share_id")
+        return share_id
+
+    async def read_body(request: Request) -> bytes:
+        """The body, refused past ``MAX_BODY`` without reading the rest (the service is public)."""
+        body = await bounded(request, MAX_BODY)
+        if body is None:
+            raise conversions.Refused(413, "too_large", f"the body is over {MAX_BODY} bytes")
+        return body
+
+    async def conversion(request: Request) -> Response:
+        try:
+            body = await read_body(request)
+            given = request.headers.get(conversions.SIGNATURE_HEADER)
+            conversions.verify(secret, body, request.headers.get(conversions.TIMESTAMP_HEADER), given, now=clock())
+            try:
+                data = json.loads(body)
+            except ValueError:
+                raise conversions.Refused(400, "bad_json", "the body is not valid JSON") from None
+            payload = conversions.parse_payload(data)
+            share_id = share_for(payload)
+            status = clicklog.add_conversion({**payload, "share_id": share_id, "received_at": time.time(),
+                                              "source": "webhook"}, signature=given.strip())
+        except conversions.Refused as exc:
+            return JSONResponse(exc.as_json(), exc.status)
+        except sqlite3.Error:
+            return JSONResponse({"error": "unavailable", "message": "the click log is unavailable; retry later"}, 503)
+        if status == "replay":
+            return JSONResponse({"error": "replay", "message": "this signed request was already received"}, 409)
+        return JSONResponse({"status": status, "share_id": share_id, "external_id": payload["external_id"]},
+                            201 if status == "stored" else 200)
+
+    async def not_found(request: Request, exc) -> Response:
+        return JSONResponse({"error": "not_found", "message": "unknown route"}, 404)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        writer.start()
+        yield
+        stats = writer.stop()
+        log.warning("click service stopped: %(received)s hits received, %(written)s written, %(lost)s lost", stats)
+
+    app = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]),
+                            Route("/v1/conversions", conversion, methods=["POST"]),
+                            *(extra_routes or []),
+                            Route("/{code}", redirect, methods=["GET", "HEAD"])],
+                    exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)
+    app.state.writer, app.state.links = writer, links
+    return app
+
+
+def service_app(settings: Settings, writer: HitWriter | None = None) -> Starlette:
+    """The click service of the installation at ``settings``: short links, conversions, and the digests'
+    one-click unsubscribe (``unsubscribe.routes``), over the home's click log and keys."""
+    settings.ensure()
+    clicklog = ClickLog(settings.clicklog_path)
+    return create_app(clicklog, keys.conversions_secret(settings.home, settings.conversions_secret), writer=writer,
+                      extra_routes=unsubscribe.routes(settings))
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Run the click service for the installation of ``settings`` until stopped (Ctrl-C or SIGTERM)."""
+    app = service_app(settings)
+    host, port = host or settings.links_host, port or settings.links_port
+    print(f"click service on http://{host}:{port} (links {settings.links_base_url}/<code>, unsubscribe "
+          f"{settings.unsubscribe_base_url or settings.links_base_url}/unsubscribe/<token>, log {settings.clicklog_path})", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=True,
+                server_header=False)

@@ -1,0 +1,144 @@
+"""Fold the click log (SQLite) into DuckDB: each hit and conversion exactly once, however often it runs.
+
+The log's ids grow in commit order (SQLite serialises writers), so a
+watermark per table (``sync_state``: the last id folded) is enough: every run
+reads the rows after it and, in **one DuckDB transaction**, inserts them as
+events, updates the per-share totals and moves the watermark. A run that
+fails changes nothing; the next one starts from the same place.
+
+At insert, a human hit is marked ``first_visit`` when its (share, visitor)
+pair has no earlier human hit. The visitor pseudonym's salt changes every
+day, so that is "distinct (share, visitor, day)", and only the last day of
+events needs to be looked at (DuckDB skips older row groups by their min/max).
+Hits and conversions of shares that are not (or no longer) in DuckDB, e.g.
+after a person's erasure, are skipped and counted.
+
+Runs on a schedule inside the app (:func:`start_background`) and with
+``porte-voix engagement sync`` (cron, tests, the load test).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+import pandas as pd
+
+from ..storage.store import Store
+from . import events
+from .clicklog import CONVERSION_COLUMNS, HIT_COLUMNS, ClickLog
+
+log = logging.getLogger(__name__)
+BATCH = 50_000
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock(store: Store) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(str(store.path), threading.Lock())
+
+
+def _watermark(store: Store, source: str) -> int:
+    return store.value("SELECT last_id FROM sync_state WHERE source = ?", [source]) or 0
+
+
+def _move(store: Store, source: str, last_id: int, rows: int) -> None:
+    store.execute("""INSERT INTO sync_state VALUES (?, ?, ?, current_timestamp)
+                     ON CONFLICT (source) DO UPDATE SET last_id = excluded.last_id,
+                       rows = sync_state.rows + excluded.rows, synced_at = excluded.synced_at""",
+                  [source, last_id, rows])
+
+
+def _fold_hits(store: Store, rows: list[tuple]) -> tuple[int, int]:
+    frame = pd.DataFrame(rows, columns=("id",) + HIT_COLUMNS)
+    frame["is_bot"] = frame["is_bot"].astype(bool)
+    db = store.db
+    db.register("_pv_hits", frame)
+    try:
+        # times: Unix seconds → local TIMESTAMP, as DuckDB stores current_timestamp in the other tables
+        since = dt.datetime.fromtimestamp(float(frame["at"].min())) - dt.timedelta(days=1)
+        db.execute(
+            """CREATE OR REPLACE TEMP TABLE _pv_hit_events AS
+               SELECT h.share_id, 'click' AS kind, 1 AS count, to_timestamp(h.at)::TIMESTAMP AS happened_at,
+                      'clicklog' AS source,
+                      h.id::TEXT AS source_key, h.visitor,
+                      NOT h.is_bot AND seen.share_id IS NULL
+                        AND row_number() OVER (PARTITION BY h.share_id, h.visitor, h.is_bot ORDER BY h.id) = 1
+                        AS first_visit,
+                      h.is_bot, h.bot_reason, h.ua_class, h.referrer_host AS referrer, h.click_id,
+                      NULL::DOUBLE AS value, NULL::TEXT AS currency
+               FROM _pv_hits h
+               SEMI JOIN shares s ON s.id = h.share_id
+               LEFT JOIN (SELECT DISTINCT share_id, visitor FROM engagement_events
+                          WHERE kind = 'click' AND happened_at >= ? AND source = 'clicklog' AND NOT is_bot) seen
+                 ON seen.share_id = h.share_id AND seen.visitor = h.visitor""", [since])
+        kept = events.append_from(store, "_pv_hit_events")
+        db.execute(  # a human click proves the post is out: a prepared share becomes posted (see ``posting``)
+            """UPDATE shares SET status = 'posted', posted_at = f.first_click
+               FROM (SELECT share_id, min(happened_at) AS first_click FROM _pv_hit_events WHERE NOT is_bot
+                     GROUP BY share_id) f
+               WHERE shares.id = f.share_id AND shares.status = 'prepared'""")
+    finally:
+        db.unregister("_pv_hits")
+        db.execute("DROP TABLE IF EXISTS _pv_hit_events")
+    return kept, len(rows) - kept
+
+
+def _fold_conversions(store: Store, rows: list[tuple]) -> tuple[int, int]:
+    db = store.db
+    db.register("_pv_conversions", pd.DataFrame(rows, columns=("id",) + CONVERSION_COLUMNS))
+    try:
+        frame = db.execute(
+            """SELECT c.share_id, c.event AS kind, 1 AS count, to_timestamp(c.occurred_at)::TIMESTAMP AS happened_at,
+                      c.source, c.external_id AS source_key, c.click_id, c.value, c.currency
+               FROM _pv_conversions c SEMI JOIN shares s ON s.id = c.share_id ORDER BY c.id""").df()
+    finally:
+        db.unregister("_pv_conversions")
+    events.append(store, frame)
+    return len(frame), len(rows) - len(frame)
+
+
+def sync(store: Store, clicklog: ClickLog, batch: int = BATCH) -> dict:
+    """Fold every new hit and conversion; ``{"hits", "conversions", "skipped", "batches"}`` added now."""
+    done = {"hits": 0, "conversions": 0, "skipped": 0, "batches": 0}
+    with _lock(store):
+        for source, read, fold in (("hits", clicklog.hits_after, _fold_hits),
+                                   ("conversions", clicklog.conversions_after, _fold_conversions)):
+            while True:
+                rows = read(_watermark(store, source), batch)
+                if not rows:
+                    break
+                with store.transaction():
+                    kept, skipped = fold(store, rows)
+                    _move(store, source, rows[-1][0], kept)
+                done[source] += kept
+                done["skipped"] += skipped
+                done["batches"] += 1
+                if len(rows) < batch:
+                    break
+    return done
+
+
+def start_background(store: Store, clicklog: ClickLog, every_s: float = 60.0) -> threading.Event:
+    """Run :func:`sync` every ``every_s`` seconds in a daemon thread; set the returned event to stop it.
+
+    For the app (``st.cache_resource`` keeps one per process). Failures are logged and retried next time;
+    the thread ends by itself once ``store`` is closed.
+    """
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not store.closed:
+            try:
+                sync(store, clicklog)
+            except Exception:  # a locked log or a full disk must not kill the app's thread; next run retries
+                if store.closed:  # the store was closed under us (tests, a switch of home): nothing to report
+                    return
+                log.exception("engagement sync failed")
+            if stop.wait(every_s):
+                return
+
+    threading.Thread(target=loop, name="porte-voix-engagement-sync", daemon=True).start()
+    return stop

@@ -1,0 +1,162 @@
+"""The DuckDB store: one database file, migrated on opening (``migrations``), small query helpers.
+
+All values go through ``?`` parameters.
+
+Usage::
+
+    store = open_store(settings)         # under settings.home, migrated
+    store.rows("SELECT id, title FROM content WHERE kind = ?", ["news"])
+
+DuckDB lets one process write a file; within a process, threads share one
+database instance through ``store.cursor()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+
+from ..config import Settings
+from .migrations import migrate
+
+class StoreLocked(RuntimeError):
+    """Another process holds the database file for writing."""
+
+
+class Store:
+    """A migrated DuckDB database with small query helpers."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
+        self.con = con
+        self.path = path  # the database file: caches keyed on it never mix two homes
+        self._local = threading.local()
+        self.closed = False  # background threads (engagement sync, digests) end when their store is closed
+
+    @property
+    def db(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the shared database instance."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._local.cursor = self.con.cursor()
+        return cur
+
+    def execute(self, sql: str, params: list | tuple | None = None):
+        return self.db.execute(sql, params or [])
+
+    def rows(self, sql: str, params: list | tuple | None = None) -> list[dict[str, Any]]:
+        cur = self.db.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def value(self, sql: str, params: list | tuple | None = None):
+        row = self.db.execute(sql, params or []).fetchone()
+        return row[0] if row else None
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        self.db.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    @contextmanager
+    def registered(self, name: str, table) -> Iterator["Store"]:
+        """A Python table (Arrow, pandas) visible to this thread's SQL as ``name`` inside the block: a
+        list of keys goes in as a table to join, not as a ``list_contains`` parameter scanned per row."""
+        self.db.register(name, table)
+        try:
+            yield self
+        finally:
+            self.db.unregister(name)
+
+    def load_extension(self, name: str) -> None:
+        """Load a DuckDB extension shipped by a PyPI package, by file path (never a download)."""
+        path = extension_path(name)
+        self.db.execute(f"LOAD '{path.as_posix()}'")
+
+    def close(self) -> None:
+        self.closed = True
+        self.con.close()
+
+
+def extension_path(name: str) -> Path:
+    """Path of ``<name>.duckdb_extension`` inside the ``duckdb-extension-<name>`` package."""
+    package = importlib.import_module(f"duckdb_extension_{name}")
+    folder = Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+    path = folder / f"{name}.duckdb_extension"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"DuckDB extension {name!r} for DuckDB {duckdb.__version__} not found at {path}; "
+            f"install duckdb-extension-{name}=={duckdb.__version__}"
+        )
+    return path
+
+
+_open: dict[Path, Store] = {}
+_open_lock = threading.Lock()
+
+
+def open_store(settings: Settings) -> Store:
+    """The migrated store under ``settings.home``; one instance per database file per process."""
+    settings = settings.ensure()
+    os.umask(0o077)  # files this process creates (DuckDB's WAL and temp files too) are private to its user
+    with _open_lock:
+        store = _open.get(settings.db_path)
+        if store is not None:
+            return store
+        try:
+            con = duckdb.connect(
+                str(settings.db_path),
+                config={"extension_directory": str(settings.extension_dir), "autoinstall_known_extensions": "false",
+                        "autoload_known_extensions": "false"},
+            )
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLocked(
+                    f"{settings.db_path} is open in another process (the app or another command); "
+                    "stop it or use another PORTE_VOIX_HOME"
+                ) from exc
+            raise
+        migrate(con)
+        settings.db_path.chmod(0o600)
+        store = _open[settings.db_path] = Store(con, settings.db_path)
+        return store
+
+
+def close_all() -> None:
+    """Close every open store (tests and long-lived processes switching homes)."""
+    with _open_lock:
+        for store in _open.values():
+            store.close()
+        _open.clear()
+
+
+def opened(settings: Settings) -> Store | None:
+    """The store this process already holds for ``settings`` (None when not open here)."""
+    with _open_lock:
+        return _open.get(settings.db_path)
+
+
+def reopen(store: Store, settings: Settings) -> Store:
+    """Reconnect ``store`` after its file was replaced (``assistant/storage/compaction.py``: erasure, restore).
+
+    The caller has closed it (``store.close()`` waits for running queries and closes every thread's
+    cursor); the same ``Store`` object, which contexts and caches hold, continues on a new connection
+    made by :func:`open_store`, and each thread gets a new cursor on its next query.
+    """
+    with _open_lock:
+        _open.pop(settings.db_path, None)
+    fresh = open_store(settings)
+    with _open_lock:
+        store.con, store._local = fresh.con, threading.local()
+        _open[settings.db_path] = store
+    return store

@@ -1,0 +1,135 @@
+"""Guardrails on one draft: every check a candidate must pass before an employee sees it.
+
+Language (langdetect), key facts kept, not a near-copy of the source (≤ ``MAX_COPIED``
+of its word 3-grams), policy-clean, within the length limit, no text from sentences
+removed as injected instructions, no copy of the worked example or of the employee's
+own posts, no loop. ``repair`` puts dropped facts back in one line when that is the
+only fault. ``failure`` names what failed, in words, for the logs and the CLI.
+
+>>> failure({"language_ok": False, "facts_ok": True})
+'wrong language'
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+from .. import language
+from ..text import QUOTED
+from .authenticity import copied_share
+from .facts import Fact, has_fact, key_facts, missing_facts
+from .policy import Policy, check
+from .prompting import fact_bullets, templates
+from .reading import READER_CHECKS, Grounds, read
+from .reading import grounds as reading_grounds
+
+MAX_COPIED = 0.3          # share of the draft's word 3-grams found in the source above which it is a near-copy
+MAX_CHARS = 1300          # a LinkedIn post that is read to the end
+GUARDS = ("language_ok", "facts_ok", "originality_ok", "policy_ok", "length_ok", "injection_ok", "example_ok",
+          "repetition_ok") + READER_CHECKS
+
+
+def _repeats(text: str, n: int = 8) -> bool:
+    """Whether the draft loops: some run of ``n`` words occurs twice, or three sentences open with the
+    same three words ("Vous êtes ravi de nos valeurs ? Vous êtes ravi de nos efforts ? …").
+
+    >>> _repeats("Vous êtes ravi de nos vies ? Vous êtes ravi de nos efforts ? Vous êtes ravi de nos valeurs ?")
+    True
+    >>> _repeats("Je suis fière de l'équipe. Je suis allée sur le site. Et vous ?")
+    False
+    """
+    words = re.findall(r"\w+", text.casefold())
+    runs = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    if len(set(runs)) < len(runs):
+        return True
+    openings = Counter(tuple(w[:3]) for sentence in re.split(r"(?<=[.!?])\s+|\n+", text)
+                       if len(w := re.findall(r"\w+", sentence.casefold())) >= 3)
+    return max(openings.values(), default=0) >= 3
+
+
+@lru_cache(maxsize=4)
+def example_facts(lang: str) -> tuple[Fact, ...]:
+    """The facts of the worked example: one in a draft (not in the item) was copied from the example."""
+    return tuple(key_facts(templates(lang)["example"]["post"], "", None, limit=20))
+
+
+MAX_QUOTED = 0.5  # share of a post's words that may be a quotation of the company's text
+
+
+def unquoted(text: str) -> str:
+    """``text`` without its quotations, when they are at most ``MAX_QUOTED`` of its words: quoting the
+    company's own sentence, marked as a quote, is not passing its text off as one's own.
+
+    >>> unquoted("Fière de ce projet, et de toute l'équipe. « Le parc produit 12 MWc. » Et vous, qu'en pensez-vous ?")
+    "Fière de ce projet, et de toute l'équipe.  Et vous, qu'en pensez-vous ?"
+    """
+    quoted = sum(len(m.group(0).split()) for m in QUOTED.finditer(text))
+    return QUOTED.sub("", text) if quoted <= MAX_QUOTED * max(len(text.split()), 1) else text
+
+
+def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy, removed: list[str],
+           examples: list[str] = (), grounds: Grounds | None = None, angle: str | None = None,
+           role: str | None = None) -> dict:
+    """Every guardrail on one draft; ``passed`` when all hold.
+
+    ``examples`` are the employee's own posts shown in the prompt: a draft may sound like them,
+    not repeat them (same 3-gram test as against the source). ``grounds`` (what the draft may
+    rely on: the item, the profile, the posts) and ``angle`` add the reader's checks of
+    ``reading.read``; without grounds only the source counts.
+    """
+    detected = language.detect(text)
+    missing = missing_facts(text, facts)
+    copied = copied_share(unquoted(text), source)
+    violations = check(text, policy)
+    injected = any(copied_share(text, sentence) > 0.3 for sentence in removed)
+    leaked = copied_share(text, templates(lang)["example"]["post"]) > 0.2 or any(
+        copied_share(text, post) > MAX_COPIED for post in examples) or any(
+        has_fact(text, fact) and not has_fact(source, fact) for fact in example_facts(lang))
+    result = {
+        "language": detected, "language_ok": detected == lang,
+        "facts_total": len(facts), "facts_missing": [f.text for f in missing], "facts_ok": not missing,
+        "copied": round(copied, 3), "originality_ok": copied <= MAX_COPIED,
+        "policy": violations, "policy_ok": not violations,
+        "length": len(text), "length_ok": 0 < len(text) <= min(MAX_CHARS, policy.max_length.get("linkedin", MAX_CHARS)),
+        "injection_ok": not injected,
+        "example_ok": not leaked,
+        "repetition_ok": not _repeats(text),
+    }
+    result.update(read(text, lang, angle or "", grounds or reading_grounds(source, company=policy.company), role))
+    result["passed"] = all(result[k] for k in GUARDS)
+    return result
+
+
+def repair(text: str, result: dict, facts: list[Fact], source: str, lang: str) -> str:
+    """A draft whose only fault is dropped facts, with them put back in one line before the link.
+
+    The small default model often writes a good personal post but leaves out a number or a
+    date; adding the item's own clause for each missing fact keeps the employee's angle and
+    costs nothing, where a regeneration costs seconds. Other faults return ``text`` unchanged.
+    """
+    if result["facts_ok"] or any(not result[k] for k in GUARDS if k != "facts_ok"):
+        return text
+    missing = [f for f in facts if f.text in result["facts_missing"]]
+    line = templates(lang)["facts_line"].format(facts=" ; ".join(fact_bullets(source, "", missing, lang)))
+    lines = text.split("\n")
+    at = next((i for i, x in enumerate(lines) if x.startswith("#")), len(lines))
+    return "\n".join(lines[:at] + [line] + lines[at:])
+
+
+def failed_checks(result: dict) -> list[str]:
+    """The names of the guards ``result`` failed (``["chatter_ok", …]``), for per-check rates."""
+    return [k for k in GUARDS if not result.get(k, True)]
+
+
+def failure(result: dict | None) -> str:
+    if not result:
+        return ""
+    names = {"language_ok": "wrong language", "facts_ok": "facts missing", "originality_ok": "too close to the source",
+             "policy_ok": "policy", "length_ok": "length", "injection_ok": "followed text from the source",
+             "example_ok": "copied an example", "repetition_ok": "repeats itself", "spelling_ok": "unknown words", "grammar_ok": "grammar",
+             "chatter_ok": "talks to the user", "urls_ok": "wrote a link", "numbers_ok": "invented numbers",
+             "names_ok": "invented names", "bare_list_ok": "bare list of numbers", "company_ok": "another company",
+             "angle_ok": "angle not honoured"}
+    return ", ".join(label for key, label in names.items() if not result.get(key, True))
