@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, help="a set folder (or, for `all`, a folder of sets)")
     p.add_argument("--systems", help="comma-separated systems, or 'all' (default: the product's)")
     p.add_argument("--embedders", help="for sts: comma-separated embedders (default: every backend and the default)")
-    p.add_argument("--home", help="keep the evaluation store here (reuses embeddings between runs)")
+    p.add_argument("--home", help="keep the evaluation stores here, one folder per set (reuses embeddings between runs)")
     p.add_argument("--json", action="store_true")
     args, rest = p.parse_known_args(argv)
     settings = load_settings()
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 if reports.update_readme():
                     print("README quality table updated", file=sys.stderr)
                 return 0
-            home = Path(args.home) if args.home else Path(scratch) / args.data.name
+            home = Path(args.home or scratch) / args.data.name  # one store per set: sets never share people
             if args.task == "sts":
                 emit(run_sts(args.data, embedders, settings.but(home=home)), args.json)
             else:

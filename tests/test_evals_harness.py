@@ -62,3 +62,23 @@ def test_task_options_reach_the_task_whole(monkeypatch):
     assert entry.main(["bench", "--embedder", "fake", "--skip-scale", "--json"]) == 0
     assert seen["argv"] == ["--embedder", "fake", "--skip-scale", "--json"]
     assert seen["settings"] is not None
+
+
+def test_two_sets_can_share_one_home_folder(tmp_path, monkeypatch, capsys):
+    """`--home H` keeps one store per set under H: the experts run never meets the recommend set's people."""
+    messy = _set(tmp_path / "messy")
+    tiny = tmp_path / "tiny"
+    write(tiny / "people.jsonl", "\n".join(json.dumps(p) for p in [
+        {"id": "a", "posts": ["Support vector machines for text classification."]},
+        {"id": "b", "posts": ["Planning under uncertainty for robots."]}]))
+    write(tiny / "queries.jsonl", json.dumps({"id": "q", "text": "support vector machine"}))
+    write(tiny / "qrels.jsonl", json.dumps({"query": "q", "person": "a", "grade": 1}))
+    monkeypatch.setenv("PORTE_VOIX_EMBEDDER", "fake")
+    monkeypatch.setenv("PORTE_VOIX_PLUGINS", "tests.fakes")
+    monkeypatch.setattr(report, "REPORTS", tmp_path / "reports")
+    home = tmp_path / "kept"
+    assert entry.main(["recommend", "--data", str(messy), "--home", str(home), "--json"]) == 0
+    assert entry.main(["experts", "--data", str(tiny), "--home", str(home), "--json"]) == 0
+    assert {p.name for p in home.iterdir()} == {"messy", "tiny"}
+    experts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert experts["metrics"]["map"] == 1.0
