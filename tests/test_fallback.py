@@ -1,5 +1,7 @@
 """The grounded fallback reads as the employee's own post: theirs, not their colleagues' words."""
 
+import re
+
 from assistant.writing.facts import key_facts
 from assistant.writing.fallback import fallback
 from assistant.writing.guardrails import checks
@@ -50,3 +52,12 @@ def test_an_expertise_in_another_language_is_left_out():
                            expertise="Streaming pipelines, data quality")
     text = fallback(english, ITEM, key_facts(ITEM["text"], ITEM["title"]), "experience", "fr", POLICY)
     assert "pipelines" not in text
+
+
+def test_french_frames_elide_before_a_vowel_whatever_the_role():
+    facts = key_facts(ITEM["text"], ITEM["title"])
+    for i in range(12):  # enough employees to meet every frame
+        voice = VoiceProfile(lang="fr", languages=["fr"], name=f"Analyste {i}", role="Ingénieure data")
+        for angle in ("experience", "job", "question"):
+            text = fallback(voice, ITEM, facts, angle, "fr", POLICY)
+            assert not re.search(r"\b(de|que) [aeiouéèêAEIOUÉ]", text.split("«")[0] + text.split("»")[-1]), text

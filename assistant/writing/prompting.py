@@ -56,8 +56,12 @@ def _role(role: str, lang: str) -> str:
 
 
 def _elide(text: str, lang: str) -> str:
-    """French elision of "de" before a vowel ("de ingénieure" -> "d'ingénieure")."""
-    return re.sub(r"\bde ([aeiouhéèêAEIOUHÉ])", r"d'\1", text) if lang == "fr" else text
+    """French elision of "de" and "que" before a vowel ("de ingénieure" -> "d'ingénieure").
+
+    >>> _elide("mon métier de ingénieure, en tant que analyste", "fr")
+    "mon métier d'ingénieure, en tant qu'analyste"
+    """
+    return re.sub(r"\b(d|qu)e ([aeiouhéèêAEIOUHÉ])", r"\1'\2", text) if lang == "fr" else text
 
 
 def fact_bullets(source: str, title: str, facts: list[Fact], lang: str) -> list[str]:
