@@ -33,7 +33,7 @@ from .reading import Grounds, misspelled, spelling_available
 from .tidying import finish
 from .voice import VoiceProfile
 
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 _KIND = {"fr": {"article": "cet article", "job_offer": "cette offre d'emploi", "news": "cette actualité",
                 "event": "cet événement"},
          "en": {"article": "this article", "job_offer": "this job offer", "news": "this news", "event": "this event"}}
@@ -137,7 +137,7 @@ def quotation(text: str, facts: list[Fact], budget: int = 32) -> str:
     ...           [Fact("number", "12 MWc", "num:12"), Fact("number", "4 000 foyers", "num:4000")], budget=14)
     'Le parc de Crest produit 12 MWc. …la consommation de 4 000 foyers.'
     """
-    sentences = [x.strip() for x in re.split(r"(?<=[.!?])\s+|\n+", text) if x.strip()]
+    sentences = [x.strip() for x in _SENTENCES.split(text) if x.strip()]
     pieces, left, used = [], list(facts), 0
     for sentence in sentences:
         held = [f for f in left if has_fact(sentence, f)]
@@ -243,12 +243,12 @@ def fallback(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lan
     opening, closing = _pick(_FRAMES[lang][angle], voice.name, str(item.get("id", item["title"])), angle)
     if isinstance(closing, dict):  # French questions follow how the employee addresses their network
         closing = closing[voice.address if voice.address in closing else "vous"]
-    own = focus(voice, item, lang)
-    if own and angle == "experience":  # the employee's own subjects replace the generic line
-        closing = _FOCUS[lang][own[1]].replace("{focus}", own[0])
     values = {"Ravi": voice.agree("ravi").capitalize(), "kind": _KIND[lang].get(item["kind"], _KIND[lang]["news"]),
               "of_company": of_company, "role": role}
     framed = [_elide(opening.format(**values), lang), _elide(closing.format(**values), lang)]
+    own = focus(voice, item, lang) if angle == "experience" else None
+    if own:  # the employee's own subjects replace the generic line (inserted as a value: braces stay text)
+        framed[1] = _elide(_FOCUS[lang][own[1]].format(focus=own[0]), lang)
     if angle != "question":
         framed.append(_QUESTION[lang][voice.address if lang == "fr" else "vous"])
     if item["language"] == lang:  # the item's own words, quoted as such: the frame around them is the employee's
