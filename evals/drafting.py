@@ -106,6 +106,11 @@ def summarise(drafts: list[dict], raw: list[dict], first_tokens: list[float], re
                                  for lang in sorted({d.get("language") for d in drafts} - {None})},
         "check_rates_delivered": {k: rate([d["checks"].get(k, True) for d in drafts]) for k in CHECKS},
         "check_rates_model": {k: rate([k not in r.get("failed_checks", []) for r in raw]) for k in CHECKS},
+        "check_rates_model_by_language": {
+            lang: {"passed": share([r for r in raw if r.get("language") == lang], "passed"),
+                   **{k: rate([k not in r.get("failed_checks", []) for r in raw if r.get("language") == lang])
+                      for k in CHECKS}}
+            for lang in sorted({r.get("language") for r in raw} - {None})},
     }
 
 
@@ -199,7 +204,8 @@ def _run(ctx: Context, pairs_n: int, seed: int, pairs=None, concurrency: tuple[i
                 first = time.perf_counter() - started
             if kind == "variant":
                 c = payload["checks"]
-                raw.extend(c.get("candidates", []))
+                raw.extend({**r, "language": payload["language"], "angle": payload["angle"]}
+                           for r in c.get("candidates", []))
                 drafts.append(_record(payload))
         requests.append(time.perf_counter() - started)
         if first is not None:
@@ -212,7 +218,8 @@ def _run(ctx: Context, pairs_n: int, seed: int, pairs=None, concurrency: tuple[i
             **summarise(drafts, raw, first_tokens, requests), **together,
             "samples": [{"angle": d["angle"], "fallback": d["fallback"], "text": d["text"],
                          "failed": [k for k, ok in d["checks"].items() if not ok]} for d in drafts[:12]],
-            "candidate_samples": [{"text": r.get("text", ""), "failed": r.get("failed_checks", [])} for r in raw[:12]]}
+            "candidate_samples": [{"text": r.get("text", ""), "failed": r.get("failed_checks", [])} for r in raw[:12]],
+            "every_candidate": raw, "every_draft": drafts}
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
@@ -226,7 +233,10 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
                    help="compare these generators on the same pairs (default: the configured one); the first "
                         "is the report's headline system")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--dump", type=Path, metavar="FILE",
+                   help="also write every candidate and every delivered draft (JSON lines, one per text) to FILE")
     args = p.parse_args(argv)
+    dumped = []
     systems = []
     for name in args.generators or [settings.generator]:
         start = time.perf_counter()
@@ -238,12 +248,17 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
             systems.append({"system": name, "metrics": {}, "n": 0, "error": f"{type(exc).__name__}: {exc}",
                             "seconds": round(time.perf_counter() - start, 1)})
             continue
+        dumped += [{"system": name, "kind": kind, **row} for kind, key in (("candidate", "every_candidate"),
+                                                                            ("draft", "every_draft"))
+                   for row in metrics.pop(key)]
         systems.append({"system": metrics.pop("generator"), "metrics": metrics, "n": metrics["variants"],
                         "seconds": round(time.perf_counter() - start, 1)})
     head = next((s for s in systems if "error" not in s), systems[0])
     dataset = (args.set.name if args.set else "demo") + ("-comparison" if len(systems) > 1 else "")
     result = {"task": "drafting", "dataset": dataset, **head, "targets": TARGETS, "systems": systems}
     path = reports.write(result)
+    if args.dump:
+        args.dump.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in dumped), encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False) if args.json else json.dumps(result, indent=1, ensure_ascii=False))
     if not args.json:
         print(f"written {path}")

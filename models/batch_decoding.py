@@ -106,14 +106,16 @@ def banned_runs(texts: Sequence[Sequence[int]], n: int, allowed=lambda run: Fals
 def decode(model, prompts: Sequence[Sequence[int]], *, prefix_cache: PrefixCache | None = None,
            max_new_tokens: int = 200, temperature: float = 0.0, seed: int = 0, top_p: float = 0.95,
            stop_ids: set[int] = frozenset(), pad_id: int = 0, banned: dict[tuple, set] | None = None,
-           stats: dict | None = None) -> Iterator[list[tuple[int, int]]]:
+           loop_run: int = 0, stats: dict | None = None) -> Iterator[list[tuple[int, int]]]:
     """Yield, at each step, ``[(row, token), ...]`` for the rows still writing.
 
     A row stops at a token in ``stop_ids`` (not yielded) or after ``max_new_tokens``.
     ``temperature == 0`` is greedy; otherwise nucleus sampling (``top_p``) from a generator
     seeded with ``seed``, so the same call gives the same tokens. Finished rows leave the
     batch, so the others go faster. ``banned`` (from :func:`banned_runs`) forbids the listed
-    continuations of each row's last written tokens. ``stats`` (if given) receives ``prompt_tokens`` (of the
+    continuations of each row's last written tokens. With ``loop_run = n``, a row that writes again
+    an ``n``-token run it has already written is looping: it stops after that token (yielded), since
+    what follows would only repeat, and the other rows no longer wait for it. ``stats`` (if given) receives ``prompt_tokens`` (of the
     longest row) and ``cached_prompt_tokens`` (reused from ``prefix_cache``).
     """
     import torch  # deferred: torch and transformers take seconds to import
@@ -154,6 +156,7 @@ def decode(model, prompts: Sequence[Sequence[int]], *, prefix_cache: PrefixCache
         sampler = torch.Generator().manual_seed(int(seed))
         active = list(range(len(rows)))  # original row index of each batch row
         written: list[list[int]] = [[] for _ in rows]
+        runs: list[set[tuple]] = [set() for _ in rows]  # each row's loop_run-token runs so far
         width = len(next(iter(banned))) if banned else 0
         for _ in range(max_new_tokens):
             if width:
@@ -167,6 +170,8 @@ def decode(model, prompts: Sequence[Sequence[int]], *, prefix_cache: PrefixCache
             writing = [k for k, t in enumerate(tokens) if t not in stop_ids]
             if writing:
                 yield [(active[k], tokens[k]) for k in writing]
+            if loop_run:
+                writing = [k for k in writing if not _again(written[active[k]], runs[active[k]], loop_run)]
             if not writing:
                 return
             if len(writing) < len(active):  # drop the finished rows from every tensor and the cache
@@ -180,6 +185,22 @@ def decode(model, prompts: Sequence[Sequence[int]], *, prefix_cache: PrefixCache
                            position_ids=next_pos[:, None], past_key_values=cache, use_cache=True,
                            logits_to_keep=1).logits[:, -1]
             next_pos = next_pos + 1
+
+
+def _again(written: list[int], seen: set[tuple], n: int) -> bool:
+    """Whether the last ``n`` tokens of ``written`` were written before (and remember them).
+
+    >>> seen = set()
+    >>> [_again([1, 2, 3, 1, 2, 3][:k], seen, 2) for k in range(1, 7)]
+    [False, False, False, False, True, True]
+    """
+    if len(written) < n:
+        return False
+    run = tuple(written[-n:])
+    if run in seen:
+        return True
+    seen.add(run)
+    return False
 
 
 def _choose(logits, temperature: float, top_p: float, sampler):

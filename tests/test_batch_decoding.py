@@ -114,3 +114,25 @@ def test_storing_a_prefix_again_moves_it_without_a_copy():
     stored = cache.entries[0][1]
     cache.store(list(range(10)), Fake(object()))
     assert [ids[0] for ids, _ in cache.entries] == [50, 0] and cache.entries[1][1] is stored
+
+
+def first_repeat(tokens, n):
+    """Index just past the first n-token run that occurs earlier in ``tokens`` (None if none)."""
+    seen = set()
+    for end in range(n, len(tokens) + 1):
+        run = tuple(tokens[end - n:end])
+        if run in seen:
+            return end
+        seen.add(run)
+    return None
+
+
+def test_a_looping_row_stops_where_it_repeats_itself(model):
+    free = run(model, PROMPTS, max_new_tokens=40)
+    looping = [row for row, tokens in enumerate(free) if first_repeat(tokens, 3) is not None]
+    assert looping, "a 64-token random model loops within 40 greedy tokens"
+    cut = run(model, PROMPTS, max_new_tokens=40, loop_run=3)
+    for row, tokens in enumerate(free):
+        end = first_repeat(tokens, 3)
+        assert cut[row] == (tokens[:end] if end else tokens)  # the same tokens, up to the first repeat
+    assert sum(map(len, cut)) < sum(map(len, free))

@@ -16,3 +16,9 @@ def test_the_second_set_run_reports_every_share_it_claims(settings):
     assert set(metrics["check_rates_model"]) == set(drafting_eval.CHECKS) and "grammar_ok" in drafting_eval.CHECKS
     # what reaches the employee passes the checks the issue counts, whatever the model wrote
     assert metrics["chatter"] == metrics["model_urls"] == metrics["wrong_company"] == metrics["invented_numbers"] == 0
+    by_language = metrics["check_rates_model_by_language"]
+    assert set(by_language) <= {"fr", "en"} and by_language
+    assert all(0 <= rates["passed"] <= 1 and set(rates) == {"passed", *drafting_eval.CHECKS}
+               for rates in by_language.values())
+    assert len(metrics["every_candidate"]) == 24 and len(metrics["every_draft"]) == 12
+    assert {c["language"] for c in metrics["every_candidate"]} <= {"fr", "en"}
