@@ -150,7 +150,8 @@ def cmd_draft(args, ctx: Context) -> int:
             if not args.json:
                 c = payload["checks"]
                 status = ("fallback (grounded)" if payload["fallback"] else
-                          "generated, facts line added" if c.get("repaired_facts") else "generated")
+                          "generated, facts line added" if c.get("repaired_facts") else
+                          "generated, question added" if c.get("repaired_question") else "generated")
                 print(f"--- variant {payload['variant']}: {payload['angle_label']} [{payload['language']}, {status}, "
                       f"{payload['seconds']:.1f} s]\n{payload['text']}\n"
                       f"checks: language {'ok' if c['language_ok'] else 'NO'} · facts {c['facts_total'] - len(c['facts_missing'])}/"

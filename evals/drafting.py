@@ -118,7 +118,7 @@ def _record(payload: dict) -> dict:
     c = payload["checks"]
     return {**{k: c[k] for k in ("language_ok", "facts_ok", "policy_ok", "copied")}, "passed": c["passed"],
             "checks": {k: c.get(k, True) for k in CHECKS}, "fallback": payload["fallback"],
-            "repaired": bool(c.get("repaired_facts")), "seconds": payload["seconds"], "text": payload["text"],
+            "repaired": drafting.repaired(c), "seconds": payload["seconds"], "text": payload["text"],
             "angle": payload["angle"], "language": payload["language"], "first_person": voice_markers(payload["text"], payload["language"])["first_person"]}
 
 

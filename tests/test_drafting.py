@@ -9,9 +9,10 @@ from tests.conftest import DEMO, write
 
 from assistant.context import Context
 from assistant.imports.catalog import ingest
+from assistant.imports import people
 from assistant.imports.people import import_people
 from assistant.language import detect
-from assistant.writing import drafting, guardrails, prompting, tidying, voice
+from assistant.writing import drafting, fallback, guardrails, prompting, tidying, voice
 from assistant.writing.facts import key_facts, missing_facts
 from assistant.writing.policy import load_policy
 from models.generator import Generator, GeneratorUnavailable, get_generator
@@ -164,6 +165,20 @@ def test_a_draft_that_only_dropped_facts_gets_them_back(lib):
     assert set(d["checks"]["repaired_facts"]) == {"12 MWc", "3 novembre 2026"}
     assert "À retenir" in d["text"] and "https://" not in d["text"]
     assert not missing_facts(d["text"], key_facts(ITEM["text"], ITEM["title"]))
+
+
+def test_a_question_draft_that_asks_nothing_gets_the_fallbacks_question(lib):
+    statement = GOOD_FR.rsplit(" Et toi", 1)[0]  # the same post without its question
+    ctx = using(lib, Scripted([statement]))
+    d = drafting.draft_variants(ctx, "camille@example.com", "solar", n=3)[2]
+    assert d["angle"] == "question" and not d["fallback"] and d["checks"]["passed"]
+    assert d["checks"]["repaired_question"] and drafting.repaired(d["checks"])
+    camille = drafting.request_for(ctx, people.get_person(ctx.store, "camille@example.com"), ITEM, "fr").voice
+    asked = fallback.question(camille, ITEM, "fr")
+    assert asked.endswith("?") and asked in d["text"] and ("tu" in asked.split() or "ton" in asked.split())
+    # the question closes the post, before the disclosure line
+    assert d["text"].index(asked) < d["text"].index("je travaille chez Nordlys")
+    assert d["text"].startswith(statement)
 
 
 def test_repair_leaves_other_faults_alone():

@@ -14,8 +14,9 @@ employee:
 Each angle gets ``CANDIDATES`` sampled drafts, all written in one batch (on a
 CPU a batch costs little more per token than one draft, so the regeneration is
 written at the same time as the first attempt instead of after it). A draft
-that only dropped facts gets them back in one line (``repair``). The first
-candidate (the one streamed) is kept unless it failed, or needed that line and
+that only dropped facts gets them back in one line, and a question-angle draft
+that asks nothing gets the question its fallback would end with (``repair``). The first
+candidate (the one streamed) is kept unless it failed, or needed a repair and
 the other did not; an angle with no passing candidate gets a grounded fallback
 built from the facts and the voice profile, marked ``fallback``. The item's text is
 data: it is fenced in the prompt, sentences that address the model ("ignore
@@ -42,7 +43,7 @@ from ..context import Context
 from ..imports import catalog, people
 from ..storage.store import Store
 from .facts import Fact, key_facts
-from .fallback import fallback
+from .fallback import fallback, question
 from .guardrails import checks, failed_checks, failure, repair
 from .policy import Policy
 from .prompting import angle_label, own_examples, prompt, sanitize, static_messages, templates
@@ -51,7 +52,7 @@ from .tidying import finish
 from .voice import VoiceProfile, build
 
 ANGLES = ("experience", "job", "question")
-MAX_NEW_TOKENS = 160      # posts end by themselves after ~95-145 tokens with the default model
+MAX_NEW_TOKENS = 140      # every passing candidate of the second set ended by itself within 135 tokens
 CANDIDATES = 2            # sampled drafts per angle, written in one batch: the second is the regeneration
 TEMPERATURE = 0.7
 
@@ -74,11 +75,14 @@ class Request:
         """One generated candidate, tidied, checked, and repaired when only facts are missing."""
         text = finish(raw, self.item, self.voice, self.policy, self.lang, start)
         result = self.check(text, angle)
-        fixed = repair(text, result, self.facts, self.source, self.lang)
+        asked = question(self.voice, self.item, self.lang) if angle == "question" else ""
+        fixed = repair(text, result, self.facts, self.source, self.lang, question=asked,
+                       disclosure=self.policy.disclosure_for(self.lang) or "")
         if fixed != text:
             again = self.check(fixed, angle)
             if again["passed"]:
                 again["repaired_facts"] = result["facts_missing"]
+                again["repaired_question"] = not result["angle_ok"]
                 return {"text": fixed, "checks": again}
         return {"text": text, "checks": result}
 
@@ -161,9 +165,9 @@ def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
     for a, angle in enumerate(angles):
         candidates = [req.judge(text, angle, starts[a]) for text in texts[a * CANDIDATES:(a + 1) * CANDIDATES]]
         passing = [c for c in candidates if c["checks"]["passed"]]
-        # the first candidate is on screen already: keep it unless it failed, or needed a facts line and another did not
-        best = min(passing, key=lambda c: bool(c["checks"].get("repaired_facts")), default=None)
-        summary = [{"passed": c["checks"]["passed"], "repaired": bool(c["checks"].get("repaired_facts")),
+        # the first candidate is on screen already: keep it unless it failed, or needed a repair and another did not
+        best = min(passing, key=lambda c: repaired(c["checks"]), default=None)
+        summary = [{"passed": c["checks"]["passed"], "repaired": repaired(c["checks"]),
                     "copied": c["checks"]["copied"], "facts_missing": c["checks"]["facts_missing"],
                     "failed": failure(c["checks"]), "failed_checks": failed_checks(c["checks"]),
                     "text": c["text"]} for c in candidates]
@@ -181,6 +185,11 @@ def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
             yield "token", {"variant": a + 1, "text": best["text"]}
         best["checks"]["candidates"] = summary
         yield "variant", final(a, best["text"], best["checks"], candidates.index(best) + 1, False)
+
+
+def repaired(checks: dict) -> bool:
+    """Whether a draft passed only once a facts line or a question was added (``guardrails.repair``)."""
+    return bool(checks.get("repaired_facts") or checks.get("repaired_question"))
 
 
 def _without(text: str, facts: list[Fact]) -> str:

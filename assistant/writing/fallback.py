@@ -234,6 +234,22 @@ def _figure(fact: Fact, lang: str, source: str = "") -> str:
     return f"{number} {unit}".strip()
 
 
+def question(voice: VoiceProfile, item: dict, lang: str) -> str:
+    """The question to the network that this employee's fallback for ``item`` would end with (tu or vous),
+    also what a model draft for the question angle gets when it asks nothing (``guardrails.repair``).
+
+    >>> from assistant.writing.voice import VoiceProfile
+    >>> question(VoiceProfile(name="Ana"), {"id": "n1", "title": "T"}, "en").endswith("?")
+    True
+    """
+    closing = _pick(_FRAMES[lang]["question"], voice.name, str(item.get("id", item["title"])), "question")[1]
+    return closing if isinstance(closing, str) else _addressed(closing, voice)
+
+
+def _addressed(closings: dict, voice: VoiceProfile) -> str:
+    return closings[voice.address if voice.address in closings else "vous"]
+
+
 def fallback(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang: str, policy: Policy) -> str:
     """A grounded post for ``angle`` in ``lang``: first-person frame, the item's key clauses, a real question."""
     role = _role(voice.role or ("collaborateur" if lang == "fr" else "an employee"), lang)
@@ -242,7 +258,7 @@ def fallback(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lan
                   (" de mon entreprise" if lang == "fr" else " from my company"))
     opening, closing = _pick(_FRAMES[lang][angle], voice.name, str(item.get("id", item["title"])), angle)
     if isinstance(closing, dict):  # French questions follow how the employee addresses their network
-        closing = closing[voice.address if voice.address in closing else "vous"]
+        closing = _addressed(closing, voice)
     values = {"Ravi": voice.agree("ravi").capitalize(), "kind": _KIND[lang].get(item["kind"], _KIND[lang]["news"]),
               "of_company": of_company, "role": role}
     framed = [_elide(opening.format(**values), lang), _elide(closing.format(**values), lang)]

@@ -102,20 +102,32 @@ def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy,
     return result
 
 
-def repair(text: str, result: dict, facts: list[Fact], source: str, lang: str) -> str:
-    """A draft whose only fault is dropped facts, with them put back in one line before the link.
+def repair(text: str, result: dict, facts: list[Fact], source: str, lang: str, question: str = "",
+           disclosure: str = "") -> str:
+    """A draft whose only faults are dropped facts and, with ``question``, no question for the question
+    angle: the facts put back in one line, and ``question`` as its last sentence, before the
+    ``disclosure`` line and the hashtags.
 
     The small default model often writes a good personal post but leaves out a number or a
-    date; adding the item's own clause for each missing fact keeps the employee's angle and
-    costs nothing, where a regeneration costs seconds. Other faults return ``text`` unchanged.
+    date, or writes about the item without asking anything when asked for a question to the
+    network; adding the item's own clause for each missing fact, or a question, keeps the
+    employee's angle and costs nothing, where a regeneration costs seconds. Other faults return
+    ``text`` unchanged.
     """
-    if result["facts_ok"] or any(not result[k] for k in GUARDS if k != "facts_ok"):
+    fixable = {"facts_ok"} | ({"angle_ok"} if question else set())
+    failing = {k for k in GUARDS if not result[k]}
+    if not failing or failing - fixable:
         return text
-    missing = [f for f in facts if f.text in result["facts_missing"]]
-    line = templates(lang)["facts_line"].format(facts=" ; ".join(fact_bullets(source, "", missing, lang)))
+    added = []
+    if "facts_ok" in failing:
+        missing = [f for f in facts if f.text in result["facts_missing"]]
+        added.append(templates(lang)["facts_line"].format(facts=" ; ".join(fact_bullets(source, "", missing, lang))))
+    if "angle_ok" in failing:
+        added.append(question)
     lines = text.split("\n")
-    at = next((i for i, x in enumerate(lines) if x.startswith("#")), len(lines))
-    return "\n".join(lines[:at] + [line] + lines[at:])
+    at = next((i for i, x in enumerate(lines) if x.startswith("#") or (disclosure and x.strip() == disclosure)),
+              len(lines))
+    return "\n".join(lines[:at] + added + lines[at:])
 
 
 def failed_checks(result: dict) -> list[str]:
