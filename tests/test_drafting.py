@@ -181,6 +181,31 @@ def test_a_question_draft_that_asks_nothing_gets_the_fallbacks_question(lib):
     assert d["text"].startswith(statement)
 
 
+def test_a_line_and_a_question_do_not_make_a_post_of_a_few_words(lib):
+    d = drafting.draft_variants(using(lib, Scripted(["Une question à mon réseau."])), "camille@example.com", "solar",
+                                n=3)[2]
+    assert {k for c in d["checks"]["candidates"] for k in c["failed_checks"]} <= {"facts_ok", "angle_ok"}
+    assert d["fallback"] and d["checks"]["passed"]
+
+
+def test_facts_are_not_put_back_from_an_item_in_another_language(lib):
+    english = ("I've followed the Crest solar park closely in my work as a security analyst, and I am proud of what "
+               "our team built there with the town over fourteen months.")
+    d = drafting.draft_variants(using(lib, Scripted([english])), "sam@example.com", "solar", n=1)[0]
+    assert d["language"] == "en" and [c["failed_checks"] for c in d["checks"]["candidates"]] == [["facts_ok"]] * 2
+    assert d["fallback"] and "Key facts" not in d["text"] and "À retenir" not in d["text"]
+
+
+def test_words_lifted_from_the_worked_example_are_refused():
+    lifted = ("I've been to the Crest solar park: 12 MWc since 3 November 2026. I can finally meet local small "
+              "businesses in person, which matters to me.")
+    facts = key_facts(ITEM["text"], ITEM["title"])
+    assert not guardrails.checks(lifted, "en", facts, ITEM["text"], POLICY, [])["example_ok"]
+    own = ("I've been to the Crest solar park: 12 MWc since 3 November 2026. I am proud of the people who "
+           "built it with the town.")
+    assert guardrails.checks(own, "en", facts, ITEM["text"], POLICY, [])["example_ok"]
+
+
 def test_repair_leaves_other_faults_alone():
     facts = key_facts(ITEM["text"], ITEM["title"])
     english = "I followed the Crest solar park closely."

@@ -77,7 +77,8 @@ class Request:
         result = self.check(text, angle)
         asked = question(self.voice, self.item, self.lang) if angle == "question" else ""
         fixed = repair(text, result, self.facts, self.source, self.lang, question=asked,
-                       disclosure=self.policy.disclosure_for(self.lang) or "")
+                       disclosure=self.policy.disclosure_for(self.lang) or "",
+                       same_language=self.item["language"] == self.lang)
         if fixed != text:
             again = self.check(fixed, angle)
             if again["passed"]:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from .. import language
 from ..text import QUOTED
-from .authenticity import copied_share
+from .authenticity import copied_share, shingles
 from .facts import Fact, has_fact, key_facts, missing_facts
 from .policy import Policy, check
 from .prompting import fact_bullets, templates
@@ -55,6 +55,22 @@ def example_facts(lang: str) -> tuple[Fact, ...]:
     return tuple(key_facts(templates(lang)["example"]["post"], "", None, limit=20))
 
 
+def lifted_from_example(text: str, lang: str, source: str) -> bool:
+    """Whether ``text`` lifts words of the prompt's worked example (another company's post): a fifth
+    of its word 3-grams, or three 3-grams the item does not also have ("meet local small business in
+    person instead of on video calls" in a post about a trade fair).
+
+    >>> lifted_from_example("I can finally meet local small businesses in person at last.", "en", "")
+    True
+    >>> lifted_from_example("Since March the platform team led by Priya Natarajan has shipped our pipeline to "
+    ...                     "50 retailers.", "en", "The platform team is led by Priya Natarajan.")
+    False
+    """
+    example = templates(lang)["example"]["post"]
+    shared = shingles(text) & shingles(example)
+    return len(shared) > 0.2 * max(1, len(shingles(text))) or len(shared - shingles(source)) >= 3
+
+
 MAX_QUOTED = 0.5  # share of a post's words that may be a quotation of the company's text
 
 
@@ -84,7 +100,7 @@ def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy,
     copied = copied_share(unquoted(text), source)
     violations = check(text, policy)
     injected = any(copied_share(text, sentence) > 0.3 for sentence in removed)
-    leaked = copied_share(text, templates(lang)["example"]["post"]) > 0.2 or any(
+    leaked = lifted_from_example(text, lang, source) or any(
         copied_share(text, post) > MAX_COPIED for post in examples) or any(
         has_fact(text, fact) and not has_fact(source, fact) for fact in example_facts(lang))
     result = {
@@ -103,7 +119,7 @@ def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy,
 
 
 def repair(text: str, result: dict, facts: list[Fact], source: str, lang: str, question: str = "",
-           disclosure: str = "") -> str:
+           disclosure: str = "", same_language: bool = True) -> str:
     """A draft whose only faults are dropped facts and, with ``question``, no question for the question
     angle: the facts put back in one line, and ``question`` as its last sentence, before the
     ``disclosure`` line and the hashtags.
@@ -112,11 +128,18 @@ def repair(text: str, result: dict, facts: list[Fact], source: str, lang: str, q
     date, or writes about the item without asking anything when asked for a question to the
     network; adding the item's own clause for each missing fact, or a question, keeps the
     employee's angle and costs nothing, where a regeneration costs seconds. Other faults return
-    ``text`` unchanged.
+    ``text`` unchanged, and so does a draft whose own words are too few to stand as a post
+    (``MIN_OWN_WORDS``), or whose missing facts would have to be quoted from an item in another
+    language (``same_language=False``).
     """
-    fixable = {"facts_ok"} | ({"angle_ok"} if question else set())
+    fixable = ({"facts_ok"} if same_language else set()) | ({"angle_ok"} if question else set())
     failing = {k for k in GUARDS if not result[k]}
     if not failing or failing - fixable:
+        return text
+    lines = text.split("\n")
+    at = next((i for i, x in enumerate(lines) if x.startswith("#") or (disclosure and x.strip() == disclosure)),
+              len(lines))
+    if len(_WORDS.findall(" ".join(lines[:at]))) < MIN_OWN_WORDS:
         return text
     added = []
     if "facts_ok" in failing:
@@ -124,10 +147,11 @@ def repair(text: str, result: dict, facts: list[Fact], source: str, lang: str, q
         added.append(templates(lang)["facts_line"].format(facts=" ; ".join(fact_bullets(source, "", missing, lang))))
     if "angle_ok" in failing:
         added.append(question)
-    lines = text.split("\n")
-    at = next((i for i, x in enumerate(lines) if x.startswith("#") or (disclosure and x.strip() == disclosure)),
-              len(lines))
     return "\n".join(lines[:at] + added + lines[at:])
+
+
+MIN_OWN_WORDS = 20  # a repaired draft is the model's post plus a line: the post itself says something
+_WORDS = re.compile(r"\w+")
 
 
 def failed_checks(result: dict) -> list[str]:
