@@ -57,8 +57,10 @@ def example_facts(lang: str) -> tuple[Fact, ...]:
 
 def lifted_from_example(text: str, lang: str, source: str) -> bool:
     """Whether ``text`` lifts words of the prompt's worked example (another company's post): a fifth
-    of its word 3-grams, or three 3-grams the item does not also have ("meet local small business in
-    person instead of on video calls" in a post about a trade fair).
+    of its word 3-grams, or three 3-grams of its own ("meet local small business in person instead
+    of on video calls" in a post about a trade fair). A 3-gram is not the example's own when the item
+    has it too, when the request asks for it (the angle's words: "dans mon métier de"), or when it has
+    no word of five letters or more ("c'est un", "day to day").
 
     >>> lifted_from_example("I can finally meet local small businesses in person at last.", "en", "")
     True
@@ -66,9 +68,20 @@ def lifted_from_example(text: str, lang: str, source: str) -> bool:
     ...                     "50 retailers.", "en", "The platform team is led by Priya Natarajan.")
     False
     """
-    example = templates(lang)["example"]["post"]
-    shared = shingles(text) & shingles(example)
-    return len(shared) > 0.2 * max(1, len(shingles(text))) or len(shared - shingles(source)) >= 3
+    example = shingles(templates(lang)["example"]["post"])
+    shared = shingles(text) & example
+    if len(shared) > 0.2 * max(1, len(shingles(text))):
+        return True
+    own = {g for g in shared - shingles(source) - _requested(lang) if any(len(w) >= 5 for w in g)}
+    return len(own) >= 3
+
+
+@lru_cache(maxsize=4)
+def _requested(lang: str) -> frozenset:
+    """The word 3-grams the request itself asks for in ``lang``: its angles and forced openings."""
+    t = templates(lang)
+    return frozenset().union(*(shingles(phrase.replace("{role}", "")) for phrase in
+                               [*t["angles"].values(), *t["starts"].values()] if phrase))
 
 
 MAX_QUOTED = 0.5  # share of a post's words that may be a quotation of the company's text
