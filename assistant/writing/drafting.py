@@ -52,7 +52,7 @@ from .tidying import finish
 from .voice import VoiceProfile, build
 
 ANGLES = ("experience", "job", "question")
-MAX_NEW_TOKENS = 140      # every passing candidate of the second set ended by itself within 135 tokens
+MAX_NEW_TOKENS = 128      # the longest candidate that passed the checks (second set, four runs) wrote 105 tokens
 CANDIDATES = 2            # sampled drafts per angle, written in one batch: the second is the regeneration
 TEMPERATURE = 0.7
 
