@@ -206,6 +206,19 @@ def test_words_lifted_from_the_worked_example_are_refused():
     assert guardrails.checks(own, "en", facts, ITEM["text"], POLICY, [])["example_ok"]
 
 
+def test_a_name_of_the_worked_example_or_a_pasted_opening_is_refused():
+    facts = key_facts(ITEM["text"], ITEM["title"])
+    own = ("I've been to the Crest solar park: 12 MWc since 3 November 2026. I am proud of the people who "
+           "built it with the town.")
+    bristol = own.replace("with the town", "with the town, as our office in Bristol did")
+    assert not guardrails.checks(bristol, "en", facts, ITEM["text"], POLICY, [])["example_ok"]
+    assert guardrails.checks(bristol, "en", facts, ITEM["text"] + " Bristol", POLICY, [])["example_ok"]  # the item's own
+    opening = "Thirty years in the workshop and I still learn …"
+    pasted = own + " My earlier posts: \"Thirty years in the workshop and I still learn …\""
+    assert not guardrails.checks(pasted, "en", facts, ITEM["text"], POLICY, [], examples=[opening])["example_ok"]
+    assert guardrails.checks(own, "en", facts, ITEM["text"], POLICY, [], examples=[opening])["example_ok"]
+
+
 def test_repair_leaves_other_faults_alone():
     facts = key_facts(ITEM["text"], ITEM["title"])
     english = "I followed the Crest solar park closely."

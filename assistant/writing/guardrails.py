@@ -17,7 +17,7 @@ from collections import Counter
 from functools import lru_cache
 
 from .. import language
-from ..text import QUOTED
+from ..text import QUOTED, fold
 from .authenticity import copied_share, shingles
 from .facts import Fact, has_fact, key_facts, missing_facts
 from .policy import Policy, check
@@ -58,7 +58,7 @@ def example_facts(lang: str) -> tuple[Fact, ...]:
 def lifted_from_example(text: str, lang: str, source: str) -> bool:
     """Whether ``text`` lifts words of the prompt's worked example (another company's post): a fifth
     of its word 3-grams, or three 3-grams of its own ("meet local small business in person instead
-    of on video calls" in a post about a trade fair). A 3-gram is not the example's own when the item
+    of on video calls" in a post about a trade fair), or one of its names ("Bristol") the item lacks. A 3-gram is not the example's own when the item
     has it too, when the request asks for it (the angle's words: "dans mon métier de"), or when it has
     no word of five letters or more ("c'est un", "day to day").
 
@@ -68,12 +68,29 @@ def lifted_from_example(text: str, lang: str, source: str) -> bool:
     ...                     "50 retailers.", "en", "The platform team is led by Priya Natarajan.")
     False
     """
+    words, source_words = set(_WORDS.findall(fold(text))), set(_WORDS.findall(fold(source)))
+    if any(fold(name) in words and fold(name) not in source_words for name in templates(lang)["example"]["names"]):
+        return True
     example = shingles(templates(lang)["example"]["post"])
     shared = shingles(text) & example
     if len(shared) > 0.2 * max(1, len(shingles(text))):
         return True
     own = {g for g in shared - shingles(source) - _requested(lang) if any(len(w) >= 5 for w in g)}
     return len(own) >= 3
+
+
+def pasted(text: str, opening: str, least: int = 6) -> bool:
+    """Whether ``text`` holds ``opening`` (how one of the employee's posts opens, as the prompt shows it,
+    "Trente ans d'atelier, je découvre encore …") word for word: the prompt pasted back. Openings of
+    fewer than ``least`` words ("Ravie de partager …") are the employee's voice, free to reuse.
+
+    >>> pasted("Mes posts : « Trente ans d'atelier, je découvre encore … »", "Trente ans d'atelier, je découvre encore …")
+    True
+    >>> pasted("Trente ans d'atelier et une nouvelle machine.", "Trente ans d'atelier, je découvre encore …")
+    False
+    """
+    words = _WORDS.findall(fold(opening))
+    return len(words) >= least and " ".join(words) in " ".join(_WORDS.findall(fold(text)))
 
 
 @lru_cache(maxsize=4)
@@ -113,7 +130,7 @@ def checks(text: str, lang: str, facts: list[Fact], source: str, policy: Policy,
     copied = copied_share(unquoted(text), source)
     violations = check(text, policy)
     injected = any(copied_share(text, sentence) > 0.3 for sentence in removed)
-    leaked = lifted_from_example(text, lang, source) or any(
+    leaked = lifted_from_example(text, lang, source) or any(pasted(text, post) for post in examples) or any(
         copied_share(text, post) > MAX_COPIED for post in examples) or any(
         has_fact(text, fact) and not has_fact(source, fact) for fact in example_facts(lang))
     result = {
