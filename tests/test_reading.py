@@ -104,8 +104,11 @@ def test_words_that_break_french_grammar_are_caught(text, wrong):
 
 @needs_grammar
 def test_grammar_is_the_drafts_not_the_quoted_companys_and_typography_is_left_alone():
-    quoted = "Je partage ceci : « Les bouteille sont consigné depuis mardi. » J'ai hâte d'en parler avec vous."
-    assert read(quoted, "fr", "experience", G)["grammar_ok"]
+    company = "Les bouteille sont consigné depuis mardi."  # the company's own sentence, errors and all
+    quoted = f"Je partage ceci : « {company} » J'ai hâte d'en parler avec vous."
+    assert read(quoted, "fr", "experience", grounds(company))["grammar_ok"]
+    # marks around words the item does not have make no quotation: they are the draft's and checked
+    assert not read(quoted, "fr", "experience", G)["grammar_ok"]
     typographic = "Ravie de partager l'actualité d'Helion : c'est un sujet que je suis de près. Et vous ?"
     assert read(typographic, "fr", "experience", G)["grammar_ok"]
 

@@ -62,9 +62,21 @@ class Grounds:
     numbers: set[str] = field(default_factory=set)
     dates: set[str] = field(default_factory=set)
     company: str | None = None
+    quotable: list[str] = field(default_factory=list)  # the item's text and title, as folded words
 
     def knows(self, word: str) -> bool:
         return fold(word) in self.words
+
+    def quotes(self, quotation: str) -> bool:
+        """Whether ``quotation`` (« … », with or without its marks) is the item's own words: each of its
+        sentences and of its pieces around an ellipsis is in the item's text or title.
+
+        >>> g = grounds("Le parc produit 12 MWc depuis mai. Il a été construit en 14 mois.", "Notre parc")
+        >>> g.quotes("« Notre parc. Le parc produit 12 MWc… en 14 mois. »"), g.quotes("« Le parc est génial. »")
+        (True, False)
+        """
+        pieces = [" ".join(_WORD.findall(fold(p))) for p in re.split(r"…|\.\.\.|(?<=[.!?])\s+", quotation)]
+        return any(p for p in pieces) and all(any(p in text for text in self.quotable) for p in pieces if p)
 
 
 def grounds(source: str, title: str = "", person: dict | None = None, posts: list[str] = (),
@@ -74,7 +86,7 @@ def grounds(source: str, title: str = "", person: dict | None = None, posts: lis
     profile = [str(person.get(k) or "") for k in ("role", "team", "expertise", "name")]
     profile += [str(s) for s in person.get("skills") or []]
     texts = [source, title, *profile, *posts, company or ""]
-    g = Grounds(company=company)
+    g = Grounds(company=company, quotable=[" ".join(_WORD.findall(fold(t))) for t in (source, title) if t])
     for text in texts:
         g.words.update(fold(w) for w in _WORD.findall(text))
         for part in re.findall(r"[\w'’-]+", text):  # hyphenated and elided pieces count on their own
@@ -315,7 +327,8 @@ def read(text: str, lang: str, angle: str, g: Grounds, role: str | None = None) 
         "names": invented_names(text, g, lang),
         "bare_list": bare_lists(text, lang),
         "company": wrong_company(text, g),
-        "grammar": grammar_errors(QUOTED.sub(" ", text), lang),  # a quotation is the company's text, not the draft's
+        # a quotation of the item is the company's text, not the draft's; any other "quotation" is the draft's own
+        "grammar": grammar_errors(QUOTED.sub(lambda m: " " if g.quotes(m.group(0)) else m.group(0), text), lang),
     }
     result = {f"{name}_ok": not items for name, items in found.items()}
     result.update({f"unknown_{name}" if name in ("numbers", "names") else name: items
