@@ -57,10 +57,11 @@ def example_facts(lang: str) -> tuple[Fact, ...]:
 
 def lifted_from_example(text: str, lang: str, source: str) -> bool:
     """Whether ``text`` lifts words of the prompt's worked example (another company's post): a fifth
-    of its word 3-grams, or three 3-grams of its own ("meet local small business in person instead
-    of on video calls" in a post about a trade fair), or one of its names ("Bristol") the item lacks. A 3-gram is not the example's own when the item
-    has it too, when the request asks for it (the angle's words: "dans mon métier de"), or when it has
-    no word of five letters or more ("c'est un", "day to day").
+    of its word 3-grams, three 3-grams of its own ("meet local small business in person instead of
+    on video calls" in a post about a trade fair), or one of its names the item lacks ("Bristol").
+    A 3-gram is not the example's own when the item has it too, when the request asks for it (the
+    angle's words: "dans mon métier de"), or when it has no word of five letters or more ("c'est
+    un", "day to day").
 
     >>> lifted_from_example("I can finally meet local small businesses in person at last.", "en", "")
     True
