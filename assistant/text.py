@@ -25,6 +25,7 @@ URL = re.compile(r"https?://\S+|\bwww\.\S+")          # any link a reader would 
 HTTP_URL = re.compile(r"https?://[^\s)>\]»\"']+")      # an http(s) link without the punctuation around it
 HASHTAG = re.compile(r"(?<![\w#])#\w+")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+WORD = re.compile(r"\w+")                                # a word, as counted and compared across the project
 QUOTED = re.compile(r"«[^»]*»|\u201c[^\u201d]*\u201d|\"[^\"\n]*\"")  # a quotation, French or English marks
 
 

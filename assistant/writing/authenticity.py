@@ -50,7 +50,7 @@ from scipy.sparse.csgraph import connected_components
 from ..context import Context
 from ..imports import catalog, people
 from ..retrieval.embeddings import vectors
-from ..text import EMOJI, fold, strip_urls
+from ..text import EMOJI, WORD, fold, strip_urls
 
 WEIGHTS = {"original_source": 0.30, "original_draft": 0.15, "original_colleagues": 0.10, "meaning": 0.15,
            "voice": 0.20, "consistency": 0.10}
@@ -72,7 +72,6 @@ NEAR_COPY = 0.6  # shingle Jaccard above which two colleagues' posts form a near
 
 Embed = Callable[[list[str]], np.ndarray]
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 _MARKERS = {
     "first_person": {"fr": r"\b(je|moi|mon|ma|mes|me)\b|\b[jm]['’]", "en": r"\b(i|i'm|i’m|i've|i’ve|me|my|mine)\b"},
     "experience": {"fr": r"\b(j'ai|j’ai|nous avons|on a|quand j|l'an dernier|l’an dernier|depuis \d+|retour d'expérience|j'étais|je me souviens|j'ai appris)",
@@ -132,7 +131,7 @@ TEXTS = {
 def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
     """The word ``n``-grams of ``text``, links left out: a link is a reference every post of an
     item shares (tracked or not), not copied prose."""
-    words = _WORD.findall(fold(strip_urls(text)))
+    words = WORD.findall(fold(strip_urls(text)))
     if len(words) < n:
         return {tuple(words)} if words else set()
     return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
@@ -173,7 +172,7 @@ def meaning_value(cosine: float, low: float = MEANING_LOW, high: float = MEANING
 def style_similarity(post: str, past: list[str]) -> float:
     """How well the post matches the employee's habits: emoji, hashtags, length."""
     def features(text):
-        words = max(len(_WORD.findall(text)), 1)
+        words = max(len(WORD.findall(text)), 1)
         return (EMOJI.search(text) is not None, text.count("#") > 0, np.log(words))
     mine = features(post)
     theirs = [features(p) for p in past]
@@ -271,7 +270,7 @@ def repetition(text: str) -> float:
     >>> repetition("Un post normal, avec des idées qui ne se répètent pas."), round(repetition("Bravo ! " * 30), 2)
     (0.0, 0.96)
     """
-    words = _WORD.findall(fold(strip_urls(text)))
+    words = WORD.findall(fold(strip_urls(text)))
     grams = [tuple(words[i:i + 3]) for i in range(len(words) - 2)]
     return 1 - len(set(grams)) / len(grams) if grams else 0.0
 

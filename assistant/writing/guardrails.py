@@ -17,7 +17,7 @@ from collections import Counter
 from functools import lru_cache
 
 from .. import language
-from ..text import QUOTED, fold
+from ..text import QUOTED, WORD, fold
 from .authenticity import copied_share, shingles
 from .facts import Fact, has_fact, key_facts, missing_facts
 from .policy import Policy, check
@@ -69,12 +69,12 @@ def lifted_from_example(text: str, lang: str, source: str) -> bool:
     ...                     "50 retailers.", "en", "The platform team is led by Priya Natarajan.")
     False
     """
-    words, source_words = set(_WORDS.findall(fold(text))), set(_WORDS.findall(fold(source)))
+    words, source_words = set(WORD.findall(fold(text))), set(WORD.findall(fold(source)))
     if any(fold(name) in words and fold(name) not in source_words for name in templates(lang)["example"]["names"]):
         return True
-    example = shingles(templates(lang)["example"]["post"])
-    shared = shingles(text) & example
-    if len(shared) > 0.2 * max(1, len(shingles(text))):
+    mine = shingles(text)
+    shared = mine & shingles(templates(lang)["example"]["post"])
+    if len(shared) > 0.2 * max(1, len(mine)):
         return True
     own = {g for g in shared - shingles(source) - _requested(lang) if any(len(w) >= 5 for w in g)}
     return len(own) >= 3
@@ -90,8 +90,8 @@ def pasted(text: str, opening: str, least: int = 6) -> bool:
     >>> pasted("Trente ans d'atelier et une nouvelle machine.", "Trente ans d'atelier, je découvre encore …")
     False
     """
-    words = _WORDS.findall(fold(opening))
-    return len(words) >= least and " ".join(words) in " ".join(_WORDS.findall(fold(text)))
+    words = WORD.findall(fold(opening))
+    return len(words) >= least and " ".join(words) in " ".join(WORD.findall(fold(text)))
 
 
 @lru_cache(maxsize=4)
@@ -170,7 +170,7 @@ def repair(text: str, result: dict, facts: list[Fact], source: str, lang: str, q
     lines = text.split("\n")
     at = next((i for i, x in enumerate(lines) if x.startswith("#") or (disclosure and x.strip() == disclosure)),
               len(lines))
-    if len(_WORDS.findall(" ".join(lines[:at]))) < MIN_OWN_WORDS:
+    if len(WORD.findall(" ".join(lines[:at]))) < MIN_OWN_WORDS:
         return text
     added = []
     if "facts_ok" in failing:
@@ -182,7 +182,6 @@ def repair(text: str, result: dict, facts: list[Fact], source: str, lang: str, q
 
 
 MIN_OWN_WORDS = 20  # a repaired draft is the model's post plus a line: the post itself says something
-_WORDS = re.compile(r"\w+")
 
 
 def failed_checks(result: dict) -> list[str]:
