@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import threading
 
 import pytest
 
@@ -134,6 +135,61 @@ def test_one_client_spraying_many_accounts_is_locked(store):
     with pytest.raises(Throttled):  # even a right password from that address waits
         accounts.authenticate(store, "ana@example.com", GOOD, client="203.0.113.9", now=T0)
     assert accounts.authenticate(store, "ana@example.com", GOOD, client="198.51.100.2", now=T0) is not None
+
+
+def test_parallel_guesses_are_counted_one_by_one_and_cannot_outrun_the_lock(store):
+    """The issue's probe: 12 wrong passwords sent at the same moment (one thread per browser). Formerly
+    10 of them hit DuckDB's "Conflict on update!", the counter reached 2 and the right password then
+    signed in."""
+    accounts.create_account(store, "ana@example.com", GOOD, ["employee"])
+    start = threading.Barrier(12)
+    outcomes: list = [None] * 12
+
+    def guess(n: int) -> None:
+        start.wait()
+        try:
+            outcomes[n] = accounts.authenticate(store, "ana@example.com", f"parallel guess {n:02}", client=None, now=T0)
+        except Throttled as exc:
+            outcomes[n] = exc.scope
+        except Exception as exc:  # a write conflict, or anything else that would reach the person
+            outcomes[n] = exc
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    checked = outcomes.count(None)
+    assert checked == throttle.ACCOUNT.free - 1 and outcomes.count("account") == 12 - checked, outcomes
+    assert throttle.failures(store, "ana@example.com") == throttle.ACCOUNT.free  # exact: one per checked password
+    with pytest.raises(Throttled):  # the lock applies: the right password waits too
+        accounts.authenticate(store, "ana@example.com", GOOD, now=T0 + dt.timedelta(seconds=30))
+    assert accounts.authenticate(store, "ana@example.com", GOOD, now=T0 + dt.timedelta(seconds=61)) is not None
+
+
+def test_an_attempt_counts_before_its_password_is_checked(store, monkeypatch):
+    """While a password is being checked its attempt already counts: a check that never returns
+    (a crash, a killed thread) still leaves the failure behind."""
+    accounts.create_account(store, "ana@example.com", GOOD, ["employee"])
+    seen = []
+    monkeypatch.setattr(accounts.passwords, "verify",
+                        lambda password, digest: seen.append(throttle.failures(store, "ana@example.com")) or False)
+    accounts.authenticate(store, "ana@example.com", "wrong guess 0001", now=T0)
+    assert seen == [1]
+
+
+def test_unknown_addresses_share_one_client_key_and_a_right_password_gives_its_count_back(store):
+    accounts.create_account(store, "ana@example.com", GOOD, ["employee"])
+    with pytest.raises(Throttled) as locked:
+        for n in range(40):  # spraying many accounts without a known address is throttled too
+            accounts.authenticate(store, f"user{n}@example.com", "Summer2030!!", client=None, now=T0)
+    assert locked.value.scope == "client" and n == throttle.CLIENT.free - 1
+    later = T0 + dt.timedelta(minutes=2)
+    for _ in range(5):  # signing in does not count against the address
+        assert accounts.authenticate(store, "ana@example.com", GOOD, client="198.51.100.2", now=later) is not None
+    key = throttle._key("client", "198.51.100.2")
+    assert store.value("SELECT failures FROM signin_throttle WHERE key = ?", [key]) == 0
 
 
 def test_throttle_keys_are_hashed(store):

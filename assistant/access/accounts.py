@@ -136,21 +136,23 @@ def authenticate(store: Store, username: str, password: str, rounds: int | None 
                  now: dt.datetime | None = None) -> Account | None:
     """The account when the password matches, else None; raises ``Throttled`` while locked out.
 
-    ``client`` identifies the caller (the browser's IP address) for per-client throttling. Unknown
+    ``client`` identifies the caller (the browser's address, ``client_address``; None when unknown: such
+    attempts share one client key) for per-client throttling. The attempt is counted before the password
+    is checked, atomically (``throttle.begin``), so parallel guesses cannot outrun the lock. Unknown
     usernames cost the same bcrypt work and count against the throttle like known ones. The failure
     that starts a lock raises ``Throttled`` at once, so the person learns how long to wait.
     """
     username = _norm(username)
-    throttle.check(store, username, client, now)
+    attempt = throttle.begin(store, username, client, now)  # counted as a failure before the password is checked
     rows = store.rows("SELECT * FROM accounts WHERE username = ?", [username])
     digest = rows[0]["password_hash"] if rows else passwords.dummy_hash(max(4, rounds or ROUNDS))
     if passwords.verify(password, digest) and rows:
-        throttle.succeeded(store, username)
+        throttle.succeeded(store, username, attempt)
         return _row_to_account(rows[0])
-    lock = throttle.failed(store, username, client, now)
-    if lock is not None:
-        log.warning("sign-in locked for %s s (%s key) after repeated failures", lock.seconds_left, lock.scope)
-        raise lock
+    if attempt.lock is not None:
+        log.warning("sign-in locked for %s s (%s key) after repeated failures", attempt.lock.seconds_left,
+                    attempt.lock.scope)
+        raise attempt.lock
     return None
 
 
