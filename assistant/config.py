@@ -17,6 +17,7 @@ rewriting ``os.environ``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,7 @@ class Settings:
     links_host: str = "127.0.0.1"     # where `porte-voix links serve` listens
     links_port: int = 8502
     links_base_url: str = "http://127.0.0.1:8502"  # public base of short links (the click service's address)
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # reverse proxies whose X-Forwarded-For is believed
     conversions_secret: str | None = field(default=None, repr=False)  # HMAC key of POST /v1/conversions
     cpm: float = 30.0                  # cost per 1,000 impressions, for the earned-media-value estimate
     cpc: float = 2.0                   # cost per click, same
@@ -110,7 +112,7 @@ _KNOWN = {"PORTE_VOIX_HOME", "PORTE_VOIX_EMBEDDER", "PORTE_VOIX_GENERATOR", "POR
           "PORTE_VOIX_GENERATOR_BASE_URL", "PORTE_VOIX_GENERATOR_MODEL", "PORTE_VOIX_GENERATOR_API_KEY"}
 _KNOWN |= {"PORTE_VOIX_LINKS_HOST", "PORTE_VOIX_LINKS_PORT", "PORTE_VOIX_LINKS_BASE_URL", "PORTE_VOIX_CONVERSIONS_SECRET",
            "PORTE_VOIX_CPM", "PORTE_VOIX_CPC", "PORTE_VOIX_CURRENCY", "PORTE_VOIX_SYNC_EVERY_S"}
-_KNOWN |= {"PORTE_VOIX_SESSION_HOURS"}
+_KNOWN |= {"PORTE_VOIX_SESSION_HOURS", "PORTE_VOIX_TRUSTED_PROXIES"}
 _KNOWN |= {f"PORTE_VOIX_{name}" for name in ("APP_BASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD",
            "SMTP_FROM", "SMTP_TLS", "SLACK_WEBHOOK_URL", "TEAMS_WEBHOOK_URL", "UNSUBSCRIBE_BASE_URL", "DIGEST_WEEKDAY",
            "DIGEST_HOUR", "DIGEST_ATTEMPTS", "DIGEST_BACKOFF_S")}
@@ -122,6 +124,21 @@ def _secrets_file(path: Path = Path(".streamlit/secrets.toml")) -> dict[str, str
         return {}
     table = tomllib.loads(path.read_text(encoding="utf-8")).get("porte_voix") or {}
     return {f"PORTE_VOIX_{key.upper()}": str(value) for key, value in table.items()}
+
+
+def _networks(key: str, raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (``10.0.0.5, 10.1.0.0/16``); ``none`` for none; checked here."""
+    if raw is None or not raw.strip():
+        return default
+    values = tuple(v.strip() for v in raw.split(",") if v.strip())
+    if [v.lower() for v in values] == ["none"]:
+        return ()
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"{key}: {value!r} is not an IP address or network") from None
+    return values
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -156,6 +173,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
         generator_api_key=env.get("PORTE_VOIX_GENERATOR_API_KEY") or None,
         links_host=env.get("PORTE_VOIX_LINKS_HOST") or "127.0.0.1",
         links_port=number("PORTE_VOIX_LINKS_PORT", 8502, int),
+        trusted_proxies=_networks("PORTE_VOIX_TRUSTED_PROXIES", env.get("PORTE_VOIX_TRUSTED_PROXIES"),
+                                  Settings.trusted_proxies),
         conversions_secret=env.get("PORTE_VOIX_CONVERSIONS_SECRET") or None,
         cpm=number("PORTE_VOIX_CPM", 30.0, float),
         cpc=number("PORTE_VOIX_CPC", 2.0, float),

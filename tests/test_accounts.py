@@ -6,9 +6,10 @@ import threading
 
 import pytest
 
-from assistant.access import accounts, sessions, throttle
+from assistant.access import accounts, client_address, sessions, throttle
 from assistant.access.accounts import AccountError, Forbidden, Throttled, WeakPassword
 from assistant.cli import main
+from assistant.config import load_settings
 from assistant.storage import audit
 
 T0 = dt.datetime(2030, 3, 4, 9, 0, 0)
@@ -190,6 +191,41 @@ def test_unknown_addresses_share_one_client_key_and_a_right_password_gives_its_c
         assert accounts.authenticate(store, "ana@example.com", GOOD, client="198.51.100.2", now=later) is not None
     key = throttle._key("client", "198.51.100.2")
     assert store.value("SELECT failures FROM signin_throttle WHERE key = ?", [key]) == 0
+
+
+@pytest.mark.parametrize("peer, forwarded, trusted, client", [
+    ("203.0.113.9", ["198.51.100.7"], ["127.0.0.1"], "203.0.113.9"),          # anyone may send the header: ignored
+    ("127.0.0.1", ["198.51.100.7"], ["127.0.0.1"], "198.51.100.7"),          # our reverse proxy on the same host
+    ("127.0.0.1", ["198.51.100.7"], [], "127.0.0.1"),                        # PORTE_VOIX_TRUSTED_PROXIES=none
+    ("10.0.0.5", ["6.6.6.6, 198.51.100.7, 10.0.0.9"], ["10.0.0.0/8"], "198.51.100.7"),  # two proxies; a forged hop
+    ("127.0.0.1", ["junk, 198.51.100.7"], ["127.0.0.1"], "198.51.100.7"),
+    ("127.0.0.1", ["198.51.100.7, junk"], ["127.0.0.1"], "127.0.0.1"),       # garbage written by... nobody we trust
+    ("::ffff:10.0.0.5", ["2001:db8::7"], ["10.0.0.5"], "2001:db8::7"),
+    (None, ["198.51.100.7"], ["127.0.0.1"], None),
+])
+def test_forwarded_for_is_believed_only_from_trusted_proxies(peer, forwarded, trusted, client):
+    assert client_address.resolve(peer, forwarded, client_address.networks(trusted)) == client
+
+
+@pytest.mark.parametrize("seen, forwarded, trusted, client", [
+    (None, [], ["127.0.0.1", "::1"], "127.0.0.1"),                 # a browser on the same host
+    ("198.51.100.7", ["198.51.100.7"], ["127.0.0.1"], "198.51.100.7"),  # uvicorn took it from our local proxy
+    ("198.51.100.7", ["198.51.100.7"], [], "127.0.0.1"),           # ... but we trust no proxy: the peer was loopback
+    ("203.0.113.9", ["198.51.100.7"], [], "203.0.113.9"),          # a direct client's header, ignored by both
+    ("10.0.0.5", ["198.51.100.7"], ["10.0.0.5"], "198.51.100.7"),  # a proxy on another host that we configured
+    ("10.0.0.5", ["198.51.100.7"], ["127.0.0.1"], "10.0.0.5"),     # ... that we did not
+])
+def test_the_app_resolves_the_address_streamlit_reports(seen, forwarded, trusted, client):
+    assert client_address.behind_uvicorn(seen, forwarded, client_address.networks(trusted)) == client
+
+
+def test_trusted_proxies_setting():
+    assert load_settings({}).trusted_proxies == ("127.0.0.1", "::1")
+    assert load_settings({"PORTE_VOIX_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1"}).trusted_proxies == \
+        ("10.0.0.0/8", "192.0.2.1")
+    assert load_settings({"PORTE_VOIX_TRUSTED_PROXIES": "none"}).trusted_proxies == ()
+    with pytest.raises(ValueError, match="PORTE_VOIX_TRUSTED_PROXIES"):
+        load_settings({"PORTE_VOIX_TRUSTED_PROXIES": "nginx.internal"})
 
 
 def test_throttle_keys_are_hashed(store):

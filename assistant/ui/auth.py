@@ -29,7 +29,7 @@ import secrets as random
 
 import streamlit as st
 
-from assistant.access import accounts, session_cookie, sessions
+from assistant.access import accounts, client_address, session_cookie, sessions
 from assistant.access.accounts import Account, Forbidden
 from assistant.ui import resources
 from assistant.ui.i18n import labels, t
@@ -95,11 +95,15 @@ def current_account() -> Account | None:
 
 
 def _client() -> str | None:
+    """The browser's address, ``X-Forwarded-For`` believed only from ``settings.trusted_proxies``; None when
+    unknown (no browser behind this run): such sign-ins share one throttle key."""
     try:
-        address = st.context.ip_address
+        seen = st.context.ip_address
+        forwarded = st.context.headers.get_all("X-Forwarded-For")
     except Exception:  # no browser behind this run
         return None
-    return address if isinstance(address, str) else None
+    trusted = client_address.networks(resources.context().settings.trusted_proxies)
+    return client_address.behind_uvicorn(seen if isinstance(seen, str) else None, forwarded, trusted)
 
 
 def _username(account) -> str | None:
