@@ -3,21 +3,23 @@
 Every subcommand works on the store under ``PORTE_VOIX_HOME``; ``main`` builds the
 one :class:`~assistant.context.Context` (from the environment, through the config
 module) and hands it to the command. Errors are one
-line on stderr with a non-zero exit code; ``--json`` prints machine-readable
-results on stdout (schemas in README "Command line").
+line on stderr with a non-zero exit code, whatever failed (a locked or damaged
+store, a bug): a traceback shows only with ``porte-voix --debug COMMAND``, which
+also prints the log. ``--json`` prints machine-readable results on stdout
+(schemas in README "Command line").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
+import logging
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 from tqdm import tqdm
 
 from . import demo, language
@@ -32,7 +34,6 @@ from .imports.people import import_people
 from .retrieval import matching
 from .retrieval.indexing import embed_pending
 from .storage import audit, faults
-from .storage.store import StoreLocked
 from .writing import authenticity, drafting, injection
 
 
@@ -144,24 +145,25 @@ def cmd_experts(args, ctx: Context) -> int:
 
 def cmd_draft(args, ctx: Context) -> int:
     drafts = []
-    for kind, payload in drafting.stream_variants(ctx, args.email, args.content_id, n=args.variants, lang=args.lang):
+    if args.my_words is None and not args.json:
+        lang, offered = drafting.starters_for(ctx, args.email, args.content_id, lang=args.lang)
+        print(f"({drafting.QUESTION[lang]} --my-words \"…\"; e.g. " +
+              " / ".join(f"« {s['text'].strip()} … »" for s in offered) + ")", file=sys.stderr)
+    for kind, payload in drafting.stream_variants(ctx, args.email, args.content_id, n=args.variants, lang=args.lang,
+                                                  words=args.my_words):
         if kind == "variant":
             drafts.append(payload)
             if not args.json:
                 c = payload["checks"]
-                status = ("fallback (grounded)" if payload["fallback"] else
-                          "generated, facts line added" if c.get("repaired_facts") else
-                          "generated, question added" if c.get("repaired_question") else "generated")
-                print(f"--- variant {payload['variant']}: {payload['angle_label']} [{payload['language']}, {status}, "
-                      f"{payload['seconds']:.1f} s]\n{payload['text']}\n"
-                      f"checks: language {'ok' if c['language_ok'] else 'NO'} · facts {c['facts_total'] - len(c['facts_missing'])}/"
-                      f"{c['facts_total']} · copied {c['copied']:.0%} · policy {'ok' if c['policy_ok'] else 'NO'} · "
-                      f"{c['length']} chars" + "".join(f"\nto check: {x}" for x in payload["to_check"]) + "\n")
-        elif kind == "retry" and not args.json:
-            print(f"(variant {payload['variant']}: first candidate refused: {payload['reason']})", file=sys.stderr)
-        elif kind == "notice":
-            print(f"porte-voix: the drafting model is unavailable ({payload['reason']}); grounded drafts instead",
-                  file=sys.stderr)
+                mine = " | ".join(o["text"] for o in payload["own_words"])
+                print(f"--- variant {payload['variant']}: {payload['angle_label']} [{payload['language']}, "
+                      f"{payload['generator']}, {payload['seconds']:.2f} s]\n{payload['text']}\n"
+                      f"checks: {'passed' if c['passed'] else 'FAILED'} · language {c['language']} · your words "
+                      f"{c['own_words_kept']:.0%} kept · facts {c['facts_total'] - len(c['facts_missing'])}/"
+                      f"{c['facts_total']} · longest run from the item {c['copy_run']} words · {c['length']} chars"
+                      + (f"\nyour words: {mine}" if mine else "\n(outline: write your part where ✍️ marks it)") + "\n")
+        elif kind == "notice" and not args.json:
+            print(f"porte-voix: no polished variant ({payload['reason']}); the composed ones stand", file=sys.stderr)
     if args.json:
         print(json.dumps(sorted(drafts, key=lambda d: d["variant"]), ensure_ascii=False, default=str))
     return 0
@@ -203,6 +205,7 @@ def cmd_bench(args, ctx: Context) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="porte-voix", description="Employee-advocacy assistant.")
+    p.add_argument("--debug", action="store_true", help="print the log on stderr, tracebacks included")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("ingest", help="import content files (Markdown, HTML, RSS/Atom, CSV, JSONL) and embed them")
@@ -236,11 +239,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=cmd_demo)
 
-    s = sub.add_parser("draft", help="2-3 personal drafts of an item for an employee, with their checks")
+    s = sub.add_parser("draft", help="drafts built on your own words (--my-words), with their checks")
     s.add_argument("email")
     s.add_argument("content_id")
     s.add_argument("--variants", type=int, default=3, choices=[1, 2, 3])
-    s.add_argument("--lang", choices=["fr", "en"], help="draft language (default: the item's, when the employee writes it)")
+    s.add_argument("--lang", choices=["fr", "en"], help="draft language (default: your words', else the item's when "
+                                                         "you write it)")
+    s.add_argument("--my-words", dest="my_words", metavar="TEXT",
+                   help="what the item means to you, in one sentence: every variant is built on it "
+                        "(without it: an outline to complete)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=cmd_draft)
 
@@ -261,26 +268,54 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, ctx: Context | None = None) -> int:
     """Run one command; ``ctx`` lets tests hand in their own composition root."""
     args = parser().parse_args(argv)
+    with _log_to_stderr(args.debug):
+        try:
+            ctx = ctx or open_context(load_settings())
+            return args.run(args, ctx)
+        except StoreFailed as exc:  # the store failed mid-import: what was done, then why it stopped
+            for problem in exc.report.problems:
+                print(f"rejected: {problem}", file=sys.stderr)
+            print(f"{exc.report.summary()} before the store failed", file=sys.stderr)
+            return _fault(exc.__cause__ or exc, args.debug)
+        except (LookupError, ValueError, FileNotFoundError) as exc:  # the person's input: say what is wrong with it
+            if faults.describe(exc).kind != "bug":
+                return _fault(exc, args.debug)
+            print(f"porte-voix: {exc}", file=sys.stderr)
+            return 2
+        except Exception as exc:  # the installation (locked, damaged, full…) or a bug: one sentence, details in the log
+            return _fault(exc, args.debug)
+
+
+class _OneLine(logging.Formatter):
+    """A log record as its message alone, without the traceback its ``exc_info`` carries."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return record.getMessage()
+
+
+@contextmanager
+def _log_to_stderr(debug: bool):
+    """The log on stderr while the command runs: warnings as one line each (a service's "stopped: 3 hits
+    received…"), except the faults' records, which the command tells in its own one line; with ``--debug``
+    every record with its traceback. Without this, Python's last-resort handler printed each fault's
+    traceback before the command's sentence."""
+    handler = logging.StreamHandler(sys.stderr)
+    if debug:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    else:
+        handler.setFormatter(_OneLine())
+        handler.addFilter(lambda record: record.name != faults.log.name)
+    root = logging.getLogger()
+    root.addHandler(handler)
     try:
-        ctx = ctx or open_context(load_settings())
-        return args.run(args, ctx)
-    except StoreFailed as exc:  # the store failed mid-import: what was done, then why it stopped
-        for problem in exc.report.problems:
-            print(f"rejected: {problem}", file=sys.stderr)
-        print(f"{exc.report.summary()} before the store failed", file=sys.stderr)
-        return _fault(exc.__cause__ or exc)
-    except (LookupError, ValueError, FileNotFoundError) as exc:  # the person's input: say what is wrong with it
-        if faults.describe(exc).kind != "bug":
-            return _fault(exc)
-        print(f"porte-voix: {exc}", file=sys.stderr)
-        return 2
-    except (StoreLocked, OSError, duckdb.Error, sqlite3.Error) as exc:  # the installation: one sentence, details in the log
-        return _fault(exc)
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
-def _fault(exc: BaseException) -> int:
+def _fault(exc: BaseException, debug: bool = False) -> int:
     faults.log_fault(exc, "cli")
-    print(faults.cli_line(exc), file=sys.stderr)
+    print(faults.cli_line(exc, debug=debug), file=sys.stderr)
     return 2
 
 

@@ -44,10 +44,10 @@ def _guarded(command):
         except _USER_ERRORS as exc:
             print(f"porte-voix: {exc}", file=sys.stderr)
             return 2
-        except Exception as exc:  # faults of the installation: a sentence, not a traceback (bugs re-raised)
-            fault = faults.log_fault(exc, f"porte-voix {args.command}")
-            if not fault.expected:
+        except Exception as exc:  # faults of the installation: a sentence, not a traceback (bugs: cli.main's)
+            if not faults.describe(exc).expected:
                 raise
+            faults.log_fault(exc, f"porte-voix {args.command}")
             print(faults.cli_line(exc), file=sys.stderr)
             return 2
     return run

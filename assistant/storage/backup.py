@@ -48,7 +48,7 @@ from pathlib import Path
 import duckdb
 
 from ..config import Settings
-from . import audit, compaction
+from . import audit, compaction, faults
 from . import store as store_module
 from .store import Store, StoreLocked
 
@@ -120,7 +120,7 @@ def _copy_duckdb(settings: Settings, target: Path, store: Store | None) -> None:
     try:
         compaction.copy_database(settings.db_path, target)
     except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+        if faults.duckdb_file_fault(exc) == "locked":
             raise StoreLocked(f"{settings.db_path} is open in another process (the app?): back up from the app's "
                               "admin page, or stop the app and run the command again") from exc
         raise

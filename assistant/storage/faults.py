@@ -7,15 +7,24 @@ traceback (which shows paths, process ids and code to an anonymous visitor).
 
 | kind | what raises it |
 |---|---|
-| ``locked`` | ``StoreLocked``; DuckDB "Could not set lock"; SQLite "database is locked" |
-| ``busy`` | the store closed for a moment (erasure rewriting the file): "Connection already closed" |
-| ``corrupt`` | DuckDB "not a valid DuckDB database", "Corrupt database file", checksum mismatch, short reads; SQLite "file is not a database", "malformed" |
-| ``disk_full`` | ``OSError`` ENOSPC, EDQUOT or EFBIG; DuckDB or SQLite "No space left", "File too large", "disk is full" |
-| ``permission`` | ``PermissionError``; "Permission denied" |
-| ``bug`` | anything else: a generic sentence; the log has the traceback |
+| ``locked`` | ``StoreLocked``; a DuckDB ``IOException`` "Could not set lock" / "Conflicting lock"; SQLite ``SQLITE_BUSY``, ``SQLITE_LOCKED`` |
+| ``busy`` | ``duckdb.ConnectionException``: the store closed for a moment (erasure rewriting the file) |
+| ``corrupt`` | a DuckDB ``IOException`` "not a valid DuckDB database", "Corrupt database file", checksum mismatch, short read; ``duckdb.SerializationException``; SQLite ``SQLITE_CORRUPT``, ``SQLITE_NOTADB`` |
+| ``disk_full`` | ``OSError`` ENOSPC, EDQUOT or EFBIG; a DuckDB ``IOException`` (or a commit's ``TransactionException``) "No space left", "File too large"; SQLite ``SQLITE_FULL`` |
+| ``permission`` | ``OSError`` EACCES, EPERM or EROFS; a DuckDB ``IOException`` "Permission denied"; SQLite ``SQLITE_PERM``, ``SQLITE_READONLY`` |
+| ``bug`` | anything else (``CatalogException``, ``BinderException``… are the code's, whatever their text): a generic sentence; the details go to the log |
+
+Errors are classified by their type first: only the exceptions of the file
+layer (DuckDB's ``IOException``, ``FatalException`` and the
+``TransactionException`` of a commit that could not write, which say what went
+wrong only in words) are read, as whole phrases, so a checksum error "in
+block at location 1585152" is ``corrupt``, never ``locked``, and a catalog
+error quoting a table called "locks" is a bug. SQLite errors carry their
+result code (``sqlite_errorcode``), ``OSError`` its ``errno``.
 
 The app shows ``fault.message(lang)`` on a friendly page; the CLI prints
-:func:`cli_line` and exits 2; both call :func:`log_fault` first.
+:func:`cli_line` and exits 2; both call :func:`log_fault` first (the CLI shows
+that log, tracebacks included, only with ``--debug``).
 
     >>> import errno
     >>> describe(OSError(errno.ENOSPC, "No space left on device")).kind
@@ -28,14 +37,17 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import sqlite3
 from dataclasses import dataclass
 
 import duckdb
 
-from .store import StoreLocked
-
 log = logging.getLogger("porte_voix.faults")
+
+
+class StoreLocked(RuntimeError):
+    """Another process holds the database file for writing (``store.open_store`` raises it)."""
 
 
 @dataclass(frozen=True)
@@ -81,15 +93,19 @@ FAULTS = {
                  "an unexpected error occurred; the details are in the application log"),
 }
 
-_TEXT = (  # (kind, fragments of the lower-cased message), checked in order
-    ("locked", ("could not set lock", "conflicting lock", "database is locked", "is open in another process")),
-    ("busy", ("connection already closed", "connection has already been closed")),
-    ("disk_full", ("no space left", "file too large", "disk quota", "database or disk is full", "not enough space")),
-    ("corrupt", ("not a valid duckdb database", "corrupt database", "does not match stored checksum",
-                 "could not read enough bytes", "file is not a database", "disk image is malformed",
-                 "database header", "malformed")),
+# what went wrong with the file is only in their words (a commit that could not write says so in a TransactionException)
+_DUCKDB_FILE_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.TransactionException)
+_PHRASES = tuple((kind, re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.I)) for kind, phrases in (
+    # checked in order, as whole phrases: "lock" inside "block at location 1585152" is no lock
+    ("corrupt", ("not a valid duckdb database", "corrupt database file", "does not match stored checksum",
+                 "could not read enough bytes", "database header")),
+    ("disk_full", ("no space left", "file too large", "disk quota", "not enough space")),
+    ("locked", ("could not set lock", "conflicting lock")),
     ("permission", ("permission denied", "read-only file system")),
-)
+))
+_SQLITE = {sqlite3.SQLITE_BUSY: "locked", sqlite3.SQLITE_LOCKED: "locked", sqlite3.SQLITE_CORRUPT: "corrupt",
+           sqlite3.SQLITE_NOTADB: "corrupt", sqlite3.SQLITE_FULL: "disk_full", sqlite3.SQLITE_PERM: "permission",
+           sqlite3.SQLITE_READONLY: "permission"}
 _ERRNO = {errno.ENOSPC: "disk_full", errno.EDQUOT: "disk_full", errno.EFBIG: "disk_full",
           errno.EACCES: "permission", errno.EPERM: "permission", errno.EROFS: "permission"}
 
@@ -102,17 +118,36 @@ def _chain(exc: BaseException):
         exc = exc.__cause__ or exc.__context__
 
 
+def duckdb_file_fault(exc: BaseException) -> str | None:
+    """The kind of a DuckDB file-layer error (``IOException``, ``FatalException``, ``TransactionException``), from
+    its words; else None.
+
+    >>> duckdb_file_fault(duckdb.IOException("IO Error: Corrupt database file: computed checksum 1 does not "
+    ...                                      "match stored checksum 2 in block at location 1585152"))
+    'corrupt'
+    >>> duckdb_file_fault(duckdb.CatalogException("Catalog Error: Table with name locks does not exist"))
+    """
+    if not isinstance(exc, _DUCKDB_FILE_ERRORS):
+        return None
+    for kind, phrase in _PHRASES:
+        if phrase.search(str(exc)):
+            return kind
+    return None
+
+
 def _kind(exc: BaseException) -> str | None:
     if isinstance(exc, StoreLocked):
         return "locked"
-    if isinstance(exc, OSError) and exc.errno in _ERRNO:
-        return _ERRNO[exc.errno]
-    if isinstance(exc, (duckdb.Error, sqlite3.Error, OSError)):
-        text = str(exc).lower()
-        for kind, fragments in _TEXT:
-            if any(f in text for f in fragments):
-                return kind
-    return None
+    if isinstance(exc, OSError):
+        return _ERRNO.get(exc.errno)
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return _SQLITE.get(code & 0xFF) if isinstance(code, int) else None
+    if isinstance(exc, duckdb.ConnectionException):
+        return "busy"
+    if isinstance(exc, duckdb.SerializationException):  # storage that cannot be read back
+        return "corrupt"
+    return duckdb_file_fault(exc)
 
 
 def describe(exc: BaseException) -> Fault:
@@ -131,6 +166,17 @@ def log_fault(exc: BaseException, where: str = "") -> Fault:
     return fault
 
 
-def cli_line(exc: BaseException, lang: str = "en") -> str:
-    """The one line the command prints on stderr for ``exc``."""
-    return f"porte-voix: {describe(exc).message(lang)}"
+_CLI_BUG = {"fr": "une erreur inattendue s'est produite ({name}) : relancez la commande avec --debug pour en voir le détail",
+            "en": "an unexpected error occurred ({name}): run the command again with --debug to see the details"}
+
+
+def cli_line(exc: BaseException, lang: str = "en", debug: bool = False) -> str:
+    """The one line the command prints on stderr for ``exc`` (a bug points to ``--debug`` unless it is on).
+
+    >>> cli_line(KeyError("x"))
+    'porte-voix: an unexpected error occurred (KeyError): run the command again with --debug to see the details'
+    """
+    fault = describe(exc)
+    if fault.kind == "bug" and not debug:
+        return "porte-voix: " + _CLI_BUG["fr" if lang == "fr" else "en"].format(name=type(exc).__name__)
+    return f"porte-voix: {fault.message(lang)}"

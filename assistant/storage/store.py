@@ -23,10 +23,10 @@ from typing import Any, Iterator
 import duckdb
 
 from ..config import Settings
+from .faults import StoreLocked, duckdb_file_fault
 from .migrations import migrate
 
-class StoreLocked(RuntimeError):
-    """Another process holds the database file for writing."""
+__all__ = ["Store", "StoreLocked", "close_all", "extension_path", "open_store", "opened", "reopen"]
 
 
 class Store:
@@ -120,7 +120,7 @@ def open_store(settings: Settings) -> Store:
                         "autoload_known_extensions": "false"},
             )
         except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
+            if duckdb_file_fault(exc) == "locked":  # a corrupt file says "block" too: see faults
                 raise StoreLocked(
                     f"{settings.db_path} is open in another process (the app or another command); "
                     "stop it or use another PORTE_VOIX_HOME"
