@@ -43,6 +43,7 @@ class Settings:
     generator_base_url: str | None = None  # generator "openai": the company's OpenAI-compatible server
     generator_model: str | None = None
     generator_api_key: str | None = field(default=None, repr=False)  # never printed or logged
+    polish: str = "auto"               # the model's pass over composed drafts: auto (measured gate), on, off
     links_host: str = "127.0.0.1"     # where `porte-voix links serve` listens
     links_port: int = 8502
     links_base_url: str = "http://127.0.0.1:8502"  # public base of short links (the click service's address)
@@ -171,6 +172,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
         generator_base_url=env.get("PORTE_VOIX_GENERATOR_BASE_URL") or None,
         generator_model=env.get("PORTE_VOIX_GENERATOR_MODEL") or None,
         generator_api_key=env.get("PORTE_VOIX_GENERATOR_API_KEY") or None,
+        polish=_choice("PORTE_VOIX_POLISH", env.get("PORTE_VOIX_POLISH"), ("auto", "on", "off"), "auto"),
         links_host=env.get("PORTE_VOIX_LINKS_HOST") or "127.0.0.1",
         links_port=number("PORTE_VOIX_LINKS_PORT", 8502, int),
         trusted_proxies=_networks("PORTE_VOIX_TRUSTED_PROXIES", env.get("PORTE_VOIX_TRUSTED_PROXIES"),
@@ -200,3 +202,12 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
     values["links_base_url"] = (env.get("PORTE_VOIX_LINKS_BASE_URL") or f"http://127.0.0.1:{values['links_port']}").rstrip("/")
     values.update(overrides)
     return Settings(**values)
+
+
+def _choice(key: str, raw: str | None, allowed: tuple[str, ...], default: str) -> str:
+    """One of ``allowed`` (case aside), ``default`` when unset; anything else fails loudly."""
+    if raw in (None, ""):
+        return default
+    if raw.strip().lower() not in allowed:
+        raise ValueError(f"{key}={raw!r} must be one of: {', '.join(allowed)}")
+    return raw.strip().lower()

@@ -385,6 +385,14 @@ def m009_sign_in_audit_erasure(db):
     db.execute("CREATE TABLE erased_people (digest TEXT PRIMARY KEY, erased_at TIMESTAMP NOT NULL)")
 
 
+@migration
+def m010_drafts_own_words(db):
+    """Drafts built on the employee's words: the line they gave, where it sits in each variant, the form."""
+    db.execute("ALTER TABLE drafts ADD COLUMN form TEXT")
+    db.execute("ALTER TABLE drafts ADD COLUMN own_words JSON")
+    db.execute("ALTER TABLE drafts ADD COLUMN words TEXT")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations in order; return the names applied now."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMP)")

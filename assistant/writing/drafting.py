@@ -1,31 +1,28 @@
-"""Drafts in the employee's voice: prompt, generate, check, regenerate or fall back, store.
+"""Drafts built on the employee's own words: composed at once, polished by a model only where it helps.
 
-For one employee and one content item, Porte-voix proposes 2–3 variants, each
-with a distinct angle (my experience / why it matters in my job / a question to
-my network). Every variant passes the guardrails before it reaches the
-employee:
+A model cannot know what the employee lived; the employee can say it in one
+line. So a drafting request starts from that line (``words``) and composes, with
+no model, one variant per form (``composing``: a LinkedIn story, a short post for
+X, a question to their network) around it: their words kept as written, the
+item's key point condensed in the draft's language (``keypoint``), a closing
+question in their tu/vous, their own hashtags and emoji, the disclosure. Every
+variant passes ``guardrails.composed_checks`` and is stored before the next is
+written, so the first is on screen at once and a closed tab loses nothing.
 
-- language: the requested one (langdetect);
-- facts: every key fact of the item kept (numbers, dates, a name, the link);
-- originality: not a near-copy of the source (≤ ``MAX_COPIED`` of its word 3-grams);
-- policy: no violation of the social-media policy (the tracked link comes at share time);
-- length: within the platform's limit.
+Without their words there is no post to write for them: the request gives a
+scaffold (key point, the questions to answer), which cannot be shared until
+they have written their part.
 
-Each angle gets ``CANDIDATES`` sampled drafts, all written in one batch (on a
-CPU a batch costs little more per token than one draft, so the regeneration is
-written at the same time as the first attempt instead of after it). A draft
-that only dropped facts gets them back in one line, and a question-angle draft
-that asks nothing gets the question its fallback would end with (``repair``). The first
-candidate (the one streamed) is kept unless it failed, or needed a repair and
-the other did not; an angle with no passing candidate gets a grounded fallback
-built from the facts and the voice profile, marked ``fallback``. The item's text is
-data: it is fenced in the prompt, sentences that address the model ("ignore
-previous instructions…") are removed before prompting and never reach a draft,
-and the backend is asked not to reproduce long runs of the source (its key facts
-excepted) or of the examples.
+A drafting model then polishes the story variant only where the drafting eval
+measured it passing the checks at least as often as the composed text, for that
+model and language (``prompts/gates.yaml``; ``PORTE_VOIX_POLISH`` = ``auto`` /
+``on`` / ``off``); it gets exactly what the composed draft holds. Its text must
+keep the employee's line word for word and every fact, or it is dropped and the
+composed variants stand.
 
-    >>> drafts = draft_variants(ctx, "camille.durand@nordlys-energie.example", "news-flux42-fr", n=3)  # doctest: +SKIP
-    >>> [(d["angle"], d["fallback"], d["checks"]["passed"]) for d in drafts]                         # doctest: +SKIP
+    >>> drafts = draft_variants(ctx, "yann.morvan@kerlann.example", "kerlann-malterie",
+    ...                         words="trente ans que je goûte nos bières")                     # doctest: +SKIP
+    >>> [(d["form"], d["own_words"][0]["text"], d["checks"]["passed"]) for d in drafts]           # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -34,7 +31,11 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Iterator
+
+import yaml
 
 from models.generator import Generator, GeneratorUnavailable
 
@@ -42,82 +43,59 @@ from .. import language
 from ..context import Context
 from ..imports import catalog, people
 from ..storage.store import Store
-from .facts import Fact, key_facts
-from .fallback import fallback, question
-from .guardrails import checks, failed_checks, failure, repair
+from .facts import has_fact
+from .composing import FORMS, X_LIMIT, Composed, compose, scaffold
+from .guardrails import MAX_CHARS, composed_checks
+from .keypoint import KeyPoint, key_point, names_of
 from .policy import Policy
-from .prompting import angle_label, own_examples, prompt, sanitize, static_messages, templates
-from .reading import Grounds, grounds, to_check
-from .tidying import finish
+from .prompting import polish_messages, sanitize, static_messages
+from .reading import Grounds, grounds
+from .starters import QUESTION, starters
+from .tidying import drop_links
+from .versions import version_in
 from .voice import VoiceProfile, build
 
-ANGLES = ("experience", "job", "question")
-MAX_NEW_TOKENS = 128      # the longest candidate that passed the checks (second set, four runs) wrote 105 tokens
-CANDIDATES = 2            # sampled drafts per angle, written in one batch: the second is the regeneration
+MAX_NEW_TOKENS = 160      # a polished story is the composed one plus a linking phrase or two
 TEMPERATURE = 0.7
+LABELS = {"fr": {"story": "Récit LinkedIn", "short": "Post court (X)", "question": "Question à mon réseau",
+                 "scaffold": "Trame à compléter", "polished": "Récit, relu par le modèle"},
+          "en": {"story": "LinkedIn story", "short": "Short post (X)", "question": "Question to my network",
+                 "scaffold": "Outline to complete", "polished": "Story, smoothed by the model"}}
 
 
 @dataclass
-class Request:
-    """Everything one drafting request checks its candidates against, computed once."""
+class Plan:
+    """What one drafting request composes from and checks against, computed once."""
 
+    person: dict
     item: dict
+    lang: str
+    words: str
     voice: VoiceProfile
     policy: Policy
-    lang: str
-    facts: list[Fact]
-    source: str
-    removed: list[str]
-    examples: list[str]
+    kp: KeyPoint
     grounds: Grounds
+    names: tuple[str, ...]
+    request_id: str
+    started: float
 
-    def judge(self, raw: str, angle: str, start: str = "") -> dict:
-        """One generated candidate, tidied, checked, and repaired when only facts are missing."""
-        text = finish(raw, self.item, self.voice, self.policy, self.lang, start)
-        result = self.check(text, angle)
-        asked = question(self.voice, self.item, self.lang) if angle == "question" else ""
-        fixed = repair(text, result, self.facts, self.source, self.lang, question=asked,
-                       disclosure=self.policy.disclosure_for(self.lang) or "",
-                       same_language=self.item["language"] == self.lang)
-        if fixed != text:
-            again = self.check(fixed, angle)
-            if again["passed"]:
-                again["repaired_facts"] = result["facts_missing"]
-                again["repaired_question"] = not result["angle_ok"]
-                return {"text": fixed, "checks": again}
-        return {"text": text, "checks": result}
+    @property
+    def seed(self) -> str:
+        return f"{self.person['email']}\x1f{self.item['id']}"
 
-    def check(self, text: str, angle: str) -> dict:
-        return checks(text, self.lang, self.facts, self.source, self.policy, self.removed, self.examples,
-                      grounds=self.grounds, angle=angle, role=self.voice.role)
+    def check(self, draft: Composed) -> dict:
+        limit = X_LIMIT if draft.form == "short" else min(MAX_CHARS, self.policy.max_length.get("linkedin", MAX_CHARS))
+        mine = " ".join(o["text"] for o in draft.own_words)
+        # the story states the whole key point; the shorter forms its headline (each number and name they
+        # hold is still checked against the item by the reader's checks)
+        facts = self.kp.facts if draft.form in ("story", "scaffold") else \
+            [f for f in self.kp.facts if has_fact(self.kp.headline, f)]
+        return composed_checks(draft.text, draft.added, mine, self.lang, facts, self.kp.source, self.policy,
+                               self.grounds, self.names, limit)
 
 
-def request_for(ctx: Context, person: dict, item: dict, lang: str) -> Request:
-    """The checks' context of a request: the item as data, its key facts, the employee's voice and grounds."""
-    posts = [p["text"] for p in people.posts_of(ctx.store, person["email"])]
-    policy = ctx.policy
-    source, removed = sanitize(item["text"])
-    title = item["title"] if item["language"] == lang else ""
-    return Request(item=item, voice=build(person, posts, lang=lang), policy=policy, lang=lang,
-                   facts=[f for f in key_facts(source, title) if f.kind != "link"], source=source, removed=removed,
-                   examples=own_examples(posts, lang),
-                   grounds=grounds(source, item["title"], person, posts, company=policy.company))
-
-
-def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
-                    lang: str | None = None) -> Iterator[tuple[str, dict]]:
-    """Draft ``n`` (1–3) variants, yielding ``("token", {"variant", "text"})`` while they are written
-    (the forced opening of a variant comes first, marked ``"forced": True``),
-    ``("retry", {"variant", "reason"})`` when one is regenerated, ``("notice", {"kind", "reason"})`` when
-    the drafting model cannot be reached (every variant is then the grounded fallback), and
-    ``("variant", draft)`` once one is final.
-
-    All candidates are written together (``generator.stream_batch``), so tokens of different
-    variants interleave; the first candidate of each angle is streamed. When another candidate
-    (or the fallback) wins, a ``retry`` event says why the first was refused and the winner
-    comes as one ``token`` event. Final drafts are stored in the ``drafts`` table, with a
-    summary of every candidate's checks.
-    """
+def plan_for(ctx: Context, email: str, content_id: str, lang: str | None = None, words: str | None = None) -> Plan:
+    """The request's employee, item, language, voice, key point and grounds (``LookupError`` when unknown)."""
     store = ctx.store
     person = people.get_person(store, email)
     if person is None:
@@ -125,108 +103,150 @@ def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3,
     item = catalog.get_item(store, content_id)
     if item is None:
         raise LookupError(f"no content item {content_id!r}")
-    lang = lang or draft_language(person, item)
-    req = request_for(ctx, person, item, lang)
-    generator = ctx.generator
-    request_id, started = uuid.uuid4().hex[:12], time.perf_counter()
-    angles = ANGLES[: max(1, min(n, len(ANGLES)))]
-    # A forced opening keeps the model from talking to the user ("Bien sûr, voici…"); only backends
-    # that continue an assistant start get one.
-    starts = [templates(lang)["starts"].get(angle, "") if getattr(generator, "continues_start", False) else ""
-              for angle in angles]
-    prompts = [prompt(req.voice, item, req.facts, angle, lang, req.source, req.examples, start=start)
-               for angle, start in zip(angles, starts)]
+    words = " ".join((words or "").split())
+    lang = lang or draft_language(person, item, words)
+    posts = [p["text"] for p in people.posts_of(store, person["email"])]
+    version = version_in(store, item, lang) if item["language"] != lang else None
+    base = version or item
+    source, _removed = sanitize(base["text"])
+    names = names_of(person)
+    kp = key_point(base, lang, avoid_names=names, source=source)
+    policy = ctx.policy
+    g = grounds(f"{source}\n{item['text']}", f"{base['title']}\n{item['title']}", person, [*posts, words],
+                company=policy.company)
+    return Plan(person=person, item=item, lang=lang, words=words, voice=build(person, posts, lang=lang), policy=policy,
+                kp=kp, grounds=g, names=names, request_id=uuid.uuid4().hex[:12], started=time.perf_counter())
 
-    def final(index: int, text: str, result: dict, attempts: int, used_fallback: bool) -> dict:
-        draft = {"id": uuid.uuid4().hex[:16], "variant": index + 1, "angle": angles[index],
-                 "angle_label": angle_label(angles[index], lang, req.voice), "language": lang, "text": text,
-                 "to_check": to_check(text, lang, req.grounds),
-                 "fallback": used_fallback, "checks": result, "generator": generator.name, "attempts": attempts,
-                 "seconds": round(time.perf_counter() - started, 2)}
-        _save(store, person["email"], content_id, request_id, draft)
-        return draft
 
-    avoid = [_without(req.source, req.facts), templates(lang)["example"]["post"], *req.examples]
-    rows = [a for a in range(len(angles)) for _ in range(CANDIDATES)]  # the angle of each row
-    texts = [""] * len(rows)
-    for a in range(len(angles)):
-        if starts[a]:
-            yield "token", {"variant": a + 1, "text": starts[a], "forced": True}  # shown at once, not the model's
-    unavailable = None
+def compose_variants(ctx: Context, plan: Plan, n: int = 3) -> Iterator[dict]:
+    """The composed variants of ``plan`` (a scaffold when it has no words), each checked and stored."""
+    disclosure = plan.policy.disclosure_for(plan.lang)
+    if not plan.words:
+        draft = scaffold(plan.kp, plan.lang, plan.voice, disclosure=disclosure, seed=plan.seed)
+        yield _final(ctx.store, plan, 1, draft, plan.check(draft), "composed")
+        return
+    for number, form in enumerate(FORMS[: max(1, min(n, len(FORMS)))], 1):
+        draft = compose(form, plan.words, plan.kp, plan.voice, plan.lang, disclosure=disclosure, seed=plan.seed,
+                        max_hashtags=plan.policy.max_hashtags)
+        yield _final(ctx.store, plan, number, draft, plan.check(draft), "composed")
+
+
+def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3, lang: str | None = None,
+                    words: str | None = None) -> Iterator[tuple[str, dict]]:
+    """Draft for one employee and item: ``("variant", draft)`` for each composed variant (at once), then,
+    where the model may polish (:func:`polish_allowed`), ``("token", {"variant", "text"})`` while it writes,
+    and ``("variant", draft)`` for its text when it passes every check, or ``("notice", {"kind", "reason"})``
+    when it was dropped or the model could not be reached."""
+    plan = plan_for(ctx, email, content_id, lang, words)
+    composed = []
+    for draft in compose_variants(ctx, plan, n):
+        composed.append(draft)
+        yield "variant", draft
+    if not plan.words or not polish_allowed(ctx, plan.lang):
+        return
+    story = next((d for d in composed if d["form"] == "story"), None)
+    if story is None:
+        return
+    tokens: list[tuple[str, dict]] = []
+    polished = polish(ctx, plan, story, len(composed) + 1, on_token=lambda piece: tokens.append(
+        ("token", {"variant": len(composed) + 1, "text": piece})))
+    yield from tokens
+    if isinstance(polished, dict):
+        yield "variant", polished
+    else:
+        yield "notice", {"kind": "polish_dropped", "reason": polished}
+
+
+def polish(ctx: Context, plan: Plan, story: dict, number: int, on_token=None) -> dict | str:
+    """The model's smoothing of the composed ``story`` draft, stored and returned when it keeps the employee's
+    line word for word and passes every check; else the reason it was dropped (a string)."""
+    mine = story["own_words"][0]["text"] if story["own_words"] else ""
+    text = ""
     try:
-        for row, piece in generator.stream_batch([prompts[a] for a in rows], max_new_tokens=MAX_NEW_TOKENS,
-                                                 temperature=TEMPERATURE, seed=1, avoid=avoid):
-            texts[row] += piece
-            if row % CANDIDATES == 0:  # the first candidate of each angle is shown while it is written
-                yield "token", {"variant": rows[row] + 1, "text": piece}
-    except GeneratorUnavailable as exc:  # the company's server is down: grounded drafts, and the employee is told
-        unavailable = str(exc)
-        yield "notice", {"kind": "generator_unavailable", "reason": unavailable}
-        texts = [""] * len(rows)
-    for a, angle in enumerate(angles):
-        candidates = [req.judge(text, angle, starts[a]) for text in texts[a * CANDIDATES:(a + 1) * CANDIDATES]]
-        passing = [c for c in candidates if c["checks"]["passed"]]
-        # the first candidate is on screen already: keep it unless it failed, or needed a repair and another did not
-        best = min(passing, key=lambda c: repaired(c["checks"]), default=None)
-        summary = [{"passed": c["checks"]["passed"], "repaired": repaired(c["checks"]),
-                    "copied": c["checks"]["copied"], "facts_missing": c["checks"]["facts_missing"],
-                    "failed": failure(c["checks"]), "failed_checks": failed_checks(c["checks"]),
-                    "text": c["text"]} for c in candidates]
-        if best is not candidates[0]:
-            yield "retry", {"variant": a + 1, "reason": failure(candidates[0]["checks"]) or "facts missing"}
-        if best is None:
-            text = fallback(req.voice, item, req.facts, angle, lang, req.policy)
-            result = req.check(text, angle)
-            result["replaced_because"] = (f"drafting model unavailable: {unavailable}" if unavailable else
-                                          failure(candidates[-1]["checks"]) or "generated variants failed the checks")
-            result["candidates"] = summary
-            yield "variant", final(a, text, result, len(candidates), True)
-            continue
-        if best is not candidates[0]:
-            yield "token", {"variant": a + 1, "text": best["text"]}
-        best["checks"]["candidates"] = summary
-        yield "variant", final(a, best["text"], best["checks"], candidates.index(best) + 1, False)
+        for _, piece in ctx.generator.stream_batch([polish_messages(mine, story["text"], plan.lang)],
+                                                   max_new_tokens=MAX_NEW_TOKENS, temperature=TEMPERATURE, seed=1):
+            text += piece
+            if on_token:
+                on_token(piece)
+    except GeneratorUnavailable as exc:
+        return f"drafting model unavailable: {exc}"
+    text = drop_links(text.replace("<moi>", "").replace("</moi>", "").replace("<me>", "").replace("</me>", "")).strip()
+    at = text.find(mine) if mine else -1
+    if at < 0:
+        return "the model reworded the employee's words"
+    draft = Composed(form="polished", text=text, own=[(at, at + len(mine))])
+    result = plan.check(Composed(form="story", text=text, own=draft.own))
+    if not result["passed"]:
+        return "the polished text failed: " + ", ".join(k for k, v in result.items() if k.endswith("_ok") and not v)
+    return _final(ctx.store, plan, number, draft, result, ctx.generator.name)
 
 
-def repaired(checks: dict) -> bool:
-    """Whether a draft passed only once a facts line or a question was added (``guardrails.repair``)."""
-    return bool(checks.get("repaired_facts") or checks.get("repaired_question"))
+@lru_cache(maxsize=1)
+def gates() -> dict:
+    """Per model and language, whether the drafting eval measured its polishing as helping (package data)."""
+    text = resources.files("assistant.writing").joinpath("prompts", "gates.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text) or {}
 
 
-def _without(text: str, facts: list[Fact]) -> str:
-    """``text`` with each fact replaced by a line break: the generator may write them, not the prose around."""
-    for fact in facts:
-        text = text.replace(fact.text, "\n")
-    return text
+def polish_allowed(ctx: Context, lang: str) -> bool:
+    """Whether a model polishes composed drafts in ``lang``: ``PORTE_VOIX_POLISH`` on or off, or (auto) the
+    measured gate of the configured model; a company's own server model, not measured here, polishes."""
+    setting = ctx.settings.polish
+    if setting != "auto":
+        return setting == "on"
+    measured = gates().get(ctx.settings.generator)
+    if measured is not None:
+        return bool(measured.get(lang))
+    return ctx.settings.generator == "openai"
 
 
-def draft_language(person: dict, item: dict) -> str:
-    """The item's language when the employee writes it, else their first supported language."""
+def _final(store: Store, plan: Plan, number: int, draft: Composed, result: dict, generator: str) -> dict:
+    out = {"id": uuid.uuid4().hex[:16], "variant": number, "form": draft.form, "angle": draft.form,
+           "angle_label": LABELS[plan.lang][draft.form], "language": plan.lang, "text": draft.text,
+           "own_words": draft.own_words, "added": draft.added, "scaffold": draft.scaffold,
+           "key_point_via": plan.kp.via, "fallback": False, "checks": result, "generator": generator,
+           "polished": draft.form == "polished", "attempts": 1, "to_check": [],
+           "seconds": round(time.perf_counter() - plan.started, 3)}
+    _save(store, plan, out)
+    return out
+
+
+def draft_language(person: dict, item: dict, words: str = "") -> str:
+    """The language of the employee's ``words`` when they write it, else the item's when they write it,
+    else their first supported language."""
     languages = [x for x in person.get("languages") or [] if language.is_supported(x)] or ["en"]
+    said = language.detect(words) if len((words or "").split()) >= 4 else None
+    if said in languages:
+        return said
     return item["language"] if item["language"] in languages else languages[0]
 
 
-def draft_variants(ctx: Context, email: str, content_id: str, n: int = 3, lang: str | None = None) -> list[dict]:
+def draft_variants(ctx: Context, email: str, content_id: str, n: int = 3, lang: str | None = None,
+                   words: str | None = None) -> list[dict]:
     """The final drafts of :func:`stream_variants`, in variant order."""
-    drafts = [payload for kind, payload in stream_variants(ctx, email, content_id, n, lang) if kind == "variant"]
+    drafts = [p for kind, p in stream_variants(ctx, email, content_id, n, lang, words) if kind == "variant"]
     return sorted(drafts, key=lambda d: d["variant"])
 
 
-def _save(store: Store, email: str, content_id: str, request_id: str, draft: dict) -> None:
+def starters_for(ctx: Context, email: str, content_id: str, lang: str | None = None) -> tuple[str, list[dict]]:
+    """The editor's question before drafting: ``(language, starters)`` for this employee and item."""
+    plan = plan_for(ctx, email, content_id, lang)
+    return plan.lang, starters(plan.voice, plan.item, plan.lang)
+
+
+def _save(store: Store, plan: Plan, draft: dict) -> None:
     store.execute(
         """INSERT INTO drafts (id, email, content_id, request_id, variant, angle, language, text, generator, fallback,
-                               attempts, checks, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [draft["id"], email, content_id, request_id, draft["variant"], draft["angle"], draft["language"], draft["text"],
-         draft["generator"], draft["fallback"], draft["attempts"],
-         json.dumps({**draft["checks"], "to_check": draft["to_check"]}, ensure_ascii=False),  # kept for the editor
-         draft["seconds"]],
+                               attempts, checks, seconds, form, own_words, words)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [draft["id"], plan.person["email"], plan.item["id"], plan.request_id, draft["variant"], draft["form"],
+         draft["language"], draft["text"], draft["generator"], False, 1,
+         json.dumps({**draft["checks"], "to_check": []}, ensure_ascii=False, default=str), draft["seconds"],
+         draft["form"], json.dumps(draft["own_words"], ensure_ascii=False), plan.words],
     )
 
 
 def warm_up(generator: Generator) -> None:
-    """Load the drafting model and compute the prompt start every request shares (rules and worked
-    example, in both languages), so the first employee to ask for drafts waits no longer than the
-    next one. Meant for a background thread at app start: ~5-10 s once per process (plus the
-    one-time model conversion on a new machine)."""
+    """Load the drafting model once in the background, so a polish pass does not wait for it."""
     for lang in ("fr", "en"):
         generator.generate(static_messages(lang) + [{"role": "user", "content": "…"}], max_new_tokens=1)

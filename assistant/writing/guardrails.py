@@ -19,7 +19,9 @@ from functools import lru_cache
 from .. import language
 from ..text import QUOTED, WORD, fold
 from .authenticity import copied_share, shingles
+from .composing import kept_share
 from .facts import Fact, has_fact, key_facts, missing_facts
+from .keypoint import MAX_RUN, names_person
 from .policy import Policy, check
 from .prompting import fact_bullets, templates
 from .reading import READER_CHECKS, Grounds, read
@@ -199,3 +201,54 @@ def failure(result: dict | None) -> str:
              "names_ok": "invented names", "bare_list_ok": "bare list of numbers", "company_ok": "another company",
              "angle_ok": "angle not honoured"}
     return ", ".join(label for key, label in names.items() if not result.get(key, True))
+
+
+# --- drafts built on the employee's own words ---------------------------------------------------
+
+OWN_WORDS_KEPT = 0.8      # share of the employee's content words a draft keeps, at least
+COMPOSED_GUARDS = ("language_ok", "own_words_ok", "facts_ok", "copy_run_ok", "third_person_ok", "policy_ok",
+                   "length_ok") + READER_CHECKS
+
+
+def longest_run(text: str, source: str) -> int:
+    """The longest run of words ``text`` shares with ``source`` (case and accents aside).
+
+    >>> longest_run("Le parc de Crest produit 12 MWc, dit-elle.", "Depuis mai, le parc de Crest produit 12 MWc.")
+    7
+    """
+    a, b = WORD.findall(fold(text)), WORD.findall(fold(source))
+    best, previous = 0, [0] * (len(b) + 1)
+    for x in a:
+        current = [0] * (len(b) + 1)
+        for j, y in enumerate(b, 1):
+            if x == y:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
+
+
+def composed_checks(text: str, added: str, words: str, lang: str, facts: list[Fact], source: str, policy: Policy,
+                    grounds: Grounds, names: tuple[str, ...] = (), limit: int = MAX_CHARS) -> dict:
+    """Every check of a draft built on the employee's ``words``: in ``lang``; ≥ ``OWN_WORDS_KEPT`` of their
+    content words kept; the key point's ``facts`` present and every number or name found in the item,
+    the profile or their words; no run of more than ``keypoint.MAX_RUN`` words of the ``source``; the
+    employee not named in the third person; policy-clean; within ``limit``; and the reader's checks on
+    what the software ``added`` (their own words are theirs to spell)."""
+    detected = language.detect(text)
+    run = longest_run(text, source)
+    kept = kept_share(words, text) if words else 1.0
+    third = names_person(added, names)
+    missing = missing_facts(text, facts)
+    result = {
+        "language": detected, "language_ok": detected == lang,
+        "own_words_kept": kept, "own_words_ok": kept >= OWN_WORDS_KEPT,
+        "facts_total": len(facts), "facts_missing": [f.text for f in missing], "facts_ok": not missing,
+        "copy_run": run, "copy_run_ok": run <= MAX_RUN,
+        "third_person_ok": not third,
+        "policy": check(text, policy), "policy_ok": not check(text, policy),
+        "length": len(text), "length_ok": 0 < len(text) <= limit,
+    }
+    result.update(read(added, lang, "", grounds, None))
+    result["passed"] = all(result[k] for k in COMPOSED_GUARDS)
+    return result

@@ -132,3 +132,22 @@ def prompt(voice: VoiceProfile, item: dict, facts: list[Fact], angle: str, lang:
     request = _facts_message(lang, role, voice.describe(), angle_label(angle, lang, voice), bullets, examples)
     messages = static_messages(lang) + [{"role": "user", "content": request}]
     return messages + [{"role": "assistant", "content": start}] if start else messages
+
+
+POLISH = {
+    "fr": ("Tu relis le post LinkedIn d'un salarié, en français. Tu le rends fluide en une ou deux phrases de "
+           "transition au plus. Tu gardes mot pour mot la phrase du salarié, entre les balises <moi> et </moi> "
+           "(sans les balises), et tous les chiffres, dates et noms tels quels. Tu n'ajoutes aucun fait, aucune "
+           "expérience, aucun sentiment, aucun lien. Tu écris seulement le post."),
+    "en": ("You proofread an employee's LinkedIn post, in English. Make it flow with one or two linking phrases at "
+           "most. Keep the employee's sentence, between <me> and </me>, word for word (without the tags), and every "
+           "number, date and name as it is. Add no fact, experience, feeling or link. Write only the post."),
+}
+
+
+def polish_messages(words: str, draft: str, lang: str) -> list[dict]:
+    """Chat messages asking a model to smooth a composed ``draft`` while keeping the employee's ``words``
+    verbatim: the only input is what the composed draft holds (their words, the key point, the closing)."""
+    tag = ("<moi>", "</moi>") if lang == "fr" else ("<me>", "</me>")
+    marked = draft.replace(words, f"{tag[0]}{words}{tag[1]}", 1)
+    return [{"role": "system", "content": POLISH[lang]}, {"role": "user", "content": marked}]

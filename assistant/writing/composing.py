@@ -1,0 +1,264 @@
+"""Drafts composed around the employee's own words: no model, nothing they did not say.
+
+The employee gives one line (what the item means to them). Each variant keeps
+that line as they wrote it (tidied only: capital, final punctuation, spacing),
+adds the item's key point (``keypoint``: short phrases, exact facts), a
+closing that fits the form (a real question, in their tu/vous), the hashtags
+and emoji their own posts use, and the disclosure as a sentence. The forms:
+
+| form | what it is |
+|---|---|
+| ``story`` | a LinkedIn post: their words, the key point, a question to their network |
+| ``short`` | a post for X: their words and the headline, ≤ 280 characters with the link |
+| ``question`` | the headline, then their words, then a question asking whether others see it so |
+
+Without their words there is no post to compose: :func:`scaffold` gives the key
+point and the questions to answer, each marked ``✍️``; it cannot be shared while
+a marked line is left (``share_rules``). Closings and lead-ins are picked per
+employee and item, so five colleagues sharing one item with their own words do
+not publish the same text.
+
+>>> from assistant.writing.voice import VoiceProfile
+>>> from assistant.writing.keypoint import KeyPoint
+>>> kp = KeyPoint(lang="fr", headline="Kerlann ouvre sa malterie (14 octobre 2026).",
+...               details=["380 tonnes d'orge par an"])
+>>> draft = compose("story", "trente ans que je goûte nos bières  et là on maîtrise enfin le malt",
+...                 kp, VoiceProfile(lang="fr", name="Yann"), "fr", disclosure="je travaille chez Kerlann", seed="k")
+>>> draft.text.splitlines()[0]
+'Trente ans que je goûte nos bières et là on maîtrise enfin le malt.'
+>>> draft.text.splitlines()[-1]
+'Je travaille chez Kerlann.'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from ..text import HASHTAG, WORD, fold
+from .keypoint import KeyPoint
+from .voice import VoiceProfile
+
+FORMS = ("story", "short", "question")
+X_LIMIT = 280
+LINK_CHARS = 24           # a link counts 23 characters on X, plus its space
+MARK = "✍️"               # a scaffold line the employee has to replace
+_END = re.compile(r"[.!?…]['\"»”)\]]*\s*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$")
+
+# Closings: a real question to the network. "story" asks about their side; "question" asks whether
+# they see it as the employee does (it follows the employee's own words).
+CLOSINGS = {
+    "story": {
+        "fr": {"vous": ["Et de votre côté, qu'en pensez-vous ?", "Qu'est-ce que cela changerait dans votre équipe ?",
+                        "Avez-vous vécu quelque chose de semblable ?", "Quelle serait votre première question sur le sujet ?",
+                        "Comment voyez-vous cela dans votre métier ?", "Qu'ajouteriez-vous ?"],
+               "tu": ["Et de ton côté, qu'en penses-tu ?", "Qu'est-ce que cela changerait dans ton équipe ?",
+                      "As-tu vécu quelque chose de semblable ?", "Quelle serait ta première question sur le sujet ?",
+                      "Comment vois-tu cela dans ton métier ?", "Qu'ajouterais-tu ?"]},
+        "en": {"vous": ["What's your take?", "What would this change in your team?", "Have you seen something similar?",
+                        "What would be your first question about it?", "How does this look from your side of the job?",
+                        "What would you add?"]},
+    },
+    "question": {
+        "fr": {"vous": ["Est-ce que vous le voyez aussi ainsi ?", "Est-ce la même chose chez vous ?",
+                        "Cela vous parle-t-il aussi ?", "Le vivez-vous de la même façon ?"],
+               "tu": ["Est-ce que tu le vois aussi ainsi ?", "Est-ce la même chose chez toi ?",
+                      "Ça te parle aussi ?", "Le vis-tu de la même façon ?"]},
+        "en": {"vous": ["Do you see it the same way?", "Is it the same where you work?", "Does this ring true for you too?",
+                        "Is that your experience as well?"]},
+    },
+}
+# The employee's own emoji that may close a question to their network; others ("😅", "😢") stay theirs to place.
+CHEERFUL = set("🎉🚀👏💡🌱⚡🙌👍✨📈🔥💪😊🙂🌍🌿☀🔧🍺🪵")
+# How the key point's phrases are introduced (a list of facts reads as one sentence).
+LEADS = {"fr": ["En bref :", "Quelques repères :", "À retenir :", "Les faits :", "Concrètement :"],
+         "en": ["In short:", "A few facts:", "The numbers:", "What stands out:", "In practice:"]}
+OTHER_LANGUAGE = {"fr": {"en": "en anglais", "fr": "en français"}, "en": {"fr": "in French", "en": "in English"}}
+SCAFFOLD = {
+    "fr": {"words": "Votre mot : qu'est-ce que ça vous évoque, en une phrase ?",
+           "questions": ["Qu'avez-vous vu ou vécu de proche dans votre travail ?",
+                         "Qu'est-ce que cela change pour votre équipe ?",
+                         "Quelle question poseriez-vous à votre réseau ?"]},
+    "en": {"words": "Your words: what does this mean to you, in one sentence?",
+           "questions": ["What have you seen or lived close to this in your work?",
+                         "What does it change for your team?",
+                         "What would you ask your network?"]},
+}
+
+
+@dataclass
+class Composed:
+    """A composed draft: its ``text``, the ``own`` span(s) of the employee's words in it, and the
+    text the software added (``added``: what an unchanged share is measured against)."""
+
+    form: str
+    text: str
+    own: list[tuple[int, int]] = field(default_factory=list)
+    scaffold: bool = False
+
+    @property
+    def own_words(self) -> list[dict]:
+        return [{"start": a, "end": b, "text": self.text[a:b]} for a, b in self.own]
+
+    @property
+    def added(self) -> str:
+        """The text without the employee's words (what the software wrote)."""
+        out, at = [], 0
+        for a, b in self.own:
+            out.append(self.text[at:a])
+            at = b
+        return "".join(out + [self.text[at:]])
+
+
+def tidy(words: str, lang: str) -> str:
+    """The employee's line, tidied only: one space between words, a capital, final punctuation, and the
+    language's spacing before ``? ! : ;`` (a space in French, none in English). Never reworded.
+
+    >>> tidy("  ça change tout pour nous!", "fr"), tidy("this is huge for our team ?", "en")
+    ('Ça change tout pour nous !', 'This is huge for our team?')
+    """
+    text = " ".join((words or "").split()).strip().strip('"«»“”').strip()
+    if not text:
+        return ""
+    if lang == "fr":
+        text = re.sub(r"\s*([?!:;])", r" \1", text).replace(" :/", ":/")
+        text = re.sub(r"(https?) :", r"\1:", text)
+    else:
+        text = re.sub(r"\s+([?!:;])", r"\1", text)
+    text = text[:1].upper() + text[1:]
+    return text if _END.search(text) else text + "."
+
+
+def kept_share(words: str, text: str) -> float:
+    """Share of the content words (3+ letters) of ``words`` found in ``text``: 1.0 when all are kept.
+
+    >>> kept_share("la fermentation ouverte me manque", "La fermentation ouverte, quel souvenir.")
+    0.667
+    """
+    mine = [w for w in WORD.findall(fold(words)) if len(w) >= 3]
+    if not mine:
+        return 1.0
+    theirs = set(WORD.findall(fold(text)))
+    return round(sum(w in theirs for w in mine) / len(mine), 3)
+
+
+def pick(options: list, *keys: str):
+    """One of ``options``, the same every time for the same ``keys`` (employee, item, form)."""
+    digest = hashlib.sha256("\x1f".join(keys).encode("utf-8")).digest()
+    return options[digest[0] % len(options)]
+
+
+def key_point_text(kp: KeyPoint, lang: str, seed: str, details: int | None = None) -> str:
+    """The key point as sentences: the headline, sentence-like details, then the other phrases in one
+    sentence after a lead-in picked per employee. Across languages (no version), the title is quoted
+    and marked as being in its language.
+
+    >>> key_point_text(KeyPoint("en", "Velora completes its pilot.", ["1,200 patients across 9 clinics"]), "en", "s")
+    'Velora completes its pilot. The numbers: 1,200 patients across 9 clinics.'
+    """
+    parts = [kp.headline] if kp.headline else []
+    if kp.via == "figures" and kp.title:
+        other = OTHER_LANGUAGE[lang][("en" if lang == "fr" else "fr")]
+        parts.append(f"« {kp.title} » ({other})." if lang == "fr" else f"\u201c{kp.title}\u201d ({other}).")
+    chosen = kp.details[:details]
+    sentences = [d for d in chosen if d[:1].isupper() and len(d.split()) >= 4]
+    phrases = [d for d in chosen if d not in sentences]
+    parts += [d.rstrip(".") + "." for d in sentences]
+    if phrases:
+        joined = ", ".join(phrases[:-1]) + ((" et " if lang == "fr" else " and ") if len(phrases) > 1 else "") + phrases[-1]
+        parts.append(f"{pick(LEADS[lang], seed, 'lead')} {joined}.")
+    return " ".join(parts)
+
+
+def closing(form: str, lang: str, voice: VoiceProfile, seed: str) -> str:
+    """The question that ends a ``form`` draft, in the employee's tu/vous (French)."""
+    by_address = CLOSINGS[form][lang]
+    return pick(by_address.get(voice.address if lang == "fr" else "vous", by_address["vous"]), seed, form)
+
+
+def disclosure_sentence(form: str | None) -> str:
+    """The policy's disclosure form as a sentence ("je travaille chez Kerlann" -> "Je travaille chez
+    Kerlann."); a hashtag form stays a hashtag."""
+    if not form:
+        return ""
+    form = " ".join(form.split())
+    if form.startswith("#"):
+        return form
+    return form[:1].upper() + form[1:] + ("" if _END.search(form) else ".")
+
+
+def tags_of(voice: VoiceProfile, limit: int | None) -> str:
+    """The hashtags the employee's own posts use (as many as they usually put), none if they use none."""
+    room = min(len(voice.hashtags), round(voice.hashtags_per_post), max(0, (limit or 5) - 1))
+    return " ".join(voice.hashtags[:room]) if voice.hashtags and room > 0 else ""
+
+
+def compose(form: str, words: str, kp: KeyPoint, voice: VoiceProfile, lang: str, *, disclosure: str | None = None,
+            seed: str = "", max_hashtags: int | None = None) -> Composed:
+    """One ``form`` draft around the employee's ``words`` (see the module's table)."""
+    mine = tidy(words, lang)
+    emoji = next((f" {e}" for e in voice.emoji if e in CHEERFUL), "") if voice.uses_emoji else ""
+    tags, disclose = tags_of(voice, max_hashtags), disclosure_sentence(disclosure)
+    if disclose.startswith("#"):
+        tags, disclose = " ".join(dict.fromkeys((tags + " " + disclose).split())), ""
+    if form == "short":
+        return _short(mine, kp, lang, seed, disclose, emoji)
+    if form == "question":
+        asked = "" if mine.rstrip().endswith("?") else closing("question", lang, voice, seed)
+        head = kp.headline or key_point_text(kp, lang, seed, details=1)
+        blocks = [head, (mine, True), (asked + emoji).strip(), disclose, tags]
+    else:
+        blocks = [(mine, True), key_point_text(kp, lang, seed), (closing("story", lang, voice, seed) + emoji).strip(),
+                  disclose, tags]
+    return _assemble(form, blocks)
+
+
+def _short(mine: str, kp: KeyPoint, lang: str, seed: str, disclose: str, emoji: str) -> Composed:
+    """Their words and the headline (or one detail), the disclosure if it fits: ≤ 280 with the link."""
+    budget = X_LIMIT - LINK_CHARS
+    for extra in (kp.headline or key_point_text(kp, lang, seed, details=1), ""):
+        for tail in (disclose, ""):
+            blocks = [(mine + emoji, True), extra, tail]
+            draft = _assemble("short", blocks, sep=" ")
+            if len(draft.text) <= budget:
+                return draft
+    return _assemble("short", [(mine + emoji, True)], sep=" ")  # their words alone, however long
+
+
+def _assemble(form: str, blocks: list, sep: str = "\n\n") -> Composed:
+    text, own = "", []
+    for block in blocks:
+        body, theirs = block if isinstance(block, tuple) else (block, False)
+        if not body:
+            continue
+        if text:
+            text += "\n" if (sep == "\n\n" and HASHTAG.fullmatch(body.split()[0]) and not theirs) else sep
+        if theirs:
+            own.append((len(text), len(text) + len(body.rstrip(" " + "".join(_emoji_chars(body))))))
+        text += body
+    return Composed(form=form, text=text, own=own)
+
+
+def _emoji_chars(text: str) -> list[str]:
+    return re.findall(r"[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]", text)
+
+
+def scaffold(kp: KeyPoint, lang: str, voice: VoiceProfile, *, disclosure: str | None = None, seed: str = "") -> Composed:
+    """The draft offered without the employee's words: a line for their words, the key point, the questions
+    to answer (each marked :data:`MARK`), and the disclosure. Not a post until they write their part."""
+    s = SCAFFOLD[lang]
+    blocks = [f"{MARK} {s['words']}", key_point_text(kp, lang, seed),
+              "\n".join(f"{MARK} {q}" for q in s["questions"]), disclosure_sentence(disclosure)]
+    draft = _assemble("scaffold", blocks)
+    draft.scaffold = True
+    return draft
+
+
+def scaffold_left(text: str) -> bool:
+    """Whether ``text`` still holds a scaffold line the employee has to replace.
+
+    >>> scaffold_left("Mon avis.\\n✍️ Qu'est-ce que cela change pour votre équipe ?"), scaffold_left("Mon avis.")
+    (True, False)
+    """
+    return MARK in (text or "")

@@ -1,0 +1,63 @@
+"""Figures and dates written the way a language writes them, for a key point in the other language.
+
+``4 000 foyers`` reads ``4,000`` in English and ``1.5 MW`` reads ``1,5 MW`` in French; a date is
+written with the language's month names. The value is the item's, exactly: only its form changes.
+The words a bare number counts ("15 data scientists") come from the item, when they are a unit
+the other language writes the same way or one of ``UNITS``; otherwise the number stands alone.
+
+>>> figure(Fact("number", "4 000 foyers", "num:4000"), "en"), figure(Fact("number", "1.5 MW", "num:1.5"), "fr")
+('4,000 households', '1,5 MW')
+>>> figure(Fact("date", "3 novembre 2026", "date:3-11-2026"), "en")
+'3 November 2026'
+"""
+
+from __future__ import annotations
+
+import re
+
+from .facts import Fact
+
+MONTH_NAMES = {"fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                      "novembre", "décembre"],
+               "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                      "November", "December"]}
+# Units and counted things a key point may carry across languages: (French, English).
+UNITS = [("personnes", "people"), ("salariés", "employees"), ("collaborateurs", "employees"), ("foyers", "households"),
+         ("clients", "customers"), ("patients", "patients"), ("sites", "sites"), ("parcs", "farms"),
+         ("tonnes", "tonnes"), ("heures", "hours"), ("jours", "days"), ("semaines", "weeks"), ("mois", "months"),
+         ("ans", "years"), ("années", "years"), ("minutes", "minutes"), ("pays", "countries"), ("villes", "cities"),
+         ("magasins", "shops"), ("points de vente", "shops"), ("litres", "litres"), ("capteurs", "sensors"),
+         ("éoliennes", "wind turbines"), ("postes", "jobs"), ("emplois", "jobs"), ("projets", "projects"),
+         ("équipes", "teams"), ("étudiants", "students"), ("apprentis", "apprentices"), ("exploitations", "farms"),
+         ("participants", "participants"), ("partenaires", "partners"), ("bureaux", "offices"),
+         ("millions", "million"), ("milliards", "billion")]
+_NEUTRAL = re.compile(r"^(?:%|€|\$|£|k€|M€|MWc|MWh|GWh|kWh|MW|GW|kW|km|kg|t|h|min)$")
+
+
+def figure(fact: Fact, lang: str, source: str = "") -> str:
+    """A number or date ``fact`` written the ``lang`` way, with its unit when it can be said in ``lang``."""
+    if fact.kind == "date":
+        day, month, year = (fact.key[5:].split("-") + ["", "", ""])[:3]
+        return f"{int(day)} {MONTH_NAMES[lang][int(month) - 1]}{' ' + year if year else ''}"
+    value = fact.key[4:]
+    unit = re.sub(r"^[\d\s\u202f\u00a0.,]+", "", fact.text).strip()
+    if not unit and source:  # "15 data scientists": the words the item puts after a bare number
+        after = re.search(re.escape(fact.text) + r"\s+([^\W\d_]+(?:\s+de\s+vente)?)", source)
+        unit = after.group(1) if after else ""
+    if "." in value:
+        number = value.replace(".", ",") if lang == "fr" else value
+    else:
+        number = f"{int(value):,}".replace(",", "\u202f" if lang == "fr" else ",") if value.isdigit() else value
+    return f"{number} {said_in(unit, lang)}".strip()
+
+
+def said_in(unit: str, lang: str) -> str:
+    """``unit`` in ``lang``: itself when it is a symbol or already a ``lang`` unit, its translation from
+    ``UNITS``, else nothing (a foreign word would break the draft's language)."""
+    if not unit or _NEUTRAL.match(unit):
+        return unit
+    low = unit.casefold()
+    for fr, en in UNITS:
+        if low in (fr, en):
+            return fr if lang == "fr" else en
+    return ""
