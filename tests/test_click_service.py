@@ -141,6 +141,7 @@ def test_the_redirect_never_waits_on_an_unavailable_log(tmp_path):
 
 def test_hits_beyond_the_memory_bound_are_counted_as_lost(tmp_path):
     log = ClickLog(tmp_path / "clicks.sqlite3", timeout=0.05)
+    log.add_link(CODE, "s-1", TARGET)
     writer = HitWriter(log, max_pending=3)
     lock = _locked(log.path)
     for n in range(5):

@@ -4,8 +4,10 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import stat
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -298,3 +300,67 @@ def test_an_erased_person_leaves_no_digest_trace_in_any_file(lived):
     [run_row] = digest_log.runs(store)
     assert run_row["failed"] == 2 and report["email_pseudonym"] in run_row["error"], "the run's counts stay"
     assert privacy.export_person(store, JULIEN, ctx.settings)["files"]["optouts"]["optouts"]
+
+
+def test_erasure_reaches_a_running_click_service_and_the_unsubscribe_links(lived):
+    """The issue's probe: a click service started before `people erase` kept redirecting the person's codes
+    and logging hits under their share ids; their old unsubscribe link still showed their email, and a POST
+    wrote it back into optouts.sqlite3, which the next digest run copied into DuckDB."""
+    from assistant.digest import digest_prefs, unsubscribe
+    from assistant.engagement.clickservice import HitWriter, service_app
+    from tests.click_server import request, running, wait_until
+
+    ctx, store = lived, lived.store
+    link = urlsplit(unsubscribe.link(ctx.settings, JULIEN, "en"))
+    path, one_click = f"{link.path}?{link.query}", {"Content-Type": "application/x-www-form-urlencoded"}
+    log = open_log(ctx.settings.clicklog_path)
+    queued = HitWriter(log)  # a hit redirected just before the erasure, still in memory when it runs
+    queued.submit(("click-late", "code0001", "s-julien", 1.0, "GET", None, "198.51.100.1", "Mozilla/5.0"))
+    app = service_app(ctx.settings)
+    with running(app) as port:
+        assert request(port, "GET", "/code0001")[0] == 302
+        assert JULIEN.encode() in request(port, "GET", path)[2]
+        assert wait_until(lambda: app.state.writer.stats["written"] == 1)
+        assert _run(ctx, "people", "erase", JULIEN, "--json") == 0
+        status, _, body = request(port, "GET", "/code0001")
+        assert status == 404, "an erased person's code no longer redirects"
+        assert request(port, "GET", "/code0000")[0] == 302, "Camille's code still does"
+        status, _, body = request(port, "GET", path)
+        assert status == 404 and JULIEN.encode() not in body and b"julien" not in body.lower()
+        status, _, body = request(port, "POST", path, one_click, b"List-Unsubscribe=One-Click")
+        assert status == 404 and JULIEN.encode() not in body
+        assert wait_until(lambda: app.state.writer.stats["written"] == 2)  # Camille's second hit
+    assert queued.flush() and (queued.stats["written"], queued.stats["forgotten"], queued.stats["lost"]) == (0, 1, 0)
+    assert log.db.execute("SELECT count(*) FROM hits WHERE share_id = 's-julien'").fetchone()[0] == 0
+    assert app.state.writer.stats["lost"] == 0
+    assert privacy.scan_files(ctx.settings.home, {"email": JULIEN.encode()}, skip=privacy.CACHE_DIRS) == {}
+    assert unsubscribe.fold(store, ctx.settings) == 0  # the next digest run copies nothing back
+    assert not store.value("SELECT count(*) FROM digest_optouts") and digest_prefs.get(store, JULIEN)["frequency"] == "weekly"
+    assert store.value("SELECT count(*) FROM digest_preferences WHERE email = ?", [JULIEN]) == 0
+    assert not erased.is_erased(store, CAMILLE) and unsubscribe.record(ctx.settings, CAMILLE, "link")
+
+
+def test_an_opt_out_that_raced_the_erasure_is_dropped_at_the_next_fold(lived):
+    from assistant.digest import unsubscribe
+
+    ctx, store = lived, lived.store
+    unsubscribe.record(ctx.settings, PIERRE, "link")
+    privacy.erase_person(ctx, JULIEN)
+    with sqlite3.connect(unsubscribe.inbox_path(ctx.settings)) as con:  # written by a service still on the old code
+        con.execute("INSERT INTO optouts (email, at, source) VALUES (?, '2030-01-01T09:00:00', 'link')", [JULIEN])
+    con.close()
+    assert unsubscribe.fold(store, ctx.settings) == 1  # Pierre's
+    assert store.value("SELECT list(email) FROM digest_optouts") == [PIERRE] and store.value(
+        "SELECT count(*) FROM digest_preferences WHERE email = ?", [JULIEN]) == 0
+    assert not privacy.scan_files(ctx.settings.home, {"email": JULIEN.encode()}, skip=privacy.CACHE_DIRS).get(
+        privacy.OPTOUTS_FILE)
+
+
+def test_a_readmitted_person_gets_working_unsubscribe_links_again(lived):
+    from assistant.digest import unsubscribe
+
+    ctx = lived
+    privacy.erase_person(ctx, JULIEN)
+    assert unsubscribe.is_buried(ctx.settings, JULIEN) and not unsubscribe.record(ctx.settings, JULIEN, "link")
+    assert privacy.readmit(ctx.store, JULIEN)
+    assert not unsubscribe.is_buried(ctx.settings, JULIEN) and unsubscribe.record(ctx.settings, JULIEN, "link")

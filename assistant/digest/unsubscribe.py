@@ -23,6 +23,12 @@ installation can check one, and nobody can forge one for somebody else.
 
 A GET shows one button (link scanners follow GETs, so a GET never unsubscribes);
 a POST unsubscribes, answers 200, and is idempotent.
+
+An erased person's tokens are dead: the erasure (:func:`bury`) leaves a tombstone,
+their keyed digest from the register of erased people (``storage.erased``), in
+the inbox file, which the routes check before showing or writing anything (the
+public service cannot read the store); :func:`fold` never applies an erased
+person's opt-out and deletes it.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from starlette.routing import Route
 
 from ..config import Settings
 from ..engagement.request_body import bounded
-from ..storage import keys
+from ..storage import erased, keys
 from . import digest_prefs
 
 if TYPE_CHECKING:  # the store (duckdb) stays out of the public click service, which mounts these routes
@@ -107,15 +113,37 @@ def _inbox(settings: Settings) -> sqlite3.Connection:
     con = sqlite3.connect(inbox_path(settings), timeout=10)
     con.execute("""CREATE TABLE IF NOT EXISTS optouts (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL,
                    at TEXT NOT NULL, source TEXT NOT NULL)""")
+    con.execute("CREATE TABLE IF NOT EXISTS erased (digest TEXT PRIMARY KEY)")  # tombstones: see :func:`bury`
     return con
 
 
-def record(settings: Settings, email: str, source: str, now: dt.datetime | None = None) -> None:
-    """Note an opt-out (from any process of the installation)."""
+def _tombstone(settings: Settings, email: str) -> str | None:
+    """The erased-register digest of ``email`` (``storage.erased``), None when nobody was ever erased here."""
+    key = erased.salt(settings.home, create=False)
+    return erased.digest(settings.home, email) if key is not None else None
+
+
+def is_buried(settings: Settings, email: str) -> bool:
+    """Whether ``email`` was erased: their tokens are dead (the public service cannot read the store's register)."""
+    digest = _tombstone(settings, email)
+    if digest is None or not inbox_path(settings).exists():
+        return False
+    con = _inbox(settings)
+    try:
+        return con.execute("SELECT 1 FROM erased WHERE digest = ?", [digest]).fetchone() is not None
+    finally:
+        con.close()
+
+
+def record(settings: Settings, email: str, source: str, now: dt.datetime | None = None) -> bool:
+    """Note an opt-out (from any process of the installation); False, noting nothing, for an erased person."""
     with _inbox(settings) as con:
-        con.execute("INSERT INTO optouts (email, at, source) VALUES (?, ?, ?)",
-                    [email, (now or dt.datetime.now()).isoformat(timespec="seconds"), source])
+        cur = con.execute("INSERT INTO optouts (email, at, source) SELECT ?, ?, ? "
+                          "WHERE NOT EXISTS (SELECT 1 FROM erased WHERE digest = ?)",
+                          [email, (now or dt.datetime.now()).isoformat(timespec="seconds"), source,
+                           _tombstone(settings, email)])
     con.close()
+    return cur.rowcount == 1
 
 
 def forget(settings: Settings, email: str) -> None:
@@ -126,8 +154,30 @@ def forget(settings: Settings, email: str) -> None:
         con.close()
 
 
+def bury(settings: Settings, email: str) -> int:
+    """Erasure: kill ``email``'s tokens (a tombstone, their keyed digest) and delete their opt-outs, in one
+    transaction, so a click on an old link after this shows and writes nothing. Returns opt-outs deleted."""
+    email = email.strip().lower()
+    with _inbox(settings) as con:
+        con.execute("INSERT OR IGNORE INTO erased (digest) VALUES (?)", [erased.digest(settings.home, email)])
+        deleted = con.execute("DELETE FROM optouts WHERE lower(email) = ?", [email]).rowcount
+    con.close()
+    return deleted
+
+
+def revive(settings: Settings, email: str) -> None:
+    """The person was readmitted (``people readmit``): their new tokens work again."""
+    digest = _tombstone(settings, email)
+    if digest is not None and inbox_path(settings).exists():
+        with _inbox(settings) as con:
+            con.execute("DELETE FROM erased WHERE digest = ?", [digest])
+        con.close()
+
+
 def fold(store: Store, settings: Settings) -> int:
-    """Apply opt-outs received since the last fold (frequency ``never``); returns how many were new."""
+    """Apply opt-outs received since the last fold (frequency ``never``); returns how many were new.
+
+    Opt-outs of erased people (one that raced the erasure) are deleted from the inbox, never applied."""
     if not inbox_path(settings).exists():
         return 0
     last = store.value("SELECT coalesce(max(id), 0) FROM digest_optouts")
@@ -136,6 +186,10 @@ def fold(store: Store, settings: Settings) -> int:
         rows = con.execute("SELECT id, email, at, source FROM optouts WHERE id > ? ORDER BY id", [last]).fetchall()
     finally:
         con.close()
+    gone = erased.which(store, sorted({row[1] for row in rows}))
+    for email in gone:
+        bury(settings, email)
+    rows = [row for row in rows if row[1] not in gone]
     for row_id, email, at, source in rows:
         store.execute("INSERT OR IGNORE INTO digest_optouts (id, email, opted_out_at, source) VALUES (?, ?, ?, ?)",
                       [row_id, email, dt.datetime.fromisoformat(at), source])
@@ -165,9 +219,13 @@ def routes(settings: Settings, app_base_url: str | None = None) -> list:
         lang = request.query_params.get("lang", "fr")
         return lang if lang in PAGE_TEXT else "fr"
 
+    def person(request) -> str | None:
+        email = email_of(settings, request.path_params["token"])
+        return None if email is None or is_buried(settings, email) else email  # an erased person's link is dead
+
     async def ask(request):
         lang, words = language(request), PAGE_TEXT[language(request)]
-        email = email_of(settings, request.path_params["token"])
+        email = person(request)
         if email is None:
             return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 404)
         return _page(lang, f"""<h1>{html.escape(words['title'])}</h1><p>{html.escape(words['ask'].format(email=email))}</p>
@@ -175,13 +233,14 @@ def routes(settings: Settings, app_base_url: str | None = None) -> list:
 
     async def confirm(request):
         lang, words = language(request), PAGE_TEXT[language(request)]
-        email = email_of(settings, request.path_params["token"])
+        email = person(request)
         if email is None:
             return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 404)
         body = await bounded(request, MAX_BODY)
         if body is None:
             return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 413)
-        record(settings, email, "one-click" if body.startswith(b"List-Unsubscribe") else "link")
+        if not record(settings, email, "one-click" if body.startswith(b"List-Unsubscribe") else "link"):
+            return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 404)  # erased while the page was open
         return _page(lang, f"""<h1>{html.escape(words['title'])}</h1><p>{html.escape(words['done'].format(email=email))}</p>
 <p>{html.escape(words['prefs'])} <a href="{html.escape(prefs)}">{html.escape(prefs)}</a></p>""")
 

@@ -20,6 +20,7 @@ append-only like the DuckDB migrations):
 | ``signatures`` conversion signatures seen in the last minutes | the click service | replay check |
 | ``salts`` today's visitor salt (older ones are deleted) | the click service | the click service |
 | ``service_runs`` received / written / lost / pending per service process | the click service | ``engagement stats`` |
+| ``link_removals`` one row per erasure that deleted links (no code, no share id) | the erasure | the click service |
 
     >>> import tempfile, pathlib
     >>> log = ClickLog(pathlib.Path(tempfile.mkdtemp()) / "clicks.sqlite3")
@@ -42,6 +43,7 @@ from typing import Callable, Iterable
 
 HIT_COLUMNS = ("click_id", "code", "share_id", "at", "day", "method", "referrer_host", "visitor", "ua_class",
                "is_bot", "bot_reason")
+_INSERT_HIT = f"INSERT OR IGNORE INTO hits ({', '.join(HIT_COLUMNS)}) VALUES ({', '.join('?' * len(HIT_COLUMNS))})"
 CONVERSION_COLUMNS = ("external_id", "share_id", "click_id", "event", "value", "currency", "occurred_at",
                       "received_at", "source")
 
@@ -73,6 +75,12 @@ def _v1(db: sqlite3.Connection) -> None:
                                    received INTEGER, written INTEGER, lost INTEGER, pending INTEGER,
                                    last_error TEXT);
         """)
+
+
+@_migration
+def _v2(db: sqlite3.Connection) -> None:
+    """One row per erasure that removed links: a click service reloads its code table when the count moves."""
+    db.execute("CREATE TABLE link_removals (id INTEGER PRIMARY KEY AUTOINCREMENT, removed_at REAL NOT NULL)")
 
 
 def _statements(db: sqlite3.Connection, script: str) -> None:
@@ -153,6 +161,10 @@ class ClickLog:
         return self.db.execute("SELECT rowid, code, share_id, target FROM links WHERE rowid > ? ORDER BY rowid",
                                [rowid]).fetchall()
 
+    def removals(self) -> int:
+        """How many erasures removed links so far: a cache of the links is stale when this moved."""
+        return self.db.execute("SELECT coalesce(max(id), 0) FROM link_removals").fetchone()[0]
+
     # --- hits ----------------------------------------------------------------------------------
 
     def append_hits(self, rows: Iterable[tuple]) -> int:
@@ -161,13 +173,29 @@ class ClickLog:
         db.execute("BEGIN IMMEDIATE")
         try:
             before = db.total_changes
-            db.executemany(f"INSERT OR IGNORE INTO hits ({', '.join(HIT_COLUMNS)}) "
-                           f"VALUES ({', '.join('?' * len(HIT_COLUMNS))})", rows)
+            db.executemany(_INSERT_HIT, rows)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         return db.total_changes - before
+
+    def append_live_hits(self, rows: list[tuple]) -> tuple[int, int]:
+        """The click service's :meth:`append_hits`: hits of codes no longer linked (their share was erased
+        since the redirect) are dropped, in the same transaction. Returns ``(written, dropped)``."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            live = {code for code in {row[1] for row in rows}
+                    if db.execute("SELECT 1 FROM links WHERE code = ?", [code]).fetchone()}
+            kept = [row for row in rows if row[1] in live]
+            before = db.total_changes
+            db.executemany(_INSERT_HIT, kept)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return db.total_changes - before, len(rows) - len(kept)
 
     def hits_after(self, last_id: int, limit: int = 50_000) -> list[tuple]:
         """``(id, *HIT_COLUMNS)`` with id > ``last_id``, oldest first (ids grow in commit order)."""
@@ -247,17 +275,20 @@ class ClickLog:
 
     def forget_shares(self, share_ids: Iterable[str]) -> int:
         """Delete the links, hits and conversions of these shares (a person's erasure); returns rows deleted."""
-        db, deleted = self.db, 0
+        db, deleted, links = self.db, 0, 0
         db.execute("BEGIN IMMEDIATE")
         try:
             for share_id in share_ids:
-                for table in ("links", "hits", "conversions"):
+                links += db.execute("DELETE FROM links WHERE share_id = ?", [share_id]).rowcount
+                for table in ("hits", "conversions"):
                     deleted += db.execute(f"DELETE FROM {table} WHERE share_id = ?", [share_id]).rowcount
+            if links:  # running click services drop their cached codes (``removals``)
+                db.execute("INSERT INTO link_removals (removed_at) VALUES (?)", [time.time()])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return deleted
+        return deleted + links
 
 
 _logs: dict[Path, ClickLog] = {}

@@ -73,7 +73,7 @@ class HitWriter:
         self.report_every = report_every
         self.run_id = secrets.token_hex(6)
         self.started_at = time.time()
-        self.stats = {"received": 0, "written": 0, "lost": 0, "pending": 0, "last_error": None}
+        self.stats = {"received": 0, "written": 0, "lost": 0, "pending": 0, "forgotten": 0, "last_error": None}
         self._incoming: collections.deque = collections.deque()
         self._retry: list[tuple] = []
         self._salts: dict[dt.date, bytes] = {}
@@ -114,9 +114,10 @@ class HitWriter:
             try:
                 if batch:
                     rows = [self._row(hit) for hit in batch]
-                    new = self.log.append_hits(rows)
+                    new, erased = self.log.append_live_hits(rows)  # hits of a share erased meanwhile: dropped
                     self.stats["written"] += new
-                    self.stats["lost"] += len(rows) - new  # a click id drawn twice (72 random bits): never seen
+                    self.stats["forgotten"] += erased
+                    self.stats["lost"] += len(rows) - new - erased  # a click id drawn twice (72 random bits): never seen
                 self.stats["last_error"] = None
                 return True
             except (sqlite3.Error, OSError) as exc:
@@ -172,13 +173,24 @@ class HitWriter:
 class LinkCache:
     """Code → (share id, redirect template), loaded from the log and refreshed when an unknown code is asked
     for. The template is the target split around the click id's place, so a redirect costs one string join
-    instead of parsing the URL (click ids are URL-safe: nothing to escape)."""
+    instead of parsing the URL (click ids are URL-safe: nothing to escape).
+
+    An erasure deletes links under the running service: each lookup first reads the log's count of link
+    removals (one indexed read, a few microseconds) and reloads the whole table when it moved, so an erased
+    person's codes stop redirecting at the next request."""
 
     def __init__(self, clicklog: ClickLog):
         self.log = clicklog
         self._map: dict[str, tuple[str, str, tuple[str, str] | None]] = {}
         self._rowid = 0
+        self._removals = clicklog.removals()
         self.refresh()
+
+    def _reload_if_removed(self) -> None:
+        removals = self.log.removals()
+        if removals != self._removals:
+            self._map, self._rowid, self._removals = {}, 0, removals
+            self.refresh()
 
     @staticmethod
     def template(target: str) -> tuple[str, str] | None:
@@ -194,6 +206,10 @@ class LinkCache:
 
     def location(self, code: str, click_id: str) -> tuple[str, str] | None:
         """``(share_id, redirect URL with the click id)`` for a known code, else None."""
+        try:
+            self._reload_if_removed()
+        except sqlite3.Error:
+            pass  # the log is unavailable (then no erasure can remove links either): redirects go on from memory
         found = self._map.get(code)
         if found is None and CODE.match(code):
             try:
@@ -232,7 +248,8 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
         stats = writer.stats
         return JSONResponse({"ok": True, "log": "ok" if not stats["last_error"] else "unavailable",
                              "hits_received": stats["received"], "hits_written": stats["written"],
-                             "hits_pending": stats["pending"], "hits_lost": stats["lost"], "links": len(links)},
+                             "hits_pending": stats["pending"], "hits_lost": stats["lost"],
+                             "hits_forgotten": stats["forgotten"], "links": len(links)},
                             headers={"cache-control": "no-store"})  # the error's text stays in service_runs
 
     def share_for(payload: dict) -> str:
@@ -243,8 +260,8 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
                 raise conversions.Refused(422, "unknown_click", "no click has this click_id")
             if share_id and share_id != clicked:
                 raise conversions.Refused(422, "share_mismatch", "click_id belongs to another share than share_id")
-            return clicked
-        if not clicklog.has_share(share_id):
+            share_id = clicked
+        if not clicklog.has_share(share_id):  # also a click still in memory whose share was erased since
             raise conversions.Refused(422, "unknown_share", "no tracked link has this share_id")
         return share_id
 

@@ -26,7 +26,7 @@ when a new table is not, so a table added later cannot escape export and erasure
 | signin_throttle | failure counter of their username (hashed key) | no | delete |
 | embeddings | vectors of their profile texts and posts (derived numbers) | no | delete |
 | click log (``clicks.sqlite3``) | links, hits and conversions of their shares | yes | delete, then ``VACUUM`` |
-| opt-out inbox (``optouts.sqlite3``) | their unsubscribe requests | yes | delete, then ``VACUUM`` |
+| opt-out inbox (``optouts.sqlite3``) | their unsubscribe requests | yes | delete, then ``VACUUM``; a tombstone (keyed digest) kills their unsubscribe links |
 | content, _migrations, sync_state, erased_people, digest_runs, text_languages | not personal (company content, bookkeeping, counts, hashes) | mentions only | kept (digest_runs: see above) |
 
 After the erasure every file under the home (caches aside) is searched for the
@@ -57,7 +57,7 @@ from typing import Callable
 from ..access import throttle
 from ..config import Settings
 from ..context import Context
-from ..digest import digest_log
+from ..digest import digest_log, unsubscribe
 from ..engagement.clicklog import open_log
 from ..imports import people
 from ..retrieval.embeddings import text_hash
@@ -299,11 +299,9 @@ def _optouts_export(settings: Settings, p: Person) -> dict:
 
 
 def _optouts_erase(settings: Settings, p: Person) -> dict:
-    path = settings.home / OPTOUTS_FILE
-    if not path.exists():
-        return {"deleted": 0}
-    with closing(sqlite3.connect(path, timeout=10, isolation_level=None)) as db:
-        deleted = db.execute("DELETE FROM optouts WHERE lower(email) = ?", [p.email]).rowcount
+    """Delete their opt-outs and leave the tombstone that kills their unsubscribe links (``unsubscribe.bury``)."""
+    deleted = unsubscribe.bury(settings, p.email)
+    with closing(sqlite3.connect(settings.home / OPTOUTS_FILE, timeout=10, isolation_level=None)) as db:
         return {"deleted": deleted, "wal_truncated": _sqlite_rewrite(db) if deleted else True}
 
 
@@ -345,7 +343,9 @@ def remaining(store: Store, email: str) -> dict[str, int]:
 
 
 def readmit(store: Store, email: str, actor: str | None = None) -> bool:
-    """Let an erased person be imported again (they opted in anew); audited. True when they were erased."""
+    """Let an erased person be imported again (they opted in anew), their new unsubscribe links work again;
+    audited. True when they were erased."""
+    unsubscribe.revive(Settings(home=store.path.parent), email)  # the home holds the store (``erased`` too)
     found = erased.readmit(store, email)
     if found:
         audit.record(store, actor, "person.readmit", erased.pseudonym(store.path.parent, email))
