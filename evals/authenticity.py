@@ -10,18 +10,26 @@ deterministically (seeded), for every source sentence ``a`` (≥ 8 words):
 - ``unrelated``: the ``b`` of another, random pair;
 - ``rewrite``: for every pair of the set rated ≥ 3.5 (same meaning) whose ``b``
   re-uses fewer than 60 % of ``a``'s words, ``b`` as a post about ``a`` — an
-  independent wording of the same message.
+  independent wording of the same message;
+- ``spam``: one of :data:`SPAM_KINDS` made from ``a`` (in turn): ``stuffed``
+  ("Top !!! #Word #Word … !!!!!!", the source's own words as hashtags),
+  ``repeated`` (one exclamation pasted twelve times), ``hashtags`` (hashtags
+  only) — what a sharer in a hurry for points posts.
 
-Metric: AUC of the score separating rewrites (positives) from verbatim copies
-and light edits (negatives); also the mean score per label, and the ordering
-verbatim < light edit < personal rewrite on the hand-written demo cases in
-``data/demo/authenticity_cases.jsonl``. The "meaning" band is calibrated on
-the same labelled pairs: cosine percentiles per label are reported next to
-the thresholds in use. The embedder is the configured one, from a context over
-the settings handed to :func:`main` (with a throw-away home).
+Metrics: AUC of the score separating rewrites (positives) from verbatim copies
+and light edits (negatives); the mean score per label; the share of each label
+the share rules refuse (``refused_<label>``: all of the spam, none of the
+rewrites); and the ordering spam < verbatim < light edit < personal rewrite on
+the hand-written demo cases in ``data/demo/authenticity_cases.jsonl`` (every
+spam kind below the verbatim copy). The "meaning" band is calibrated on the
+same labelled pairs: cosine percentiles per label are reported next to the
+thresholds in use. The embedder is the configured one, from a context over the
+settings handed to :func:`main` (with a throw-away home).
 
     >>> reused("the cat sat", "the cat ran away")
     0.5
+    >>> spam("Le parc solaire de la Drôme produit douze mégawatts.", "fr", "stuffed")
+    'Top !!! #Mégawatts #Produit #Solaire #Drôme #Douze !!!!!!'
 """
 
 from __future__ import annotations
@@ -39,7 +47,9 @@ import numpy as np
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.demo import DEMO_DIR
+from assistant.engagement.share_rules import refusals
 from assistant.storage.store import close_all
+from assistant.text import WORD
 from assistant.writing import authenticity
 
 from . import report as reports
@@ -50,6 +60,8 @@ from .metrics import auc
 DATA = ROOT.parent / "shared" / "evaldata"
 CASES = DEMO_DIR / "authenticity_cases.jsonl"
 OPENERS = {"en": "Great news: ", "fr": "Bonne nouvelle : "}
+SPAM_KINDS = ("stuffed", "repeated", "hashtags")
+CHEERS = {"en": "Great! ", "fr": "Génial ! "}
 
 
 def light_edit(text: str, lang: str, rng: random.Random) -> str:
@@ -57,6 +69,19 @@ def light_edit(text: str, lang: str, rng: random.Random) -> str:
     if len(words) > 4:
         del words[rng.randrange(1, len(words) - 1)]
     return OPENERS[lang] + " ".join(words) + " #" + ("fier" if lang == "fr" else "proud")
+
+
+def spam(source: str, lang: str, kind: str) -> str:
+    """A post that says nothing of its own about ``source``: its longest words as hashtags between
+    exclamation marks (``stuffed``), one cheer twelve times (``repeated``) or eight hashtags (``hashtags``)."""
+    words = sorted(dict.fromkeys(w for w in WORD.findall(source) if len(w) > 3 and not w.isdigit()),
+                   key=lambda w: (-len(w), w))
+    tags = " ".join("#" + w[:1].upper() + w[1:] for w in words[:8])
+    if kind == "stuffed":
+        return "Top !!! " + " ".join(tags.split()[:5]) + " !!!!!!"
+    if kind == "repeated":
+        return (CHEERS[lang] * 12).strip()
+    return tags
 
 
 def build(data: Path = DATA, per_language: int = 200, seed: int = 0) -> list[dict]:
@@ -72,7 +97,9 @@ def build(data: Path = DATA, per_language: int = 200, seed: int = 0) -> list[dic
             rows += [{"source": a, "post": a, "label": "verbatim", "lang": lang},
                      {"source": a, "post": light_edit(a, lang, rng), "label": "light_edit", "lang": lang},
                      {"source": a, "post": sets[other][i]["a"], "label": "translation", "lang": lang},
-                     {"source": a, "post": pairs[rng.randrange(len(pairs))]["b"], "label": "unrelated", "lang": lang}]
+                     {"source": a, "post": pairs[rng.randrange(len(pairs))]["b"], "label": "unrelated", "lang": lang},
+                     {"source": a, "post": spam(a, lang, SPAM_KINDS[len(rows) % len(SPAM_KINDS)]), "label": "spam",
+                      "lang": lang}]
         for pair in pairs:  # every independent same-meaning wording of the set
             a, b = pair["a"], pair["b"]
             if len(a.split()) >= 8 and float(pair["score"]) >= 3.5 and reused(a, b) < 0.6:
@@ -90,7 +117,7 @@ def reused(a: str, b: str) -> float:
 def calibration(rows: list[dict], embed) -> dict:
     """Cosine (source, post) percentiles per label, the evidence behind the meaning band."""
     out = {}
-    for label in ("verbatim", "light_edit", "translation", "rewrite", "unrelated"):
+    for label in ("verbatim", "light_edit", "translation", "rewrite", "unrelated", "spam"):
         mine = [r for r in rows if r["label"] == label]
         if mine:
             cos = (embed([r["source"] for r in mine]) * embed([r["post"] for r in mine])).sum(axis=1)
@@ -140,21 +167,25 @@ def run(settings: Settings, data: Path = DATA, per_language: int = 200) -> dict:
     rows = build(data, per_language)
     cases, _ = read_jsonl(CASES)
     embed = batched(embedder, [r[k] for r in rows for k in ("source", "post")]
-                    + [c[k] for c in cases for k in ("source", "verbatim", "light_edit", "personal")])
+                    + [c[k] for c in cases for k in ("source", "verbatim", "light_edit", "personal")]
+                    + [spam(c["source"], c["lang"], kind) for c in cases for kind in SPAM_KINDS])
+    by_label, refused = {}, {}
     for row in rows:
         row["score"] = authenticity.score(row["source"], row["post"], lang=row["lang"], embed=embed)["score"]
-    by_label = {}
-    for row in rows:
         by_label.setdefault(row["label"], []).append(row["score"])
+        refused.setdefault(row["label"], []).append(bool(refusals(row["post"], source=row["source"])))
     negatives = by_label["verbatim"] + by_label["light_edit"]
     metrics = {"auc": round(auc(by_label.get("rewrite", []), negatives), 4),
-               **{f"mean_{k}": round(float(np.mean(v)), 1) for k, v in sorted(by_label.items())}}
+               **{f"mean_{k}": round(float(np.mean(v)), 1) for k, v in sorted(by_label.items())},
+               **{f"refused_{k}": round(float(np.mean(refused[k])), 3) for k in ("spam", "rewrite") if k in refused}}
     ordered = 0
     for case in cases:
         s = [authenticity.score(case["source"], case[k], lang=case["lang"], embed=embed)["score"]
              for k in ("verbatim", "light_edit", "personal")]
-        case["scores"] = s
-        ordered += s[0] < s[1] < s[2]
+        spams = [authenticity.score(case["source"], spam(case["source"], case["lang"], kind), lang=case["lang"],
+                                    embed=embed)["score"] for kind in SPAM_KINDS]
+        case["scores"] = {"spam": max(spams), "verbatim": s[0], "light_edit": s[1], "personal": s[2]}
+        ordered += max(spams) < s[0] < s[1] < s[2]
     metrics["demo_cases_ordered"] = f"{ordered}/{len(cases)}"
     result = {"task": "authenticity", "dataset": "stsb-en+fr", "system": embedder.name, "metrics": metrics,
               "n": len(rows), "seconds": round(time.perf_counter() - start, 2),

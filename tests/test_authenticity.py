@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import DEMO
 
 from assistant.writing.authenticity import copied_share, meaning_value, near_copy_clusters, score, voice_markers
-from evals.authenticity import auc, light_edit
+from evals.authenticity import SPAM_KINDS, auc, light_edit, spam
 from models import get_embedder
 
 SOURCE = "Le parc solaire de la Drôme produit 12 MWc depuis le 3 novembre 2026, soit la consommation de 4 000 foyers."
@@ -125,3 +125,36 @@ def test_a_result_can_be_reworded_in_another_language():
     english = describe(result["facts"], "en")
     assert english["score"] == result["score"] and english["total"] == result["total"]
     assert [c["label"] for c in english["components"]][0] == "Your own words"
+
+
+SPAM = "Top !!! #Nordlys #Solaire #Drôme #Energie !!!!!!"
+
+
+def test_spam_scores_nothing_below_a_copy_and_the_table_says_why():
+    result = score(SOURCE, SPAM, draft=PERSONAL, lang="fr", embed=fake_embed)
+    assert result["score"] == 0 and result["total"] == 0
+    points = {p["name"]: p["points"] for p in result["parts"]}
+    assert points["no_own_sentence"] < 0 and points["decoration"] < 0
+    assert sum(points.values()) == 0, "the visible sum of its parts"
+    assert "unchanged_draft" not in points, "nothing of the draft is kept in it: no such line"
+    assert result["tips"][0].startswith("Moins de hashtags")
+    copy = score(SOURCE, SOURCE, lang="fr", embed=fake_embed)["score"]
+    for kind in SPAM_KINDS:
+        assert score(SOURCE, spam(SOURCE, "fr", kind), lang="fr", embed=fake_embed)["score"] < copy, kind
+
+
+def test_an_empty_post_keeps_nothing_of_the_draft():
+    result = score(SOURCE, "", draft=PERSONAL, lang="fr", embed=fake_embed)
+    assert result["total"] == 0 and [p["name"] for p in result["parts"] if p["points"] or p["name"] not in
+                                     ("original_source", "original_draft", "voice", "meaning")] == []
+    assert {c["explanation"] for c in result["components"]} == {"Rien d'écrit pour l'instant."}
+
+
+def test_words_without_a_sentence_of_ones_own_keep_a_quarter():
+    light = "Bonne nouvelle : " + SOURCE + " #fier"
+    edited = score(SOURCE, light, lang="fr", embed=fake_embed)
+    assert edited["facts"]["own_sentences"] == 0
+    penalty = next(p for p in edited["parts"] if p["name"] == "no_own_sentence")
+    assert penalty["points"] < 0 and penalty["label"] == "Aucune phrase à vous"
+    personal = score(SOURCE, PERSONAL, lang="fr", embed=fake_embed)
+    assert personal["facts"]["own_sentences"] >= 2 and "no_own_sentence" not in [p["name"] for p in personal["parts"]]

@@ -18,11 +18,30 @@ OWN = ("J'étais sur le chantier du parc de la Drôme l'an dernier avec mon équ
     (DRAFT, DRAFT, ["unchanged"]),
     (DRAFT + " #NordlysEnergie", DRAFT, ["unchanged"]),
     ("Quel projet ! " * 60, None, ["repetitive"]),
+    ("Top !!! #Nordlys #Solaire #Drôme #Energie !!!!!!", DRAFT, ["stuffed"]),
+    ("Top ! " + " ".join("#Nordlys" for _ in range(6)), None, ["repetitive", "stuffed"]),
+    ("Top ! Génial ! Bravo ! Super ! Merci ! Vive Nordlys !", DRAFT, ["no_own_sentence"]),
+    ("Bravo ! " + DRAFT + " #Fierté", DRAFT, ["unchanged"]),
     (OWN, DRAFT, []),
     (DRAFT + " J'y étais hier avec mon équipe : deux ans de chantier, et quel résultat pour la vallée !", DRAFT, []),
 ])
 def test_what_cannot_be_shared(text, draft, codes):
     assert share_rules.refusals(text, draft) == codes
+
+
+def test_the_company_text_pasted_is_not_a_sentence_of_ones_own():
+    source = ("Le parc solaire de la Drôme produit 12 MWc depuis le 3 novembre 2026. Il couvre la consommation de "
+              "4 000 foyers.")
+    assert share_rules.refusals(source + " #Nordlys", DRAFT, source=source) == ["no_own_sentence"]
+    assert share_rules.refusals(OWN + " " + source, DRAFT, source=source) == []
+
+
+def test_spam_is_refused_and_earns_nothing(ctx, demo_store, item):
+    with pytest.raises(share_rules.ShareRefused) as refused:
+        posting.share(ctx, CAMILLE, item, "Top !!! #Nordlys #Solaire #Drôme #Energie !!!!!!", "linkedin", "s-spam",
+                      draft_text=DRAFT)
+    assert refused.value.codes == ["stuffed"]
+    assert posting.status(demo_store, "s-spam") is None and points.points_of(demo_store, CAMILLE) == 0
 
 
 @pytest.fixture

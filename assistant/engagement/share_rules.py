@@ -1,15 +1,19 @@
-"""What may be shared at all: a post, not an empty box, an untouched draft or one phrase pasted over and over.
+"""What may be shared at all: a post, not an empty box, an untouched draft, one phrase pasted over and over,
+a row of hashtags and exclamation marks, or words with no sentence of the employee's own.
 
 The authenticity score measures how personal a post is; these rules decide
 whether it is a post. A refused text cannot be shared, so it never reaches the
 marketing figures and earns no points. Each refusal is a code the app turns
-into a sentence in the employee's language:
+into a sentence in the employee's language (``no_own_sentence`` only when no other applies):
 
 | code | when |
 |---|---|
 | ``empty`` | fewer than ``MIN_WORDS`` words once links are left out |
+| ``outline`` | a line of the drafting outline (marked ✍️) is still there: the employee's part is not written |
 | ``unchanged`` | started from an AI draft and under ``MIN_OWN`` of its word 3-grams are new |
 | ``repetitive`` | ``REPETITIVE`` or more of its word 3-grams repeat one met earlier in it |
+| ``stuffed`` | hashtags, emoji and repeated ``!``/``?`` are ``STUFFED`` or more of its tokens (``substance.decoration``) |
+| ``no_own_sentence`` | none of the above, but not one sentence is the employee's own (``substance.own_sentences``: four different words or more, not mostly from the draft or the source) |
 
     >>> refusals("")
     ['empty']
@@ -21,31 +25,40 @@ into a sentence in the employee's language:
     []
     >>> refusals("Bravo à toute l'équipe ! " * 20)
     ['repetitive']
+    >>> refusals("Top !!! #Nordlys #Solaire #Drôme #Energie !!!!!!", draft_text=draft)
+    ['stuffed']
+    >>> refusals("Top ! Génial ! Bravo ! Super ! Merci ! Vive Nordlys !", draft_text=draft)
+    ['no_own_sentence']
 """
 
 from __future__ import annotations
 
-import re
-
-from ..text import fold, strip_urls
-from ..writing.authenticity import copied_share, repetition
+from ..text import WORD, fold, strip_urls
+from ..writing.authenticity import copied_share
+from ..writing.composing import scaffold_left
+from ..writing.substance import decoration, own_sentences, repetition
 
 MIN_WORDS = 5
 MIN_OWN = 0.15       # share of the post's word 3-grams not in the draft it started from
 REPETITIVE = 0.4     # share of repeated word 3-grams
-_WORD = re.compile(r"\w+", re.UNICODE)
+STUFFED = 0.5        # share of decoration among the post's tokens: as many hashtags, emoji and "!!" as words
 
 
-def refusals(text: str, draft_text: str | None = None) -> list[str]:
-    """Why ``text`` cannot be shared (empty list: it can)."""
-    words = _WORD.findall(fold(strip_urls(text or "")))
-    if len(words) < MIN_WORDS:
+def refusals(text: str, draft_text: str | None = None, source: str | None = None) -> list[str]:
+    """Why ``text`` cannot be shared (empty list: it can); ``source`` (the item's text), when given, is
+    one more text a sentence of the employee's own must not be taken from."""
+    text = text or ""
+    if len(WORD.findall(fold(strip_urls(text)))) < MIN_WORDS:
         return ["empty"]
-    out = []
+    out = ["outline"] if scaffold_left(text) else []  # a line of the outline is still there to replace
     if draft_text and draft_text.strip() and 1 - copied_share(text, draft_text) < MIN_OWN:
         out.append("unchanged")
     if repetition(text) >= REPETITIVE:
         out.append("repetitive")
+    if decoration(text) >= STUFFED:
+        out.append("stuffed")
+    if not out and not own_sentences(text, draft_text, source):
+        out.append("no_own_sentence")
     return out
 
 

@@ -14,16 +14,26 @@ understands (in their language):
 - ``consistency``: close to the employee's own past writing (topic and habits).
 
 Components without input (no draft, no colleagues, no past posts) drop out and
-the weights of the others are renormalised. Two penalties then take points
+the weights of the others are renormalised. Penalties then take points
 off, each shown with its own line so the total on screen is the visible sum of
 its parts:
 
 - ``unchanged_draft``: when the post started from an AI draft, what the
   employee did not change keeps only a quarter of its points (the draft's
   qualities are not the employee's);
+- ``no_own_sentence``: a post without one sentence of the employee's own
+  (``substance.own_sentences``: four different words or more, not mostly taken from
+  the source or the draft, not said earlier in the post) keeps only a quarter
+  of its points: new words alone ("Top !!!") are not a message;
 - ``repetition``: a post that repeats itself (one sentence pasted 60 times)
   loses its points as the share of repeated word 3-grams grows past
-  ``REPEAT_FREE`` (none left at ``REPEAT_FULL``).
+  ``REPEAT_FREE`` (none left at ``REPEAT_FULL``);
+- ``decoration``: hashtags, emoji and repeated ``!``/``?`` take the place of
+  words (``substance.decoration``): points go as their share grows past
+  ``DECORATION_FREE`` (none left at ``DECORATION_FULL``).
+
+A penalty that takes nothing off is not listed, and an empty post has no
+penalty lines at all (nothing of a draft is "kept" in it).
 
 ``parts`` lists every line as whole points (components positive, penalties
 negative) rounded so that they add up to ``total``, the score shown.
@@ -35,6 +45,8 @@ negative) rounded so that they add up to ``total``, the score shown.
     True
     >>> score("Le parc produit 12 MWc.", "Je trouve ce parc superbe, allez le voir. " * 60, lang="fr")["score"] < 10
     True
+    >>> score("Le parc produit 12 MWc.", "Top !!! #Nordlys #Solaire #Drôme !!!!!!", lang="fr")["score"]
+    0.0
 """
 
 from __future__ import annotations
@@ -50,7 +62,8 @@ from scipy.sparse.csgraph import connected_components
 from ..context import Context
 from ..imports import catalog, people
 from ..retrieval.embeddings import vectors
-from ..text import EMOJI, WORD, fold, strip_urls
+from ..text import EMOJI, WORD
+from .substance import decoration, own_sentences, repetition, shingles
 
 WEIGHTS = {"original_source": 0.30, "original_draft": 0.15, "original_colleagues": 0.10, "meaning": 0.15,
            "voice": 0.20, "consistency": 0.10}
@@ -68,6 +81,8 @@ FAST_MEMBER = "use"
 BANDS = {"use": (0.17, 0.88)}
 DRAFT_FLOOR = 0.25  # share of the score an unchanged AI draft keeps
 REPEAT_FREE, REPEAT_FULL = 0.15, 0.5  # share of repeated word 3-grams: no penalty below, no points left above
+OWNLESS_KEEP = 0.25  # share of the score a post without any sentence of its own keeps
+DECORATION_FREE, DECORATION_FULL = 0.2, 0.5  # share of hashtags, emoji and repeated !/? among the post's tokens
 NEAR_COPY = 0.6  # shingle Jaccard above which two colleagues' posts form a near-copy cluster
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -94,6 +109,10 @@ TEXTS = {
         "none": "none",
         "unchanged_draft": ("Unchanged draft", "{pct}% of the draft is still as suggested: only a quarter of its points count."),
         "repetition": ("Repetition", "{pct}% of your post repeats itself."),
+        "no_own_sentence": ("No sentence of your own", "No sentence of four words or more is yours (not taken from "
+                            "the source or the draft): only a quarter of the points count."),
+        "decoration": ("Hashtags and punctuation", "{pct}% of your post is hashtags, emoji or repeated ! and ?."),
+        "empty": "Nothing written yet.",
         "tips": {"original_source": "Rewrite the key message in your own words instead of quoting the company text.",
                  "original_draft": "Change the draft: add a detail only you know.",
                  "original_colleagues": "Colleagues already posted almost the same words: give your own angle.",
@@ -101,7 +120,9 @@ TEXTS = {
                  "opinion": "Say what you think about it.",
                  "question": "Ask your network a question.",
                  "first_person": "Speak in the first person (I, my).",
-                 "repetition": "Say each thing once: your post repeats itself."},
+                 "repetition": "Say each thing once: your post repeats itself.",
+                 "no_own_sentence": "Write at least one sentence in your own words.",
+                 "decoration": "Fewer hashtags, emoji and exclamation marks: say something instead."},
     },
     "fr": {
         "original_source": ("Vos propres mots", "{pct} % de votre post n'est pas copié du texte de l'entreprise."),
@@ -116,6 +137,10 @@ TEXTS = {
         "none": "rien",
         "unchanged_draft": ("Brouillon inchangé", "{pct} % du brouillon est resté tel quel : seul un quart de ses points compte."),
         "repetition": ("Répétition", "{pct} % de votre post se répète."),
+        "no_own_sentence": ("Aucune phrase à vous", "Aucune phrase de quatre mots ou plus n'est de vous (hors texte "
+                            "source et brouillon) : seul un quart des points compte."),
+        "decoration": ("Hashtags et ponctuation", "{pct} % de votre post sont des hashtags, des emoji ou des ! et ? répétés."),
+        "empty": "Rien d'écrit pour l'instant.",
         "tips": {"original_source": "Reformulez le message principal avec vos mots plutôt que de citer le texte de l'entreprise.",
                  "original_draft": "Modifiez le brouillon : ajoutez un détail que vous seul·e connaissez.",
                  "original_colleagues": "Des collègues ont déjà publié presque les mêmes mots : donnez votre angle.",
@@ -123,18 +148,11 @@ TEXTS = {
                  "opinion": "Dites ce que vous en pensez.",
                  "question": "Posez une question à votre réseau.",
                  "first_person": "Parlez à la première personne (je, mon).",
-                 "repetition": "Dites chaque chose une fois : votre post se répète."},
+                 "repetition": "Dites chaque chose une fois : votre post se répète.",
+                 "no_own_sentence": "Écrivez au moins une phrase avec vos propres mots.",
+                 "decoration": "Moins de hashtags, d'emoji et de points d'exclamation : dites plutôt quelque chose."},
     },
 }
-
-
-def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
-    """The word ``n``-grams of ``text``, links left out: a link is a reference every post of an
-    item shares (tracked or not), not copied prose."""
-    words = WORD.findall(fold(strip_urls(text)))
-    if len(words) < n:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def copied_share(post: str, source: str) -> float:
@@ -215,7 +233,9 @@ def score(source: str, post: str, draft: str | None = None, colleagues: Iterable
 
     repeated = repetition(post)
     facts = {"values": values, "verdict": verdict, "markers": markers, "repetition": repeated,
-             "empty": not post.strip()}
+             "empty": not post.strip(), "own_sentences": len(own_sentences(post, source, draft)),
+             "decoration": decoration(post),
+             "draft_kept": 1 - values["original_draft"] if "original_draft" in values else None}
     return {**describe(facts, lang), "facts": facts}
 
 
@@ -228,51 +248,58 @@ def describe(facts: dict, lang: str) -> dict:
     found = [words["markers"][m] for m, ok in markers.items() if ok]
     missing = [words["markers"][m] for m, ok in markers.items() if not ok]
     components, parts = [], []
+    empty = facts["empty"]
     for name in WEIGHTS:
         if name not in values:
             continue
         label, template = words[name]
-        explanation = template.format(pct=round(100 * values[name]), verdict=words["verdict"][verdict],
-                                      found=", ".join(found) or words["none"], missing=", ".join(missing) or words["none"])
+        explanation = words["empty"] if empty else template.format(
+            pct=round(100 * values[name]), verdict=words["verdict"][verdict],
+            found=", ".join(found) or words["none"], missing=", ".join(missing) or words["none"])
         weight = WEIGHTS[name] / total_weight
         components.append({"name": name, "label": label, "value": round(values[name], 3),
                            "weight": round(weight, 3), "explanation": explanation})
-        parts.append({"name": name, "label": label, "exact": 0.0 if facts["empty"] else 100 * weight * values[name]})
+        parts.append({"name": name, "label": label, "exact": 0.0 if empty else 100 * weight * values[name]})
     total = sum(p["exact"] for p in parts)
-    penalties = []
-    if "original_draft" in values:
-        # The draft's own qualities (original wording, voice markers) are not the employee's:
-        # what they did not change only counts for a quarter.
-        kept = DRAFT_FLOOR + (1 - DRAFT_FLOOR) * values["original_draft"]
-        penalties.append(("unchanged_draft", kept, 1 - values["original_draft"]))
-    if repeated > REPEAT_FREE:
-        kept = 1 - min(1.0, (repeated - REPEAT_FREE) / (REPEAT_FULL - REPEAT_FREE))
-        penalties.append(("repetition", kept, repeated))
+    penalties = [] if empty else _penalties(facts)
     for name, kept, share in penalties:
         label, template = words[name]
         lost = total * (1 - kept)
+        if lost <= 0:
+            continue
         total -= lost
         parts.append({"name": name, "label": label, "exact": -lost, "explanation": template.format(pct=round(100 * share))})
     for part, points in zip(parts, whole_points([p["exact"] for p in parts])):
         part["points"] = points
         del part["exact"]
     advice = tips(values, markers, lang)
-    if repeated > REPEAT_FREE:
-        advice = [words["tips"]["repetition"]] + advice[:2]
+    faults = [name for name, _, _ in penalties if name in ("decoration", "repetition", "no_own_sentence")]
+    if "no_own_sentence" in faults and advice and advice[0] in (words["tips"]["original_source"],
+                                                                words["tips"]["original_draft"]):
+        faults.remove("no_own_sentence")  # "rewrite it in your own words" already says it
+    for name in faults:  # the worst fault first
+        advice = [words["tips"][name]] + advice[:2]
     return {"score": round(total, 1), "total": sum(p["points"] for p in parts), "components": components,
             "parts": parts, "repetition": round(repeated, 3), "tips": advice}
 
 
-def repetition(text: str) -> float:
-    """Share of the post's word 3-grams that repeat one met earlier in it (0 = none, → 1 = one phrase
-    pasted over and over); links left out.
-
-    >>> repetition("Un post normal, avec des idées qui ne se répètent pas."), round(repetition("Bravo ! " * 30), 2)
-    (0.0, 0.96)
-    """
-    words = WORD.findall(fold(strip_urls(text)))
-    grams = [tuple(words[i:i + 3]) for i in range(len(words) - 2)]
-    return 1 - len(set(grams)) / len(grams) if grams else 0.0
+def _penalties(facts: dict) -> list[tuple[str, float, float]]:
+    """``(name, share of the points kept, share shown)`` for each penalty that takes points off, in order."""
+    out = []
+    kept_draft = facts.get("draft_kept")
+    if kept_draft is None and "original_draft" in facts["values"]:
+        kept_draft = 1 - facts["values"]["original_draft"]
+    if kept_draft:
+        # The draft's own qualities (original wording, voice markers) are not the employee's:
+        # what they did not change only counts for a quarter.
+        out.append(("unchanged_draft", DRAFT_FLOOR + (1 - DRAFT_FLOOR) * (1 - kept_draft), kept_draft))
+    if facts.get("own_sentences", 1) == 0:
+        out.append(("no_own_sentence", OWNLESS_KEEP, 1.0))
+    for name, share, free, full in (("repetition", facts["repetition"], REPEAT_FREE, REPEAT_FULL),
+                                    ("decoration", facts.get("decoration", 0.0), DECORATION_FREE, DECORATION_FULL)):
+        if share > free:
+            out.append((name, 1 - min(1.0, (share - free) / (full - free)), share))
+    return out
 
 
 def whole_points(values: list[float]) -> list[int]:
