@@ -26,6 +26,8 @@ from __future__ import annotations
 import copy
 from typing import Iterator, Sequence
 
+from .generator import TOP_P
+
 MIN_REUSE = 8  # a shorter shared start is not worth copying a cache for
 
 
@@ -104,7 +106,7 @@ def banned_runs(texts: Sequence[Sequence[int]], n: int, allowed=lambda run: Fals
 
 
 def decode(model, prompts: Sequence[Sequence[int]], *, prefix_cache: PrefixCache | None = None,
-           max_new_tokens: int = 200, temperature: float = 0.0, seed: int = 0, top_p: float = 0.95,
+           max_new_tokens: int = 200, temperature: float = 0.0, seed: int = 0, top_p: float = TOP_P,
            stop_ids: set[int] = frozenset(), pad_id: int = 0, banned: dict[tuple, set] | None = None,
            loop_run: int = 0, stats: dict | None = None) -> Iterator[list[tuple[int, int]]]:
     """Yield, at each step, ``[(row, token), ...]`` for the rows still writing.

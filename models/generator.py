@@ -26,6 +26,8 @@ from typing import Callable, Iterator
 
 from .chat import Prompt
 
+TOP_P = 0.95  # sampling keeps the smallest set of tokens holding this much probability (nucleus), every backend
+
 
 class GeneratorUnavailable(RuntimeError):
     """A backend could not write the text: server down or refusing, timeouts, broken answers.
@@ -39,8 +41,9 @@ class GeneratorUnavailable(RuntimeError):
 class Generator(ABC):
     """A text generator. Subclasses implement :meth:`stream` only.
 
-    ``temperature == 0`` means greedy (the seed is then irrelevant); ``temperature > 0`` samples,
-    and the same ``seed`` gives the same text. With chat messages, a final ``assistant``
+    ``temperature == 0`` means greedy (the seed is then irrelevant); ``temperature > 0`` samples
+    (nucleus ``TOP_P``), whatever a model folder's ``generation_config.json`` says, and the same
+    ``seed`` gives the same text. With chat messages, a final ``assistant``
     message is a start to continue (e.g. ``"Je "``): backends whose ``continues_start`` is true
     yield what follows it; callers send a start only to those.
     Backends that depend on something outside the process raise :class:`GeneratorUnavailable`.
@@ -48,6 +51,7 @@ class Generator(ABC):
 
     name: str = "generator"
     continues_start: bool = False
+    concurrent_calls: bool = False  # stream_batch may run in several threads at once, sharing capacity itself (a server)
 
     @abstractmethod
     def stream(

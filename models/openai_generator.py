@@ -6,18 +6,28 @@ checks and fallback as the local model. Standard library only (``http.client``):
 ``POST {base_url}/chat/completions`` per prompt with ``"stream": true``, read as server-sent
 events; each event's ``choices[0].delta.content`` is one streamed piece.
 
-- Timeouts: ``connect_timeout`` to open the connection, ``timeout`` for any silence while
-  waiting for the answer or inside the stream (a stalled stream fails after ``timeout`` s).
+- A busy server is waited for (:mod:`models.server_load`): at most ``concurrency`` requests are
+  sent at once by this client, whoever asks (the others queue here, first come first served), and
+  a request fails only once the server has sent nothing at all (no token, keep-alive or header, to
+  any of this client's requests) for ``timeout`` seconds, counted from its sending at the earliest.
+  That failure says the server is slower than the limit and names the setting to raise
+  (``timeout_name``). ``connect_timeout`` bounds opening a connection.
+- Sampling is explicit in every request: ``temperature``, ``seed`` and, when sampling, ``top_p``
+  (:data:`~models.generator.TOP_P`, as the local backend). ``transformers serve`` samples only when
+  the model's ``generation_config.json`` says ``do_sample`` (a converted GGUF's does not), so each
+  request also carries its ``generation_config`` extension, ``{"do_sample": …}``; a server that
+  refuses that field (HTTP 400/422 naming it: OpenAI's own API) is sent the request again without it,
+  and never again by this client.
 - Retries: connection failures, HTTP 429 and 5xx are retried ``retries`` times with exponential
   back-off (``backoff``, doubled each time, or the server's ``Retry-After``, at most
   ``max_backoff``). Once a piece has been streamed a failure is not retried (the caller
-  already holds part of the text). A server that answers but stalls (read timeout) is not
-  retried either: it is busy, and more requests would not help it.
+  already holds part of the text), nor is a silent server (more requests would not help it).
 - What finally fails raises :class:`~models.generator.GeneratorUnavailable`, whose message
   names the server and the reason; the API key never appears in messages, logs or reprs.
 - :meth:`OpenAIGenerator.stream_batch` sends the prompts concurrently (one thread and one
-  connection each, at most ``concurrency`` at a time), so a server with continuous batching
+  connection each, within the ``concurrency`` slots), so a server with continuous batching
   writes the variants of a request together; pieces arrive interleaved as ``(index, piece)``.
+  ``last_stats["empty"]`` counts the answers that ended with no text.
 - ``avoid`` cannot be honoured through this API (no decoding hook): the caller's checks apply.
   A final ``assistant`` message is sent as it is; servers differ on whether they continue it
   (vLLM does with ``extra_body={"continue_final_message": True, "add_generation_prompt": False}``,
@@ -35,19 +45,21 @@ import http.client
 import json
 import logging
 import queue
-import socket
 import ssl
 import threading
 import time
+from contextlib import contextmanager
 from typing import Iterator
 from urllib.parse import urlsplit
 
 from .chat import Prompt, messages_of
-from .generator import Generator, GeneratorUnavailable, register_generator
+from .generator import TOP_P, Generator, GeneratorUnavailable, register_generator
+from .server_load import Connections, Silence, Slots, Watched
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
+EXTENSION = "generation_config"  # transformers serve's per-request generation settings (a JSON string)
 
 
 class _Retry(Exception):
@@ -56,6 +68,10 @@ class _Retry(Exception):
     def __init__(self, reason: str, wait: float | None = None):
         super().__init__(reason)
         self.wait = wait
+
+
+class _Refused(Exception):
+    """The server refused the ``generation_config`` field: send the request again without it."""
 
 
 class _Secret:
@@ -75,14 +91,18 @@ class OpenAIGenerator(Generator):
 
     ``base_url`` is what OpenAI clients take (usually ending in ``/v1``); ``model`` the name the
     server knows the model by; ``api_key`` is sent as ``Authorization: Bearer …`` when given.
-    ``extra_body`` is merged into every request (server-specific parameters).
-    After each call ``last_stats`` holds ``sequences``, ``pieces``, ``seconds`` and
+    ``extra_body`` is merged into every request (server-specific parameters). ``timeout_name`` is
+    how the operator sets ``timeout`` (Porte-voix: ``PORTE_VOIX_GENERATOR_TIMEOUT_S``), for messages.
+    After each call ``last_stats`` holds ``sequences``, ``pieces``, ``empty``, ``seconds`` and
     ``first_token_seconds``.
     """
 
+    concurrent_calls = True  # callers share the slots; the server batches or queues
+
     def __init__(self, *, base_url: str, model: str, api_key: str | None = None, timeout: float = 60.0,
                  connect_timeout: float = 5.0, retries: int = 2, backoff: float = 0.5, max_backoff: float = 8.0,
-                 concurrency: int = 8, extra_body: dict | None = None, name: str | None = None):
+                 concurrency: int = 8, extra_body: dict | None = None, name: str | None = None,
+                 timeout_name: str = "timeout"):
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("base_url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
@@ -94,13 +114,17 @@ class OpenAIGenerator(Generator):
         self.name = name or model
         self._key = _Secret(api_key)
         self.timeout = float(timeout)
+        self.timeout_name = timeout_name
         self.connect_timeout = float(connect_timeout)
         self.retries = int(retries)
         self.backoff = float(backoff)
         self.max_backoff = float(max_backoff)
         self.concurrency = max(1, int(concurrency))
         self.extra_body = dict(extra_body or {})
+        self.sends_generation_config = True  # until the server refuses the field
         self.last_stats: dict | None = None
+        self._slots = Slots(self.concurrency)
+        self._silence = Silence(self.timeout)
         self._scheme, self._host, self._port = parts.scheme, parts.hostname, parts.port
         self._path = parts.path.rstrip("/") + "/chat/completions" + (f"?{parts.query}" if parts.query else "")
 
@@ -114,11 +138,22 @@ class OpenAIGenerator(Generator):
 
     # --- one request ----------------------------------------------------------------------
 
-    def _payload(self, prompt: Prompt, max_new_tokens: int, temperature: float, seed: int) -> bytes:
+    def body(self, prompt: Prompt, max_new_tokens: int, temperature: float, seed: int) -> dict:
+        """The request body: the messages and every sampling setting, explicit (see the module docstring)."""
+        sampling = temperature > 0
         body = {"model": self.model, "messages": messages_of(prompt), "stream": True,
-                "max_tokens": int(max_new_tokens), "temperature": float(temperature), "seed": int(seed),
-                **self.extra_body}
-        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+                "max_tokens": int(max_new_tokens), "temperature": float(temperature), "seed": int(seed)}
+        if sampling:
+            body["top_p"] = TOP_P
+        if self.sends_generation_config:
+            settings = {"do_sample": True, "temperature": float(temperature), "top_p": TOP_P} if sampling else {
+                "do_sample": False}
+            body[EXTENSION] = json.dumps(settings)
+        return {**body, **self.extra_body}
+
+    def _own_extension(self, body: dict) -> bool:
+        """Whether ``body`` carries this client's ``generation_config`` (not one the operator put in ``extra_body``)."""
+        return EXTENSION in body and EXTENSION not in self.extra_body
 
     def _headers(self) -> dict:
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
@@ -143,51 +178,63 @@ class OpenAIGenerator(Generator):
         except OSError as error:
             conn.close()
             raise _Retry(f"cannot connect ({type(error).__name__}: {error})") from None
-        conn.sock.settimeout(self.timeout)
+        conn.sock.settimeout(None)  # the server's silence is watched across requests (models.server_load)
         return conn
 
-    def _attempt(self, payload: bytes, opened: "_Connections") -> Iterator[str]:
-        """One request: yields the pieces; raises :class:`_Retry` or :class:`GeneratorUnavailable`."""
+    def _silent(self, where: str) -> str:
+        return self._failure(f"the server sent nothing for {self.timeout:g} s {where}: it is slower than the "
+                             f"limit or stuck; if it is only busy, raise {self.timeout_name} (now {self.timeout:g})")
+
+    def _attempt(self, body: dict, opened: Connections) -> Iterator[str]:
+        """One request: yields the pieces; raises :class:`_Retry`, :class:`_Refused` or :class:`GeneratorUnavailable`."""
         conn = self._connect()
         sock = conn.sock  # kept: http.client drops conn.sock once the response owns the connection
         opened.add(sock)
         try:
-            try:
-                conn.request("POST", self._path, body=payload, headers=self._headers())
-                response = conn.getresponse()
-            except (TimeoutError, socket.timeout):
-                raise GeneratorUnavailable(self._failure(f"no answer within {self.timeout:g} s")) from None
-            except (OSError, http.client.HTTPException) as error:
-                raise _Retry(f"connection failed ({type(error).__name__})") from None
-            if response.status != 200:
-                detail = self._clean(_error_text(response))
-                reason = f"HTTP {response.status}" + (f": {detail}" if detail else "")
-                if response.status in RETRY_STATUS:
-                    raise _Retry(reason, wait=_retry_after(response))
-                raise GeneratorUnavailable(self._failure(reason))
-            if "text/event-stream" not in (response.getheader("Content-Type") or ""):
-                yield from self._whole(response)  # a server that ignores "stream": one JSON answer
-                return
-            yield from self._events(response)
+            with self._silence.watch(sock) as watched:
+                try:
+                    conn.request("POST", self._path, body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                                 headers=self._headers())
+                    response = conn.getresponse()
+                except (OSError, http.client.HTTPException) as error:
+                    if watched.expired:
+                        raise GeneratorUnavailable(self._silent("while waiting for the answer")) from None
+                    raise _Retry(f"connection failed ({type(error).__name__})") from None
+                self._silence.heard()
+                if response.status != 200:
+                    detail = self._clean(_error_text(response))
+                    if response.status in (400, 422) and EXTENSION in detail and self._own_extension(body):
+                        raise _Refused(detail)
+                    reason = f"HTTP {response.status}" + (f": {detail}" if detail else "")
+                    if response.status in RETRY_STATUS:
+                        raise _Retry(reason, wait=_retry_after(response))
+                    raise GeneratorUnavailable(self._failure(reason))
+                if "text/event-stream" not in (response.getheader("Content-Type") or ""):
+                    yield from self._whole(response, watched)  # a server that ignores "stream": one JSON answer
+                    return
+                yield from self._events(response, watched)
         finally:
             opened.discard(sock)
             conn.close()
 
-    def _events(self, response) -> Iterator[str]:
+    def _events(self, response, watched: Watched) -> Iterator[str]:
         """The content pieces of a server-sent event stream, until ``[DONE]`` or a finish reason."""
         data: list[str] = []
         finished = False
         while True:
             try:
                 raw = response.readline()
-            except (TimeoutError, socket.timeout):
-                raise GeneratorUnavailable(self._failure(f"the stream stalled for {self.timeout:g} s")) from None
             except (OSError, http.client.HTTPException, ValueError) as error:
+                if watched.expired:
+                    raise GeneratorUnavailable(self._silent("inside the stream")) from None
                 raise GeneratorUnavailable(self._failure(f"the stream broke ({type(error).__name__})")) from None
             if not raw:
                 if finished:
                     return
+                if watched.expired:
+                    raise GeneratorUnavailable(self._silent("inside the stream"))
                 raise GeneratorUnavailable(self._failure("the stream ended before the answer was complete"))
+            self._silence.heard()  # a token, a keep-alive comment, a blank line: the server is alive
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             if line.startswith("data:"):
                 data.append(line[5:].removeprefix(" "))
@@ -219,13 +266,13 @@ class OpenAIGenerator(Generator):
             raise GeneratorUnavailable(self._failure("malformed event in the stream: "
                                                      f"{self._clean(event)[:80]!r}")) from None
 
-    def _whole(self, response) -> Iterator[str]:
+    def _whole(self, response, watched: Watched) -> Iterator[str]:
         try:
             answer = json.loads(response.read())
             content = answer["choices"][0]["message"]["content"] or ""
-        except (TimeoutError, socket.timeout):
-            raise GeneratorUnavailable(self._failure(f"no answer within {self.timeout:g} s")) from None
         except (ValueError, KeyError, IndexError, TypeError, OSError, http.client.HTTPException):
+            if watched.expired:
+                raise GeneratorUnavailable(self._silent("while waiting for the answer")) from None
             raise GeneratorUnavailable(self._failure("malformed answer (neither an event stream nor a "
                                                      "chat completion)")) from None
         if content:
@@ -235,28 +282,42 @@ class OpenAIGenerator(Generator):
         tries = f" after {attempts} attempts" if attempts and attempts > 1 else ""
         return f"generator {self.name!r} at {self.base_url}: {reason}{tries}"
 
+    @contextmanager
+    def _slot(self, opened: Connections):
+        if not self._slots.take(opened.cancelled):
+            raise GeneratorUnavailable("the request was cancelled")
+        try:
+            yield
+        finally:
+            self._slots.give()
+
     # --- the interface ----------------------------------------------------------------------
 
     def _stream(self, prompt: Prompt, max_new_tokens: int, temperature: float, seed: int,
-                opened: "_Connections") -> Iterator[str]:
-        payload = self._payload(prompt, max_new_tokens, temperature, seed)
-        for attempt in range(self.retries + 1):
+                opened: Connections) -> Iterator[str]:
+        attempt = 0
+        while True:
             streamed = False
             try:
-                for piece in self._attempt(payload, opened):
-                    streamed = True
-                    yield piece
+                with self._slot(opened):
+                    for piece in self._attempt(self.body(prompt, max_new_tokens, temperature, seed), opened):
+                        streamed = True
+                        yield piece
                 return
+            except _Refused as refusal:
+                log.info("%s; sent again without it", self._failure(f"the server refuses {EXTENSION}: {refusal}"))
+                self.sends_generation_config = False
             except _Retry as error:
                 if streamed or attempt == self.retries or opened.closed:
                     raise GeneratorUnavailable(self._failure(str(error), attempts=attempt + 1)) from None
                 wait = min(self.max_backoff, error.wait if error.wait is not None else self.backoff * 2 ** attempt)
                 log.warning("%s; retry %d of %d in %.1f s", self._failure(str(error)), attempt + 1, self.retries, wait)
                 opened.wait(wait)
+                attempt += 1
 
     def stream(self, prompt, *, max_new_tokens=200, temperature=0.0, seed=0) -> Iterator[str]:
         started, first, pieces = time.perf_counter(), None, 0
-        opened = _Connections()
+        opened = Connections()
         try:
             for piece in self._stream(prompt, max_new_tokens, temperature, seed, opened):
                 first = first if first is not None else time.perf_counter() - started
@@ -264,7 +325,7 @@ class OpenAIGenerator(Generator):
                 yield piece
         finally:
             opened.close_all()
-            self.last_stats = _stats(1, pieces, started, first)
+            self.last_stats = _stats(1, pieces, int(pieces == 0), started, first)
 
     def stream_batch(self, prompts, *, max_new_tokens=200, temperature=0.0, seed=0,
                      avoid=()) -> Iterator[tuple[int, str]]:
@@ -275,16 +336,15 @@ class OpenAIGenerator(Generator):
         """
         started, first, pieces = time.perf_counter(), None, 0
         arrivals: queue.Queue = queue.Queue()
-        opened = _Connections()
-        slots = threading.Semaphore(self.concurrency)
+        opened = Connections()
+        written = [False] * len(prompts)
 
         def work(index: int, prompt: Prompt) -> None:
             try:
-                with slots:
-                    for piece in self._stream(prompt, max_new_tokens, temperature, seed + index, opened):
-                        if opened.closed:
-                            return
-                        arrivals.put((index, piece, None))
+                for piece in self._stream(prompt, max_new_tokens, temperature, seed + index, opened):
+                    if opened.closed:
+                        return
+                    arrivals.put((index, piece, None))
             except BaseException as error:  # handed to the consumer, which raises it
                 arrivals.put((index, None, error))
             finally:
@@ -309,50 +369,13 @@ class OpenAIGenerator(Generator):
                     continue
                 first = first if first is not None else time.perf_counter() - started
                 pieces += 1
+                written[index] = True
                 yield index, piece
         finally:
             opened.close_all()
             for thread in threads:
                 thread.join(timeout=2)
-            self.last_stats = _stats(len(prompts), pieces, started, first)
-
-
-class _Connections:
-    """The open sockets of one call, so that cancelling it unblocks every thread at once."""
-
-    def __init__(self):
-        self._open: set = set()
-        self._lock = threading.Lock()
-        self._cancelled = threading.Event()
-
-    @property
-    def closed(self) -> bool:
-        return self._cancelled.is_set()
-
-    def add(self, sock: socket.socket) -> None:
-        with self._lock:
-            if self._cancelled.is_set():
-                sock.close()
-                raise GeneratorUnavailable("the request was cancelled")
-            self._open.add(sock)
-
-    def discard(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._open.discard(sock)
-
-    def wait(self, seconds: float) -> None:
-        """Sleep between retries, waking up early when the call is cancelled."""
-        self._cancelled.wait(seconds)
-
-    def close_all(self) -> None:
-        with self._lock:
-            self._cancelled.set()
-            for sock in self._open:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in a read
-                except OSError:
-                    pass
-            self._open.clear()
+            self.last_stats = _stats(len(prompts), pieces, written.count(False), started, first)
 
 
 def _error_text(response) -> str:
@@ -380,16 +403,16 @@ def _retry_after(response) -> float | None:
         return None
 
 
-def _stats(sequences: int, pieces: int, started: float, first: float | None) -> dict:
+def _stats(sequences: int, pieces: int, empty: int, started: float, first: float | None) -> dict:
     seconds = time.perf_counter() - started
-    return {"sequences": sequences, "pieces": pieces, "seconds": round(seconds, 3),
+    return {"sequences": sequences, "pieces": pieces, "empty": empty, "seconds": round(seconds, 3),
             "first_token_seconds": round(first, 3) if first is not None else None}
 
 
 @register_generator("openai")
 def openai_compatible(*, base_url: str | None = None, model: str | None = None, cache_dir=None,
                       **options) -> OpenAIGenerator:
-    """``get_generator("openai", base_url=…, model=…, api_key=…, timeout=…, retries=…)``; ``cache_dir`` is unused."""
+    """``get_generator("openai", base_url=…, model=…, api_key=…, timeout=…, concurrency=…)``; ``cache_dir`` is unused."""
     if not base_url or not model:
         raise ValueError("the 'openai' generator needs base_url and model (PORTE_VOIX_GENERATOR_BASE_URL, "
                          "PORTE_VOIX_GENERATOR_MODEL)")

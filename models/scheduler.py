@@ -10,8 +10,10 @@ of each request in flight and its first token arrives in seconds, while the
 others keep streaming. Total throughput is that of the model; what changes is
 that nobody waits for somebody else's whole batch.
 
-A company server (the ``openai`` backend: vLLM, ``transformers serve``…) batches
-requests itself (continuous batching); wrapping it costs one thread hop per piece.
+A backend that serves concurrent callers itself (``concurrent_calls``: the
+``openai`` backend, whose server batches or queues requests) is called directly,
+in the caller's thread: taking turns there would hold every employee's pieces
+while the worker waits for one whose request the server has queued.
 
     >>> from models.generator import Generator
     >>> class Words(Generator):
@@ -54,6 +56,7 @@ class Interleaved(Generator):
         self._wake = threading.Condition()
         self._worker: threading.Thread | None = None
         self._serving = 0  # requests in a turn right now (taken out of the line while served)
+        self._direct = 0   # requests passed straight to a backend with concurrent_calls
 
     def __getattr__(self, attribute):  # load(), last_stats, cache_dir… of the wrapped backend
         if attribute == "inner":
@@ -67,13 +70,17 @@ class Interleaved(Generator):
     def in_flight(self) -> int:
         """Requests being written or waiting for their first turn (for "3 drafts in progress")."""
         with self._wake:
-            return len(self._jobs) + self._serving
+            return len(self._jobs) + self._serving + self._direct
 
     def stream(self, prompt, *, max_new_tokens=200, temperature=0.0, seed=0) -> Iterator[str]:
         for _, piece in self.stream_batch([prompt], max_new_tokens=max_new_tokens, temperature=temperature, seed=seed):
             yield piece
 
     def stream_batch(self, prompts, *, max_new_tokens=200, temperature=0.0, seed=0, avoid=()) -> Iterator[tuple[int, str]]:
+        if self.inner.concurrent_calls:
+            yield from self._direct_batch(prompts, max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
+                                          avoid=avoid)
+            return
         job = _Job(list(prompts), dict(max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
                                        avoid=list(avoid)))
         with self._wake:
@@ -92,6 +99,15 @@ class Interleaved(Generator):
                 yield item
         finally:
             job.cancelled = True  # a caller that stops reading frees its turn
+
+    def _direct_batch(self, prompts, **options) -> Iterator[tuple[int, str]]:
+        with self._wake:
+            self._direct += 1
+        try:
+            yield from self.inner.stream_batch(prompts, **options)
+        finally:
+            with self._wake:
+                self._direct -= 1
 
     def _run(self) -> None:
         while True:

@@ -11,10 +11,17 @@ stream one token per event. Each request takes the next step of ``script`` (then
 - ``"cut"``: two pieces, then the connection closes without a finish reason;
 - ``"malformed"``: an event that is not JSON;
 - ``"json"``: a plain (non-streamed) chat completion;
-- ``"echo-key"``: 401 whose message repeats the bearer token, as some servers do.
+- ``"echo-key"``: 401 whose message repeats the bearer token, as some servers do;
+- ``"empty"``: a stream that ends normally without any text;
+- ``"ping"``: keep-alive comments every ``delay`` s for ``hold`` s, then a normal stream.
 
 ``barrier=n`` makes each ``"ok"`` request wait until ``n`` requests are in flight (or 3 s),
 so a test can tell concurrent requests from sequential ones; ``max_in_flight`` says what was seen.
+Like ``transformers serve``: ``serial=True`` writes one answer at a time (the others get their
+headers and first event at once, then wait their turn, silent); ``sample_flag=True`` samples only
+when the request's ``generation_config`` says ``do_sample`` (a model folder without it), else writes
+greedily whatever the temperature; ``refuse={"field"}`` answers 422 to a request with that field
+(as OpenAI's own API refuses ``generation_config``).
 
     with FakeOpenAIServer(script=[503, "ok"]) as server:
         get_generator("openai", base_url=server.url, model="fake", backoff=0.01).generate("Hi")
@@ -30,8 +37,12 @@ from tests.fakes import FakeGenerator
 
 
 class FakeOpenAIServer:
-    def __init__(self, script=(), *, barrier: int = 0, delay: float = 0.0, hold: float = 10.0):
+    def __init__(self, script=(), *, barrier: int = 0, delay: float = 0.0, hold: float = 10.0, serial: bool = False,
+                 sample_flag: bool = False, refuse=()):
         self.script = list(script)
+        self.sample_flag = sample_flag
+        self.refuse = set(refuse)
+        self._turn = threading.Lock() if serial else None
         self.requests: list[dict] = []
         self.delay = delay          # seconds between two events of a stream
         self.hold = hold            # longest silence of "slow" and "stall"
@@ -69,8 +80,11 @@ class FakeOpenAIServer:
 
     def text(self, body: dict) -> list[str]:
         """The pieces the fake writes for a request body."""
+        temperature = body.get("temperature", 0.0)
+        if self.sample_flag and not json.loads(body.get("generation_config") or "{}").get("do_sample"):
+            temperature = 0.0
         pieces = self._writer.stream(body["messages"], max_new_tokens=body.get("max_tokens", 200),
-                                     temperature=body.get("temperature", 0.0), seed=body.get("seed", 0))
+                                     temperature=temperature, seed=body.get("seed", 0))
         return list(pieces)
 
 
@@ -96,6 +110,9 @@ def _handler(server: FakeOpenAIServer):
                     server.in_flight -= 1
 
         def answer(self, step, body):
+            if server.refuse & set(body):
+                return self.send(422, "application/json", json.dumps(
+                    {"detail": f"Unexpected fields in the request: {server.refuse & set(body)}"}).encode())
             if isinstance(step, int):
                 return self.error(step, f"the fake server answers {step}")
             if step == "echo-key":
@@ -119,8 +136,20 @@ def _handler(server: FakeOpenAIServer):
                     server._barrier.wait(timeout=3)
                 except threading.BrokenBarrierError:
                     pass
-            pieces = server.text(body)
             self.event({"choices": [{"index": 0, "delta": {"role": "assistant"}}]})
+            if server._turn:
+                with server._turn:
+                    return self.stream(step, body)
+            self.stream(step, body)
+
+        def stream(self, step, body):
+            if step == "ping":
+                until = time.monotonic() + server.hold
+                while time.monotonic() < until:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                    time.sleep(server.delay or 0.05)
+            pieces = [] if step == "empty" else server.text(body)
             for index, piece in enumerate(pieces):
                 if step in ("stall", "cut") and index == 2:
                     if step == "stall":

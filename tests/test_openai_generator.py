@@ -3,6 +3,7 @@
 Each test starts its own server and stops it; timeouts are a fraction of a second, so the
 whole file runs in a few seconds.
 """
+import json
 import logging
 import threading
 import time
@@ -12,6 +13,8 @@ import pytest
 
 from models.generator import GeneratorUnavailable, get_generator
 from models.openai_generator import OpenAIGenerator
+from models.scheduler import Interleaved
+from models.server_load import Slots
 from tests.fakes import FakeGenerator
 from tests.openai_server import FakeOpenAIServer
 
@@ -49,7 +52,8 @@ def test_streams_the_servers_pieces_and_sends_a_chat_completion_request():
     assert request["path"] == "/v1/chat/completions"
     assert request["headers"]["Authorization"] == f"Bearer {KEY}"
     assert request["body"] == {"model": "fake-model", "messages": CHAT, "stream": True, "max_tokens": 40,
-                               "temperature": 0.7, "seed": 3}
+                               "temperature": 0.7, "top_p": 0.95, "seed": 3,
+                               "generation_config": '{"do_sample": true, "temperature": 0.7, "top_p": 0.95}'}
     assert gen.last_stats["pieces"] == len(pieces) and gen.last_stats["first_token_seconds"] is not None
 
 
@@ -86,6 +90,118 @@ def test_concurrency_limits_the_requests_in_flight():
     with FakeOpenAIServer(delay=0.002) as server:
         client(server, concurrency=2).generate_many(CHAT, n=4, max_new_tokens=20)
     assert server.max_in_flight <= 2 and len(server.requests) == 4
+
+
+def test_a_server_writing_one_answer_at_a_time_is_waited_for_while_it_writes():
+    """Each answer takes about the silence limit; the last one waits three times that: not a timeout."""
+    prompts = [CHAT, "Brightpath launched 40 vans in Leeds.", CHAT, "Acme hired 12 people in May."]
+    with FakeOpenAIServer(serial=True, delay=0.02) as server:
+        gen = client(server, timeout=0.3, retries=0)
+        rows = [""] * 4
+        for index, piece in gen.stream_batch(prompts, max_new_tokens=12, temperature=0.9, seed=5):
+            rows[index] += piece
+    assert server.max_in_flight == 4 and gen.last_stats["seconds"] > 0.6  # queued at the server, not refused
+    assert rows == [FakeGenerator().generate(p, max_new_tokens=12, temperature=0.9, seed=5 + i)
+                    for i, p in enumerate(prompts)]
+
+
+def test_keep_alive_comments_keep_a_request_waiting():
+    with FakeOpenAIServer(script=["ping"], hold=0.8) as server:
+        assert client(server, timeout=0.3).generate(CHAT) == FakeGenerator().generate(CHAT)
+
+
+def test_concurrency_is_shared_by_every_caller_and_waiting_callers_are_not_timed_out():
+    with FakeOpenAIServer(delay=0.01) as server:
+        gen = client(server, concurrency=2, timeout=0.3)
+        texts = {}
+        callers = [threading.Thread(target=lambda k=k: texts.update({k: gen.generate_many(CHAT, n=3, max_new_tokens=20)}))
+                   for k in range(2)]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join(timeout=10)
+    assert server.max_in_flight == 2 and len(server.requests) == 6
+    assert texts[0] == texts[1] and all(texts[0])
+
+
+def test_slots_are_handed_out_in_arrival_order_and_a_cancelled_waiter_leaves_the_line():
+    slots, order = Slots(1), []
+    never, cancelled = threading.Event(), threading.Event()
+    assert slots.take(never)
+
+    def until(condition):
+        deadline = time.monotonic() + 5
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    waiters = []
+    for k, name in enumerate("abc"):
+        waiters.append(threading.Thread(target=lambda n=name: slots.take(cancelled if n == "b" else never)
+                                        and order.append(n)))
+        waiters[-1].start()
+        until(lambda: len(slots._line) == k + 1)
+    cancelled.set()
+    waiters[1].join(timeout=2)
+    for k in range(2):
+        slots.give()
+        until(lambda: len(order) == k + 1)
+    assert order == ["a", "c"] and slots.free == 0 and not slots._line
+
+
+def test_an_interleaved_caller_gets_its_pieces_while_another_callers_request_is_queued_at_the_server():
+    with FakeOpenAIServer(serial=True, delay=0.02) as server:
+        shared = Interleaved(client(server, timeout=2))
+        events = []
+
+        def draft(who):
+            for _, piece in shared.stream_batch([CHAT], max_new_tokens=15):
+                events.append(who)
+
+        first = threading.Thread(target=draft, args=("a",))
+        first.start()
+        while not server.requests:
+            time.sleep(0.01)
+        second = threading.Thread(target=draft, args=("b",))
+        second.start()
+        time.sleep(0.05)
+        assert shared.in_flight() == 2
+        first.join(timeout=10)
+        second.join(timeout=10)
+    assert events == ["a"] * 15 + ["b"] * 15  # a's answer is not held back until b's first piece
+
+
+def test_empty_answers_are_counted():
+    with FakeOpenAIServer(script=["empty", "ok"]) as server:
+        gen = client(server, concurrency=1)
+        rows = gen.generate_many(CHAT, n=2, max_new_tokens=10)
+    assert rows[0] == "" and rows[1] and gen.last_stats["empty"] == 1
+
+
+# --- sampling ---------------------------------------------------------------------------------
+
+def test_two_seeds_give_two_texts_through_a_server_that_samples_only_when_told():
+    with FakeOpenAIServer(sample_flag=True) as server:  # transformers serve on a folder without do_sample
+        gen = client(server)
+        one, two, again = (gen.generate(CHAT, max_new_tokens=30, temperature=0.7, seed=s) for s in (1, 2, 1))
+        greedy = {gen.generate(CHAT, max_new_tokens=30, temperature=0.0, seed=s) for s in (1, 2)}
+    assert one != two and one == again and len(greedy) == 1
+    assert json.loads(server.requests[-1]["body"]["generation_config"]) == {"do_sample": False}
+
+
+def test_a_server_that_refuses_generation_config_gets_the_request_again_without_it():
+    with FakeOpenAIServer(refuse={"generation_config"}) as server:
+        gen = client(server, retries=0)
+        assert gen.generate(CHAT, temperature=0.7, seed=1) == FakeGenerator().generate(CHAT, temperature=0.7, seed=1)
+        gen.generate(CHAT, temperature=0.7, seed=2)
+    assert ["generation_config" in r["body"] for r in server.requests] == [True, False, False]
+    assert all(r["body"]["top_p"] == 0.95 and r["body"]["temperature"] == 0.7 for r in server.requests)
+
+
+def test_a_generation_config_of_the_operators_own_is_sent_as_it_is():
+    with FakeOpenAIServer(refuse={"generation_config"}) as server:
+        gen = client(server, retries=0, extra_body={"generation_config": '{"do_sample": true}'})
+        assert "HTTP 422" in str(failure(lambda: gen.generate(CHAT)))
+    assert [r["body"]["generation_config"] for r in server.requests] == ['{"do_sample": true}']  # never dropped
 
 
 # --- failures ---------------------------------------------------------------------------------
@@ -130,12 +246,13 @@ def test_nothing_listening_is_a_connection_error_after_retries():
     assert_no_key(error)
 
 
-def test_no_answer_within_the_timeout():
+def test_no_answer_within_the_silence_limit_names_the_setting_to_raise():
     with FakeOpenAIServer(script=["slow"]) as server:
         started = time.perf_counter()
-        error = failure(lambda: client(server, timeout=0.3).generate(CHAT))
+        error = failure(lambda: client(server, timeout=0.3, timeout_name="PORTE_VOIX_GENERATOR_TIMEOUT_S").generate(CHAT))
         assert time.perf_counter() - started < 2
-    assert "no answer within 0.3 s" in str(error)
+    assert "sent nothing for 0.3 s while waiting for the answer" in str(error)
+    assert "slower than the limit" in str(error) and "raise PORTE_VOIX_GENERATOR_TIMEOUT_S" in str(error)
     assert len(server.requests) == 1  # a busy server is not sent more work
 
 
@@ -144,7 +261,7 @@ def test_a_stalled_stream_fails_on_the_read_timeout_after_its_first_pieces():
         gen = client(server, timeout=0.3)
         received = []
         started = time.perf_counter()
-        with pytest.raises(GeneratorUnavailable, match="stalled for 0.3 s"):
+        with pytest.raises(GeneratorUnavailable, match="sent nothing for 0.3 s inside the stream"):
             for piece in gen.stream(CHAT):
                 received.append(piece)
         assert time.perf_counter() - started < 2
