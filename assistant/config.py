@@ -43,6 +43,8 @@ class Settings:
     generator_base_url: str | None = None  # generator "openai": the company's OpenAI-compatible server
     generator_model: str | None = None
     generator_api_key: str | None = field(default=None, repr=False)  # never printed or logged
+    generator_timeout_s: float = 60.0  # "openai": the longest the server may send nothing before a draft gives up
+    generator_concurrency: int = 8     # "openai": requests sent at once (all employees together); the rest queue
     polish: str = "auto"               # the model's pass over composed drafts: auto (measured gate), on, off
     links_host: str = "127.0.0.1"     # where `porte-voix links serve` listens
     links_port: int = 8502
@@ -111,6 +113,7 @@ class Settings:
 _KNOWN = {"PORTE_VOIX_HOME", "PORTE_VOIX_EMBEDDER", "PORTE_VOIX_GENERATOR", "PORTE_VOIX_MAX_FILE_MB",
           "PORTE_VOIX_BCRYPT_ROUNDS", "PORTE_VOIX_BRAND_FOLLOWERS", "PORTE_VOIX_USE_THREADS", "PORTE_VOIX_PLUGINS",
           "PORTE_VOIX_GENERATOR_BASE_URL", "PORTE_VOIX_GENERATOR_MODEL", "PORTE_VOIX_GENERATOR_API_KEY"}
+_KNOWN |= {"PORTE_VOIX_GENERATOR_TIMEOUT_S", "PORTE_VOIX_GENERATOR_CONCURRENCY"}
 _KNOWN |= {"PORTE_VOIX_LINKS_HOST", "PORTE_VOIX_LINKS_PORT", "PORTE_VOIX_LINKS_BASE_URL", "PORTE_VOIX_CONVERSIONS_SECRET",
            "PORTE_VOIX_CPM", "PORTE_VOIX_CPC", "PORTE_VOIX_CURRENCY", "PORTE_VOIX_SYNC_EVERY_S"}
 _KNOWN |= {"PORTE_VOIX_SESSION_HOURS", "PORTE_VOIX_TRUSTED_PROXIES"}
@@ -172,6 +175,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
         generator_base_url=env.get("PORTE_VOIX_GENERATOR_BASE_URL") or None,
         generator_model=env.get("PORTE_VOIX_GENERATOR_MODEL") or None,
         generator_api_key=env.get("PORTE_VOIX_GENERATOR_API_KEY") or None,
+        generator_timeout_s=max(1.0, number("PORTE_VOIX_GENERATOR_TIMEOUT_S", 60.0, float)),
+        generator_concurrency=max(1, number("PORTE_VOIX_GENERATOR_CONCURRENCY", 8, int)),
         polish=_choice("PORTE_VOIX_POLISH", env.get("PORTE_VOIX_POLISH"), ("auto", "on", "off"), "auto"),
         links_host=env.get("PORTE_VOIX_LINKS_HOST") or "127.0.0.1",
         links_port=number("PORTE_VOIX_LINKS_PORT", 8502, int),

@@ -65,7 +65,9 @@ class Context:
                 options = {}
                 if self.settings.generator == "openai":  # the company's own OpenAI-compatible server
                     options = {"base_url": self.settings.generator_base_url, "model": self.settings.generator_model,
-                               "api_key": self.settings.generator_api_key}
+                               "api_key": self.settings.generator_api_key, "timeout": self.settings.generator_timeout_s,
+                               "timeout_name": "PORTE_VOIX_GENERATOR_TIMEOUT_S",
+                               "concurrency": self.settings.generator_concurrency}
                 # Concurrent employees share the model step by step instead of queueing (models.scheduler).
                 self._generator = Interleaved(get_generator(self.settings.generator,
                                                             cache_dir=self.settings.model_cache / "generators", **options))

@@ -339,3 +339,21 @@ def test_extra_body_reaches_the_server_and_says_whether_a_start_is_continued():
     body = server.requests[0]["body"]
     assert body["continue_final_message"] is True and body["add_generation_prompt"] is False
     assert body["messages"][-1] == {"role": "assistant", "content": "Dans mon métier"}
+
+
+def test_the_silence_limit_and_concurrency_come_from_the_settings(tmp_path):
+    from assistant.config import load_settings
+    from assistant.context import open_context
+
+    with FakeOpenAIServer(script=["slow"], hold=5) as server:
+        settings = load_settings({"PORTE_VOIX_HOME": str(tmp_path), "PORTE_VOIX_GENERATOR": "openai",
+                                  "PORTE_VOIX_GENERATOR_BASE_URL": server.url, "PORTE_VOIX_GENERATOR_MODEL": "m",
+                                  "PORTE_VOIX_GENERATOR_TIMEOUT_S": "1.5", "PORTE_VOIX_GENERATOR_CONCURRENCY": "2"})
+        gen = open_context(settings).generator
+        assert (gen.timeout, gen.concurrency) == (1.5, 2)
+        started = time.perf_counter()
+        error = failure(lambda: gen.generate(CHAT))
+        assert time.perf_counter() - started < 4
+    assert "sent nothing for 1.5 s" in str(error) and "raise PORTE_VOIX_GENERATOR_TIMEOUT_S (now 1.5)" in str(error)
+    with pytest.raises(ValueError, match="PORTE_VOIX_GENERATOR_TIMEOUT_S"):
+        load_settings({"PORTE_VOIX_HOME": str(tmp_path), "PORTE_VOIX_GENERATOR_TIMEOUT_S": "a minute"})
