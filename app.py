@@ -14,7 +14,7 @@ from assistant.ui import auth, resources, shell
 st.set_page_config(page_title="Porte-voix", page_icon="📣", layout="wide")
 
 with shell.friendly_faults():  # a locked, corrupted or full store: a short page, the details in the log
-    resources.drafting_warm_up()  # the drafting model loads while people sign in and read their feed
+    resources.drafting_warm_up()  # where the model polishes drafts, it loads while people sign in and read
     resources.engagement_sync()  # new clicks and conversions reach the dashboards every PORTE_VOIX_SYNC_EVERY_S
     resources.digest_schedule()  # the weekly digests go out from this process (PORTE_VOIX_DIGEST_WEEKDAY/HOUR)
     account = auth.current_account()

@@ -14,7 +14,7 @@ once the employee confirms it was posted, or its link gets a human click
 
 from __future__ import annotations
 
-import time
+import logging
 
 import pandas as pd
 import streamlit as st
@@ -30,9 +30,10 @@ from assistant.ui import auth, editor, goals_panel, resources
 from assistant.ui.i18n import error_text, labels, t
 from assistant.ui.safe import md
 from assistant.writing import autosave
-from assistant.writing.drafting import stream_variants
+from assistant.writing import drafting
+from assistant.writing.composing import added_text
 from assistant.writing.policy import blocking
-from assistant.writing.prompting import angle_label
+from assistant.writing.starters import unfinished
 
 NETWORKS = ("linkedin", "x")
 VARIANTS = 3
@@ -166,13 +167,14 @@ def _workbench(body, store, account, item_id: str) -> None:
     drafts_key, redraft = f"feed_drafts_{item_id}", st.session_state.pop(f"feed_redraft_{item_id}", False)
     editing = st.session_state.get(f"feed_editing_{item_id}", False)  # a prepared share aside, to write another
     if item is not None and (redraft or drafts_key not in st.session_state):
-        drafts = [] if redraft else [dict(d, angle_label=angle_label(d["angle"], d["language"]))
-                                     for d in workspace.latest_drafts(store, account, account.email, item_id)]
+        drafts = [] if redraft else workspace.latest_drafts(store, account, account.email, item_id)
         if not drafts and (editing or posting.pending(store, account.email, item_id) is None):
-            body.empty()  # clear the list at once: the drafts stream into a clean page
             with body.container():
+                st.button(t("feed.back"), key="feed_back", on_click=_back, icon=":material/arrow_back:")
                 _header(item)
-                drafts = _stream_drafts(account, item)
+                drafts = _ask_first(account, item)
+            if not drafts:
+                return  # the question stays on screen until the employee answers it (or asks for an outline)
         st.session_state[drafts_key] = drafts
     with body.container():
         st.button(t("feed.back"), key="feed_back", on_click=_back, icon=":material/arrow_back:")
@@ -200,73 +202,121 @@ def _header(item: dict) -> None:
         st.text(item["text"])
 
 
+def _ask_first(account, item: dict) -> list[dict]:
+    """One question before any draft: what the item means to the employee, in one sentence, with three
+    starters from their profile. Their line leads every variant; without it they get an outline."""
+    ctx, item_id = resources.context(), item["id"]
+    words_key = f"feed_words_{item_id}"
+    _lang, offered = drafting.starters_for(ctx, account.email, item_id)
+    with st.container(border=True):
+        st.markdown(f"**{t('ask.question')}**")
+        st.caption(t("ask.help"))
+        columns = st.columns(len(offered))
+        for column, starter in zip(columns, offered):
+            column.button(f"{starter['text'].strip()} …", key=f"feed_starter_{item_id}_{starter['kind']}",
+                          on_click=_start_with, args=(words_key, starter["text"]), use_container_width=True)
+        words = st.text_input(t("ask.label"), key=words_key, max_chars=MAX_WORDS_CHARS,
+                              placeholder=t("ask.placeholder"))
+        left, right = st.columns(2)
+        go = left.button(t("ask.draft"), key=f"feed_compose_{item_id}", type="primary", icon="✍️")
+        outline = right.button(t("ask.outline"), key=f"feed_outline_{item_id}")
+    if go and not (words or "").strip():
+        st.warning(t("ask.empty"))
+    elif go and unfinished(words, offered):
+        st.warning(t("ask.unfinished"))
+    elif go or outline:
+        return _compose(account, item, words if go else None)
+    return []
+
+
+MAX_WORDS_CHARS = 500  # one line, a few sentences at most: a whole post belongs in the editor
+
+
+def _start_with(key: str, text: str) -> None:
+    st.session_state[key] = text
+
+
+def _compose(account, item: dict, words: str | None) -> list[dict]:
+    """The composed variants at once (no model), stored; the model's polish pass, where allowed, runs in the
+    background and stores its variant when it passes (the page picks it up, :func:`_polish_watch`)."""
+    ctx = resources.context()
+    plan = drafting.plan_for(ctx, account.email, item["id"], words=words)
+    drafts = list(drafting.compose_variants(ctx, plan))
+    story = next((d for d in drafts if d["form"] == "story"), None)
+    if story is not None and drafting.polish_allowed(ctx, plan.lang):
+        ahead = drafts_in_progress(ctx.generator)
+        job = resources.polisher().submit(_polish_quietly, ctx, plan, story, len(drafts) + 1)
+        st.session_state[f"feed_polishing_{item['id']}"] = (plan.request_id, len(drafts), ahead, job)
+    return drafts
+
+
+def _polish_quietly(ctx, plan, story: dict, number: int) -> None:
+    try:
+        drafting.polish(ctx, plan, story, number)
+    except Exception:  # a failed polish pass leaves the composed drafts, which are stored already
+        logging.getLogger(__name__).exception("polish pass failed")
+
+
 def _drafts(store, account, item: dict, drafts: list[dict]) -> None:
     item_id = item["id"]
-    if st.button(t("feed.new_drafts"), key=f"feed_redraft_{item_id}", icon="🔄"):
+    if st.button(t("ask.other_words"), key=f"feed_redraft_{item_id}", icon="🔄"):
         st.session_state[f"feed_redraft_{item_id}"] = True
+        st.session_state.pop(f"feed_words_{item_id}", None)
         st.rerun()
+    _polish_watch(store, account, item_id, drafts)
     by_id = {d["id"]: d for d in drafts}
     saved = autosave.restore(store, account.email, item_id)
     pick_key = f"feed_pick_{item_id}"
     if pick_key not in st.session_state and saved and saved["draft_id"] in by_id:
         st.session_state[pick_key] = saved["draft_id"]
     cols = st.columns(len(drafts))
-    for n, (col, d) in enumerate(zip(cols, drafts), 1):
+    for col, d in zip(cols, drafts):
         with col.container(border=True):
-            st.markdown(f"**{md(d.get('angle_label') or d['angle'])}**"
-                        + (f" · _{t('feed.fallback')}_" if d.get("fallback") else ""))
+            st.markdown(f"**{form_label(d)}**")
             st.text(d["text"])
-    pick = st.radio(t("feed.pick"), list(by_id), format_func=lambda i: by_id[i].get("angle_label") or by_id[i]["angle"],
-                    horizontal=True, key=pick_key)
+    if any(_is_outline(d) for d in drafts):
+        st.info(t("form.scaffold_note"), icon="✍️")
+    pick = st.radio(t("feed.pick"), list(by_id), format_func=lambda i: form_label(by_id[i]), horizontal=True,
+                    key=pick_key)
     start = saved["text"] if saved and saved["draft_id"] == pick else by_id[pick]["text"]
     _edit_and_share(account, item, by_id[pick], start, saved["network"] if saved else None)
 
 
-def _stream_drafts(account, item: dict) -> list[dict]:
-    """Wait for the model to load (with an estimate), say how many other drafts share it, then stream the
-    variants as they are written ("draft k of n")."""
-    drafts, texts, slots = [], {}, {}
-    ctx, loading = resources.context(), resources.drafting_warm_up()
-    with st.status(t("draft.preparing"), expanded=True) as status:
-        note = st.empty()
-        while not loading.done:
-            note.info(t("draft.loading", seconds=round(loading.remaining_s())), icon="⏳")
-            status.update(label=t("draft.loading_label"), expanded=True)
-            time.sleep(0.5)
-        others = drafts_in_progress(ctx.generator)
-        if others:  # several employees share the model step by step: theirs slow ours down a little
-            note.info(t("draft.queue", n=others) if others > 1 else t("draft.queue_one"), icon="🧍")
-        else:
-            note.empty()
-        status.update(label=t("draft.writing", n=VARIANTS), expanded=True)
-        columns = st.columns(VARIANTS)
-        try:
-            for kind, payload in stream_variants(ctx, account.email, item["id"], n=VARIANTS):
-                if kind == "notice":  # the company's model server is down: grounded drafts, said so
-                    st.warning(t("draft.unavailable"), icon="🔌")
-                    continue
-                v = payload["variant"]
-                if v not in slots:
-                    note.empty()
-                    with columns[(v - 1) % VARIANTS]:
-                        st.caption(t("draft.variant_k", k=v, n=VARIANTS))
-                        slots[v] = st.empty()
-                if kind == "token":
-                    texts[v] = texts.get(v, "") + payload["text"]
-                    slots[v].text(texts[v] + " ▌")
-                elif kind == "retry":  # the guardrails refused this attempt; another candidate replaces it
-                    texts[v] = ""
-                    slots[v].caption(t("draft.retrying"))
-                elif kind == "variant":
-                    drafts.append(payload)
-                    slots[v].text(payload["text"])
-                    status.update(label=t("draft.ready_k", k=len(drafts), n=VARIANTS), expanded=True)
-        except Exception as exc:
-            status.update(label=t("draft.failed"), state="error")
-            st.error(t("draft.failed_detail", reason=error_text(exc)))
-            return sorted(drafts, key=lambda d: d["variant"])
-        status.update(label=t("draft.ready"), state="complete", expanded=False)
-    return sorted(drafts, key=lambda d: d["variant"])
+def form_label(draft: dict) -> str:
+    """The variant's form in the interface's language (drafts of the former design: their angle)."""
+    form = draft.get("form") or ""
+    return t(f"form.{form}") if form in FORMS else (draft.get("angle_label") or draft.get("angle") or "")
+
+
+FORMS = ("story", "short", "question", "scaffold", "polished")
+
+
+def _is_outline(draft: dict) -> bool:
+    return draft.get("form") == "scaffold"
+
+
+def _polish_watch(store, account, item_id: str, drafts: list[dict]) -> None:
+    """While the model polishes this request's story in the background, say so (with the requests ahead),
+    and add its variant as soon as it is stored."""
+    pending = st.session_state.get(f"feed_polishing_{item_id}")
+    if not pending:
+        return
+    request_id, count, ahead, job = pending
+
+    @st.fragment(run_every=2)
+    def watch():
+        latest = workspace.latest_drafts(store, account, account.email, item_id)
+        if latest and latest[0]["request_id"] == request_id and len(latest) > count:
+            st.session_state[f"feed_drafts_{item_id}"] = latest
+            st.session_state.pop(f"feed_polishing_{item_id}", None)
+            st.session_state["feed_flash"] = t("ask.polished")
+            st.rerun()
+        if job.done():  # dropped (it failed a check): the composed drafts stand
+            st.session_state.pop(f"feed_polishing_{item_id}", None)
+            return
+        st.caption(t("ask.polishing", ahead=ahead))
+
+    watch()
 
 
 def drafts_in_progress(generator) -> int:
@@ -288,8 +338,9 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
     network = st.radio(t("feed.network"), NETWORKS, format_func=lambda n: t(f"network.{n}"), horizontal=True,
                        key=network_key)
     share_id = st.session_state.setdefault(f"feed_share_id_{item_id}_{network}", engagement.new_share_id())
-    prepared = engagement.prepare_share(ctx, account.email, item_id, text, network, share_id, draft_text=draft["text"])
-    refused = share_rules.refusals(text, draft["text"])
+    added = added_text(draft["text"], draft.get("own_words"))  # what the software wrote: the employee's words are theirs
+    prepared = engagement.prepare_share(ctx, account.email, item_id, text, network, share_id, draft_text=added)
+    refused = share_rules.refusals(text, added)
     editor.score_panel(prepared)
     blocked = [v["message"] for v in blocking(prepared["violations"])]
     for code in refused:
@@ -303,7 +354,7 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
                  help=(" ".join(reasons) if reasons else t("feed.share_help"))):
         try:
             posting.share(ctx, account.email, item_id, text, network, share_id=share_id, draft_id=draft["id"],
-                          draft_text=draft["text"])
+                          draft_text=added)
         except share_rules.ShareRefused as exc:
             st.error(" ".join(t(f"share.refused.{c}") for c in exc.codes))
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import streamlit as st
 
@@ -21,7 +22,7 @@ from assistant.engagement import sync
 from assistant.engagement.clicklog import open_log
 from assistant.storage import keys
 from assistant.storage.store import Store
-from assistant.writing.drafting import warm_up
+from assistant.writing.drafting import polish_allowed, warm_up
 from assistant.writing.model_loading import Loading, first_load
 
 
@@ -49,9 +50,15 @@ def embedder():
 
 
 def drafting_warm_up() -> Loading:
-    """Start loading the drafting model in the background, once per context (see ``drafting.warm_up``);
+    """Start loading the drafting model in the background, once per context (see ``drafting.warm_up``), where
+    it polishes drafts (``drafting.polish_allowed``);
     the returned ``Loading`` says whether it is done and how long it should take."""
     ctx = context()
+    if not any(polish_allowed(ctx, lang) for lang in ("fr", "en")):
+        loading = Loading()  # drafts are composed without a model here: nothing to load
+        loading.begin()
+        loading.end()
+        return loading
     return _warm_up(_key(ctx.settings), ctx)
 
 
@@ -71,6 +78,18 @@ def _warm_up(key: str, _ctx: Context) -> Loading:
     loading.begin()
     threading.Thread(target=run, name="porte-voix-drafting-warm-up", daemon=True).start()
     return loading
+
+
+def polisher() -> ThreadPoolExecutor:
+    """The one background worker that runs the drafting model's polish passes (``drafting.polish``): each
+    request waits its turn there, its result is stored by the pass itself, so a closed tab loses nothing."""
+    ctx = context()
+    return _polisher(_key(ctx.settings))
+
+
+@st.cache_resource(show_spinner=False)
+def _polisher(key: str) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="porte-voix-polish")
 
 
 def engagement_sync() -> threading.Event:

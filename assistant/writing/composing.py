@@ -33,6 +33,7 @@ not publish the same text.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -104,11 +105,26 @@ class Composed:
     @property
     def added(self) -> str:
         """The text without the employee's words (what the software wrote)."""
-        out, at = [], 0
-        for a, b in self.own:
-            out.append(self.text[at:a])
-            at = b
-        return "".join(out + [self.text[at:]])
+        return added_text(self.text, self.own_words)
+
+
+def added_text(text: str, own_words) -> str:
+    """``text`` without the spans of the employee's own words (``[{"start", "end"}]``, or its JSON as stored):
+    what an unchanged share is measured against, since their words are theirs already.
+
+    >>> added_text("Mon avis. Le parc ouvre.", '[{"start": 0, "end": 9, "text": "Mon avis."}]')
+    ' Le parc ouvre.'
+    """
+    if isinstance(own_words, str):
+        try:
+            own_words = json.loads(own_words)
+        except ValueError:
+            own_words = []
+    out, at = [], 0
+    for span in sorted(own_words or [], key=lambda o: o["start"]):
+        out.append(text[at:span["start"]])
+        at = span["end"]
+    return "".join(out + [text[at:]])
 
 
 def tidy(words: str, lang: str) -> str:

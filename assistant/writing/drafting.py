@@ -110,7 +110,7 @@ def plan_for(ctx: Context, email: str, content_id: str, lang: str | None = None,
     base = version or item
     source, _removed = sanitize(base["text"])
     names = names_of(person)
-    kp = key_point(base, lang, avoid_names=names, source=source)
+    kp = key_point(item, lang, avoid_names=names, version=version, source=source)
     policy = ctx.policy
     g = grounds(f"{source}\n{item['text']}", f"{base['title']}\n{item['title']}", person, [*posts, words],
                 company=policy.company)

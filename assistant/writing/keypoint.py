@@ -71,12 +71,13 @@ def key_point(item: dict, lang: str, *, avoid_names: tuple[str, ...] = (), versi
               source: str | None = None) -> KeyPoint:
     """The key point of ``item`` in ``lang``.
 
-    ``version`` is the item's version in ``lang`` when the library has one; ``source`` the
-    item's text with injected sentences removed (defaults to its text); ``avoid_names`` the
+    ``version`` is the item's version in ``lang`` when the library has one; ``source`` the text
+    used (the version's, else the item's) with injected sentences removed (defaults to that text); ``avoid_names`` the
     employee's names (full name, first and last name), never written about them in the third person.
     """
     if item["language"] != lang and version is not None:
-        return _same_language(version, lang, version["text"], avoid_names, via="version")
+        return _same_language(version, lang, source if source is not None else version["text"], avoid_names,
+                              via="version")
     text = source if source is not None else item["text"]
     if item["language"] == lang:
         return _same_language(item, lang, text, avoid_names, via="item")
@@ -121,6 +122,8 @@ def _figures_only(item: dict, lang: str, text: str, avoid: tuple[str, ...]) -> K
     details, stated = [], []
     for fact in facts:
         rendered = figure(fact, lang, text) if fact.kind in ("number", "date") else fact.text
+        if fact.kind == "number" and not re.search(r"[^\W\d_]", rendered):
+            continue  # a bare number or share ("41 %"), what it counts unsayable in ``lang``: it says nothing
         if rendered and rendered not in details:
             details.append(rendered)
             stated.append(fact)
