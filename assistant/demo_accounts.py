@@ -104,7 +104,7 @@ def _hits(share_id: str, code: str, n: int, personal: bool, when: dt.datetime) -
         visitor = k // 2 if k % 4 < 2 else k  # every other pair of hits is one visitor coming back
         agent = _AGENTS[4 + k % 2] if k % 7 == 3 else _AGENTS[visitor % 4]
         at = when + dt.timedelta(hours=1 + k // 3 + n % 4, minutes=k * 7)
-        ip = f"198.51.100.{(n * 13 + visitor) % 250}"  # an address of the documentation range
+        ip = f"2001:db8:{n:x}:{visitor:x}::1"  # documentation range; one network each (visitors.PER_NETWORK_DAILY)
         ua_class, is_bot, reason = visitors.classify(agent)
         rows.append((f"demo-{share_id}-{k}", code, share_id, at.timestamp(), at.date().isoformat(), "GET",
                      visitors.referrer_host(_REFERRERS[k % len(_REFERRERS)]),

@@ -12,9 +12,10 @@ import pytest
 
 from assistant.config import Settings
 from assistant.digest import digest_prefs, unsubscribe
-from assistant.engagement import conversions
+from assistant.engagement import conversions, points, shares, sync, visitors
 from assistant.engagement.clicklog import ClickLog
 from assistant.engagement.clickservice import HitWriter, create_app, service_app
+from assistant.engagement.guessing import CodeWalkGuard
 from tests.click_server import post_json, request, running, wait_until
 
 SECRET = b"test-secret"
@@ -257,3 +258,48 @@ def test_the_service_answers_the_digests_one_click_unsubscribe(settings, store, 
     assert digest_prefs.get(store, sarah)["frequency"] == "never"
     assert store.value("SELECT count(*) FROM digest_optouts WHERE source = 'one-click'") == 2
     assert store.value("SELECT count(DISTINCT email) FROM digest_optouts") == 1, "forged tokens recorded nothing"
+
+
+def test_rotating_user_agents_from_one_address_does_not_multiply_unique_clicks_nor_points(ctx):
+    """The issue's probe: 100 hits from one address with rotated browser user agents raised unique human
+    clicks from 4 to 104, and the points with them."""
+    store = ctx.store
+    shares.record_share(store, "s-1", "sam@example.com", "c-1", "My own words on the heat pumps we installed.",
+                        "linkedin", "green-week", TARGET, 60.0)
+    store.execute("UPDATE shares SET status = 'posted' WHERE id = 's-1'")
+    log = ClickLog(ctx.settings.clicklog_path)
+    log.add_link(CODE, "s-1", TARGET)
+    app = create_app(log, SECRET)
+    readers = ["198.51.100.10", "192.0.2.10", "2001:db8:1::10", "2001:db8:2::10"]  # four networks
+    with running(app) as port:
+        for address in readers:
+            assert request(port, "GET", f"/{CODE}", {"User-Agent": CHROME, "X-Forwarded-For": address})[0] == 302
+        assert wait_until(lambda: app.state.writer.stats["written"] == 4)
+        sync.sync(store, log)
+        before = store.value("SELECT unique_human_clicks FROM share_totals WHERE share_id = 's-1'")
+        points_before = points.points_of(store, "sam@example.com")
+        for n in range(100):
+            agent = f"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/{100 + n}.0 Safari/537.36"
+            assert request(port, "GET", f"/{CODE}", {"User-Agent": agent, "X-Forwarded-For": "203.0.113.50"})[0] == 302
+        assert wait_until(lambda: app.state.writer.stats["written"] == 104)
+    sync.sync(store, log)
+    row = store.rows("SELECT * FROM share_totals WHERE share_id = 's-1'")[0]
+    assert before == 4 and row["hits"] == 104 and row["bot_hits"] == 0
+    assert row["unique_human_clicks"] == before + visitors.PER_NETWORK_DAILY
+    assert points.points_of(store, "sam@example.com") == points_before + visitors.PER_NETWORK_DAILY
+
+
+def test_an_address_walking_codes_is_slowed_down_and_learns_nothing(log):
+    """The issue's probe: short codes answered 2,300 wrong guesses a second with no throttle."""
+    app = create_app(log, SECRET, guard=CodeWalkGuard(limit=20, window_s=60))
+    walker = {"User-Agent": CHROME, "X-Forwarded-For": "203.0.113.66"}
+    with running(app) as port:
+        statuses = [request(port, "GET", f"/Zz{n:06d}", walker)[0] for n in range(30)]
+        assert statuses[:20] == [404] * 20 and set(statuses[20:]) == {429}
+        status, headers, _ = request(port, "GET", f"/{CODE}", walker)
+        assert status == 429 and 1 <= int(headers["retry-after"]) <= 60, "a valid code looks like any other"
+        assert request(port, "GET", f"/{CODE}", {**walker, "X-Forwarded-For": "203.0.113.67"})[0] == 429, "same /24"
+        assert request(port, "GET", "/healthz", walker)[0] == 200
+        assert request(port, "GET", f"/{CODE}", {"User-Agent": CHROME, "X-Forwarded-For": "198.51.100.7"})[0] == 302
+        rotating = [request(port, "GET", f"/Yy{n:06d}", {"X-Forwarded-For": f"2001:db8:66::{n:x}"})[0] for n in range(25)]
+        assert rotating[:20] == [404] * 20 and set(rotating[20:]) == {429}, "rotating inside one /64 does not help"

@@ -55,6 +55,7 @@ from ..digest import unsubscribe
 from ..storage import keys
 from . import conversions, visitors
 from .clicklog import ClickLog
+from .guessing import CodeWalkGuard
 from .links import CODE, with_click_id
 from .request_body import bounded
 
@@ -227,21 +228,29 @@ class LinkCache:
 
 
 def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = None, clock=time.time,
-               extra_routes: list | None = None) -> Starlette:
+               extra_routes: list | None = None, guard: CodeWalkGuard | None = None) -> Starlette:
     """The ASGI app over one click log; ``secret`` signs conversions; ``clock`` is injectable for tests;
-    ``extra_routes`` (the unsubscribe routes, see :func:`service_app`) are matched before ``/<code>``."""
+    ``extra_routes`` (the unsubscribe routes, see :func:`service_app`) are matched before ``/<code>``;
+    ``guard`` slows down addresses that walk codes (``guessing``)."""
     writer = writer or HitWriter(clicklog)
     links = LinkCache(clicklog)
+    guard = guard or CodeWalkGuard()
 
     async def redirect(request: Request) -> Response:
         code = request.path_params["code"]
+        ip = request.client.host if request.client else None  # X-Forwarded-For from trusted proxies only (serve)
+        wait = guard.blocked(ip)
+        if wait is not None:
+            return JSONResponse({"error": "too_many_requests", "message": "too many unknown links; slow down"}, 429,
+                                headers={"retry-after": str(wait), "cache-control": "no-store"})
         click_id = secrets.token_urlsafe(9)
         found = links.location(code, click_id)
         if found is None:
+            guard.missed(ip)
             return JSONResponse({"error": "not_found", "message": "unknown link"}, 404)
         share_id, location = found
         writer.submit((click_id, code, share_id, time.time(), request.method, request.headers.get("referer"),
-                       request.client.host if request.client else None, request.headers.get("user-agent")))
+                       ip, request.headers.get("user-agent")))
         return Response(status_code=302, headers={"location": location, "cache-control": "no-store"})
 
     async def healthz(request: Request) -> Response:

@@ -6,9 +6,12 @@ reads the rows after it and, in **one DuckDB transaction**, inserts them as
 events, updates the per-share totals and moves the watermark. A run that
 fails changes nothing; the next one starts from the same place.
 
-At insert, a human hit is marked ``first_visit`` when its (share, visitor)
-pair has no earlier human hit. The visitor pseudonym's salt changes every
-day, so that is "distinct (share, visitor, day)", and only the last day of
+At insert, a human hit is marked ``first_visit`` (a unique click) when its
+(share, visitor) pair has no earlier human hit and its visitor's network has
+not yet given that share ``visitors.PER_NETWORK_DAILY`` unique clicks: rotating
+user agents from one address does not multiply clicks, nor the points they
+earn. The visitor pseudonym's salt changes every day, so that is "distinct
+(share, visitor, day), at most 3 per network", and only the last day of
 events needs to be looked at (DuckDB skips older row groups by their min/max).
 Hits and conversions of shares that are not (or no longer) in DuckDB, e.g.
 after a person's erasure, are skipped and counted.
@@ -26,7 +29,7 @@ import threading
 import pandas as pd
 
 from ..storage.store import Store
-from . import events
+from . import events, visitors
 from .clicklog import CONVERSION_COLUMNS, HIT_COLUMNS, ClickLog
 
 log = logging.getLogger(__name__)
@@ -59,21 +62,33 @@ def _fold_hits(store: Store, rows: list[tuple]) -> tuple[int, int]:
     try:
         # times: Unix seconds → local TIMESTAMP, as DuckDB stores current_timestamp in the other tables
         since = dt.datetime.fromtimestamp(float(frame["at"].min())) - dt.timedelta(days=1)
+        # the network is the pseudonym's part before "-" (``visitors.visitor_hash``; older ones are whole)
         db.execute(
             """CREATE OR REPLACE TEMP TABLE _pv_hit_events AS
+               WITH recent AS (SELECT share_id, visitor, first_visit FROM engagement_events
+                               WHERE kind = 'click' AND happened_at >= ? AND source = 'clicklog' AND NOT is_bot),
+               fresh AS (
+                 SELECT h.*, split_part(h.visitor, '-', 1) AS network,
+                        NOT h.is_bot AND seen.share_id IS NULL
+                          AND row_number() OVER (PARTITION BY h.share_id, h.visitor, h.is_bot ORDER BY h.id) = 1
+                          AS new_visitor
+                 FROM _pv_hits h
+                 SEMI JOIN shares s ON s.id = h.share_id
+                 LEFT JOIN (SELECT DISTINCT share_id, visitor FROM recent) seen
+                   ON seen.share_id = h.share_id AND seen.visitor = h.visitor),
+               counted AS (SELECT share_id, split_part(visitor, '-', 1) AS network, count(*) AS n FROM recent
+                           WHERE first_visit GROUP BY ALL)
                SELECT h.share_id, 'click' AS kind, 1 AS count, to_timestamp(h.at)::TIMESTAMP AS happened_at,
                       'clicklog' AS source,
                       h.id::TEXT AS source_key, h.visitor,
-                      NOT h.is_bot AND seen.share_id IS NULL
-                        AND row_number() OVER (PARTITION BY h.share_id, h.visitor, h.is_bot ORDER BY h.id) = 1
+                      h.new_visitor AND coalesce(c.n, 0) + sum(h.new_visitor::INTEGER) OVER (
+                        PARTITION BY h.share_id, h.network, h.day ORDER BY h.id ROWS UNBOUNDED PRECEDING) <= ?
                         AS first_visit,
                       h.is_bot, h.bot_reason, h.ua_class, h.referrer_host AS referrer, h.click_id,
                       NULL::DOUBLE AS value, NULL::TEXT AS currency
-               FROM _pv_hits h
-               SEMI JOIN shares s ON s.id = h.share_id
-               LEFT JOIN (SELECT DISTINCT share_id, visitor FROM engagement_events
-                          WHERE kind = 'click' AND happened_at >= ? AND source = 'clicklog' AND NOT is_bot) seen
-                 ON seen.share_id = h.share_id AND seen.visitor = h.visitor""", [since])
+               FROM fresh h
+               LEFT JOIN counted c ON c.share_id = h.share_id AND c.network = h.network""",
+            [since, visitors.PER_NETWORK_DAILY])
         kept = events.append_from(store, "_pv_hit_events")
         db.execute(  # a human click proves the post is out: a prepared share becomes posted (see ``posting``)
             """UPDATE shares SET status = 'posted', posted_at = f.first_click

@@ -20,10 +20,19 @@ rules, first match wins (the reason is stored with the hit):
     >>> referrer_host("https://www.linkedin.com/feed/?x=1"), referrer_host(None)
     ('linkedin.com', None)
 
-The visitor pseudonym is a keyed BLAKE2b hash of IP and user agent under a
-salt that changes every day and is deleted the day after: hits of one day can
-be told apart (unique clicks = distinct share, visitor, day), the raw IP is
-never written, and yesterday's pseudonyms cannot be linked to today's.
+The visitor pseudonym is ``<network>-<visitor>``: keyed BLAKE2b hashes of the
+address's network (IPv4 /24, IPv6 /64: what one visitor cannot rotate cheaply)
+and of the address with the user agent, under a salt that changes every day and
+is deleted the day after: hits of one day can be told apart, the raw IP is
+never written, and yesterday's pseudonyms cannot be linked to today's. Unique
+clicks are distinct (share, visitor, day), but one network adds at most
+``PER_NETWORK_DAILY`` of them to one share a day (``sync``): 100 hits from one
+address rotating user agents count 3, not 100; a household or an office behind
+one address counts up to 3 people.
+
+    >>> network("198.51.100.77"), network("2001:db8:1:2:aaaa::1"), network("bogus")
+    ('198.51.100.0/24', '2001:db8:1:2::/64', '')
+
 ``crawlerdetect`` costs ~0.4 ms per call, so results are cached per user agent
 (traffic repeats a few thousand agents) and computed off the request path.
 """
@@ -32,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import re
 import threading
 from urllib.parse import urlsplit
@@ -45,6 +55,9 @@ PREVIEW_FETCHERS = re.compile(
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android.*Mobile|Windows Phone", re.I)
 _TABLET = re.compile(r"iPad|Tablet|Android(?!.*Mobile)", re.I)
 _BROWSER = re.compile(r"Mozilla/|Opera/", re.I)
+
+PER_NETWORK_DAILY = 3  # unique clicks one network (IPv4 /24, IPv6 /64) may add to one share in one day
+PREFIX = {4: 24, 6: 64}
 
 _detector = CrawlerDetect()
 _detector_lock = threading.Lock()  # CrawlerDetect keeps its last match on the instance
@@ -74,10 +87,26 @@ def classify(user_agent: str | None, method: str = "GET") -> tuple[str, bool, st
     return _classify_agent((user_agent or "")[:512])
 
 
+@functools.lru_cache(maxsize=65536)
+def network(ip: str | None) -> str:
+    """The network an address belongs to, as far as counting goes: IPv4 /24, IPv6 /64 (an IPv4-mapped IPv6
+    address counts as IPv4); "" when there is no valid address."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return ""
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return str(ipaddress.ip_network(f"{address}/{PREFIX[address.version]}", strict=False))
+
+
+def _hash(salt: bytes, message: str) -> str:
+    return hashlib.blake2b(message.encode("utf-8", "replace"), key=salt[:64], digest_size=6).hexdigest()
+
+
 def visitor_hash(salt: bytes, ip: str | None, user_agent: str | None) -> str:
-    """The day's pseudonym of (IP, user agent): 24 hex characters, meaningless without the salt."""
-    message = f"{ip or ''}\x00{user_agent or ''}".encode("utf-8", "replace")
-    return hashlib.blake2b(message, key=salt[:64], digest_size=12).hexdigest()
+    """The day's pseudonym ``<network>-<visitor>`` (12 hex characters each), meaningless without the salt."""
+    return _hash(salt, network(ip)) + "-" + _hash(salt, f"{ip or ''}\x00{user_agent or ''}")
 
 
 def referrer_host(referrer: str | None) -> str | None:
