@@ -102,7 +102,8 @@ def test_engagement_import_reports_unmatched_rows_and_exits_1(installation):
     assert done.returncode == 1
     assert done.stderr.count("unmatched:") == 3 and "linkedin-posts-en.csv:3" in done.stderr
     assert "0 of 3 rows matched" in done.stdout  # conversions CSVs: tests/test_analytics_import.py
-    assert run(installation, "engagement", "import", "no-such-file.csv", check=False).returncode == 2
+    missing = run(installation, "engagement", "import", "no-such-file.csv", check=False)  # named, like ingest's
+    assert missing.returncode == 1 and missing.stderr == "rejected: no-such-file.csv: file not found\n"
 
 
 def test_a_blocked_share_exits_1_and_records_nothing(installation, tmp_path):

@@ -15,16 +15,24 @@ id; a row that matches nothing is reported with its line, never guessed. Each
 value replaces the previous one for that share and metric (exports are
 running totals), so importing the same file twice changes nothing.
 
+Files are read under the content importers' rules (``imports.readers``):
+symbolic links, FIFOs and other special files refused, the size limit, one
+read of the bytes; an XLSX passes ``imports.archives.open_zip`` (zip bomb,
+XML entities) before openpyxl sees it, and at most ``MAX_ROWS`` rows of
+``MAX_COLUMNS`` columns are read per file. Whatever goes wrong with a file
+or a row is one line naming it; the other files and rows are imported.
+
     >>> header_map(["URL de la publication", "Date de publication", "Impressions", "Réactions", "Commentaires"])
     {'post_url': 0, 'date': 1, 'impression': 2, 'reaction': 3, 'comment': 4}
-    >>> number("1 234"), number("1,234"), number("12.0"), number(""), number("3,5 %")
-    (1234, 1234, 12, None, None)
+    >>> number("1 234"), number("1,234"), number("12.0"), number(""), number("3,5 %"), number("1e999")
+    (1234, 1234, 12, None, None, None)
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +40,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
+from ..imports import archives
+from ..imports.readers import BadFile, one_line, read_bytes, scan
 from ..storage.store import Store
 from ..text import fold
 from . import events
@@ -54,6 +64,12 @@ SYNONYMS = {  # folded header → field; LinkedIn FR/EN, X (old and new exports)
 _LOOKUP = {name: fieldname for fieldname, names in SYNONYMS.items() for name in names}
 METRIC_FIELDS = events.NETWORK_KINDS  # impression, reaction, comment, reshare, network_click
 HEADER_SCAN = 15
+SUFFIXES = frozenset({".csv", ".xlsx", ".xlsm"})
+XLSX = (".xlsx", ".xlsm")
+MAX_ROWS = 100_000           # rows with a value, per file
+MAX_WALKED = 250_000         # rows walked per file, empty ones included (a far cell "A99999999" costs no more)
+MAX_COLUMNS = 64             # columns read per row (the networks' exports have 10 to 30)
+MAX_COUNT = 10 ** 12         # a larger "count" is not one
 
 
 def _folded(header) -> str:
@@ -74,49 +90,82 @@ def number(value) -> int | None:
     """A count from a cell: ints, floats, "1 234", "1,234", "1.234"; None for blanks and percentages."""
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return int(round(value)) if value == value else None
-    text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if not text or "%" in text:
+    if not isinstance(value, (int, float)):
+        text = str(value).strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        if not text or "%" in text or len(text) > 40:
+            return None
+        if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):
+            value = int(re.sub(r"[.,]", "", text))
+        else:
+            try:
+                value = float(text.replace(",", "."))
+            except ValueError:
+                return None
+    if isinstance(value, float) and not math.isfinite(value):
         return None
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):
-        return int(re.sub(r"[.,]", "", text))
-    try:
-        return int(round(float(text.replace(",", "."))))
-    except ValueError:
-        return None
+    return int(round(value)) if abs(value) <= MAX_COUNT else None
 
 
-def _sheets(path: Path) -> list[tuple[str, list[list]]]:
-    """Every table in the file as (name, rows): each sheet of an XLSX, or the one table of a CSV."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        book = load_workbook(path, read_only=True, data_only=True)
-        try:
-            return [(sheet.title, [list(r) for r in sheet.iter_rows(values_only=True)]) for sheet in book.worksheets]
-        finally:
-            book.close()
-    raw = path.read_bytes()
+def _text(data: bytes) -> str:
+    """A CSV export's text: UTF-8 (with or without BOM), else Windows-1252 (French Excel's CSV)."""
+    if b"\x00" in data:
+        raise BadFile("binary file, not text")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            text = raw.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
+    raise BadFile("neither UTF-8 nor Windows-1252 text")
+
+
+class _Budget:
+    """Rows one file may cost: ``MAX_WALKED`` walked (empty ones too), ``MAX_ROWS`` with a value."""
+
+    def __init__(self):
+        self.walked = self.filled = 0
+
+    def rows(self, rows, where: str) -> list:
+        out = []
+        for row in rows:
+            self.walked += 1
+            if self.walked > MAX_WALKED:
+                raise BadFile(f"{where} goes past {MAX_WALKED:,} rows (empty ones included)")
+            if row.count(None) + row.count("") == len(row):  # (C speed: a sheet may declare a million empty rows)
+                out.append(())
+                continue
+            self.filled += 1
+            if self.filled > MAX_ROWS:
+                raise BadFile(f"more than {MAX_ROWS:,} rows")
+            out.append(list(row[:MAX_COLUMNS]))
+        return out
+
+
+def _sheets(path: Path, data: bytes) -> list[tuple[str, list[list]]]:
+    """Every table in the file as (name, rows): each sheet of an XLSX, or the one table of a CSV."""
+    if path.suffix.lower() in XLSX:
+        archives.open_zip(data).close()  # zip bomb, XML entities: refused before openpyxl reads a byte
+        book, budget = load_workbook(io.BytesIO(data), read_only=True, data_only=True), _Budget()
+        try:
+            return [(sheet.title, budget.rows(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True),
+                                              f"sheet {one_line(sheet.title, 40)!r}")) for sheet in book.worksheets]
+        finally:
+            book.close()
+    text = _text(data)
     first = text.splitlines()[:HEADER_SCAN]
     delimiter = ";" if sum(l.count(";") for l in first) > sum(l.count(",") for l in first) else ","
-    return [(path.name, list(csv.reader(io.StringIO(text), delimiter=delimiter)))]
+    return [(path.name, _Budget().rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), "the file"))]
 
 
-def find_table(path: Path) -> tuple[str, int, dict[str, int], list, list[list]]:
+def find_table(path: Path, data: bytes) -> tuple[str, int, dict[str, int], list, list[list]]:
     """``(sheet, header line number, header map, header, rows below)`` of the first table with a post URL, post id
-    or share id column and at least one metric column; ``ValueError`` naming what is missing otherwise."""
-    for sheet, rows in _sheets(path):
+    or share id column and at least one metric column; ``BadFile`` naming what is missing otherwise."""
+    for sheet, rows in _sheets(path, data):
         for index, row in enumerate(rows[:HEADER_SCAN]):
             found = header_map(row)
             if ({"post_url", "share_id", "post_id"} & set(found)) and (set(METRIC_FIELDS) & set(found)):
                 return sheet, index + 1, found, row, rows[index + 1:]
-    raise ValueError(f"{path.name}: no table with a post URL (or share_id) column and a metric column "
-                     "(impressions, reactions, comments, reposts, clicks) in its first rows")
+    raise BadFile("no table with a post URL (or share_id) column and a metric column "
+                  "(impressions, reactions, comments, reposts, clicks) in its first rows")
 
 
 def _format(header: list) -> str:
@@ -136,15 +185,24 @@ class AnalyticsReport:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("rows", "matched", "added", "updated", "unchanged", "unmatched", "rejected"), 0))
     problems: list[str] = field(default_factory=list)
+    files_rejected: int = 0
+
+    def reject_file(self, where: str, reason: str) -> None:
+        """A file (or link, or folder) that could not be read at all: one line naming it."""
+        self.files_rejected += 1
+        self.counts["rejected"] += 1
+        self.problems.append(f"{one_line(where, 500)}: {one_line(reason, 500)}")
 
     def summary(self) -> str:
         c = self.counts
+        files = f" ({self.files_rejected} file(s) unreadable)" if self.files_rejected else ""
         return (f"analytics: {c['matched']} of {c['rows']} rows matched to shares ({c['added']} values added, "
                 f"{c['updated']} updated, {c['unchanged']} unchanged), {c['unmatched']} unmatched, "
-                f"{c['rejected']} rejected")
+                f"{c['rejected']} rejected{files}")
 
     def as_dict(self) -> dict:
-        return {"target": "analytics", "files": self.files, **self.counts, "problems": list(self.problems)}
+        return {"target": "analytics", "files": self.files, **self.counts, "files_rejected": self.files_rejected,
+                "problems": list(self.problems)}
 
 
 def _match(store: Store, rows: list[dict]) -> dict[int, str]:
@@ -162,35 +220,40 @@ def _match(store: Store, rows: list[dict]) -> dict[int, str]:
     return out
 
 
-def import_file(store: Store, path: Path, report: AnalyticsReport | None = None) -> AnalyticsReport:
-    """Import one analytics export into the store (one transaction); returns the report (extended)."""
+def import_file(store: Store, path: Path, report: AnalyticsReport | None = None, *, max_file_mb: float = 50.0,
+                data: bytes | None = None) -> AnalyticsReport:
+    """Import one analytics export into the store (one transaction); returns the report (extended).
+
+    ``data``: the file's bytes when the caller has read them (``readers.read_bytes``), else they are read here.
+    A bad file or row is one line of the report; only a failure of the store itself is raised.
+    """
     report = report or AnalyticsReport()
     path = Path(path)
     report.files.append(str(path))
     try:
-        sheet, header_line, found, header, body = find_table(path)
-    except (ValueError, OSError, KeyError) as exc:
-        report.counts["rejected"] += 1
-        report.problems.append(f"{path}: {exc}")
+        data = read_bytes(path, max_file_mb) if data is None else data
+        sheet, header_line, found, header, body = find_table(path, data)
+    except BadFile as exc:
+        report.reject_file(str(path), str(exc))
+        return report
+    except Exception as exc:  # a parser's own failure on hostile input: the file is named, the batch goes on
+        report.reject_file(str(path), f"could not be read ({type(exc).__name__}: {one_line(str(exc), 200)})")
         return report
     kind = _format(header)
     rows = []
     for offset, cells in enumerate(body, start=header_line + 1):
-        if not any(c not in (None, "") for c in cells):
+        if not cells:
             continue
-        cell = lambda name: cells[found[name]] if name in found and found[name] < len(cells) else None  # noqa: E731
-        url = str(cell("post_url") or "").strip() or None
-        post_id = str(cell("post_id") or "").strip()
-        key = post_key(url) or (f"x:{post_id}" if re.fullmatch(r"\d{5,}", post_id) else None)
-        metrics = {m: number(cell(m)) for m in METRIC_FIELDS if m in found}
-        metrics = {m: v for m, v in metrics.items() if v is not None and v >= 0}
-        where = f"{path.name}:{sheet + ':' if path.suffix.lower() != '.csv' else ''}{offset}"
-        if not metrics:
+        where = f"{path.name}:{sheet + ':' if path.suffix.lower() in XLSX else ''}{offset}"
+        try:
+            row = _row(cells, found, where)
+        except Exception as exc:  # a value no rule foresaw: this row only
+            row = f"unexpected value ({type(exc).__name__}: {one_line(str(exc), 120)})"
+        if isinstance(row, str):
             report.counts["rejected"] += 1
-            report.problems.append(f"{where}: no metric value")
-            continue
-        rows.append({"where": where, "key": key, "url": url, "share_id": str(cell("share_id") or "").strip() or None,
-                     "metrics": metrics})
+            report.problems.append(f"{where}: {row}")
+        else:
+            rows.append(row)
     report.counts["rows"] += len(rows)
     matches = _match(store, rows)
     latest: dict[tuple[str, str], int] = {}
@@ -198,14 +261,29 @@ def import_file(store: Store, path: Path, report: AnalyticsReport | None = None)
         share_id = matches.get(index)
         if share_id is None:
             report.counts["unmatched"] += 1
-            report.problems.append(f"{r['where']}: no share with post URL {r['url'] or '—'} or share id "
-                                   f"{r['share_id'] or '—'} (the employee pastes the post URL on the share first)")
+            report.problems.append(f"{r['where']}: no share with post URL {one_line(r['url'] or '—', 300)} or share id "
+                                   f"{one_line(r['share_id'] or '—', 100)} (the employee pastes the post URL on the "
+                                   "share first)")
             continue
         report.counts["matched"] += 1
         for metric, value in r["metrics"].items():
             latest[(share_id, metric)] = value  # a later row for the same post wins
     record_reported(store, latest, report, kind)
     return report
+
+
+def _row(cells: list, found: dict[str, int], where: str) -> dict | str:
+    """One row's post identity and metrics, or the reason it is rejected."""
+    cell = lambda name: cells[found[name]] if name in found and found[name] < len(cells) else None  # noqa: E731
+    url = str(cell("post_url") or "").strip() or None
+    post_id = str(cell("post_id") or "").strip()
+    key = post_key(url) or (f"x:{post_id}" if re.fullmatch(r"\d{5,30}", post_id) else None)
+    metrics = {m: number(cell(m)) for m in METRIC_FIELDS if m in found}
+    metrics = {m: v for m, v in metrics.items() if v is not None and v >= 0}
+    if not metrics:
+        return "no metric value"
+    return {"where": where, "key": key, "url": url, "share_id": str(cell("share_id") or "").strip()[:200] or None,
+            "metrics": metrics}
 
 
 def record_reported(store: Store, latest: dict[tuple[str, str], int], report: AnalyticsReport | None = None,
@@ -235,9 +313,13 @@ def record_reported(store: Store, latest: dict[tuple[str, str], int], report: An
     return report
 
 
-def import_files(store: Store, paths: list[Path]) -> AnalyticsReport:
-    """Import several files; each is its own transaction (a bad file never undoes a good one)."""
+def import_files(store: Store, paths: list[Path], max_file_mb: float = 50.0) -> AnalyticsReport:
+    """Import several files or folders (CSV and XLSX found in them); each file is its own transaction
+    (a bad file never undoes a good one), each refused file or link is one line of the report."""
     report = AnalyticsReport()
-    for path in paths:
-        import_file(store, Path(path), report)
+    found = scan(list(paths), SUFFIXES)
+    for problem in found.problems:
+        report.reject_file(problem.where, problem.reason)
+    for path in found.files:
+        import_file(store, path, report, max_file_mb=max_file_mb)
     return report

@@ -142,9 +142,10 @@ def parse_payload(data) -> dict:
     return out
 
 
-def read_csv(path: Path) -> tuple[list[dict], list[str]]:
-    """Conversions from a CSV file: ``(clean rows, problems)``; each bad row is named, the rest kept."""
-    text = Path(path).read_text(encoding="utf-8-sig")
+def read_csv(path: Path, text: str | None = None) -> tuple[list[dict], list[str]]:
+    """Conversions from a CSV file (or its ``text``, already read): ``(clean rows, problems)``; each bad row is
+    named, the rest kept."""
+    text = Path(path).read_text(encoding="utf-8-sig") if text is None else text
     rows, problems = [], []
     for line, record in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         record = {(k or "").strip().lower(): (v or "").strip() for k, v in record.items()}

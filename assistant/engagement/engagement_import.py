@@ -1,12 +1,19 @@
 """Engagement files in, whatever their kind: network analytics exports or a conversions CSV.
 
 The CLI (``porte-voix engagement import FILE...``) and the marketing page's
-upload both call :func:`import_files`. A CSV whose header names ``event`` and
-``external_id`` holds conversions (the fallback when the CRM cannot call the
-webhook); anything else is read as a network analytics export (see
-``analytics_import``). Conversions go through the click log, as the webhook's
-do, so ``external_id`` is unique across both ways in, then are folded into
-DuckDB at once.
+upload (:func:`import_uploads`) both come here. A CSV whose header names
+``event`` and ``external_id`` holds conversions (the fallback when the CRM
+cannot call the webhook); anything else is read as a network analytics export
+(see ``analytics_import``). Conversions go through the click log, as the
+webhook's do, so ``external_id`` is unique across both ways in, then are
+folded into DuckDB at once.
+
+Files are taken as the content importers take them (``imports.readers``):
+folders are walked for ``.csv``, ``.xlsx`` and ``.xlsm`` files, symbolic links
+and special files (FIFOs, devices) are refused, each file is read once within
+the size limit, an XLSX is checked for zip bombs and XML entities first. A
+missing, refused or unreadable file is one line of the report and the rest of
+the batch is imported; only a failure of the store stops it.
 
     >>> import_files(ctx, [])
     []
@@ -15,33 +22,47 @@ DuckDB at once.
 from __future__ import annotations
 
 import csv
+import io
 import time
 from pathlib import Path
 
 from ..context import Context
+from ..imports.readers import BadFile, one_line, read_bytes, scan
+from ..imports.uploads import staged
 from . import analytics_import, conversions, sync
 from .clicklog import open_log
 
+SUFFIXES = analytics_import.SUFFIXES
 
-def is_conversions_file(path: Path) -> bool:
-    """A CSV whose header has ``event`` and ``external_id``."""
-    if path.suffix.lower() != ".csv":
-        return False
+
+def conversions_text(path: Path, data: bytes) -> str | None:
+    """The text of a conversions CSV (its header has ``event`` and ``external_id``); None for anything else."""
+    if path.suffix.lower() != ".csv" or b"\x00" in data:
+        return None
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError):
-        return False
-    return conversions.is_conversions_csv(header)
+        text = data.decode("utf-8-sig")
+        header = next(csv.reader(io.StringIO(text[:65_536].partition("\n")[0])), [])
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    return text if conversions.is_conversions_csv(header) else None
 
 
-def import_conversions(ctx: Context, path: Path) -> dict:
-    """A conversions CSV into the click log (idempotent on external_id), then folded into DuckDB.
+def import_conversions(ctx: Context, path: Path, text: str | None = None) -> dict:
+    """A conversions CSV (``text``: its text, already read) into the click log (idempotent on external_id),
+    then folded into DuckDB.
 
     Returns ``{"kind": "conversions", "file", "stored", "duplicate", "rejected", "folded", "problems"}``.
     """
+    path = Path(path)
+    try:
+        if text is None:
+            text = read_bytes(path, ctx.settings.max_file_mb).decode("utf-8-sig")
+        rows, problems = conversions.read_csv(path, text)
+    except Exception as exc:  # unreadable, or a row the csv module refuses (a field over its limit…)
+        reason = str(exc) if isinstance(exc, BadFile) else f"could not be read ({type(exc).__name__}: {exc})"
+        return {"kind": "conversions", "file": str(path), "stored": 0, "duplicate": 0, "rejected": 1, "folded": 0,
+                "problems": [f"{one_line(str(path), 500)}: {one_line(reason, 500)}"]}
     clicklog = open_log(ctx.settings.clicklog_path)
-    rows, problems = conversions.read_csv(path)
     counts = {"stored": 0, "duplicate": 0, "rejected": len(problems)}
     for row in rows:
         share_id, problem = row["share_id"], None
@@ -65,18 +86,41 @@ def import_conversions(ctx: Context, path: Path) -> dict:
 
 
 def import_files(ctx: Context, paths: list[Path]) -> list[dict]:
-    """Import every file; one result per conversions file, and one for all analytics files together
-    (``{"kind": "analytics", **AnalyticsReport.as_dict(), "summary"}``). ``FileNotFoundError`` for a missing file."""
+    """Import every file (folders: their CSV and XLSX files); one result per conversions file, and one for all
+    analytics files and refused files together (``{"kind": "analytics", **AnalyticsReport.as_dict(), "summary"}``)."""
     results, analytics = [], analytics_import.AnalyticsReport()
-    for path in map(Path, paths):
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such file")
-        if is_conversions_file(path):
-            results.append(import_conversions(ctx, path))
+    found = scan(list(paths), SUFFIXES)
+    for problem in found.problems:
+        analytics.reject_file(problem.where, problem.reason)
+    for path in found.files:
+        try:
+            if path.suffix.lower() not in SUFFIXES:
+                raise BadFile(f"unsupported file type {path.suffix or '(none)'}; use one of {', '.join(sorted(SUFFIXES))}")
+            data = read_bytes(path, ctx.settings.max_file_mb)
+        except BadFile as exc:
+            analytics.reject_file(str(path), str(exc))
+            continue
+        text = conversions_text(path, data)
+        if text is not None:
+            results.append(import_conversions(ctx, path, text))
         else:
-            analytics_import.import_file(ctx.store, path, analytics)
-    if analytics.files:
+            analytics_import.import_file(ctx.store, path, analytics, data=data)
+    if analytics.files or analytics.problems:
         results.append({"kind": "analytics", **analytics.as_dict(), "summary": analytics.summary()})
+    return results
+
+
+def import_uploads(ctx: Context, files: list[tuple[str, bytes]]) -> list[dict]:
+    """The marketing page's upload: ``(name, bytes)`` files staged under their names (``imports.uploads``),
+    imported by :func:`import_files`; the results name the files as uploaded, never the staging folder."""
+    with staged(files) as (paths, unstage):
+        results = import_files(ctx, paths)
+    for result in results:
+        result["problems"] = [unstage(p) for p in result["problems"]]
+        if "file" in result:
+            result["file"] = unstage(result["file"])
+        if "files" in result:
+            result["files"] = [unstage(f) for f in result["files"]]
     return results
 
 

@@ -18,9 +18,6 @@ problems without the temporary path. Editing an item or a campaign bumps
 from __future__ import annotations
 
 import datetime as dt
-import re
-import tempfile
-from pathlib import Path
 from typing import Callable
 
 from ..storage.store import Store
@@ -28,6 +25,7 @@ from . import people
 from .catalog import LIMITS, content_hash, ingest, normalise_kind
 from .importing import ImportReport
 from .people import import_people
+from .uploads import staged
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 ITEM_FIELDS = ("title", "url", "kind", "campaign", "priority", "published_at", "expires_at", "retired")
@@ -38,24 +36,15 @@ def import_uploads(store: Store, target: str, files: list[tuple[str, bytes]], *,
                    on_file: Callable[[str], None] | None = None) -> ImportReport:
     """Import uploaded ``(name, bytes)`` files into ``"content"`` or ``"people"``; returns the ImportReport.
 
-    Each upload gets its own folder, so two uploads with one name never overwrite each other and
-    names such as ``..`` stay inside the staging folder.
+    Each upload is staged under its own name (``uploads.staged``: two uploads with one name never
+    overwrite each other, names such as ``..`` stay inside the staging folder).
     """
     importer = {"content": ingest, "people": import_people}[target]
-    with tempfile.TemporaryDirectory(prefix="porte-voix-upload-") as tmp:
-        paths = []
-        for number, (name, data) in enumerate(files):
-            base = Path(str(name).replace("\\", "/")).name
-            folder = Path(tmp) / str(number)
-            folder.mkdir()
-            path = folder / (base if base not in ("", ".", "..") else "upload")
-            path.write_bytes(data)
-            paths.append(path)
+    with staged(files) as (paths, unstage):
         report = importer(store, paths, max_file_mb=max_file_mb,
                           on_file=(lambda p: on_file(p.name)) if on_file else None)
-    staging = re.compile(re.escape(tmp.rstrip("/") + "/") + r"\d+/")
-    report.problems = [staging.sub("", p) for p in report.problems]
-    report.notes = [staging.sub("", n) for n in report.notes]
+    report.problems = [unstage(p) for p in report.problems]
+    report.notes = [unstage(n) for n in report.notes]
     return report
 
 

@@ -37,8 +37,8 @@ from .fields import check_value
 from .markup import CHROME, DROP, drop, element_text, parse_html, parse_markdown
 from .records import BadFile, FileRead, Problem, Record, one_line
 
-__all__ = ["BadFile", "FileRead", "Problem", "Record", "SUFFIXES", "Scan", "expand", "read_file", "read_text",
-           "scan"]
+__all__ = ["BadFile", "FileRead", "Problem", "Record", "SUFFIXES", "Scan", "expand", "read_bytes", "read_file",
+           "read_text", "scan"]
 
 SUFFIXES = {".md", ".markdown", ".html", ".htm", ".xml", ".rss", ".atom", ".csv", ".jsonl", ".json"}
 MAX_MARKDOWN_CHARS = 1_000_000     # one item's Markdown source (its text is limited to 100,000 characters)
@@ -54,12 +54,13 @@ class Scan:
     problems: list[Problem] = field(default_factory=list)  # ``where`` is the path
 
 
-def scan(paths: list[str | Path]) -> Scan:
-    """Regular files named directly, plus importable files found under folders (sorted).
+def scan(paths: list[str | Path], suffixes: frozenset[str] | set[str] = SUFFIXES) -> Scan:
+    """Regular files named directly, plus importable files (``suffixes``) found under folders (sorted).
 
     Symbolic links and special files (FIFOs, devices, sockets) are refused, as
     arguments and inside folders; a symbolic link to a folder is never followed.
     A folder without any importable file is reported, not silently skipped.
+    Other importers (``engagement_import``: CSV and XLSX) pass their own suffixes.
     """
     out = Scan()
     for raw in paths:
@@ -76,11 +77,11 @@ def scan(paths: list[str | Path]) -> Scan:
             out.problems.append(Problem(str(path), "symbolic link, not followed"))
         elif stat.S_ISDIR(info.st_mode):
             found = Scan()
-            _walk(path, found)
+            _walk(path, found, suffixes)
             out.files.extend(sorted(found.files))
             out.problems.extend(found.problems)
             if not found.files and not found.problems:
-                out.problems.append(Problem(str(path), f"folder has no importable file ({', '.join(sorted(SUFFIXES))})"))
+                out.problems.append(Problem(str(path), f"folder has no importable file ({', '.join(sorted(suffixes))})"))
         elif stat.S_ISREG(info.st_mode):
             out.files.append(path)
         else:
@@ -88,7 +89,7 @@ def scan(paths: list[str | Path]) -> Scan:
     return out
 
 
-def _walk(folder: Path, out: Scan) -> None:
+def _walk(folder: Path, out: Scan, suffixes) -> None:
     stack = [folder]
     while stack:
         current = stack.pop()
@@ -99,7 +100,7 @@ def _walk(folder: Path, out: Scan) -> None:
             continue
         for entry in entries:
             path = Path(entry.path)
-            importable = path.suffix.lower() in SUFFIXES
+            importable = path.suffix.lower() in suffixes
             try:
                 if entry.is_symlink():
                     if importable or entry.is_dir():
@@ -120,11 +121,12 @@ def expand(paths: list[str | Path]) -> list[Path]:
     return scan(paths).files
 
 
-def read_text(path: Path, max_file_mb: float = 50.0) -> str:
-    """The file's text, or ``BadFile`` saying why it is not importable text.
+def read_bytes(path: Path, max_file_mb: float = 50.0) -> bytes:
+    """The file's bytes, or ``BadFile`` saying why it cannot be imported (not a regular file, empty, too large).
 
     Opened without following a symbolic link and without blocking on a FIFO, so
-    a file swapped for a link after the folder scan is still refused.
+    a file swapped for a link after the folder scan is still refused; read once,
+    so what was checked is what is parsed.
     """
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -150,6 +152,12 @@ def read_text(path: Path, max_file_mb: float = 50.0) -> str:
             raise BadFile(f"cannot be read ({exc.strerror or exc})") from None
     if len(data) > limit:
         raise BadFile(f"file too large (over the {max_file_mb:g} MB limit)")
+    return data
+
+
+def read_text(path: Path, max_file_mb: float = 50.0) -> str:
+    """The file's text (UTF-8), or ``BadFile`` saying why it is not importable text (see ``read_bytes``)."""
+    data = read_bytes(path, max_file_mb)
     if b"\x00" in data:
         raise BadFile("binary file, not text")
     try:

@@ -15,7 +15,6 @@ and :func:`_unnamed` writes the catalogue's anonymous label in their place, for 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
 import altair as alt
@@ -46,22 +45,13 @@ def page() -> None:
         st.info(t("mkt.no_shares"))
         return
     filters, period = _filters(options, ctx.today())
-    st.caption(t("mkt.posted_only"))
+    st.caption(t("mkt.posted_only", start=period[0].isoformat(), end=period[1].isoformat()))
     rates = metrics.rates(store, ctx.settings)
     totals = metrics.breakdown(store, None, filters, rates=rates)
     if not totals:
         st.warning(t("mkt.no_match"))
         return
-    total = totals[0]
-    k = st.columns(7)
-    k[0].metric(t("mkt.shares"), total["shares"])
-    k[1].metric(t("mkt.mean_score"), f"{total['mean_score']:.0f}" if total["mean_score"] is not None else "—")
-    k[2].metric(t("mkt.low"), f"{total['low_share']:.0%}" if total["low_share"] is not None else "—")
-    k[3].metric(t("mkt.unique"), total["unique_human_clicks"])
-    k[4].metric(t("mkt.reach"), f"{total['reach']:,}".replace(",", " "),
-                help=f"{total['reach_reported']} {t('mkt.reported')} + {total['reach_estimated']} {t('mkt.estimated')}")
-    k[5].metric(t("mkt.conversions"), total["conversions"])
-    k[6].metric(t("mkt.emv"), f"≈ {total['emv_estimate']:,.0f} {rates['currency']}".replace(",", " "))
+    _headline(totals[0], rates)
 
     tabs = st.tabs([t(f"mkt.tabs.{name}") for name in TABS], key="mkt_tabs", on_change="rerun")
     views = {"distribution": lambda: _distributions(store, filters, rates, ctx),
@@ -74,6 +64,25 @@ def page() -> None:
         if tab.open:  # only the open tab is computed
             with tab:
                 views[name]()
+
+
+def _headline(total: dict, rates: dict) -> None:
+    """The period's figures in two rows of four (seven in one row were cut off: "≈ 324 …"), short labels, and
+    what each one counts in its help."""
+    def number(value) -> str:
+        return f"{value:,.0f}".replace(",", " " if current() == "fr" else ",") if value is not None else "—"
+
+    first, second = st.columns(4), st.columns(4)
+    first[0].metric(t("mkt.shares"), number(total["shares"]), help=t("mkt.help.shares"))
+    first[1].metric(t("mkt.mean_score"), number(total["mean_score"]), help=t("mkt.help.mean_score"))
+    first[2].metric(t("mkt.low"), f"{total['low_share']:.0%}" if total["low_share"] is not None else "—",
+                    help=t("mkt.help.low"))
+    first[3].metric(t("mkt.unique"), number(total["unique_human_clicks"]), help=t("mkt.help.unique"))
+    second[0].metric(t("mkt.reach"), number(total["reach"]),
+                     help=t("mkt.help.reach", reported=number(total["reach_reported"]),
+                            estimated=number(total["reach_estimated"])))
+    second[1].metric(t("mkt.conversions"), number(total["conversions"]), help=t("mkt.help.conversions"))
+    second[2].metric(t("mkt.emv", currency=rates["currency"]), number(total["emv_estimate"]), help=t("mkt.help.emv"))
 
 
 def _filters(options: dict, today: dt.date) -> tuple[dashboards.PageFilters, tuple[dt.date, dt.date]]:
@@ -122,7 +131,8 @@ def _csv(rows: list[dict], name: str, key: str) -> None:
 def _table(rows: list[dict], columns: list[str], key: str, csv: tuple[list[dict], str] | None = None) -> None:
     """``rows`` shown with readable column names (``columns`` only), then a CSV of ``csv`` (rows, file name)."""
     frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
-    st.dataframe(frame, hide_index=True, key=f"{key}_table", column_config={c: _column(c) for c in columns})
+    st.dataframe(frame, hide_index=True, key=f"{key}_table", placeholder="—",
+                 column_config={c: _column(c) for c in columns})
     if csv is not None:
         _csv(csv[0], csv[1], f"{key}_csv")
 
@@ -217,9 +227,16 @@ def _engagement(store, filters, rates, ctx) -> None:
                            "reach_reported", "reach_estimated", "emv_estimate"], f"engagement-by-{by}", "mkt_engagement")
     with st.expander(t("mkt.rules")):
         st.markdown("\n".join(f"- {t(f'mkt.counting.{name}')}" for name in COUNTING))
-    runs = open_log(ctx.settings.clicklog_path).service_runs()
-    service = {k: sum(r[k] or 0 for r in runs) for k in ("received", "written", "lost")}
-    st.caption(t("mkt.service", **service))
+    st.caption(_service_line(open_log(ctx.settings.clicklog_path).service_runs()))
+
+
+def _service_line(runs: list[dict]) -> str:
+    """The click service's own counters (every run, every share, robots included, whatever the period): a
+    reliability check (nothing lost), not the engagement the tables count; said so, with the date they start."""
+    if not runs:
+        return t("mkt.service_none")
+    since = dt.datetime.fromtimestamp(min(r["started_at"] for r in runs)).date().isoformat()
+    return t("mkt.service", since=since, **{k: sum(r[k] or 0 for r in runs) for k in ("received", "written", "lost")})
 
 
 def _scatter(store, filters) -> None:
@@ -300,16 +317,11 @@ def _goals(store, account, ctx, options, period) -> None:
 def _import(ctx) -> None:
     with st.form("mkt_import_form", clear_on_submit=True):
         files = st.file_uploader(t("mkt.upload"), type=["xlsx", "csv"], accept_multiple_files=True, key="mkt_upload")
+        st.caption(t("upload.limit", mb=int(ctx.settings.max_file_mb)))
         submitted = st.form_submit_button(t("mkt.run_import"))
     if not submitted or not files:
         return
-    with tempfile.TemporaryDirectory() as folder:
-        paths = []
-        for upload in files:
-            path = Path(folder) / Path(upload.name).name
-            path.write_bytes(upload.getvalue())
-            paths.append(path)
-        results = engagement_import.import_files(ctx, paths)
+    results = engagement_import.import_uploads(ctx, [(upload.name, upload.getvalue()) for upload in files])
     for result in results:
         if result["kind"] == "analytics":
             st.success(result["summary"])
