@@ -30,7 +30,7 @@ from assistant.config import load_settings
 from assistant.context import open_context
 from assistant.demo import load as load_demo
 from assistant.retrieval.indexing import embed_pending
-from assistant.storage import backup, compaction, privacy
+from assistant.storage import backup, compaction, keys, privacy
 from assistant.storage.store import close_all
 
 REPORT = Path(__file__).parent / "reports" / "privacy-audit.json"
@@ -142,7 +142,7 @@ def backup_round_trip(ctx, root: Path) -> dict:
     made_s = time.perf_counter() - start
     target = ctx.settings.but(home=root / "restored")
     start = time.perf_counter()
-    restored = backup.restore(target, root / "backup")
+    restored = backup.restore(target, root / "backup", key=keys.key(ctx.settings.home, backup.KEY_NAME))
     restored_s = time.perf_counter() - start
     return {"files": len(made["files"]), "bytes": sum(f["bytes"] for f in made["files"].values()),
             "rows": sum(made["tables"].values()), "backup_seconds": round(made_s, 3),

@@ -42,6 +42,11 @@ def _populate(ctx):
     log.append_hits([("c-1", "AbC123xy", "s-1", 1.0, "2030-01-01", "GET", None, "v", "browser", 0, None)])
 
 
+def _key(ctx) -> bytes:
+    """The backup key of the installation under test (kept in its home, never in a backup)."""
+    return keys.key(ctx.settings.home, backup.KEY_NAME)
+
+
 def _run(ctx, *argv):
     parser = argparse.ArgumentParser(prog="porte-voix")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,7 +64,7 @@ def test_round_trip_keeps_every_row_and_file(ctx, tmp_path):
     for path in (tmp_path / "bk").rglob("*"):
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
     target = Settings(home=tmp_path / "restored", embedder="fake", generator="fake")
-    restored = backup.restore(target, tmp_path / "bk")
+    restored = backup.restore(target, tmp_path / "bk", key=_key(ctx))
     assert restored["tables"] == report["tables"]
     other = open_context(target).store
     after = _tables(other)
@@ -79,7 +84,7 @@ def test_restore_only_into_an_empty_home(ctx, tmp_path):
     (cached.home / "models").mkdir(parents=True)
     (cached.home / "models" / "weights.bin").write_bytes(b"x")
     assert backup.home_is_empty(cached)
-    backup.restore(cached, tmp_path / "bk")
+    backup.restore(cached, tmp_path / "bk", key=_key(ctx))
 
 
 def test_damaged_backups_and_bad_destinations_are_refused(ctx, tmp_path):
@@ -93,7 +98,7 @@ def test_damaged_backups_and_bad_destinations_are_refused(ctx, tmp_path):
     policy.chmod(0o600)
     policy.write_text("rules: [tampered]\n")
     with pytest.raises(backup.BackupError, match="differs from the manifest"):
-        backup.restore(Settings(home=tmp_path / "new"), tmp_path / "bk")
+        backup.restore(Settings(home=tmp_path / "new"), tmp_path / "bk", key=_key(ctx))
     assert backup.home_is_empty(Settings(home=tmp_path / "new"))
     with pytest.raises(backup.BackupError, match="not a Porte-voix backup"):
         backup.restore(Settings(home=tmp_path / "new"), tmp_path)
@@ -133,7 +138,9 @@ def test_backup_and_restore_commands(ctx, tmp_path, capsys):
     assert _run(ctx, "backup", str(tmp_path / "bk")) == 2
     assert "new or empty" in capsys.readouterr().err
     target = open_context(Settings(home=tmp_path / "restored", embedder="fake", generator="fake"))
-    assert _run(target, "restore", str(tmp_path / "bk")) == 0
+    assert _run(target, "restore", str(tmp_path / "bk")) == 2, "no key: refused"
+    assert "needs the backup key" in capsys.readouterr().err
+    assert _run(target, "restore", str(tmp_path / "bk"), "--key", str(ctx.settings.home / backup.KEY_FILE)) == 0
     assert "restored" in capsys.readouterr().out
     assert [e["action"] for e in audit.entries(target.store, action="store.")] == ["store.restore"]  # backup logged after its copy
     assert _run(target, "restore", str(tmp_path / "bk")) == 2
@@ -148,3 +155,127 @@ def test_backup_command_reads_a_closed_store_read_only(ctx, tmp_path, capsys):
     assert _run(fresh, "backup", str(tmp_path / "bk")) == 0
     assert "backed up" in capsys.readouterr().out
     assert [e["action"] for e in audit.entries(fresh.store, action="store.")] == ["store.backup"]
+
+
+# --- tampered backups: whoever can write where backups are kept must not get the installation --------------------
+
+def _recompute(folder, tables=True) -> dict:
+    """What an intruder does after editing a backup: sizes, hashes and rows written back into the manifest."""
+    manifest = json.loads((folder / backup.MANIFEST).read_text())
+    manifest["files"] = {str(p.relative_to(folder)): {"bytes": p.stat().st_size, "sha256": backup._sha256(p)}
+                         for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()
+                         and p.name not in (backup.MANIFEST, backup.SIGNATURE)}
+    if tables:
+        manifest["tables"], _ = backup._read_counts(folder / "porte-voix.duckdb")
+    (folder / backup.MANIFEST).write_text(json.dumps(manifest, indent=2))
+    return manifest
+
+
+def _plant_admin_and_key(folder) -> None:
+    import duckdb
+
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    con = duckdb.connect(str(folder / "porte-voix.duckdb"))
+    con.execute("INSERT INTO accounts (username, email, roles, password_hash) VALUES "
+                "('intruder@evil.example', 'intruder@evil.example', ['admin', 'employee'], '$2b$04$planted')")
+    con.close()
+    (folder / "keys" / "conversions.key").write_text("ab" * 32)
+
+
+def _tamper_recomputed(bk, tmp):
+    _plant_admin_and_key(bk)
+    _recompute(bk)
+
+
+def _tamper_unsigned(bk, tmp):
+    _plant_admin_and_key(bk)
+    manifest = _recompute(bk)
+    manifest["format"] = 1
+    (bk / backup.MANIFEST).write_text(json.dumps(manifest))
+    (bk / backup.SIGNATURE).unlink()
+
+
+def _tamper_own_key(bk, tmp):
+    """Signed again, with the intruder's own installation's key."""
+    _plant_admin_and_key(bk)
+    manifest = _recompute(bk)
+    theirs = keys.key(tmp / "intruder-home", backup.KEY_NAME)
+    manifest["key_id"] = backup.key_id(theirs)
+    text = json.dumps(manifest).encode()
+    (bk / backup.MANIFEST).write_bytes(text)
+    (bk / backup.SIGNATURE).write_text(backup._sign(theirs, text))
+
+
+def _tamper_file_link(bk, tmp):
+    """policy.yaml replaced by a link to a file with the same bytes: hashes and signature still match."""
+    twin = tmp / "elsewhere.yaml"
+    twin.write_bytes((bk / "policy.yaml").read_bytes())
+    (bk / "policy.yaml").unlink()
+    os.symlink(twin, bk / "policy.yaml")
+
+
+def _tamper_folder_link(bk, tmp):
+    import shutil
+
+    shutil.copytree(bk / "keys", tmp / "keys-elsewhere")
+    shutil.rmtree(bk / "keys")
+    os.symlink(tmp / "keys-elsewhere", bk / "keys")
+
+
+def _tamper_fifo(bk, tmp):
+    (bk / "policy.yaml").unlink()
+    os.mkfifo(bk / "policy.yaml")
+
+
+def _tamper_edited(bk, tmp):
+    (bk / "policy.yaml").chmod(0o600)
+    (bk / "policy.yaml").write_text("rules: []\n# edited\n")
+
+
+TAMPERING = {"admin and conversions key planted, manifest recomputed": (_tamper_recomputed, "does not match its signature"),
+             "the same, signature removed and format 1": (_tamper_unsigned, "is not signed"),
+             "the same, signed with another installation's key": (_tamper_own_key, "signed with another backup key"),
+             "a file replaced by a link to the same bytes": (_tamper_file_link, "symbolic link"),
+             "a folder replaced by a link to the same files": (_tamper_folder_link, "symbolic link"),
+             "a file replaced by a FIFO": (_tamper_fifo, "not a regular file"),
+             "a file edited, manifest left as it was": (_tamper_edited, "differs from the manifest")}
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERING))
+def test_a_tampered_backup_is_never_restored(ctx, tmp_path, how):
+    tamper, reason = TAMPERING[how]
+    _populate(ctx)
+    backup.create(ctx.settings, tmp_path / "bk", store=ctx.store)
+    tamper(tmp_path / "bk", tmp_path)
+    target = Settings(home=tmp_path / "new")
+    with pytest.raises(backup.BackupError, match=reason):
+        backup.restore(target, tmp_path / "bk", key=_key(ctx))
+    assert backup.home_is_empty(target) and not (target.home / backup.KEY_FILE).exists()
+
+
+def test_the_backup_key_stays_out_of_backups_and_goes_with_the_restore(ctx, tmp_path, capsys):
+    _populate(ctx)
+    made = backup.create(ctx.settings, tmp_path / "bk", store=ctx.store)
+    assert str(backup.KEY_FILE) not in made["files"] and not (tmp_path / "bk" / backup.KEY_FILE).exists()
+    assert "keys/links.key" in made["files"]  # the installation's other keys travel with it
+    assert stat.S_IMODE((ctx.settings.home / backup.KEY_FILE).stat().st_mode) == 0o600
+    target = Settings(home=tmp_path / "new")
+    target.ensure()  # the admin copied the key into the new home first: the home still counts as empty
+    keys.install(target.home, backup.KEY_NAME, _key(ctx))
+    restored = backup.restore(target, tmp_path / "bk")
+    assert restored["signed"] and keys.key(target.home, backup.KEY_NAME) == _key(ctx)
+    again = backup.create(target, tmp_path / "bk2")  # the restored home signs with the same key
+    assert again["key_id"] == made["key_id"]
+
+
+def test_an_unsigned_backup_restores_only_when_the_admin_says_so(ctx, tmp_path, capsys):
+    _populate(ctx)
+    backup.create(ctx.settings, tmp_path / "bk", store=ctx.store)
+    _tamper_unsigned(tmp_path / "bk", tmp_path)
+    target = open_context(Settings(home=tmp_path / "new", embedder="fake", generator="fake"))
+    assert _run(target, "restore", str(tmp_path / "bk")) == 2
+    assert "is not signed" in capsys.readouterr().err
+    assert _run(target, "restore", str(tmp_path / "bk"), "--unsigned") == 0
+    assert "UNSIGNED" in capsys.readouterr().out
+    assert audit.entries(target.store, action="store.restore")[0]["detail"]["signed"] is False

@@ -13,7 +13,7 @@ stderr; details of faults go to the log). The actor written to the audit log is
     porte-voix accounts create USERNAME --role admin [--email E] [--password-stdin]
     porte-voix accounts list | delete USERNAME | password USERNAME [--password-stdin] | unlock USERNAME
     porte-voix audit [--action PREFIX] [--limit N]
-    porte-voix backup DIR | restore DIR | compact
+    porte-voix backup DIR | restore DIR [--key FILE] [--unsigned] | compact
 """
 
 from __future__ import annotations
@@ -187,11 +187,14 @@ def cmd_backup(args, ctx: Context) -> int:
 
 @_guarded
 def cmd_restore(args, ctx: Context) -> int:
-    report = backup.restore(ctx.settings, args.dir)
+    key = backup.read_key(args.key) if args.key else None
+    report = backup.restore(ctx.settings, args.dir, key=key, unsigned=args.unsigned)
     audit.record(ctx.store, audit.system_actor(), "store.restore", str(Path(args.dir).resolve()),
-                 {"created_at": report["created_at"], "files": len(report["files"])}, now=ctx.now())
-    _print(args, report, f"restored {len(report['files'])} files ({sum(report['tables'].values()):,} rows, backup of "
-                         f"{report['created_at']}) into {ctx.settings.home} in {report['seconds']:.2f} s")
+                 {"created_at": report["created_at"], "files": len(report["files"]), "signed": report["signed"]},
+                 now=ctx.now())
+    _print(args, report, f"restored {len(report['files'])} files ({sum(report['tables'].values()):,} rows, "
+                         f"{'signed' if report['signed'] else 'UNSIGNED'} backup of {report['created_at']}) into "
+                         f"{ctx.settings.home} in {report['seconds']:.2f} s")
     return 0
 
 
@@ -249,8 +252,11 @@ def add_parsers(sub, people) -> None:
     s.add_argument("dir")
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=cmd_backup)
-    s = sub.add_parser("restore", help="restore a backup into an empty home")
+    s = sub.add_parser("restore", help="restore a backup into an empty home (its signature checked)")
     s.add_argument("dir")
+    s.add_argument("--key", help="the backup key of the installation that made the backup (its keys/backup.key; "
+                                 "default: keys/backup.key of the new home)")
+    s.add_argument("--unsigned", action="store_true", help="accept a backup made before backups were signed")
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=cmd_restore)
     s = sub.add_parser("compact", help="rewrite the database with live rows only (what erasure does)")

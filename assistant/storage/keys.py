@@ -1,10 +1,11 @@
 """Installation keys: random secrets created once under the home, readable by its owner only.
 
-Two are needed: the key that turns share ids into short-link codes (so codes
-cannot be enumerated) and the HMAC secret of the conversions endpoint (unless
+Three are needed: the key that turns share ids into short-link codes (so codes
+cannot be enumerated), the HMAC secret of the conversions endpoint (unless
 ``PORTE_VOIX_CONVERSIONS_SECRET`` sets one, e.g. the value already typed into
-the CRM). Both live in ``<home>/keys/`` with mode 0600, so the app, the CLI
-and the click service of one installation agree without any configuration.
+the CRM) and the key that signs backups (``backup``, never copied into one).
+They live in ``<home>/keys/`` with mode 0600, so the app, the CLI and the
+click service of one installation agree without any configuration.
 
     >>> import tempfile, pathlib
     >>> home = pathlib.Path(tempfile.mkdtemp())
@@ -21,21 +22,27 @@ from pathlib import Path
 
 def key(home: Path, name: str) -> bytes:
     """The 32-byte key ``name`` of the installation at ``home``, created on first use."""
-    folder = Path(home) / "keys"
-    path = folder / f"{name}.key"
+    path = Path(home) / "keys" / f"{name}.key"
     if path.exists():
         return bytes.fromhex(path.read_text().strip())
+    try:  # when processes race, the first key written wins for all
+        return install(home, name, secrets.token_bytes(32))
+    except FileExistsError:
+        return bytes.fromhex(path.read_text().strip())
+
+
+def install(home: Path, name: str, value: bytes) -> bytes:
+    """Write ``value`` as the key ``name`` (0600, in a 0700 folder), e.g. the backup key a restore was given;
+    ``FileExistsError`` when the installation already has that key (a key is never replaced)."""
+    folder = Path(home) / "keys"
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
-    value = secrets.token_bytes(32)
     temp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value.hex())
-    try:  # link() is atomic and refuses an existing name: when processes race, the first key wins for all
-        os.link(temp, path)
-    except FileExistsError:
-        value = bytes.fromhex(path.read_text().strip())
+    try:  # link() is atomic and refuses an existing name
+        os.link(temp, folder / f"{name}.key")
     finally:
         temp.unlink()
     return value
