@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -268,6 +269,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, ctx: Context | None = None) -> int:
     """Run one command; ``ctx`` lets tests hand in their own composition root."""
     args = parser().parse_args(argv)
+    os.umask(0o077)  # every file a command creates is its user's only, also where no store opens (links serve)
     with _log_to_stderr(args.debug):
         try:
             ctx = ctx or open_context(load_settings())

@@ -20,6 +20,7 @@ from assistant.context import open_context
 from assistant.demo_accounts import DEMO_PASSWORD
 from assistant.storage.store import close_all
 from assistant.ui.i18n import translate
+from assistant.ui.safe import BREAK
 from tests import fakes
 
 CAMILLE = "camille.durand@nordlys-energie.example"
@@ -97,7 +98,7 @@ def page_alone(path: str, user: str | None) -> AppTest:
 
 def plain(markdown: str) -> str:
     """What a reader sees of escaped Markdown (the pages escape people's and imported text)."""
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:&])", r"\1", str(markdown)).replace("\u2060", "")
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:&/])", r"\1", str(markdown).replace(BREAK, ""))
 
 
 def texts(at) -> str:

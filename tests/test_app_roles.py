@@ -138,13 +138,29 @@ def test_library_item_edit_retire_and_text_correction(demo):
     at = app(NADIA, "assistant/ui/library.py")
     open_tab(at, "lib_tabs", msg("library.tab_items"))
     editor = next(d for d in at.dataframe if d.key == "lib_items_editor")
-    first = editor.value.index[0]
-    at.session_state["lib_items_editor"] = {"edited_rows": {0: {"retired": True, "priority": 3}},
-                                            "added_rows": [], "deleted_rows": []}
+    first, second = editor.value.index[:2]
+    at.session_state["lib_items_editor"] = {"edited_rows": {0: {"priority": 3}}, "added_rows": [], "deleted_rows": []}
     at.run()
     at.button(key="lib_items_save").click().run()
     assert not at.exception
-    assert demo.rows("SELECT retired, priority FROM content WHERE id = ?", [first])[0] == {"retired": True, "priority": 3}
+    assert demo.rows("SELECT retired, priority FROM content WHERE id = ?", [first])[0] == {"retired": False, "priority": 3}
+    assert at.button(key="lib_retire").disabled, "nothing to retire before items are picked"
+    at.multiselect(key="lib_retire_pick").set_value([first, second]).run()
+    assert at.button(key="lib_retire").label == msg("library.retire_n", n=2), "the button says how many"
+    at.button(key="lib_retire").click().run()
+    assert not demo.value("SELECT count(*) FILTER (WHERE retired) FROM content WHERE id IN (?, ?)", [first, second]), \
+        "one click retires nothing: the dialog asks first"
+    assert msg("library.retire_confirm", n=2) in " ".join(m.value for m in at.markdown)
+    at.button(key="lib_retire_no").click().run()
+    assert not demo.value("SELECT count(*) FILTER (WHERE retired) FROM content WHERE id IN (?, ?)", [first, second])
+    at.button(key="lib_retire").click().run()
+    at.button(key="lib_retire_yes").click().run()
+    assert not at.exception
+    assert demo.value("SELECT count(*) FILTER (WHERE retired) FROM content WHERE id IN (?, ?)", [first, second]) == 2
+    assert at.multiselect(key="lib_restore_pick").options and at.multiselect(key="lib_retire_pick").value == []
+    at.multiselect(key="lib_restore_pick").set_value([second]).run()
+    at.button(key="lib_restore").click().run()
+    assert demo.rows("SELECT id FROM content WHERE retired AND id IN (?, ?)", [first, second]) == [{"id": first}]
     assert at.selectbox(key="lib_text_pick").value is None, "no item pre-selected"
     at.selectbox(key="lib_text_pick").set_value(first).run()
     assert demo.value("SELECT text FROM content WHERE id = ?", [first]) in [t.value for t in at.text]

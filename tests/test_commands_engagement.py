@@ -16,6 +16,7 @@ import pytest
 
 from assistant import demo
 from assistant.config import Settings
+from assistant.digest import unsubscribe
 from assistant.context import open_context
 from assistant.storage.store import close_all, open_store
 from tests.click_server import free_port, request, wait_until
@@ -116,3 +117,24 @@ def test_a_blocked_share_exits_1_and_records_nothing(installation, tmp_path):
     assert open_store(Settings(home=installation["home"])).value(
         "SELECT count(*) FROM shares WHERE email = ?", [CAMILLE]) == 0
     assert time.perf_counter() - started < 30
+
+
+def test_every_file_links_serve_creates_is_private(tmp_path):
+    """The click service never opens the store (which set the private umask): it wrote optouts.sqlite3 0644."""
+    home, port = tmp_path / "fresh-home", free_port()
+    token = unsubscribe.token(Settings(home=home), "ana@example.com")  # its key: 0600 whoever creates it
+    env = {**os.environ, "PORTE_VOIX_HOME": str(home), "PYTHONPATH": str(ROOT), "PORTE_VOIX_LINKS_BASE_URL":
+           f"http://127.0.0.1:{port}"}
+    service = subprocess.Popen(CLI + ["links", "serve", "--port", str(port)], env=env, cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(lambda: _healthy(port), timeout=60), service.stderr.read() if service.poll() else "no answer"
+        status, _, _ = request(port, "POST", f"/unsubscribe/{token}",
+                               {"Content-Type": "application/x-www-form-urlencoded"}, b"List-Unsubscribe=One-Click")
+        assert status == 200
+    finally:
+        service.send_signal(signal.SIGINT)
+        service.communicate(timeout=30)
+    modes = {str(p.relative_to(home)): p.stat().st_mode & 0o777 for p in home.rglob("*") if p.is_file()}
+    assert "optouts.sqlite3" in modes and "clicks.sqlite3" in modes
+    assert {name: oct(mode) for name, mode in modes.items() if mode & 0o077} == {}

@@ -125,6 +125,29 @@ def test_admin_page_shows_runs_failures_and_sends_a_test_digest(smtp_ctx, monkey
     assert len(mailbox.to(CAMILLE)) == 2 and "résumé de test" in mailbox.to(CAMILLE)[-1].get_body(("html",)).get_content()
 
 
+def test_sending_the_due_digests_says_how_many_and_asks_first(smtp_ctx, monkeypatch):
+    from assistant.ui.i18n import translate
+
+    ctx, mailbox = smtp_ctx
+    ctx.move_to(NOW)
+    monkeypatch.setattr("assistant.ui.resources.context", lambda: ctx)
+    monkeypatch.setattr("assistant.ui.auth.require", lambda role: _Admin())
+    at = AppTest.from_file(str(ROOT / "assistant" / "ui" / "digests.py"), default_timeout=60).run()
+    assert at.button(key="dig_send_now").label == translate("fr", "digests.send_now", n=2)
+    at.button(key="dig_send_now").click().run()
+    assert not at.exception and not mailbox.messages, "one click sends nothing"
+    period = digests.period_of(ctx.today())
+    assert translate("fr", "digests.confirm_send", n=2, period=period) in [m.value for m in at.markdown]
+    at.button(key="dig_send_no").click().run()
+    assert not mailbox.messages, "cancelled"
+    at.button(key="dig_send_now").click().run()
+    assert at.button(key="dig_send_yes").label == translate("fr", "digests.send_n", n=2)
+    at.button(key="dig_send_yes").click().run()
+    assert not at.exception and len(mailbox.messages) == 2
+    assert at.info[0].value == translate("fr", "digests.sent", sent=2, failed=0, skipped=0)
+    assert at.button(key="dig_send_now").disabled, "nobody is due any more"
+
+
 class _Admin:
     username = email = CAMILLE
     roles = ["admin", "employee"]

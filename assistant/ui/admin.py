@@ -61,7 +61,7 @@ def _people(ctx, me) -> None:
     st.caption(t("admin.people_note"))
     frame = pd.DataFrame(rows).set_index("email")
     config = {c: st.column_config.Column(t(f"col.{c}")) for c in frame.columns}
-    edited = st.data_editor(frame, key="adm_people_editor", column_config=config,
+    edited = st.data_editor(frame, key="adm_people_editor", column_config=config, placeholder="",
                             disabled=[c for c in frame.columns if c not in PERSON_EDITABLE])
     if st.button(t("common.save"), key="adm_people_save", type="primary"):
         changed = save_edits(frame, edited, PERSON_EDITABLE,
@@ -193,7 +193,7 @@ def _accounts_table(store) -> None:
     frame = pd.DataFrame([{"username": r["username"], "email": r["email"],
                            "roles": ", ".join(roles.get(x, x) for x in r["roles"] or []),
                            "created_at": r["created_at"]} for r in rows])
-    st.dataframe(frame, hide_index=True, key="adm_accounts_table", column_config={
+    st.dataframe(frame, hide_index=True, key="adm_accounts_table", placeholder="", column_config={
         "username": st.column_config.TextColumn(t("col.username")), "email": st.column_config.TextColumn(t("col.email")),
         "roles": st.column_config.TextColumn(t("col.roles")),
         "created_at": st.column_config.DatetimeColumn(t("col.created_at"), format="YYYY-MM-DD HH:mm")})

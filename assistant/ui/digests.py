@@ -1,4 +1,5 @@
-"""Digests (admin): when they went out, to how many, what failed and why; a test digest to oneself; send now."""
+"""Digests (admin): when they went out, to how many, what failed and why; a test digest to oneself; send now
+(after saying to how many people, and a second click: ``confirm``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.digest import digest_log, digest_prefs, digest_run, digests
-from assistant.ui import auth, resources
+from assistant.ui import auth, confirm, resources
 from assistant.ui.i18n import t
 from assistant.ui.safe import link_markdown, md
 
@@ -24,9 +25,10 @@ def page() -> None:
     st.caption(t("digests.schedule", day=t(f"digests.day_{settings.digest_weekday}"), hour=settings.digest_hour,
                       period=period))
     channels = [c for c in digest_prefs.channels(settings) if c != "email" or settings.smtp_host]
+    due = len(digests.due(ctx, period))
     left, right = st.columns(2)
     left.metric(t("digests.channels"), ", ".join(channels) or t("digests.none"))
-    right.metric(t("digests.due"), len(digests.due(ctx, period)))
+    right.metric(t("digests.due"), due)
     if not settings.smtp_host:
         st.warning(t("digests.smtp_missing"))
 
@@ -43,10 +45,14 @@ def page() -> None:
             else:
                 st.error(t("digests.test_failed", email=md(message["email"]), error=md(message["error"])))
             st.session_state["dig_preview"] = message
-    if now.button(t("digests.send_now"), key="dig_send_now"):
-        report = digest_run.send(ctx, trigger="admin")
-        st.info(t("digests.sent", sent=report.sent, failed=report.failed, skipped=report.skipped)
-                if report.due else t("digests.nothing_due"))
+    if now.button(t("digests.send_now", n=due), key="dig_send_now", disabled=not due,
+                  help=None if due else t("digests.nothing_due")):
+        confirm.ask("dig_send")
+    confirm.dialog("dig_send", t("digests.confirm_title"), t("digests.confirm_send", n=due, period=period),
+                   t("digests.send_n", n=due), lambda: _send(ctx))
+    sent = confirm.done_message("dig_send")
+    if sent:
+        st.info(sent)
     preview = st.session_state.get("dig_preview")
     if preview:
         with st.expander(f"{t('digests.preview')} · {md(preview['subject'])}"):
@@ -57,17 +63,23 @@ def page() -> None:
     st.subheader(t("digests.runs"))
     runs = digest_log.runs(store, 20)
     if runs:
-        st.dataframe(pd.DataFrame(runs)[RUN_COLUMNS], hide_index=True, key="dig_runs",
+        st.dataframe(pd.DataFrame(runs)[RUN_COLUMNS], hide_index=True, key="dig_runs", placeholder="—",
                      column_config={c: st.column_config.Column(t(f"col.{c}")) for c in RUN_COLUMNS})
     else:
         st.info(t("digests.no_runs"))
     st.subheader(t("digests.failures"))
     failed = digest_log.deliveries(store, status="failed", limit=200)
     if failed:
-        st.dataframe(pd.DataFrame(failed)[FAILURE_COLUMNS], hide_index=True, key="dig_failures",
+        st.dataframe(pd.DataFrame(failed)[FAILURE_COLUMNS], hide_index=True, key="dig_failures", placeholder="—",
                      column_config={c: st.column_config.Column(t(f"col.{c}")) for c in FAILURE_COLUMNS})
     else:
         st.caption(t("digests.no_failures"))
+
+
+def _send(ctx) -> str:
+    report = digest_run.send(ctx, trigger="admin")
+    return (t("digests.sent", sent=report.sent, failed=report.failed, skipped=report.skipped)
+            if report.due else t("digests.nothing_due"))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.ui.i18n import current, t
+from assistant.ui.i18n import current, localized, t
 from assistant.ui.safe import md
 from assistant.writing.authenticity import describe
 from assistant.writing.reading import still_to_check
@@ -125,11 +125,11 @@ def score_panel(prepared: dict) -> None:
             st.caption(f"**{md(c['label'])}** — {md(c['explanation'])}")
     for tip in scored.get("tips", []):
         st.info(tip, icon="💡")
-    for v in prepared["violations"]:
+    for v in prepared["violations"]:  # the installation's messages, in the interface's language
         if v["severity"] == "block":
-            st.error(t("policy.blocking", message=md(v["message"])), icon="⛔")
+            st.error(t("policy.blocking", message=md(localized(v["message"]))), icon="⛔")
         else:
-            st.warning(md(v["message"]), icon="⚠️")
+            st.warning(md(localized(v["message"])), icon="⚠️")
 
 
 def _signed(points: int) -> str:

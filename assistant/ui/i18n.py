@@ -16,7 +16,9 @@ browser's (``Accept-Language``), else French. Messages raised by the domain
 (``ValueError("campaign name is empty")``) are English; :func:`error_text`
 translates the ones the catalogue knows (its ``domain`` table: a regular
 expression of the English message → the translation, with the same named
-groups) and shows the others as they are.
+groups) and shows the others as they are. Texts an installation writes in both
+languages ("Texte français. / English text.", as policy messages are) show only
+the part in the interface's language (:func:`one_language`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from assistant.language import detect
 from assistant.ui.safe import md
 
 LANGUAGES = ("fr", "en")
@@ -81,6 +84,36 @@ def domain_text(lang: str, message: str) -> str:
     return message
 
 
+_BOTH = re.compile(r"\s+/\s+")
+_TAIL = re.compile(r"\s*\([^()a-zA-ZÀ-ÿ]*\)$")  # a count appended to the whole message: "(7 > 5)"
+
+
+def one_language(text: str, lang: str) -> str:
+    """The part of ``text`` in ``lang`` when ``text`` gives the same message in several languages separated by
+    " / " (each part in a different language), else ``text`` unchanged; a trailing count such as "(7 > 5)",
+    appended to the whole message, stays.
+
+    >>> both = "Trop de hashtags nuit à la lecture. / Too many hashtags hurt reading. (7 > 5)"
+    >>> one_language(both, "en"), one_language(both, "fr")
+    ('Too many hashtags hurt reading. (7 > 5)', 'Trop de hashtags nuit à la lecture. (7 > 5)')
+    >>> one_language("Le débit passe de 1 / 2 à 3 / 4 Go/s.", "en")
+    'Le débit passe de 1 / 2 à 3 / 4 Go/s.'
+    """
+    parts = _BOTH.split(text.strip())
+    if len(parts) < 2:
+        return text
+    tail = _TAIL.search(parts[-1])
+    if tail:
+        parts[-1] = parts[-1][:tail.start()]
+    languages = [detect(p) for p in parts]
+    unsure = [i for i, found in enumerate(languages) if found not in LANGUAGES]
+    if lang not in languages and len(unsure) == 1:  # short French is often taken for Spanish or Catalan
+        languages[unsure[0]] = lang
+    if languages.count(lang) != 1 or len(set(languages)) != len(parts):
+        return text
+    return parts[languages.index(lang)] + (tail.group(0) if tail else "")
+
+
 def pick_language(chosen: str | None = None, profile_languages=None, browser_locale: str | None = None) -> str:
     """The UI language: the sidebar's choice, else the profile's first language, else the browser's.
 
@@ -126,6 +159,11 @@ def t(key: str, **values) -> str:
 def labels(key: str) -> dict[str, str]:
     """``options`` in the session's language (for ``format_func``)."""
     return options(current(), key)
+
+
+def localized(text: str) -> str:
+    """``text`` an installation wrote (a policy message), in the session's language when it gives several."""
+    return one_language(text, current())
 
 
 def error_text(exc: BaseException) -> str:

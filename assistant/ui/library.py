@@ -1,5 +1,9 @@
 """Library (admin): import content, list/edit/retire items, preview and correct an item's text, campaigns with a
-publish window, editorial calendar."""
+publish window, editorial calendar.
+
+Retiring is its own visible action above the grid (pick the items, then one button that says how many and
+asks again in a dialog), not a checkbox column at the far end of a wide grid; the grid shows whether an item
+is retired in its first column and empty cells as empty, not "None"."""
 
 from __future__ import annotations
 
@@ -9,12 +13,13 @@ import streamlit as st
 
 from assistant.imports import catalog, library
 from assistant.imports.catalog import KINDS
-from assistant.ui import auth, resources
+from assistant.ui import auth, confirm, resources
 from assistant.ui.i18n import error_text, labels, t
 from assistant.ui.safe import md
 from assistant.ui.widgets import import_form, save_edits
 
-EDITABLE = ["title", "kind", "campaign", "priority", "published_at", "expires_at", "retired"]
+EDITABLE = ["title", "kind", "campaign", "priority", "published_at", "expires_at"]
+SHOWN_RETIRING = 10  # titles listed in the retire dialog (then "and N more")
 
 
 def page() -> None:
@@ -29,7 +34,7 @@ def page() -> None:
         if tab.open:
             with tab:
                 view()
-    flash = st.session_state.pop("lib_flash", None)
+    flash = st.session_state.pop("lib_flash", None) or confirm.done_message("lib_retire")
     if flash:
         st.toast(flash, icon="✅")
 
@@ -40,10 +45,12 @@ def _items(store) -> None:
     if not rows:
         st.info(t("library.empty"))
         return
+    _retire(store, rows)
     frame = pd.DataFrame(rows).set_index("id")
     kinds = labels("kinds")
     edited = st.data_editor(
-        frame[EDITABLE + ["language", "url"]], key="lib_items_editor", disabled=["language", "url"],
+        frame[["retired"] + EDITABLE + ["language", "url"]], key="lib_items_editor", placeholder="",
+        disabled=["retired", "language", "url"],
         column_config={"title": st.column_config.TextColumn(t("col.title")),
                        "kind": st.column_config.SelectboxColumn(t("col.kind"), options=list(KINDS),
                                                                 help=", ".join(f"{k}: {v}" for k, v in kinds.items())),
@@ -51,7 +58,7 @@ def _items(store) -> None:
                        "priority": st.column_config.NumberColumn(t("col.priority"), min_value=0, max_value=3, step=1),
                        "published_at": st.column_config.DateColumn(t("col.published_at")),
                        "expires_at": st.column_config.DateColumn(t("col.expires_at")),
-                       "retired": st.column_config.CheckboxColumn(t("col.retired")),
+                       "retired": st.column_config.CheckboxColumn(t("col.retired"), help=t("library.retired_help")),
                        "language": st.column_config.TextColumn(t("col.language")),
                        "url": st.column_config.TextColumn(t("col.url"))})
     if st.button(t("library.save_changes"), key="lib_items_save", type="primary"):
@@ -59,6 +66,41 @@ def _items(store) -> None:
         st.session_state["lib_flash"] = t("library.items_changed", n=changed)
         st.rerun()
     _text_editor(store, list(frame.index), {i: frame.loc[i]["title"] for i in frame.index})
+
+
+def _retire(store, rows: list[dict]) -> None:
+    """Retire the items picked (they leave every feed, digest and calendar; shares already made stay), after a
+    dialog that says how many and which; or put retired items back."""
+    titles = {r["id"]: f"{r['title']} ({r['id']})" for r in rows}
+    active, retired = [r["id"] for r in rows if not r["retired"]], [r["id"] for r in rows if r["retired"]]
+    with st.container(border=True):
+        st.markdown(f"**{t('library.retire_title')}**")
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        picked = left.multiselect(t("library.retire_pick"), active, format_func=titles.get, key="lib_retire_pick",
+                                  placeholder=t("library.retire_placeholder"))
+        if right.button(t("library.retire_n", n=len(picked)), key="lib_retire", disabled=not picked, icon="🗄️"):
+            confirm.ask("lib_retire")
+        if retired:
+            back = left.multiselect(t("library.restore_pick"), retired, format_func=titles.get, key="lib_restore_pick",
+                                    placeholder=t("library.retire_placeholder"))
+            if right.button(t("library.restore_n", n=len(back)), key="lib_restore", disabled=not back, icon="↩️"):
+                for item_id in back:
+                    library.retire(store, item_id, False)
+                st.session_state.pop("lib_restore_pick", None)
+                st.session_state["lib_flash"] = t("library.restored", n=len(back))
+                st.rerun()
+    listed = "\n".join(f"- {md(titles[i])}" for i in picked[:SHOWN_RETIRING])
+    more = t("library.and_more", n=len(picked) - SHOWN_RETIRING) if len(picked) > SHOWN_RETIRING else ""
+    confirm.dialog("lib_retire", t("library.retire_confirm_title"),
+                   t("library.retire_confirm", n=len(picked)) + "\n\n" + listed + ("\n\n" + more if more else ""),
+                   t("library.retire_n", n=len(picked)).rstrip("…"), lambda: _retire_items(store, picked))
+
+
+def _retire_items(store, ids: list[str]) -> str:
+    for item_id in ids:
+        library.retire(store, item_id)
+    st.session_state.pop("lib_retire_pick", None)
+    return t("library.retired", n=len(ids))
 
 
 def _text_editor(store, ids: list[str], titles: dict) -> None:
@@ -89,7 +131,7 @@ def _text_editor(store, ids: list[str], titles: dict) -> None:
 def _campaigns(store) -> None:
     rows = library.campaigns(store)
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="lib_campaigns_table", column_config={
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="lib_campaigns_table", placeholder="", column_config={
             c: st.column_config.Column(t(f"col.{c}")) for c in rows[0]})
     st.subheader(t("library.campaign_form"))
     with st.form("lib_campaign_form"):

@@ -74,8 +74,8 @@ def _posts(store, account, email) -> None:
     st.caption(t("profile.posts_help"))
     with st.form("profile_posts_form", clear_on_submit=True):
         pasted = st.text_area(t("profile.paste"), key="profile_paste", height=150)
-        upload = st.file_uploader(t("profile.upload"), type=["txt", "md", "jsonl", "json"], key="profile_upload",
-                                  help=t("upload.limit", mb=int(resources.context().settings.max_file_mb)))
+        upload = st.file_uploader(t("profile.upload"), type=["txt", "md", "jsonl", "json"], key="profile_upload")
+        st.caption(t("upload.limit", mb=int(resources.context().settings.max_file_mb)))
         if st.form_submit_button(t("profile.add"), icon="➕"):
             texts = workspace.split_posts(pasted)
             if upload is not None:

@@ -23,7 +23,7 @@ import streamlit as st
 from assistant.access import preferences
 from assistant.imports import people
 from assistant.storage import faults
-from assistant.ui import i18n, resources, signin
+from assistant.ui import builtin_texts, i18n, resources, signin
 from assistant.ui.i18n import t
 
 PAGES = {  # role → (section key, [(file, title key, icon, url path)])
@@ -95,6 +95,7 @@ def language_picker(account) -> None:
     st.session_state["sidebar_lang"] = i18n.current()
     st.sidebar.radio(t("sidebar.language"), i18n.LANGUAGES, format_func=i18n.labels("languages").get,
                      horizontal=True, key="sidebar_lang", on_change=changed)
+    builtin_texts.apply()  # Streamlit's own widget texts (the uploader's button…) follow the language too
 
 
 # --- faults ------------------------------------------------------------------------------
