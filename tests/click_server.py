@@ -1,8 +1,10 @@
 """Helpers for tests of the click service: a real uvicorn server on 127.0.0.1 and a plain HTTP client.
 
 The server runs in a thread of the test process (so a test can look inside its
-writer), on a free port, and is stopped, with its lifespan shutdown (the last
-hits written), when the ``with`` block ends.
+writer), on a free port, with the configuration ``porte-voix links serve`` uses
+(``clickservice.server_config``: the guarded protocol, ``X-Forwarded-For`` from
+loopback), and is stopped, with its lifespan shutdown (the last hits written),
+when the ``with`` block ends.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import time
 
 import uvicorn
 
+from assistant.engagement.clickservice import server_config
+from assistant.engagement.http_guard import Limits
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -24,11 +29,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(app, port: int | None = None):
+def running(app, port: int | None = None, limits: Limits | None = None):
     """Serve ``app`` on 127.0.0.1 until the block ends; yields the port."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, proxy_headers=True, lifespan="on"))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port, limits=limits))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -56,6 +56,7 @@ from ..storage import keys
 from . import conversions, visitors
 from .clicklog import ClickLog
 from .guessing import CodeWalkGuard
+from .http_guard import Limits, guarded
 from .links import CODE, with_click_id
 from .request_body import bounded
 
@@ -318,6 +319,7 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
                             *(extra_routes or []),
                             Route("/{code}", redirect, methods=["GET", "HEAD"])],
                     exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)
+    app.router.redirect_slashes = False  # Starlette's slash redirect builds its Location from the Host header
     app.state.writer, app.state.links = writer, links
     return app
 
@@ -331,11 +333,24 @@ def service_app(settings: Settings, writer: HitWriter | None = None) -> Starlett
                       extra_routes=unsubscribe.routes(settings))
 
 
+def server_config(app, host: str, port: int, trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1"),
+                  limits: Limits | None = None) -> uvicorn.Config:
+    """How uvicorn runs the click service (``serve``, and the tests' real servers): the guarded protocol
+    (``http_guard``: head size and count, slow requests, open connections), no WebSocket, and
+    ``X-Forwarded-For`` believed only from ``trusted_proxies`` (none: never)."""
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, server_header=False,
+                          http=guarded((limits or Limits()).within()), ws="none", timeout_keep_alive=5,
+                          proxy_headers=bool(trusted_proxies), forwarded_allow_ips=list(trusted_proxies), lifespan="on")
+
+
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     """Run the click service for the installation of ``settings`` until stopped (Ctrl-C or SIGTERM)."""
     app = service_app(settings)
     host, port = host or settings.links_host, port or settings.links_port
     print(f"click service on http://{host}:{port} (links {settings.links_base_url}/<code>, unsubscribe "
           f"{settings.unsubscribe_base_url or settings.links_base_url}/unsubscribe/<token>, log {settings.clicklog_path})", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=True,
-                server_header=False)
+    server = uvicorn.Server(server_config(app, host, port, settings.trusted_proxies))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT: a normal stop, after the lifespan shutdown
+        server.run()
+    if not server.started:
+        raise SystemExit(3)  # could not listen (port taken, …): uvicorn has said why
