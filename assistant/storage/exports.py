@@ -9,12 +9,21 @@ recommends; the apostrophe shows in the cell, the formula never runs. Numbers
 stay numbers (``-3`` is a number, not a formula); text that merely looks like
 one (``"-3"`` as a string) is neutralised too, because it came from a person.
 
+A cell is not always opened as one cell: French (and German…) spreadsheets
+split a CSV on ``;``, some on tabs, and a reader that ignores quotes splits
+on line breaks, so ``Ana;=HYPERLINK(…)`` becomes a second cell that starts
+with ``=``. So a trigger that follows a separator (``,`` ``;`` tab, line
+break, then any spaces) gets the apostrophe too: whichever way the line is
+split, no piece starts with a formula.
+
     >>> csv_safe("=HYPERLINK(\\"https://evil.example\\")")
     '\\'=HYPERLINK("https://evil.example")'
     >>> csv_safe("@SUM(A1)"), csv_safe("Plain title"), csv_safe(-3), csv_safe(None)
     ("'@SUM(A1)", 'Plain title', -3, '')
     >>> to_csv([{"name": "Ana", "title": "+33 6 12"}], ["name", "title"]).splitlines()
     ['name,title', "Ana,'+33 6 12"]
+    >>> csv_safe("Ana;=HYPERLINK(A1)"), csv_safe("a, b; c")
+    ("Ana;'=HYPERLINK(A1)", 'a, b; c')
 """
 
 from __future__ import annotations
@@ -23,13 +32,16 @@ import csv
 import io
 import json
 import math
+import re
 from typing import Any, Iterable, Mapping, Sequence
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ \t\r\n]*)(?=[=+\-@])")  # a separator, blanks, then a trigger
 
 
 def csv_safe(value: Any) -> Any:
-    """``value`` ready for a CSV cell: text starting with a formula trigger gets a leading apostrophe.
+    """``value`` ready for a CSV cell: text starting with a formula trigger gets a leading apostrophe, and so does
+    every trigger after a separator.
 
     ``None`` (and NaN) becomes an empty cell, lists and dicts their JSON text (neutralised the same way); numbers and
     booleans are returned unchanged.
@@ -40,7 +52,7 @@ def csv_safe(value: Any) -> Any:
         return value
     if isinstance(value, (list, tuple, dict)):
         value = json.dumps(value, ensure_ascii=False, default=str)
-    text = str(value)
+    text = _AFTER_SEPARATOR.sub(r"\1'", str(value))
     return "'" + text if text.startswith(TRIGGERS) else text
 
 
