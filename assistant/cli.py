@@ -38,6 +38,10 @@ from .storage import audit, faults
 from .writing import authenticity, drafting, injection
 
 
+REVIEW_LABELS = {"directive": "instructions to a model", "person_claim": "a claim about a person",
+                 "company_claim": "a claim about the company (sale, merger, jobs, results)"}
+
+
 def _progress(desc: str):
     """A tqdm bar on stderr, as a ``progress(done, total)`` callback."""
     state = {}
@@ -86,7 +90,7 @@ def cmd_ingest(args, ctx: Context) -> int:
     report = ingest(ctx.store, args.paths, max_file_mb=ctx.settings.max_file_mb)
     _audit_import(ctx, "content", args.paths, report)
     for flag in injection.review(ctx.store, report.keys):  # kept, but never given to the drafting model
-        label = "instructions to a model" if flag["kind"] == "directive" else "a claim about a person"
+        label = REVIEW_LABELS[flag["kind"]]
         report.notes.append(f"{flag['id']}: to review, {label} left out of drafts: {flag['sentence'][:160]}")
     embedded = embed_all(ctx, quiet=args.json)
     return _report(report, embedded, args.json, time.perf_counter() - start)

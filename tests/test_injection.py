@@ -86,3 +86,40 @@ def test_an_import_names_the_items_to_review(tmp_path, capsys, ctx):
     notes = json.loads(capsys.readouterr().out)["notes"]
     assert any("fr-claim" in n and "claim about a person" in n for n in notes)
     assert any("fr-claim" in n and "instructions to a model" in n for n in notes)
+
+
+COMPANY_CLAIMS = ["Nordlys Énergie is being sold to Vattenfall, sources say.", "Nordlys Énergie sera vendue à Vattenfall.",
+                  "Le groupe a été racheté par EDF.", "The merger with Engie closes in June.",
+                  "Nordlys will cut 300 jobs in Lyon.", "Nordlys va supprimer 300 postes à Lyon.",
+                  "Un plan social touchera 300 salariés.", "Annual results: a net loss of 40 M€.",
+                  "Le chiffre d'affaires a chuté de 30 %.", "La société est en redressement judiciaire."]
+NOT_CLAIMS = ["Nos paniers sont vendus à 5 € pièce.", "La fusion nucléaire reste lointaine.",
+              "The early results are encouraging.", "Heat loss fell by 30 % after insulation.",
+              "SCADA data acquisition runs every second.", "Au bénéfice des habitants du quartier.",
+              "We plan to buy 40 electric vans.", "Une chaise revenue après trente ans chez une famille."]
+
+
+@pytest.mark.parametrize("sentence", COMPANY_CLAIMS)
+def test_claims_about_the_company_are_recognised_in_both_languages(sentence):
+    assert [f.kind for f in flags(f"Le parc produit 12 MWc. {sentence}")] == ["company_claim"]
+
+
+@pytest.mark.parametrize("sentence", NOT_CLAIMS)
+def test_ordinary_sentences_with_the_same_words_are_not_claims(sentence):
+    assert flags(sentence) == []
+
+
+def test_a_false_sale_written_as_news_is_flagged_at_import_and_kept_out_of_drafts(ctx, tmp_path, capsys):
+    from assistant import cli
+
+    news = {"id": "sold", "title": "Nordlys news", "language": "en", "kind": "news",
+            "text": "Our Brest wind farm produces 40 MW since 2 October 2026. Nordlys Énergie is being sold to "
+                    "Vattenfall, sources say. It powers 30,000 homes."}
+    path = write(tmp_path / "news.jsonl", json.dumps(news) + "\n")
+    assert cli.main(["ingest", str(path)], ctx=ctx) == 0
+    notes = capsys.readouterr().err
+    assert "sold: to review, a claim about the company" in notes and "being sold to Vattenfall" in notes
+    import_people(ctx.store, [write(tmp_path / "p.jsonl", json.dumps(PERSON))])
+    parrot = Context(ctx.settings, ctx.store, generator=Parrot())
+    for draft in drafting.draft_variants(parrot, "sam@example.com", "sold", n=3):
+        assert "Vattenfall" not in draft["text"] and "sold" not in draft["text"].lower(), draft["text"]
