@@ -86,8 +86,8 @@ def test_every_table_is_classified_for_export_and_erasure(store):
 def test_export_has_every_table_log_lines_and_click_log_and_no_secret(lived):
     data = json.loads(privacy.export_json(lived.store, CAMILLE.upper(), lived.settings))
     tables = data["tables"]
-    assert set(privacy.PERSONAL_TABLES) >= set(tables) >= {"employees", "employee_posts", "shares", "drafts",
-                                                           "engagement_events", "accounts", "import_log"}
+    assert set(privacy.PERSONAL_TABLES) | {"signin_throttle"} >= set(tables) >= {
+        "employees", "employee_posts", "shares", "drafts", "engagement_events", "accounts", "import_log"}
     assert tables["employees"][0]["email"] == CAMILLE and len(tables["employee_posts"]) == 4
     assert len(tables["shares"]) == 1 and tables["engagement_events"][0]["count"] == 2
     assert len(tables["drafts"]) == 1 and tables["accounts"][0]["roles"] == ["employee"]
@@ -97,6 +97,34 @@ def test_export_has_every_table_log_lines_and_click_log_and_no_secret(lived):
     text = json.dumps(data)
     assert "password_hash" not in text and "$2b$" not in text and "token_hash" not in text
     assert JULIEN not in text
+
+
+def test_export_has_their_sign_in_counters_and_nobody_else_s_ids(lived):
+    """The visitors who clicked their links and the leads they brought are other people: their pseudonyms and
+    CRM ids are not the person's data (the export held 29 visitor pseudonyms and no sign-in counter)."""
+    from assistant.access import throttle
+    from assistant.engagement import sync
+
+    store, settings = lived.store, lived.settings
+    log = open_log(settings.clicklog_path)
+    visitors = [f"net{n}-visitor-pseudonym-{n:04}" for n in range(3)]
+    log.append_hits([(f"click-v{n}", "code0000", "s-camille", 2.0 + n, "2030-01-02", "GET", "linkedin.com", visitor,
+                      "desktop", 0, None) for n, visitor in enumerate(visitors)])
+    log.add_conversion({"external_id": "hubspot-contact-2231", "share_id": "s-camille", "click_id": "click-v0",
+                        "event": "lead", "value": None, "currency": None, "occurred_at": 3.0, "received_at": 3.0,
+                        "source": "webhook"})
+    sync.sync(store, log)  # the hits folded into the store carry the visitor pseudonyms too
+    assert store.value("SELECT count(*) FROM engagement_events WHERE visitor LIKE 'net%'") == 3
+    for _ in range(2):
+        throttle.failed(store, CAMILLE, "203.0.113.9")
+    throttle.failed(store, JULIEN, "203.0.113.9")
+    data = privacy.export_person(store, CAMILLE, settings)
+    text = json.dumps(data, default=str)
+    assert not [v for v in visitors if v in text] and "hubspot-contact-2231" not in text
+    hits = data["files"]["click_log"]["hits"]
+    assert len(hits) == 4 and all("visitor" not in h for h in hits)
+    assert data["files"]["click_log"]["conversions"][0]["event"] == "lead"
+    assert [r["failures"] for r in data["tables"]["signin_throttle"]] == [2]
 
 
 def test_erase_removes_the_person_everywhere_and_nobody_else(lived):

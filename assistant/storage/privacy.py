@@ -15,7 +15,7 @@ when a new table is not, so a table added later cannot escape export and erasure
 | table | rows of the person | export | erase |
 |---|---|---|---|
 | employees, employee_posts, drafts, shares, autosaves | ``email`` | yes | delete |
-| engagement_events, share_totals | events and totals of their shares | yes | delete |
+| engagement_events, share_totals | events and totals of their shares | yes, without the visitors' pseudonyms and the leads' CRM ids | delete |
 | accounts | their email or username | yes, without the password hash | delete |
 | sessions, ui_preferences | their usernames | yes (no token: only its hash is stored) | delete |
 | import_log | lines whose item or message names their email | yes | delete |
@@ -23,9 +23,9 @@ when a new table is not, so a table added later cannot escape export and erasure
 | campaign_goals.created_by, programme_rates.updated_by, digest_preferences.updated_by | their name as author | yes | set to NULL |
 | audit_log | entries naming them | yes | email replaced by ``erased:<hash>`` |
 | digest_runs, digest_deliveries (others') | failure reasons naming them | mentions only | email replaced by ``erased:<hash>`` |
-| signin_throttle | failure counter of their username (hashed key) | no | delete |
+| signin_throttle | failure counter of their usernames (hashed key) | yes | delete |
 | embeddings | vectors of their profile texts and posts (derived numbers) | no | delete |
-| click log (``clicks.sqlite3``) | links, hits and conversions of their shares | yes | delete, then ``VACUUM`` |
+| click log (``clicks.sqlite3``) | links, hits and conversions of their shares | yes, without the visitors' pseudonyms and the leads' CRM ids | delete, then ``VACUUM`` |
 | opt-out inbox (``optouts.sqlite3``) | their unsubscribe requests | yes | delete, then ``VACUUM``; a tombstone (keyed digest) kills their unsubscribe links |
 | content, _migrations, sync_state, erased_people, digest_runs, text_languages | not personal (company content, bookkeeping, counts, hashes) | mentions only | kept (digest_runs: see above) |
 
@@ -83,7 +83,9 @@ _ROWS: dict[str, tuple[str, Callable[["Person"], list]]] = {
 }
 _ATTRIBUTIONS = {"campaign_goals": "created_by", "programme_rates": "updated_by",  # table -> author column
                  "digest_preferences": "updated_by"}
-_HIDDEN = {"accounts": ("password_hash",), "sessions": ("token_hash",)}            # never exported
+_HIDDEN = {"accounts": ("password_hash",), "sessions": ("token_hash",),            # never exported: secrets,
+           "engagement_events": ("visitor", "source_key")}  # and third parties' ids (who clicked, the CRM's lead id)
+_CLICKLOG_HIDDEN = {"hits": ("visitor",), "conversions": ("external_id",)}         # the same in the click log
 HANDLED = {"audit_log", "signin_throttle", "embeddings"}                            # special treatment (see table)
 NOT_PERSONAL = {"content", "_migrations", "sync_state", "erased_people", "digest_runs", "text_languages"}
 PERSONAL_TABLES = tuple(_ROWS)
@@ -193,14 +195,24 @@ def _own_rows(store: Store, p: Person) -> dict[str, list[dict]]:
 def export_person(store: Store, email: str, settings: Settings | None = None) -> dict:
     """Everything stored about ``email``: ``{"email", "exported_at", "tables", "mentions", "files"}``.
 
-    ``tables``: their rows per personal table; ``mentions``: other rows naming their email (audit
-    log, authored goals, …); ``files``: their rows in files beside the database (the click log),
-    when ``settings`` is given.
+    ``tables``: their rows per personal table, and their sign-in counters (``signin_throttle``);
+    ``mentions``: other rows naming their email (audit log, authored goals, …); ``files``: their rows in
+    files beside the database (the click log), when ``settings`` is given. What identifies someone else (the
+    pseudonyms of the visitors who clicked their links, the CRM ids of the leads) is left out.
     """
     p = person(store, email)
+    tables = _own_rows(store, p)
+    tables["signin_throttle"] = _signin_counters(store, p)
     return {"email": p.email, "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "tables": _own_rows(store, p), "mentions": mentions(store, p.email, skip=PERSONAL_TABLES),
+            "tables": tables, "mentions": mentions(store, p.email, skip=PERSONAL_TABLES),
             "files": {name: extra.export(settings, p) for name, extra in EXTRAS.items()} if settings else {}}
+
+
+def _signin_counters(store: Store, p: Person) -> list[dict]:
+    """Their failed sign-in counters, kept under a hash of each username (see ``access.throttle``)."""
+    keys = [throttle._key("account", name) for name in p.usernames]
+    return [_clean("signin_throttle", r) for r in
+            store.rows("SELECT * FROM signin_throttle WHERE list_contains(?::VARCHAR[], key) ORDER BY key", [keys])]
 
 
 def export_json(store: Store, email: str, settings: Settings | None = None) -> str:
@@ -276,7 +288,8 @@ def _clicklog_export(settings: Settings, p: Person) -> dict:
     if not p.share_ids or not path.exists():
         return {}
     db = open_log(path).db
-    return {table: [r for sid in p.share_ids for r in _sqlite_rows(db, table, "share_id = ?", [sid])]
+    return {table: [{k: v for k, v in r.items() if k not in _CLICKLOG_HIDDEN.get(table, ())}
+                    for sid in p.share_ids for r in _sqlite_rows(db, table, "share_id = ?", [sid])]
             for table in ("links", "hits", "conversions")}
 
 
