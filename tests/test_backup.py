@@ -279,3 +279,23 @@ def test_an_unsigned_backup_restores_only_when_the_admin_says_so(ctx, tmp_path, 
     assert _run(target, "restore", str(tmp_path / "bk"), "--unsigned") == 0
     assert "UNSIGNED" in capsys.readouterr().out
     assert audit.entries(target.store, action="store.restore")[0]["detail"]["signed"] is False
+
+
+def test_the_default_backup_folder_never_lands_in_the_repository():
+    """The admin page offers <home>-backups/<time> next to the home; the default home is ./.porte-voix, inside
+    the checkout, so its backups (personal data) must be ignored by git like the home itself."""
+    import datetime as dt
+    import shutil
+    from pathlib import Path
+
+    from assistant.config import load_settings
+    from assistant.ui.admin import default_backup_dir
+
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    home = load_settings({}).home if Path.cwd() == root else root / ".porte-voix"
+    folder = default_backup_dir(home, dt.datetime(2030, 6, 3, 9, 15, 2))
+    for path in (folder / "manifest.json", folder / "keys" / "links.key", folder / "porte-voix.duckdb"):
+        relative = path.relative_to(root)
+        assert subprocess.run(["git", "check-ignore", "-q", str(relative)], cwd=root).returncode == 0, relative
