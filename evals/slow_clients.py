@@ -13,9 +13,11 @@ What runs (on this machine, client and server sharing the CPUs):
    file-descriptor limit set to ``open_files`` (``ulimit -n``);
 2. ``connections`` slow clients (asyncio): each sends a request line and one
    header, then one more header byte every ``drip_s`` seconds, and opens a new
-   connection when the server closed its own (as slowloris tools do);
-3. meanwhile a health probe every ``probe_every_s``: a new connection, ``GET
-   /healthz``, failed when it does not answer 200 within ``probe_timeout_s``.
+   connection ``reconnect_s`` after the server closed its own (slowloris tools
+   re-open dead sockets at their next round; 0: at once);
+3. meanwhile, from a thread of its own (not the slow clients' event loop), a
+   health probe every ``probe_every_s``: a new connection, ``GET /healthz``,
+   failed when it does not answer 200 within ``probe_timeout_s``.
 
 Usage: ``python -m evals.slow_clients`` (1,100 connections under 1,024 files for
 20 s); ``--connections``, ``--open-files``, ``--seconds``; writes
@@ -33,6 +35,7 @@ import asyncio
 import json
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -53,6 +56,7 @@ class SlowConfig:
     open_files: int = 1024
     seconds: float = 20.0
     drip_s: float = 1.0
+    reconnect_s: float = 1.0
     probe_every_s: float = 0.4
     probe_timeout_s: float = 2.0
 
@@ -65,7 +69,7 @@ def summary(latencies: list[float | None]) -> dict:
             "max_ms": round(ok[-1] * 1000, 1) if ok else None}
 
 
-async def _slow_client(port: int, drip_s: float, stop: asyncio.Event, counts: dict) -> None:
+async def _slow_client(port: int, drip_s: float, reconnect_s: float, stop: asyncio.Event, counts: dict) -> None:
     while not stop.is_set():
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -80,32 +84,39 @@ async def _slow_client(port: int, drip_s: float, stop: asyncio.Event, counts: di
                     await writer.drain()
             counts["closed_by_server"] += int(not stop.is_set())
             writer.close()
+            await asyncio.sleep(reconnect_s)
         except (OSError, asyncio.IncompleteReadError):
             counts["errors"] += 1
             await asyncio.sleep(drip_s)
 
 
-async def _probe(port: int, timeout_s: float) -> float | None:
+def _probe(port: int, timeout_s: float) -> float | None:
+    """Seconds ``GET /healthz`` took on a new connection; None when it failed or took over ``timeout_s``."""
     started = time.perf_counter()
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout_s)
-        writer.write(b"GET /healthz HTTP/1.1\r\nHost: go.example\r\nConnection: close\r\n\r\n")
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout_s - (time.perf_counter() - started))
-        writer.close()
-        return time.perf_counter() - started if head.startswith(b"HTTP/1.1 200") else None
-    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: go.example\r\nConnection: close\r\n\r\n")
+            head = s.recv(64)
+    except OSError:
         return None
+    elapsed = time.perf_counter() - started
+    return elapsed if head.startswith(b"HTTP/1.1 200") and elapsed <= timeout_s else None
+
+
+def _probes(port: int, config: SlowConfig, latencies: list) -> None:
+    deadline = time.monotonic() + config.seconds
+    while time.monotonic() < deadline:
+        latencies.append(_probe(port, config.probe_timeout_s))
+        time.sleep(config.probe_every_s)
 
 
 async def _attack(port: int, config: SlowConfig) -> dict:
     stop, counts = asyncio.Event(), {"opened": 0, "closed_by_server": 0, "errors": 0}
-    clients = [asyncio.create_task(_slow_client(port, config.drip_s, stop, counts)) for _ in range(config.connections)]
+    clients = [asyncio.create_task(_slow_client(port, config.drip_s, config.reconnect_s, stop, counts))
+               for _ in range(config.connections)]
     await asyncio.sleep(min(3.0, config.seconds / 4))  # let them all connect first
-    latencies = []
-    deadline = time.monotonic() + config.seconds
-    while time.monotonic() < deadline:
-        latencies.append(await _probe(port, config.probe_timeout_s))
-        await asyncio.sleep(config.probe_every_s)
+    latencies: list = []
+    await asyncio.to_thread(_probes, port, config, latencies)
     stop.set()
     await asyncio.wait(clients, timeout=config.drip_s * 3)
     for task in clients:
@@ -134,12 +145,12 @@ def run(config: SlowConfig = SlowConfig(), report: Path | None = REPORTS / "slow
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             deadline = time.monotonic() + 120
-            while asyncio.run(_probe(port, 1.0)) is None:
+            while _probe(port, 1.0) is None:
                 if service.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the click service did not start: {service.stderr.read()[-2000:]}")
                 time.sleep(0.2)
             result = asyncio.run(_attack(port, config))
-            result["health_after"] = summary([asyncio.run(_probe(port, config.probe_timeout_s)) for _ in range(3)])
+            result["health_after"] = summary([_probe(port, config.probe_timeout_s) for _ in range(3)])
         finally:
             service.send_signal(signal.SIGINT)
             try:
@@ -159,8 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--connections", type=int, default=SlowConfig.connections)
     p.add_argument("--open-files", type=int, default=SlowConfig.open_files)
     p.add_argument("--seconds", type=float, default=SlowConfig.seconds)
+    p.add_argument("--reconnect", type=float, default=SlowConfig.reconnect_s, help="seconds before a closed one re-opens")
+    p.add_argument("--report", type=Path, default=REPORTS / "slow_clients.json")
     args = p.parse_args(argv)
-    result = run(SlowConfig(connections=args.connections, open_files=args.open_files, seconds=args.seconds))
+    result = run(SlowConfig(connections=args.connections, open_files=args.open_files, seconds=args.seconds,
+                            reconnect_s=args.reconnect), report=args.report)
     print(json.dumps(result, indent=2))
     return 0 if result["health"]["failed"] == 0 else 1
 

@@ -62,6 +62,7 @@ class GuardedProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with :class:`Limits` (``guarded(limits)`` makes the class to hand uvicorn)."""
 
     limits = Limits()
+    opened: dict = {}  # this server's connections in the order they opened (``guarded`` gives each its own)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -70,20 +71,20 @@ class GuardedProtocol(HttpToolsProtocol):
         self._head_done = False
         self._header_count = 0
         self._refusal: int | None = None
-        self._opened_at = 0.0
         self._dropped: int | None = None  # bytes dropped since the connection was refused (None: not refused)
 
     # --- connection ---------------------------------------------------------------------------
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
-        self._opened_at = self.loop.time()
+        self.opened[self] = None
         self._arm()
         if len(self.connections) > self.limits.max_connections:
             self._make_room()
 
     def connection_lost(self, exc) -> None:
         self._disarm()
+        self.opened.pop(self, None)
         super().connection_lost(exc)
 
     def _busy(self) -> bool:
@@ -92,13 +93,15 @@ class GuardedProtocol(HttpToolsProtocol):
         return self._deadline is None and self.cycle is not None and not self.cycle.response_complete
 
     def _make_room(self) -> None:
-        """Close the oldest connection that is idle or still sending its request; refuse this one if none."""
-        idle = [c for c in self.connections
-                if c is not self and isinstance(c, GuardedProtocol) and not c._busy() and not c.transport.is_closing()]
-        if idle:
-            min(idle, key=lambda c: c._opened_at).transport.close()
-        else:
-            self._refuse(503)
+        """Close the oldest connection that is idle or still sending its request; refuse this one if none.
+        Oldest first, from the front of ``opened``: a few connections looked at, not all of them."""
+        for other in self.opened:
+            if other is self:
+                break
+            if not other._busy() and not other.transport.is_closing():
+                other.transport.close()
+                return
+        self._refuse(503)
 
     # --- timing -------------------------------------------------------------------------------
 
@@ -188,4 +191,4 @@ class GuardedProtocol(HttpToolsProtocol):
 
 def guarded(limits: Limits) -> type[GuardedProtocol]:
     """A protocol class with ``limits``, for ``uvicorn.Config(http=...)``."""
-    return type("GuardedProtocol", (GuardedProtocol,), {"limits": limits})
+    return type("GuardedProtocol", (GuardedProtocol,), {"limits": limits, "opened": {}})
