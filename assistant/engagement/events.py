@@ -18,8 +18,9 @@ Counting rules (the dashboards quote them):
 
 - raw hits = every logged request of the short link (``GET`` and ``HEAD``, bots included);
 - human clicks = hits not flagged as bots;
-- unique human clicks = distinct (share, visitor pseudonym, day) among human clicks; a click recorded
-  by hand, without a visitor, counts once.
+- unique human clicks = distinct (share, visitor pseudonym, day) among human clicks, at most
+  ``visitors.PER_NETWORK_DAILY`` per network and share a day (``sync``); a click recorded by hand,
+  without a visitor, counts once.
 """
 
 from __future__ import annotations

@@ -45,7 +45,8 @@ GROUPS = {"campaign": "campaign", "team": "team", "network": "network", "week": 
 RULES = {
     "hits": "every request of the short link, bots included · chaque requête du lien court, robots compris",
     "human_clicks": "hits not flagged as bots (crawler list, link previews, HEAD, empty agent) · hors robots",
-    "unique_human_clicks": "distinct (share, visitor, day) among human clicks · visiteurs distincts par jour",
+    "unique_human_clicks": "distinct (share, visitor, day) among human clicks, at most 3 per network a day · "
+                           "visiteurs distincts par jour, au plus 3 par réseau",
     "reach": "reported impressions where imported, else network size × 8 % (estimated) · "
              "impressions déclarées sinon estimation",
     "emv": "estimate: reach / 1000 × CPM + human clicks × CPC · estimation de la valeur média",
