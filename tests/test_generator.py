@@ -208,6 +208,55 @@ def test_missing_model_package_names_the_pip_package(tmp_path):
 
 # --- the real default model (slow) ------------------------------------------------------------
 
+# --- local sampling, on a tiny random model (no weights needed) --------------------------------
+
+WORDS = "le la un une de du nous vous je tu on est sont a ont fait font centre site ville équipe projet " \
+        "techniciens batteries énergie réseau données ouvert ouvre mars mai juin demain hier ici là très plus " \
+        "moins bien mal grand petit nouveau premier dernier avec sans pour par sur sous dans entre et ou mais".split()
+
+
+@pytest.fixture(scope="module", params=["no generation_config.json", "do_sample false"])
+def tiny_folder(request, tmp_path_factory):
+    """A local transformers folder holding a tiny random Qwen2 and a word-level tokenizer with a chat template;
+    its generation_config.json is absent, or says ``do_sample: false`` (what a model's defaults may say)."""
+    transformers = pytest.importorskip("transformers")
+    torch = pytest.importorskip("torch")
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    vocab = {w: i for i, w in enumerate(["<unk>", "<pad>", "<|end|>", "<|user|>", "<|assistant|>", *WORDS])}
+    words = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    words.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=words, unk_token="<unk>", pad_token="<pad>", eos_token="<|end|>",
+        chat_template="{% for m in messages %}<|{{ m['role'] }}|> {{ m['content'] }} <|end|> {% endfor %}"
+                      "{% if add_generation_prompt %}<|assistant|>{% endif %}")
+    torch.manual_seed(0)
+    config = transformers.Qwen2Config(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                                      eos_token_id=vocab["<|end|>"], pad_token_id=vocab["<pad>"])
+    folder = tmp_path_factory.mktemp("tiny")
+    transformers.Qwen2ForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    (folder / "generation_config.json").unlink(missing_ok=True)
+    if request.param == "do_sample false":
+        transformers.GenerationConfig(do_sample=False, eos_token_id=vocab["<|end|>"]).save_pretrained(folder)
+    return folder
+
+
+def test_local_sampling_follows_temperature_and_seed_whatever_the_folder_says(tiny_folder, tmp_path):
+    gen = TransformersGenerator(tiny_folder, cache_dir=tmp_path, dtype="float32", loop_run=None)
+    prompt = [{"role": "user", "content": "nous ouvrons un centre à Nantes"}]
+
+    def write(temperature, seed):
+        return gen.generate(prompt, max_new_tokens=16, temperature=temperature, seed=seed)
+
+    one, two, again = write(0.7, 1), write(0.7, 2), write(0.7, 1)
+    assert one and two and one != two and one == again  # two seeds, two texts; one seed, one text
+    assert write(0.0, 1) == write(0.0, 2)  # greedy: the seed changes nothing
+    rows = gen.generate_many(prompt, n=2, max_new_tokens=16, temperature=0.7, seed=1)
+    assert rows[0] != rows[1]  # the two candidates of one batch differ
+
+
 def detected(text):
     from langdetect import DetectorFactory, detect
 

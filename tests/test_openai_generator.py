@@ -357,3 +357,10 @@ def test_the_silence_limit_and_concurrency_come_from_the_settings(tmp_path):
     assert "sent nothing for 1.5 s" in str(error) and "raise PORTE_VOIX_GENERATOR_TIMEOUT_S (now 1.5)" in str(error)
     with pytest.raises(ValueError, match="PORTE_VOIX_GENERATOR_TIMEOUT_S"):
         load_settings({"PORTE_VOIX_HOME": str(tmp_path), "PORTE_VOIX_GENERATOR_TIMEOUT_S": "a minute"})
+
+
+def test_the_readme_runs_transformers_serve_with_the_path_and_port_the_slow_test_replaces():
+    from tests.test_openai_serve import readme_command
+
+    command = readme_command("transformers serve")
+    assert "/path/to/model" in command and command[command.index("--port") + 1] == "8000"
