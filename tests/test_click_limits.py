@@ -29,6 +29,17 @@ def app(tmp_path):
     return create_app(log, SECRET)
 
 
+def _answer(s: socket.socket) -> bytes:
+    """What the server sent until it closed (a reset ends it too)."""
+    answer = b""
+    try:
+        while chunk := s.recv(65536):
+            answer += chunk
+    except OSError:
+        pass
+    return answer
+
+
 def _raw(port: int, head: bytes, then: bytes = b"", timeout: float = 5.0) -> bytes:
     """Send ``head`` (and ``then``) on a new connection, return what the server answered before closing."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
@@ -36,13 +47,7 @@ def _raw(port: int, head: bytes, then: bytes = b"", timeout: float = 5.0) -> byt
             s.sendall(head + then)
         except OSError:  # refused while we were still sending: read what it said
             pass
-        answer = b""
-        try:
-            while chunk := s.recv(65536):
-                answer += chunk
-        except OSError:
-            pass
-        return answer
+        return _answer(s)
 
 
 def _healthz_ms(port: int) -> float:
@@ -67,12 +72,7 @@ def test_a_100_mb_header_is_refused_at_once_while_healthz_answers(app):
                     sent += len(chunk)
             except OSError:
                 pass
-            answer = b""
-            try:
-                while piece := s.recv(65536):
-                    answer += piece
-            except OSError:
-                pass
+            answer = _answer(s)
         outcome.update(seconds=time.perf_counter() - started, sent=sent, answer=answer)
 
     with running(app) as port:

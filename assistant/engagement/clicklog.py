@@ -32,6 +32,7 @@ append-only like the DuckDB migrations):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -39,7 +40,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 HIT_COLUMNS = ("click_id", "code", "share_id", "at", "day", "method", "referrer_host", "visitor", "ua_class",
                "is_bot", "bot_reason")
@@ -167,34 +168,34 @@ class ClickLog:
 
     # --- hits ----------------------------------------------------------------------------------
 
-    def append_hits(self, rows: Iterable[tuple]) -> int:
-        """Insert hits (tuples in ``HIT_COLUMNS`` order) in one transaction; returns how many were new."""
+    @contextlib.contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (``BEGIN IMMEDIATE``): committed, or rolled back on error."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            before = db.total_changes
-            db.executemany(_INSERT_HIT, rows)
+            yield db
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def append_hits(self, rows: Iterable[tuple]) -> int:
+        """Insert hits (tuples in ``HIT_COLUMNS`` order) in one transaction; returns how many were new."""
+        with self._immediate() as db:
+            before = db.total_changes
+            db.executemany(_INSERT_HIT, rows)
         return db.total_changes - before
 
     def append_live_hits(self, rows: list[tuple]) -> tuple[int, int]:
         """The click service's :meth:`append_hits`: hits of codes no longer linked (their share was erased
         since the redirect) are dropped, in the same transaction. Returns ``(written, dropped)``."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._immediate() as db:
             live = {code for code in {row[1] for row in rows}
                     if db.execute("SELECT 1 FROM links WHERE code = ?", [code]).fetchone()}
             kept = [row for row in rows if row[1] in live]
             before = db.total_changes
             db.executemany(_INSERT_HIT, kept)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return db.total_changes - before, len(rows) - len(kept)
 
     def hits_after(self, last_id: int, limit: int = 50_000) -> list[tuple]:
@@ -275,19 +276,14 @@ class ClickLog:
 
     def forget_shares(self, share_ids: Iterable[str]) -> int:
         """Delete the links, hits and conversions of these shares (a person's erasure); returns rows deleted."""
-        db, deleted, links = self.db, 0, 0
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        deleted, links = 0, 0
+        with self._immediate() as db:
             for share_id in share_ids:
                 links += db.execute("DELETE FROM links WHERE share_id = ?", [share_id]).rowcount
                 for table in ("hits", "conversions"):
                     deleted += db.execute(f"DELETE FROM {table} WHERE share_id = ?", [share_id]).rowcount
             if links:  # running click services drop their cached codes (``removals``)
                 db.execute("INSERT INTO link_removals (removed_at) VALUES (?)", [time.time()])
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return deleted + links
 
 
