@@ -29,10 +29,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(app, port: int | None = None, limits: Limits | None = None):
+def running(app, port: int | None = None, limits: Limits | None = None,
+            trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")):
     """Serve ``app`` on 127.0.0.1 until the block ends; yields the port."""
     port = port or free_port()
-    server = uvicorn.Server(server_config(app, "127.0.0.1", port, limits=limits))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port, trusted_proxies, limits=limits))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -303,3 +303,13 @@ def test_an_address_walking_codes_is_slowed_down_and_learns_nothing(log):
         assert request(port, "GET", f"/{CODE}", {"User-Agent": CHROME, "X-Forwarded-For": "198.51.100.7"})[0] == 302
         rotating = [request(port, "GET", f"/Yy{n:06d}", {"X-Forwarded-For": f"2001:db8:66::{n:x}"})[0] for n in range(25)]
         assert rotating[:20] == [404] * 20 and set(rotating[20:]) == {429}, "rotating inside one /64 does not help"
+
+
+def test_forwarded_for_counts_only_from_a_trusted_proxy(log):
+    """With no trusted proxy (PORTE_VOIX_TRUSTED_PROXIES=none) a client cannot pose as many addresses by
+    rotating X-Forwarded-For: the walk throttle sees the one peer it is."""
+    for trusted, blocked in ((("127.0.0.1",), False), ((), True)):
+        app = create_app(log, SECRET, guard=CodeWalkGuard(limit=5, window_s=60))
+        with running(app, trusted_proxies=trusted) as port:
+            statuses = [request(port, "GET", f"/Zz{n:06d}", {"X-Forwarded-For": f"198.51.{n}.1"})[0] for n in range(8)]
+        assert (429 in statuses) is blocked, (trusted, statuses)
