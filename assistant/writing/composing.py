@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 from ..text import HASHTAG, WORD, fold
 from .keypoint import KeyPoint
+from .units import figure
 from .voice import VoiceProfile
 
 FORMS = ("story", "short", "question")
@@ -97,6 +98,7 @@ class Composed:
     text: str
     own: list[tuple[int, int]] = field(default_factory=list)
     scaffold: bool = False
+    point: str = ""       # the key point as the draft states it (its facts are the ones it must keep)
 
     @property
     def own_words(self) -> list[dict]:
@@ -165,26 +167,36 @@ def pick(options: list, *keys: str):
     return options[digest[0] % len(options)]
 
 
-def key_point_text(kp: KeyPoint, lang: str, seed: str, details: int | None = None) -> str:
-    """The key point as sentences: the headline, sentence-like details, then the other phrases in one
-    sentence after a lead-in picked per employee. Across languages (no version), the title is quoted
-    and marked as being in its language.
+def key_point_text(kp: KeyPoint, lang: str, seed: str, details: int | None = 1) -> str:
+    """The key point as sentences: the headline, then ``details`` of its phrases (all with None), which ones
+    picked per employee, so that colleagues sharing one item carry different facts of it. Sentence-like
+    phrases stand as sentences; the others follow a lead-in picked per employee. Across languages (no
+    version), the title is quoted and marked as being in its language, with its dates.
 
     >>> key_point_text(KeyPoint("en", "Velora completes its pilot.", ["1,200 patients across 9 clinics"]), "en", "s")
     'Velora completes its pilot. The numbers: 1,200 patients across 9 clinics.'
     """
     parts = [kp.headline] if kp.headline else []
+    pool = list(kp.details)
     if kp.via == "figures" and kp.title:
-        other = OTHER_LANGUAGE[lang][("en" if lang == "fr" else "fr")]
-        parts.append(f"« {kp.title} » ({other})." if lang == "fr" else f"\u201c{kp.title}\u201d ({other}).")
-    chosen = kp.details[:details]
-    sentences = [d for d in chosen if d[:1].isupper() and len(d.split()) >= 4]
-    phrases = [d for d in chosen if d not in sentences]
+        dates = [figure(f, lang) for f in kp.facts if f.kind == "date"]
+        pool = [d for d in pool if d not in dates]
+        said = ", ".join([OTHER_LANGUAGE[lang][("en" if lang == "fr" else "fr")], *dates])
+        parts.append(f"« {kp.title} » ({said})." if lang == "fr" else f"\u201c{kp.title}\u201d ({said}).")
+    if pool and details is not None and len(pool) > details:
+        first = pick(list(range(len(pool))), seed, "detail")
+        pool = (pool[first:] + pool[:first])[:details]
+    sentences = [d for d in pool if d[:1].isupper() and len(d.split()) >= 4]
+    phrases = [d for d in pool if d not in sentences]
     parts += [d.rstrip(".") + "." for d in sentences]
     if phrases:
-        joined = ", ".join(phrases[:-1]) + ((" et " if lang == "fr" else " and ") if len(phrases) > 1 else "") + phrases[-1]
-        parts.append(f"{pick(LEADS[lang], seed, 'lead')} {joined}.")
+        parts.append(f"{pick(LEADS[lang], seed, 'lead')} {_listed(phrases, lang)}.")
     return " ".join(parts)
+
+
+def _listed(things: list[str], lang: str) -> str:
+    joined = " et " if lang == "fr" else " and "
+    return things[0] if len(things) == 1 else ", ".join(things[:-1]) + joined + things[-1]
 
 
 def closing(form: str, lang: str, voice: VoiceProfile, seed: str) -> str:
@@ -217,27 +229,30 @@ def compose(form: str, words: str, kp: KeyPoint, voice: VoiceProfile, lang: str,
     emoji = next((f" {e}" for e in voice.emoji if e in CHEERFUL), "") if voice.uses_emoji else ""
     tags, disclose = tags_of(voice, max_hashtags), disclosure_sentence(disclosure)
     if disclose.startswith("#"):
-        tags, disclose = " ".join(dict.fromkeys((tags + " " + disclose).split())), ""
+        tags = " ".join(dict.fromkeys((tags + " " + disclose).split()))
     if form == "short":
         return _short(mine, kp, lang, seed, disclose, emoji)
+    disclose = "" if disclose.startswith("#") else disclose
     if form == "question":
         asked = "" if mine.rstrip().endswith("?") else closing("question", lang, voice, seed)
-        head = kp.headline or key_point_text(kp, lang, seed, details=1)
-        blocks = [head, (mine, True), (asked + emoji).strip(), disclose, tags]
+        point = kp.headline if kp.headline and kp.via != "figures" else key_point_text(kp, lang, seed)
+        blocks = [point, (mine, True), (asked + emoji).strip(), disclose, tags]
     else:
-        blocks = [(mine, True), key_point_text(kp, lang, seed), (closing("story", lang, voice, seed) + emoji).strip(),
-                  disclose, tags]
-    return _assemble(form, blocks)
+        point = key_point_text(kp, lang, seed)
+        blocks = [(mine, True), point, (closing("story", lang, voice, seed) + emoji).strip(), disclose, tags]
+    draft = _assemble(form, blocks)
+    draft.point = point
+    return draft
 
 
 def _short(mine: str, kp: KeyPoint, lang: str, seed: str, disclose: str, emoji: str) -> Composed:
     """Their words and the headline (or one detail), the disclosure if it fits: ≤ 280 with the link."""
     budget = X_LIMIT - LINK_CHARS
-    for extra in (kp.headline or key_point_text(kp, lang, seed, details=1), ""):
+    for extra in (kp.headline if kp.headline and kp.via != "figures" else key_point_text(kp, lang, seed), ""):
         for tail in (disclose, ""):
-            blocks = [(mine + emoji, True), extra, tail]
-            draft = _assemble("short", blocks, sep=" ")
+            draft = _assemble("short", [(mine + emoji, True), extra, tail], sep=" ")
             if len(draft.text) <= budget:
+                draft.point = extra
                 return draft
     return _assemble("short", [(mine + emoji, True)], sep=" ")  # their words alone, however long
 
@@ -264,10 +279,11 @@ def scaffold(kp: KeyPoint, lang: str, voice: VoiceProfile, *, disclosure: str | 
     """The draft offered without the employee's words: a line for their words, the key point, the questions
     to answer (each marked :data:`MARK`), and the disclosure. Not a post until they write their part."""
     s = SCAFFOLD[lang]
-    blocks = [f"{MARK} {s['words']}", key_point_text(kp, lang, seed),
-              "\n".join(f"{MARK} {q}" for q in s["questions"]), disclosure_sentence(disclosure)]
+    point = key_point_text(kp, lang, seed, details=None)
+    blocks = [f"{MARK} {s['words']}", point, "\n".join(f"{MARK} {q}" for q in s["questions"]),
+              disclosure_sentence(disclosure)]
     draft = _assemble("scaffold", blocks)
-    draft.scaffold = True
+    draft.scaffold, draft.point = True, point
     return draft
 
 

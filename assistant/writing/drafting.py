@@ -86,10 +86,9 @@ class Plan:
     def check(self, draft: Composed) -> dict:
         limit = X_LIMIT if draft.form == "short" else min(MAX_CHARS, self.policy.max_length.get("linkedin", MAX_CHARS))
         mine = " ".join(o["text"] for o in draft.own_words)
-        # the story states the whole key point; the shorter forms its headline (each number and name they
-        # hold is still checked against the item by the reader's checks)
-        facts = self.kp.facts if draft.form in ("story", "scaffold") else \
-            [f for f in self.kp.facts if has_fact(self.kp.headline, f)]
+        # the facts its key point states must be there, exactly (every other number and name it holds is
+        # checked against the item and the profile by the reader's checks)
+        facts = [f for f in self.kp.facts if has_fact(draft.point, f)]
         return composed_checks(draft.text, draft.added, mine, self.lang, facts, self.kp.source, self.policy,
                                self.grounds, self.names, limit)
 
@@ -110,7 +109,10 @@ def plan_for(ctx: Context, email: str, content_id: str, lang: str | None = None,
     base = version or item
     source, _removed = sanitize(base["text"])
     names = names_of(person)
-    kp = key_point(item, lang, avoid_names=names, version=version, source=source)
+    # a title that instructs or makes a claim (flagged like the text's sentences) is no headline
+    flagged_title = bool(sanitize(base["title"])[1])
+    kp = key_point(dict(item, title="") if flagged_title and not version else item, lang, avoid_names=names,
+                   version=dict(version, title="") if flagged_title and version else version, source=source)
     policy = ctx.policy
     g = grounds(f"{source}\n{item['text']}", f"{base['title']}\n{item['title']}", person, [*posts, words],
                 company=policy.company)
@@ -174,8 +176,8 @@ def polish(ctx: Context, plan: Plan, story: dict, number: int, on_token=None) ->
     at = text.find(mine) if mine else -1
     if at < 0:
         return "the model reworded the employee's words"
-    draft = Composed(form="polished", text=text, own=[(at, at + len(mine))])
-    result = plan.check(Composed(form="story", text=text, own=draft.own))
+    draft = Composed(form="polished", text=text, own=[(at, at + len(mine))], point=story["point"])
+    result = plan.check(draft)
     if not result["passed"]:
         return "the polished text failed: " + ", ".join(k for k, v in result.items() if k.endswith("_ok") and not v)
     return _final(ctx.store, plan, number, draft, result, ctx.generator.name)
@@ -204,7 +206,7 @@ def _final(store: Store, plan: Plan, number: int, draft: Composed, result: dict,
     out = {"id": uuid.uuid4().hex[:16], "variant": number, "form": draft.form, "angle": draft.form,
            "angle_label": LABELS[plan.lang][draft.form], "language": plan.lang, "text": draft.text,
            "own_words": draft.own_words, "added": draft.added, "scaffold": draft.scaffold,
-           "key_point_via": plan.kp.via, "fallback": False, "checks": result, "generator": generator,
+           "key_point_via": plan.kp.via, "point": draft.point, "fallback": False, "checks": result, "generator": generator,
            "polished": draft.form == "polished", "attempts": 1, "to_check": [],
            "seconds": round(time.perf_counter() - plan.started, 3)}
     _save(store, plan, out)

@@ -21,7 +21,7 @@ from ..text import QUOTED, WORD, fold
 from .authenticity import copied_share, shingles
 from .composing import kept_share
 from .facts import Fact, has_fact, key_facts, missing_facts
-from .keypoint import MAX_RUN, names_person
+from .keypoint import MAX_RUN, longest_shared_run, names_person
 from .policy import Policy, check
 from .prompting import fact_bullets, templates
 from .reading import READER_CHECKS, Grounds, read
@@ -210,24 +210,6 @@ COMPOSED_GUARDS = ("language_ok", "own_words_ok", "facts_ok", "copy_run_ok", "th
                    "length_ok") + READER_CHECKS
 
 
-def longest_run(text: str, source: str) -> int:
-    """The longest run of words ``text`` shares with ``source`` (case and accents aside).
-
-    >>> longest_run("Le parc de Crest produit 12 MWc, dit-elle.", "Depuis mai, le parc de Crest produit 12 MWc.")
-    7
-    """
-    a, b = WORD.findall(fold(text)), WORD.findall(fold(source))
-    best, previous = 0, [0] * (len(b) + 1)
-    for x in a:
-        current = [0] * (len(b) + 1)
-        for j, y in enumerate(b, 1):
-            if x == y:
-                current[j] = previous[j - 1] + 1
-                best = max(best, current[j])
-        previous = current
-    return best
-
-
 def composed_checks(text: str, added: str, words: str, lang: str, facts: list[Fact], source: str, policy: Policy,
                     grounds: Grounds, names: tuple[str, ...] = (), limit: int = MAX_CHARS) -> dict:
     """Every check of a draft built on the employee's ``words``: in ``lang``; ≥ ``OWN_WORDS_KEPT`` of their
@@ -236,7 +218,7 @@ def composed_checks(text: str, added: str, words: str, lang: str, facts: list[Fa
     employee not named in the third person; policy-clean; within ``limit``; and the reader's checks on
     what the software ``added`` (their own words are theirs to spell)."""
     detected = language.detect(text)
-    run = longest_run(text, source)
+    run = longest_shared_run(added, source)  # the employee may quote the item; the software may not
     kept = kept_share(words, text) if words else 1.0
     third = names_person(added, names)
     missing = missing_facts(text, facts)

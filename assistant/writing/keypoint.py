@@ -101,10 +101,12 @@ def _same_language(item: dict, lang: str, text: str, avoid: tuple[str, ...], via
         if fact in stated:
             continue
         phrase = fact_phrase(text, fact, avoid, lead=False)
-        if not phrase:
-            continue
+        if not phrase or longest_shared_run(" ".join([headline, *details, phrase]), f"{title}\n{text}") > MAX_RUN:
+            continue  # nothing to say it with, or it would join a neighbour into a pasted passage
         if not headline and _starts_sentence(text, phrase) and len(WORD.findall(phrase)) >= 4:
             headline = _capital(phrase) + "."  # no usable title: the clause that opens a sentence leads
+        elif fact.kind == "date" and headline:  # a later date says what it dates, beside the headline
+            headline = headline[:-1] + f" ({phrase[:1].lower() + phrase[1:]})."
         else:
             details.append(phrase)
         stated += [f for f in facts if f not in stated and has_fact(phrase, f)]
@@ -116,12 +118,14 @@ def _same_language(item: dict, lang: str, text: str, avoid: tuple[str, ...], via
 
 
 def _figures_only(item: dict, lang: str, text: str, avoid: tuple[str, ...]) -> KeyPoint:
-    """Another language and no version: the figures and dates in ``lang``'s format, and the names."""
+    """Another language and no version: the figures and dates in ``lang``'s format."""
     title = " ".join(item.get("title", "").split()).strip(" .")
     facts = [f for f in key_facts(text, title) if f.kind != "link" and not names_person(f.text, avoid)]
     details, stated = [], []
     for fact in facts:
-        rendered = figure(fact, lang, text) if fact.kind in ("number", "date") else fact.text
+        if fact.kind == "name":
+            continue  # a name alone, in another language's sentence, says nothing
+        rendered = figure(fact, lang, text)
         if fact.kind == "number" and not re.search(r"[^\W\d_]", rendered):
             continue  # a bare number or share ("41 %"), what it counts unsayable in ``lang``: it says nothing
         if rendered and rendered not in details:
@@ -129,6 +133,24 @@ def _figures_only(item: dict, lang: str, text: str, avoid: tuple[str, ...]) -> K
             stated.append(fact)
     return KeyPoint(lang=lang, headline="", details=details, facts=stated, via="figures",
                     source=f"{title}\n{text}", title=title)
+
+
+def longest_shared_run(text: str, source: str) -> int:
+    """The longest run of words ``text`` shares with ``source`` (case and accents aside).
+
+    >>> longest_shared_run("Le parc de Crest produit 12 MWc, dit-elle.", "Depuis mai, le parc de Crest produit 12 MWc.")
+    7
+    """
+    a, b = WORD.findall(fold(text)), WORD.findall(fold(source))
+    best, previous = 0, [0] * (len(b) + 1)
+    for x in a:
+        current = [0] * (len(b) + 1)
+        for j, y in enumerate(b, 1):
+            if x == y:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
 
 
 def clauses(text: str) -> list[str]:

@@ -9,6 +9,8 @@ the other language writes the same way or one of ``UNITS``; otherwise the number
 ('4,000 households', '1,5 MW')
 >>> figure(Fact("date", "3 novembre 2026", "date:3-11-2026"), "en")
 '3 November 2026'
+>>> figure(Fact("number", "12 000", "num:12000"), "en", "une ligne de 12 000 litres par semaine")
+'12,000 litres a week'
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ UNITS = [("personnes", "people"), ("salariés", "employees"), ("collaborateurs",
          ("équipes", "teams"), ("étudiants", "students"), ("apprentis", "apprentices"), ("exploitations", "farms"),
          ("participants", "participants"), ("partenaires", "partners"), ("bureaux", "offices"),
          ("millions", "million"), ("milliards", "billion")]
+RATES = [("par jour", "a day"), ("par semaine", "a week"), ("par mois", "a month"), ("par an", "a year"),
+         ("par jour", "per day"), ("par semaine", "per week"), ("par mois", "per month"), ("par an", "per year")]
 _NEUTRAL = re.compile(r"^(?:%|€|\$|£|k€|M€|MWc|MWh|GWh|kWh|MW|GW|kW|km|kg|t|h|min)$")
 
 
@@ -44,11 +48,17 @@ def figure(fact: Fact, lang: str, source: str = "") -> str:
     if not unit and source:  # "15 data scientists": the words the item puts after a bare number
         after = re.search(re.escape(fact.text) + r"\s+([^\W\d_]+(?:\s+de\s+vente)?)", source)
         unit = after.group(1) if after else ""
+    rate = ""
+    if source and unit:  # "12 000 litres par semaine": what the figure is per
+        per = re.search(re.escape(fact.text) + r"(?:\s+" + re.escape(unit) + r")?\s+(par|per|a|an)\s+(\w+)", source)
+        rate = next((pair[1 if lang == "en" else 0] for pair in RATES
+                     if per and f"{per.group(1)} {per.group(2)}".casefold() in pair), "")
     if "." in value:
         number = value.replace(".", ",") if lang == "fr" else value
     else:
         number = f"{int(value):,}".replace(",", "\u202f" if lang == "fr" else ",") if value.isdigit() else value
-    return f"{number} {said_in(unit, lang)}".strip()
+    said = said_in(unit, lang)
+    return f"{number} {said}{' ' + rate if said and rate else ''}".strip()
 
 
 def said_in(unit: str, lang: str) -> str:

@@ -6,13 +6,15 @@ draft of the English item should start from the French text. Two items are
 versions of each other when the library says so (an item's ``translation_of``
 field names the other's id, in either direction), or when they are of the same
 kind, in different languages, and share at least ``SHARED_FIGURES`` of their
-numbers and dates (two versions of one announcement give the same figures;
-two different stories rarely do).
+numbers and dates, and at least half of the figures of each (two
+versions of one announcement give the same figures; two different stories rarely do).
 
 >>> a = {"id": "a", "kind": "news", "language": "fr", "title": "Parc", "text": "12 MWc, 4 000 foyers, le 3 mai 2026."}
 >>> b = {"id": "b", "kind": "news", "language": "en", "title": "Farm", "text": "12 MWc, 4,000 homes, on 3 May 2026."}
 >>> same_story(a, b), same_story(a, dict(b, kind="event"))
 (True, False)
+
+The feed keeps one version per story (:func:`one_per_story`), in the employee's language.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ def same_story(a: dict, b: dict) -> bool:
         return False
     if b["id"] in _linked(a) or a["id"] in _linked(b):
         return True
-    return a["kind"] == b["kind"] and \
-        len(_figures(a["title"], a["text"]) & _figures(b["title"], b["text"])) >= SHARED_FIGURES
+    x, y = _figures(a["title"], a["text"]), _figures(b["title"], b["text"])
+    shared = len(x & y)
+    return a["kind"] == b["kind"] and shared >= SHARED_FIGURES and shared >= 0.5 * max(len(x), len(y))
 
 
 def versions_of(store: Store, item: dict) -> list[dict]:
@@ -69,22 +72,22 @@ def version_in(store: Store, item: dict, lang: str) -> dict | None:
     return next((v for v in versions_of(store, item) if v["language"] == lang), None)
 
 
-def one_per_story(items: list[dict], lang: str, others: dict[str, list[str]]) -> list[dict]:
-    """``items`` (a ranked feed) with each story once: the first-ranked version, replaced by the version
-    in ``lang`` when the feed holds it. ``others`` maps an id to its other versions' ids; each kept
-    item gets ``other_versions``.
-
-    >>> one_per_story([{"id": "en1", "language": "en"}, {"id": "x", "language": "fr"}, {"id": "fr1", "language": "fr"}],
-    ...               "fr", {"en1": ["fr1"], "fr1": ["en1"]})
-    [{'id': 'fr1', 'language': 'fr', 'other_versions': ['en1']}, {'id': 'x', 'language': 'fr', 'other_versions': []}]
-    """
-    by_id = {i["id"]: i for i in items}
+def one_per_story(store: Store, items: list[dict], lang: str) -> list[dict]:
+    """``items`` (a ranked feed) with each story once, in ``lang`` when the library has that version (it takes
+    the place of the first-ranked one); each kept item gets ``other_versions``: ``[{"id", "language"}]``."""
+    library = store.rows("SELECT id, title, text, url, kind, language, extra FROM content WHERE NOT retired")
+    by_id = {r["id"]: r for r in library}
     kept, seen = [], set()
     for item in items:
         if item["id"] in seen:
             continue
-        group = [item["id"], *others.get(item["id"], [])]
-        seen.update(group)
-        choice = next((by_id[g] for g in group if g in by_id and by_id[g]["language"] == lang), item)
-        kept.append({**choice, "other_versions": [g for g in group if g != choice["id"]]})
+        full = by_id.get(item["id"], item)
+        group = [full, *[r for r in library if same_story(full, r)]]
+        seen.update(g["id"] for g in group)
+        choice = next((g for g in group if g["language"] == lang), full)
+        shown = dict(item) if choice["id"] == item["id"] else {
+            **item, **{k: choice[k] for k in ("id", "title", "url", "language")},
+            "excerpt": " ".join(choice["text"].split()[:40]) + ("…" if len(choice["text"].split()) > 40 else "")}
+        shown["other_versions"] = [{"id": g["id"], "language": g["language"]} for g in group if g["id"] != choice["id"]]
+        kept.append(shown)
     return kept
