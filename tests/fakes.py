@@ -3,7 +3,8 @@
 ``FakeEmbedder`` hashes words and word stems, so texts sharing words get similar
 vectors and ranking tests have meaningful expectations without loading anything.
 ``FakeGenerator`` drafts a short first-person post from the prompt's source or
-fact list. Both register under the name ``fake``: the ``fakes`` fixture in
+fact list. ``FakeTranslator`` swaps words through a small French/English glossary and
+keeps every other word, number and name as it is. All register under the name ``fake``: the ``fakes`` fixture in
 ``conftest.py`` does it for in-process tests and removes them afterwards; a test
 that starts the app or the CLI in a subprocess sets ``PORTE_VOIX_PLUGINS=tests.fakes``,
 and importing this module registers them there.
@@ -21,6 +22,7 @@ import numpy as np
 from models.chat import Prompt, last_user_text, marked_source, messages_of
 from models.embedder import Embedder, register_embedder, unit_rows, unregister_embedder
 from models.generator import Generator, register_generator, unregister_generator
+from models.translator import Translator, register_translator, unregister_translator
 
 _SOURCE = re.compile(r"<<<SOURCE(.*?)SOURCE>>>", re.S)
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -128,14 +130,51 @@ class FakeGenerator(Generator):
             yield piece
 
 
+_GLOSSARY_EN_FR = {
+    "the": "le", "a": "un", "and": "et", "our": "notre", "new": "nouveau", "opens": "ouvre", "plant": "usine",
+    "team": "équipe", "teams": "équipes", "revenue": "revenu", "grew": "progresse", "fell": "baisse",
+    "by": "de", "in": "à", "days": "jours", "water": "eau", "engineers": "ingénieurs", "jobs": "postes",
+}
+_GLOSSARY = {("en", "fr"): _GLOSSARY_EN_FR, ("fr", "en"): {fr: en for en, fr in reversed(_GLOSSARY_EN_FR.items())}}
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+class FakeTranslator(Translator):
+    """Deterministic stand-in for a translation model: glossary words are swapped (a capital
+    kept), all else stays, so numbers, dates and names come through as a good model keeps them.
+    ``calls`` records each ``(texts, source, target)`` that needed translating."""
+
+    name = "fake"
+    pairs = tuple(_GLOSSARY)
+
+    def __init__(self, **_ignored):
+        self.calls: list[tuple[list[str], str, str]] = []
+
+    def translate_batch(self, texts, source, target):
+        texts = list(texts)
+        if not self.check(source, target):
+            return texts
+        self.calls.append((texts, source, target))
+        glossary = _GLOSSARY[(source, target)]
+
+        def swap(match):
+            word = match.group(0)
+            found = glossary.get(word.lower(), word)
+            return found[:1].upper() + found[1:] if word[:1].isupper() and found != word else found
+
+        return [_LETTERS.sub(swap, text) for text in texts]
+
+
 def register() -> None:
     register_embedder("fake")(lambda **_: FakeEmbedder())
     register_generator("fake")(FakeGenerator)
+    register_translator("fake")(FakeTranslator)
 
 
 def unregister() -> None:
     unregister_embedder("fake")
     unregister_generator("fake")
+    unregister_translator("fake")
 
 
 register()
