@@ -161,7 +161,7 @@ def _accounts(ctx, me) -> None:
         password = st.text_input(t("admin.password", n=accounts.MIN_PASSWORD), type="password",
                                  key="adm_account_password")
         picked = st.multiselect(t("admin.roles"), list(accounts.ROLES), default=["employee"],
-                                key="adm_account_roles", format_func=roles.get)
+                                key="adm_account_roles", format_func=roles.get, select_all=False)
         if st.form_submit_button(t("admin.create"), type="primary"):
             try:
                 accounts.create_account(store, username, password, picked, rounds=rounds, **_actor(me))
@@ -205,7 +205,7 @@ def _change_form(store, me, target: str, rounds: int) -> None:
         return
     with st.form(f"adm_change_form_{target}", clear_on_submit=True):
         picked = st.multiselect(t("admin.roles"), list(accounts.ROLES), default=list(account.roles),
-                                key=f"adm_change_roles_{target}", format_func=labels("roles").get)
+                                key=f"adm_change_roles_{target}", format_func=labels("roles").get, select_all=False)
         password = st.text_input(t("admin.new_password", n=accounts.MIN_PASSWORD), type="password",
                                  key=f"adm_change_password_{target}", help=t("admin.new_password_help"))
         sure = st.checkbox(t("admin.confirm_change", username=md(target)), key=f"adm_change_sure_{target}")

@@ -8,6 +8,8 @@ catalogue's label (``upload.browse_one`` / ``upload.browse_many``, as CSS
 generated content, which browsers include in the button's accessible name),
 its limit line goes (each page states the product's limit and file types
 under its uploader, in the interface's language), and so does the hint.
+Multiselects are built with ``select_all=False``: their "Select all" is English,
+and one click there would pick every item of a bulk action.
 
     >>> css("Choisir un fichier", 'Choisir des "fichiers"').count("display: none")
     3

@@ -77,12 +77,12 @@ def _retire(store, rows: list[dict]) -> None:
         st.markdown(f"**{t('library.retire_title')}**")
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         picked = left.multiselect(t("library.retire_pick"), active, format_func=titles.get, key="lib_retire_pick",
-                                  placeholder=t("library.retire_placeholder"))
+                                  placeholder=t("library.retire_placeholder"), select_all=False)
         if right.button(t("library.retire_n", n=len(picked)), key="lib_retire", disabled=not picked, icon="🗄️"):
             confirm.ask("lib_retire")
         if retired:
             back = left.multiselect(t("library.restore_pick"), retired, format_func=titles.get, key="lib_restore_pick",
-                                    placeholder=t("library.retire_placeholder"))
+                                    placeholder=t("library.retire_placeholder"), select_all=False)
             if right.button(t("library.restore_n", n=len(back)), key="lib_restore", disabled=not back, icon="↩️"):
                 for item_id in back:
                     library.retire(store, item_id, False)
@@ -142,7 +142,7 @@ def _campaigns(store) -> None:
         end = b.date_input(t("library.ends"), value=None, key="lib_campaign_end")
         priority = c.number_input(t("library.priority"), 0, 3, 1, key="lib_campaign_priority")
         members = st.multiselect(t("library.add_items"), [r["id"] for r in library.items(store, False)],
-                                 key="lib_campaign_items")
+                                 key="lib_campaign_items", select_all=False)
         if st.form_submit_button(t("library.apply"), type="primary"):
             try:
                 n = library.set_campaign(store, name, start, end, int(priority), members)

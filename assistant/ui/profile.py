@@ -50,7 +50,7 @@ def _about(store, account, person) -> None:
         skills = st.text_input(t("profile.skills"), ", ".join(person["skills"] or []), key="profile_skills")
         languages = st.multiselect(t("profile.languages"), ["fr", "en"],
                                    default=[x for x in person["languages"] if x in ("fr", "en")],
-                                   format_func=labels("languages").get, key="profile_languages")
+                                   format_func=labels("languages").get, key="profile_languages", select_all=False)
         gender = st.selectbox(t("profile.gender"), GENDERS,
                               index=GENDERS.index(person["gender_fr"]) if person["gender_fr"] in GENDERS else 0,
                               format_func=lambda g: t(f"profile.gender_{g or 'none'}"), key="profile_gender")
