@@ -1,11 +1,15 @@
 """``python -m evals TASK --data DIR``: measure the product on any set in the shared layout.
 
 Tasks: ``recommend`` (people → content), ``experts`` (query → people), ``sts``
-(pairs → Spearman per embedder), ``all`` (every set under a folder, by the
-files it has), ``table`` (print the README table), ``bench`` (performance).
-Each run prints a table, writes ``evals/reports/<task>-<dataset>.{json,md}``,
-and with ``--json`` prints the report on stdout. ``drafting``, ``authenticity``
-and ``bench`` hand the rest of the command line to their own modules.
+(pairs → Spearman per embedder and of the product's mixed similarity; ``--cross``
+scores a set against its translation), ``topics`` (the demo's French/English
+topic pairs: overlap@5, nonsense finds nobody), ``all`` (every set under a
+folder, by the files it has, plus the crossed STS set and the topic pairs),
+``table`` (print the README table), ``bench`` (performance), ``mixes`` (how the
+ensemble's per-language weights were chosen). Each run prints a table, writes
+``evals/reports/<task>-<dataset>.{json,md}``, and with ``--json`` prints the
+report on stdout. ``drafting``, ``authenticity``, ``bench`` and ``mixes`` hand
+the rest of the command line to their own modules.
 
 This is the evals' entry point: it reads the configuration once
 (``load_settings``) and hands the settings down; every run builds its own
@@ -29,13 +33,15 @@ from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.storage.store import close_all
 
-from . import authenticity, bench, drafting
+from . import authenticity, bench, drafting, mixes
 from . import report as reports
 from .dataset import by_language, load, read
-from .metrics import evaluate_rankings, spearman
+from .metrics import evaluate_rankings
+from .sts import Vectors, crossed, run_sts
+from .topic_pairs import run_topic_pairs
 from .systems import BASELINE_EMBEDDERS, rank_experts, rank_recommend, system_names
 
-SUBCOMMANDS = {"bench": bench.main, "drafting": drafting.main, "authenticity": authenticity.main}
+SUBCOMMANDS = {"bench": bench.main, "drafting": drafting.main, "authenticity": authenticity.main, "mixes": mixes.main}
 
 
 def _systems(arg: str | None) -> list[str]:
@@ -71,27 +77,6 @@ def run_ranking(task: str, data: Path, systems: list[str], settings: Settings,
             "data": {**ds.stats, "load_seconds": round(load_seconds, 2)}}
 
 
-def run_sts(data: Path, embedders: list[str], settings: Settings) -> dict:
-    """Spearman of each embedder's cosine against the gold scores of ``pairs.jsonl``; the default
-    system is ``settings.embedder``, and each embedder comes from a context over ``settings``."""
-    ds = read(data)
-    pairs = [p for p in ds.pairs if str(p.get("a") or "").strip() and str(p.get("b") or "").strip()]
-    gold = [float(p["score"]) for p in pairs]
-    rows = []
-    for name in embedders:
-        start = time.perf_counter()
-        embedder = open_context(settings.but(embedder=name)).embedder
-        a = embedder.embed_batch([p["a"] for p in pairs])
-        b = embedder.embed_batch([p["b"] for p in pairs])
-        rho = spearman((a * b).sum(axis=1).tolist(), gold)
-        rows.append({"system": name, "metrics": {"spearman": round(rho, 4)}, "n": len(pairs),
-                     "seconds": round(time.perf_counter() - start, 2)})
-    main = next((r for r in rows if r["system"] == settings.embedder), rows[0])
-    return {"task": "sts", "dataset": ds.name, "system": main["system"], "metrics": main["metrics"], "n": main["n"],
-            "seconds": main["seconds"], "systems": rows, "data": {k: v for k, v in ds.stats.items() if k == "pairs"}
-            | {"skipped_empty_pairs": len(ds.pairs) - len(pairs)}}
-
-
 def task_of(folder: Path) -> str | None:
     if (folder / "pairs.jsonl").exists():
         return "sts"
@@ -113,10 +98,13 @@ def emit(result: dict, as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evals", allow_abbrev=False)  # task options pass through whole
-    p.add_argument("task", choices=["recommend", "experts", "sts", "all", "table", "bench", "drafting", "authenticity"])
+    p.add_argument("task", choices=["recommend", "experts", "sts", "topics", "all", "table", "bench", "drafting",
+                                     "authenticity", "mixes"])
     p.add_argument("--data", type=Path, help="a set folder (or, for `all`, a folder of sets)")
     p.add_argument("--systems", help="comma-separated systems, or 'all' (default: the product's)")
     p.add_argument("--embedders", help="for sts: comma-separated embedders (default: every backend and the default)")
+    p.add_argument("--cross", type=Path, help="for sts: the same pairs in another language; scores the crossed set "
+                                              "(first text in one language, second in the other)")
     p.add_argument("--home", help="keep the evaluation stores here, one folder per set (reuses embeddings between runs)")
     p.add_argument("--json", action="store_true")
     args, rest = p.parse_known_args(argv)
@@ -127,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.task == "table":
         print(reports.table())
         return 0
+    if args.task == "topics":  # the demo's French/English topic pairs; --home keeps the loaded demo
+        with tempfile.TemporaryDirectory(prefix="porte-voix-topics-") as scratch:
+            try:
+                emit(run_topic_pairs(settings, Path(args.home or scratch) / "demo"), args.json)
+            finally:
+                close_all()
+        return 0
     if args.data is None:
         p.error("--data is required")
     if not args.data.is_dir():
@@ -136,20 +131,34 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="porte-voix-evals-") as scratch:
         try:
             if args.task == "all":
+                vectors, sts_sets = Vectors(settings.but(home=Path(scratch) / "sts")), []
                 for folder in sorted(f for f in args.data.iterdir() if f.is_dir()):
                     task = task_of(folder)
                     if task is None:
                         continue
                     home = Path(args.home or scratch) / folder.name
-                    result = (run_sts(folder, embedders, settings.but(home=home)) if task == "sts"
-                              else run_ranking(task, folder, _systems(args.systems or "all"), settings, home))
+                    if task == "sts":
+                        sts_sets.append(read(folder))
+                        result = run_sts(sts_sets[-1], embedders, settings, vectors)
+                    else:
+                        result = run_ranking(task, folder, _systems(args.systems or "all"), settings, home)
                     emit(result, args.json)
+                for i, first in enumerate(sts_sets):  # pairs of sets that translate each other: the FR-EN set
+                    for second in sts_sets[i + 1:]:
+                        both = crossed(first, second)
+                        if both is not None:
+                            emit(run_sts(both, embedders, settings, vectors), args.json)
+                emit(run_topic_pairs(settings, Path(scratch) / "topic-pairs"), args.json)
                 if reports.update_readme():
                     print("README quality table updated", file=sys.stderr)
                 return 0
             home = Path(args.home or scratch) / args.data.name  # one store per set: sets never share people
             if args.task == "sts":
-                emit(run_sts(args.data, embedders, settings.but(home=home)), args.json)
+                ds = read(args.data)
+                both = crossed(ds, read(args.cross)) if args.cross else ds
+                if both is None:
+                    p.error(f"--cross {args.cross}: not the same pairs as {args.data} (length or scores differ)")
+                emit(run_sts(both, embedders, settings.but(home=home)), args.json)
             else:
                 emit(run_ranking(args.task, args.data, _systems(args.systems), settings, home), args.json)
             return 0

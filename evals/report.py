@@ -54,18 +54,31 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+COLUMNS = (*RANK_METRICS, "spearman", "overlap@5")
+
+
 def table(reports_dir: Path = REPORTS) -> str:
-    """The README "Quality" table: dataset × system × metrics, from every report on disk."""
-    rows = ["| task | dataset | system | nDCG@10 | MAP | P@5 | recall@10 | Spearman |", "|---|---|---|---|---|---|---|---|"]
+    """The README "Quality" table: dataset × system × metrics, from every report on disk; the default
+    system's per-language rows (``by_language``) follow it, and the topic pairs give one row per side
+    compared (experts, items)."""
+    rows = ["| task | dataset | system | nDCG@10 | MAP | P@5 | recall@10 | Spearman | overlap@5 |",
+            "|---|---|---|---|---|---|---|---|---|"]
+
+    def line(report: dict, name: str, metrics: dict) -> str:
+        return f"| {report['task']} | {report['dataset']} | {name} | " + " | ".join(_fmt(metrics.get(k)) for k in COLUMNS) + " |"
+
     for path in sorted(reports_dir.glob("*.json")):
         report = json.loads(path.read_text(encoding="utf-8"))
-        if report.get("task") not in ("recommend", "experts", "sts"):
+        if report.get("task") not in ("recommend", "experts", "sts", "topics"):
             continue
         for row in report.get("systems", [report]):
-            m = row["metrics"]
-            name = f"**{row['system']}**" if row["system"] == report["system"] else row["system"]
-            rows.append(f"| {report['task']} | {report['dataset']} | {name} | " + " | ".join(
-                _fmt(m.get(k)) for k in (*RANK_METRICS, "spearman")) + " |")
+            main = row["system"] == report["system"]
+            rows.append(line(report, f"**{row['system']}**" if main else row["system"], row["metrics"]))
+            if main:
+                rows += [line(report, f"{row['system']}, {lang} people", sub)
+                         for lang, sub in report.get("by_language", {}).items()]
+                rows += [line(report, f"{row['system']}, {side}", {"overlap@5": row["metrics"].get(f"overlap@5_{side}")})
+                         for side in ("experts", "items") if f"overlap@5_{side}" in row["metrics"]]
     return "\n".join(rows)
 
 

@@ -23,7 +23,7 @@ def _e5(**_):
 
 @register_embedder("minilm")
 def _minilm(**_):
-    return SentenceTransformerEmbedder(packaged_minilm_path(), name="minilm")
+    return SentenceTransformerEmbedder(packaged_minilm_path(), name="minilm", languages=("en",))  # English-only
 
 
 @register_embedder("st:")

@@ -21,6 +21,19 @@ work per model without knowing whether an ensemble is behind it.
 Names: the registered ones (see ``embedder_names()``); ``scheme:rest`` for a
 registered scheme (``st:/path/to/folder``: any local sentence-transformers
 checkpoint); ``a+b`` for an ensemble of those. Unknown names fail loudly.
+
+Languages: a model trained on some languages only says so (``languages``,
+``("en",)`` for all-MiniLM); ``None`` means any. An ensemble compares two texts
+with a *mix*, one weight per member for the pair of the texts' languages
+(``mix("fr", "en")``): learned where ``models.mixes`` holds a table for the
+ensemble, else equal weights over the members that read both languages, so an
+English-only member never weighs on a French text.
+
+    >>> class EnglishOnes(Ones):
+    ...     name, languages = "en-ones", ("en",)
+    >>> pair = EnsembleEmbedder([Ones(), EnglishOnes()], "ones+en-ones")
+    >>> pair.mix("en", "en").tolist(), pair.mix("fr", "en").tolist()
+    ([0.5, 0.5], [1.0, 0.0])
 """
 
 from __future__ import annotations
@@ -29,6 +42,8 @@ from abc import ABC, abstractmethod
 from typing import Callable
 
 import numpy as np
+
+from .mixes import LEARNED_MIXES
 
 KINDS = ("passage", "query")
 
@@ -39,6 +54,7 @@ class Embedder(ABC):
     name: str = "?"
     dim: int = 0
     asymmetric: bool = False  # True when "query" and "passage" vectors differ
+    languages: tuple[str, ...] | None = None  # the languages it was trained on; None: any
 
     @abstractmethod
     def embed_batch(self, texts: list[str], kind: str = "passage") -> np.ndarray:
@@ -53,20 +69,63 @@ class Embedder(ABC):
         for one model, one pair per member for an ensemble. The widths add up to ``dim``."""
         return [(self.name, self.dim)]
 
+    def mix(self, lang_a: str | None, lang_b: str | None) -> np.ndarray:
+        """Weight of each part (``parts`` order) when comparing a text in ``lang_a`` with one in ``lang_b``; sums to 1."""
+        return np.ones(len(self.parts), dtype=np.float32) / len(self.parts)
+
+    def mixes(self, langs_a: list, langs_b: list) -> np.ndarray:
+        """``mix`` for every pair of texts, shape ``(parts, len(langs_a), len(langs_b))``; a few distinct
+        languages, so this is a lookup, not a loop over pairs."""
+        ua, ia = np.unique(np.asarray(langs_a, dtype=object).astype(str), return_inverse=True)
+        ub, ib = np.unique(np.asarray(langs_b, dtype=object).astype(str), return_inverse=True)
+        table = np.array([[self.mix(_lang(a), _lang(b)) for b in ub] for a in ua], dtype=np.float32).reshape(
+            len(ua), len(ub), -1)
+        return np.moveaxis(table, -1, 0)[:, ia.ravel()][:, :, ib.ravel()]
+
+    def similarity(self, a: np.ndarray, b: np.ndarray, langs_a: list, langs_b: list) -> np.ndarray:
+        """Cosine of rows of ``a`` with rows of ``b`` (this embedder's unit vectors), shape ``(len(a), len(b))``;
+        an ensemble weighs each member's cosine by the mix of the two texts' languages."""
+        weights = self.mixes(langs_a, langs_b)
+        start, out = 0, np.zeros((len(a), len(b)), dtype=np.float32)
+        for k, (_, width) in enumerate(self.parts):
+            part = slice(start, start + width)
+            out += weights[k] * _unit(a[:, part]) @ _unit(b[:, part]).T
+            start += width
+        return out
+
+
+def _lang(value: str) -> str | None:
+    return None if value in ("None", "", "und") else value
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms == 0, 1, norms)
+
 
 class EnsembleEmbedder(Embedder):
     """Several embedders as one, written ``a+b``.
 
     Each member's unit vector is scaled by ``1/sqrt(m)`` and the pieces are concatenated,
     so the result is unit length and its cosine with another ensemble vector is the mean of
-    the members' cosines: one matrix product ranks with all models at once.
+    the members' cosines: one matrix product ranks with all models at once. The stored
+    vector is the same whatever the languages; ``similarity`` and the ranking weigh the
+    members per pair of languages (``mix``) when they compare.
+
+    ``mixes`` maps a pair of languages, sorted (``("en", "fr")``), to one weight per member;
+    pairs it lacks get equal weights over the members that read both languages.
     """
 
-    def __init__(self, members: list[Embedder], name: str):
+    def __init__(self, members: list[Embedder], name: str, mixes: dict | None = None):
         if len(members) < 2:
             raise ValueError("an ensemble needs at least two embedders")
         self.members = members
         self.name = name
+        self.learned = {tuple(sorted(pair)): np.asarray(w, dtype=np.float32) / float(sum(w))
+                        for pair, w in (mixes or {}).items()}
+        for pair, w in self.learned.items():
+            if len(w) != len(members) or (w < 0).any():
+                raise ValueError(f"mix {pair}: one non-negative weight per member expected, got {w.tolist()}")
 
     @property
     def dim(self) -> int:  # type: ignore[override]
@@ -79,6 +138,15 @@ class EnsembleEmbedder(Embedder):
     @property
     def parts(self) -> list[tuple[str, int]]:
         return [part for member in self.members for part in member.parts]
+
+    def mix(self, lang_a, lang_b):
+        learned = self.learned.get(tuple(sorted((str(lang_a), str(lang_b)))))
+        if learned is not None:
+            return learned
+        able = np.array([m.languages is None or (lang_a in m.languages and lang_b in m.languages)
+                         for m in self.members], dtype=np.float32)
+        able = able if able.any() else np.ones(len(self.members), dtype=np.float32)
+        return able / able.sum()
 
     def embed_batch(self, texts, kind="passage"):
         scale = 1.0 / np.sqrt(len(self.members))
@@ -128,7 +196,8 @@ def get_embedder(name: str, **options) -> Embedder:
     elif scheme in _factories:
         instance = _factories[scheme](name[len(scheme):], **options)
     elif "+" in name:
-        instance = EnsembleEmbedder([get_embedder(part, **options) for part in name.split("+")], name=name)
+        instance = EnsembleEmbedder([get_embedder(part, **options) for part in name.split("+")], name=name,
+                                    mixes=LEARNED_MIXES.get(name))
     else:
         known = ", ".join(n for n in sorted(_factories) if not n.endswith(":"))
         schemes = ", ".join(f"{n}…" for n in sorted(_factories) if n.endswith(":"))

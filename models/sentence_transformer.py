@@ -24,9 +24,11 @@ def packaged_minilm_path() -> Path:
 
 
 class SentenceTransformerEmbedder(Embedder):
-    def __init__(self, path: str | Path, name: str | None = None, batch_size: int = 32):
+    def __init__(self, path: str | Path, name: str | None = None, batch_size: int = 32,
+                 languages: tuple[str, ...] | None = None):
         self.path = Path(path)
         self.name = name or f"st:{self.path}"
+        self.languages = languages  # None: unknown, treated as any language
         self.batch_size = batch_size
         self._model = None
         self._dim: int | None = None

@@ -33,8 +33,19 @@ STOPWORDS = frozenset(
 
 
 def stem(token: str) -> str:
-    """A deliberately light FR/EN stemmer: plural and a few common endings."""
-    for suffix in ("ements", "ement", "ations", "ation", "ings", "ing", "ies", "es", "s"):
+    """A deliberately light FR/EN stemmer: the plural (Harman's S-stemmer rules, so "turbines" and
+    "turbine", "éoliennes" and "éolienne" meet), then a few common endings.
+
+    >>> [stem(t) for t in ("turbines", "turbine", "eoliennes", "policies", "process", "deployments")]
+    ['turbine', 'turbine', 'eolienne', 'policy', 'process', 'deploy']
+    """
+    if len(token) > 4 and token.endswith("ies") and not token.endswith(("eies", "aies")):
+        token = token[:-3] + "y"
+    elif len(token) > 3 and token.endswith("es") and not token.endswith(("aes", "ees", "oes")):
+        token = token[:-1]
+    elif len(token) > 3 and token.endswith("s") and not token.endswith(("us", "ss")):
+        token = token[:-1]
+    for suffix in ("ement", "ation", "ment", "ing"):
         if token.endswith(suffix) and len(token) - len(suffix) >= 4:
             return token[: -len(suffix)]
     return token
@@ -59,6 +70,19 @@ class Bm25:
         for i, d in enumerate(self.docs):
             for term, tf in d.items():
                 self.postings.setdefault(term, []).append((i, tf))
+
+    def matched_share(self, query: str) -> np.ndarray:
+        """Per document, the share of the query's distinctive weight (the IDF of its terms) that it contains;
+        a term no document holds weighs as much as the rarest, so "unicorn training" is half unknown."""
+        terms = set(tokens(query))
+        unseen = math.log(1 + (len(self.docs) + 0.5) / 0.5)
+        weight = {t: self.idf.get(t, unseen) for t in terms}
+        total = sum(weight.values())
+        out = np.zeros(len(self.docs), dtype=np.float32)
+        for term in terms:
+            for i, _ in self.postings.get(term, ()):
+                out[i] += weight[term]
+        return out / total if total else out
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for ``query`` (shape ``(n_docs,)``)."""

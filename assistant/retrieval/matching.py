@@ -31,10 +31,11 @@ from .. import language
 from ..context import Context
 from ..imports import catalog, people
 from ..storage.store import Store
-from . import background
+from . import background, evidence
 from .embeddings import vectors
 from .lexical import Bm25
-from .ranking import centre, fused, knn, knn_distinct, language_means, mmr, smooth, sum_by_owner, mean_over_units
+from .ranking import (centre, fused, knn, knn_distinct, language_means, mean_over_units, mixed_cosine, mmr, smooth,
+                      sum_by_owner)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,21 @@ def blocks(embedder: Embedder) -> list[slice]:
 
 def split_centre(matrix: np.ndarray, langs: list[str], means: list[dict], parts: list[slice]) -> list[np.ndarray]:
     return [centre(matrix[:, part], langs, mu) for part, mu in zip(parts, means)]
+
+
+def pair_similarity(embedder: Embedder, a: np.ndarray, b: np.ndarray, langs_a: list, langs_b: list) -> np.ndarray:
+    """Similarity of row ``i`` of ``a`` with row ``i`` of ``b`` (raw vectors of ``embedder``) as the ranking
+    measures it: every text centred on its language's mean over the distinct texts given (the ranking
+    centres on its corpus), then each member's cosine weighed by the mix of the two texts' languages
+    (``embedder.mix``). Shape ``(n,)``; this is what the STS eval scores as the product.
+    """
+    parts = blocks(embedder)
+    corpus, first = np.unique(np.vstack([a, b]), axis=0, return_index=True)
+    langs = np.asarray(list(langs_a) + list(langs_b), dtype=object)[first].tolist()
+    means = [language_means(corpus[:, part], langs) for part in parts]
+    left, right = split_centre(a, langs_a, means, parts), split_centre(b, langs_b, means, parts)
+    mix = np.stack([embedder.mix(x, y) for x, y in zip(langs_a, langs_b)], axis=1)  # (members, n)
+    return sum(w * (x * y).sum(axis=1) for w, x, y in zip(mix, left, right))
 
 
 # --- the content side, cached per process ----------------------------------------------
@@ -262,6 +278,7 @@ class PeopleIndex:
     means: list[dict]
     neighbours: tuple[np.ndarray, np.ndarray]
     bm25: Bm25
+    everyday: list[np.ndarray] = field(default_factory=list)  # centred everyday sentences (background), per model
 
 
 def people_index(store: Store, embedder: Embedder, weights: Weights = WEIGHTS) -> PeopleIndex:
@@ -288,38 +305,10 @@ def people_index(store: Store, embedder: Embedder, weights: Weights = WEIGHTS) -
         centred = split_centre(raw, langs, means, parts)
         # Colleagues often hold the same text (a co-written paper, a reshared post): one node in the graph.
         return PeopleIndex(candidates, docs, np.array(owners), langs, centred, means,
-                           knn_distinct(centred, weights.neighbours, texts), Bm25(texts))
+                           knn_distinct(centred, weights.neighbours, texts), Bm25(texts),
+                           split_centre(prior, background.LANGS, means, parts))
 
     return _cached(key, build)[0]
-
-
-# Relevance floor of expert results, on absolute evidence (the ranking's z-scores are relative to the
-# other documents, so even a nonsense topic has "best" documents): the mean over embedders of the
-# language-centred cosine between the topic and a colleague's best document, or a BM25 match of a
-# distinctive word. Measured on the demo data with the default ensemble: the best colleague for 8
-# nonsense topics ("quantum basket weaving", "origami pour chats"…) reaches 0.10–0.16 and no word
-# matches; for 15 real topics in French and English the best reaches 0.16–0.52, and every one under
-# 0.18 but one ("hydrogène vert": nobody writes about it) also matches words.
-EVIDENCE_FLOOR = 0.18     # below this cosine and without a word match, a colleague is not listed
-EVIDENCE_STRONG = 0.30    # "strong" evidence from this cosine (or a word match with a cosine above the floor)
-LEXICAL_FLOOR = 1.0       # BM25 score of a document that shares a distinctive word with the topic
-
-
-def strength(similarity: float, lexical: float) -> str | None:
-    """The evidence of one colleague in words: "strong", "moderate", "weak", or None (below the floor).
-
-    Shared words count as half the way: with a word match, a colleague is strong from half the
-    "strong" cosine and moderate from half the floor; words alone are weak evidence.
-
-    >>> strength(0.4, 0.0), strength(0.2, 0.0), strength(0.16, 3.0), strength(0.05, 3.0), strength(0.05, 0.0)
-    ('strong', 'moderate', 'strong', 'weak', None)
-    """
-    words = lexical >= LEXICAL_FLOOR
-    if similarity >= EVIDENCE_STRONG or (words and similarity >= EVIDENCE_STRONG / 2):
-        return "strong"
-    if similarity >= EVIDENCE_FLOOR or (words and similarity >= EVIDENCE_FLOOR / 2):
-        return "moderate"
-    return "weak" if words else None
 
 
 def experts(ctx: Context, query: str, limit: int = 10, weights: Weights = WEIGHTS,
@@ -327,8 +316,9 @@ def experts(ctx: Context, query: str, limit: int = 10, weights: Weights = WEIGHT
     """Colleagues who accept interview requests, ranked for a topic typed in French or English.
 
     Each result carries ``strength`` ("strong", "moderate", "weak": how well their best evidence
-    matches, in words) and ``similarity``; colleagues under the relevance floor are left out
-    (``floor=False`` keeps the plain ranking, for the evals), so a topic nobody knows returns [].
+    matches, in words), ``similarity`` and ``margin`` (see ``evidence``); colleagues under the
+    relevance floor are left out (``floor=False`` keeps the plain ranking, for the evals), so a topic
+    nobody knows returns [], in French and in English.
     """
     query = (query or "").strip()
     if not query:
@@ -346,13 +336,16 @@ def experts(ctx: Context, query: str, limit: int = 10, weights: Weights = WEIGHT
     s = fused(q, index.parts, lexical, weights.lexical_experts, mask)
     u = np.maximum(smooth(s, *index.neighbours, weights.smoothing), 0)[0]
     score = sum_by_owner(u, index.owners, len(index.people))
-    cosine = np.mean([qk @ pk.T for qk, pk in zip(q, index.parts)], axis=0)[0]  # absolute evidence per document
+    cosine = mixed_cosine(q, index.parts, embedder.mixes([lang], index.langs))[0]  # absolute evidence per document
+    everyday = mixed_cosine(q, index.everyday, embedder.mixes([lang], background.LANGS))[0]
+    margin = evidence.margins(cosine, everyday, background.LANGS, index.langs)
+    words = (lexical[0] >= evidence.LEXICAL_FLOOR) & (index.bm25.matched_share(query) >= evidence.WORDS_SHARE)
     ranked = [int(i) for i in np.argsort(-score, kind="stable") if np.isfinite(score[i])]
     results = []
     for n in ranked:
         mine = np.flatnonzero(index.owners == n)
-        similarity, words = float(cosine[mine].max()), float(lexical[0, mine].max())
-        verdict = strength(similarity, words)
+        similarity, above = float(cosine[mine].max()), float(margin[mine].max())
+        verdict = evidence.strength(similarity, above, bool(words[mine].any()))
         if floor and verdict is None:
             continue
         best = mine[np.argsort(-u[mine], kind="stable")][:3]
@@ -360,6 +353,7 @@ def experts(ctx: Context, query: str, limit: int = 10, weights: Weights = WEIGHT
         results.append({
             "email": person["email"], "name": person["name"], "role": person["role"], "team": person["team"],
             "score": round(float(score[n]), 4), "strength": verdict or "weak", "similarity": round(similarity, 3),
+            "margin": round(above, 3),
             "evidence": [{"kind": index.docs[i][0], "text": snippet(index.docs[i][1], 160), "score": round(float(u[i]), 4)}
                          for i in best if u[i] > 0] or
                         [{"kind": index.docs[i][0], "text": snippet(index.docs[i][1], 160), "score": 0.0} for i in best[:1]],

@@ -133,6 +133,18 @@ def fused(queries: list[np.ndarray], candidates: list[np.ndarray], lexical: np.n
     return s / channels
 
 
+def mixed_cosine(queries: list[np.ndarray], candidates: list[np.ndarray], mix: np.ndarray) -> np.ndarray:
+    """Cosine of centred query units with centred candidate units, each embedder's weighted by ``mix``
+    (``embedder.mixes(query languages, candidate languages)``, shape ``(embedders, q, n)``): an absolute
+    similarity, comparable across pairs of languages, shape (q, n).
+
+    >>> q, c = [np.array([[1.0, 0.0]])], [np.array([[0.6, 0.8]])]
+    >>> mixed_cosine(q + q, c + c, np.full((2, 1, 1), 0.5)).round(2).tolist()
+    [[0.6]]
+    """
+    return sum(w * (q @ c.T) for w, q, c in zip(mix, queries, candidates))
+
+
 def mmr(scores: np.ndarray, vectors: np.ndarray, k: int, diversity: float = 0.0,
         duplicate_threshold: float = 0.95) -> list[int]:
     """Pick ``k`` indices by score, skipping near-duplicates of picked ones (cosine ≥ threshold).
