@@ -358,7 +358,8 @@ def test_admin_is_asked_before_anything_destructive(browser, server):
     shot(page, "10-people-and-rules")
     page.goto(server["url"] + "/library")
     see(page, fr("upload.limit", mb=50))
-    page.get_by_text("50MB").first.wait_for()  # the uploader writes its own limit line after the caption renders
+    # the uploader's own (English) limit line is hidden, but it still states the product's limit, not 200MB
+    page.get_by_text("50MB").first.wait_for(state="attached")
     assert page.get_by_text("200MB").count() == 0, "the product's limit, not Streamlit's default"
     page.get_by_role("tab", name=fr("library.tab_items")).click()
     page.get_by_text(fr("library.text_title")).wait_for()
