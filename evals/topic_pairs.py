@@ -30,6 +30,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.context import open_context
 from assistant.demo import load as load_demo
+from assistant.demo_accounts import DOMAIN
 from assistant.imports.people import apply_recorded_opt_ins, import_people
 from assistant.retrieval import matching
 
@@ -54,8 +55,10 @@ def overlap(a: list, b: list, k: int = K, fixed: bool = False) -> float:
 
 
 def _probe(ctx, tmp: Path, key: str, text: str) -> str:
-    """An employee whose only text is ``text`` (their expertise statement), reading French and English."""
-    email = f"probe-{key}@eval.example"
+    """An employee whose only text is ``text`` (their expertise statement), reading French and English; in
+    the demo's domain, so a kept ``--home`` stays a demo home and the next run can load it again. Probes
+    never accept interviews and have no posts: they change neither the experts nor the items' centre."""
+    email = f"probe-{key}@{DOMAIN}"
     path = tmp / f"{key}.jsonl"
     path.write_text(json.dumps({"email": email, "name": key, "languages": ["fr", "en"], "expertise": text,
                                 "consent_program": True}, ensure_ascii=False) + "\n", encoding="utf-8")
