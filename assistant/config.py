@@ -46,6 +46,7 @@ class Settings:
     generator_timeout_s: float = 60.0  # "openai": the longest the server may send nothing before a draft gives up
     generator_concurrency: int = 8     # "openai": requests sent at once (all employees together); the rest queue
     polish: str = "auto"               # the model's pass over composed drafts: auto (measured gate), on, off
+    translator: str = "marian"         # renders an item's key point in the other language ("none": figures only)
     links_host: str = "127.0.0.1"     # where `porte-voix links serve` listens
     links_port: int = 8502
     links_base_url: str = "http://127.0.0.1:8502"  # public base of short links (the click service's address)
@@ -178,6 +179,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
         generator_timeout_s=max(1.0, number("PORTE_VOIX_GENERATOR_TIMEOUT_S", 60.0, float)),
         generator_concurrency=max(1, number("PORTE_VOIX_GENERATOR_CONCURRENCY", 8, int)),
         polish=_choice("PORTE_VOIX_POLISH", env.get("PORTE_VOIX_POLISH"), ("auto", "on", "off"), "auto"),
+        translator=env.get("PORTE_VOIX_TRANSLATOR") or "marian",
         links_host=env.get("PORTE_VOIX_LINKS_HOST") or "127.0.0.1",
         links_port=number("PORTE_VOIX_LINKS_PORT", 8502, int),
         trusted_proxies=_networks("PORTE_VOIX_TRUSTED_PROXIES", env.get("PORTE_VOIX_TRUSTED_PROXIES"),

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 import threading
 from typing import Callable
 
 from models import Embedder, get_embedder
 from models.generator import Generator, get_generator
 from models.scheduler import Interleaved
+from models.translator import Translator, get_translator
 
 from .config import Settings
 from .storage.store import Store, open_store
@@ -32,12 +34,14 @@ class Context:
     """Settings, store, embedder, generator, policy and clock of one installation."""
 
     def __init__(self, settings: Settings, store: Store | None = None, *, embedder: Embedder | None = None,
-                 generator: Generator | None = None, clock: Callable[[], dt.datetime] | None = None):
+                 generator: Generator | None = None, translator: Translator | None = None,
+                 clock: Callable[[], dt.datetime] | None = None):
         self.settings = settings
         self._store = store
         self.clock = clock or dt.datetime.now
         self._embedder = embedder
         self._generator = generator
+        self._translator = translator
         self._policy: tuple[float | None, Policy] | None = None
         self._lock = threading.Lock()
 
@@ -56,6 +60,20 @@ class Context:
             if self._embedder is None:
                 self._embedder = get_embedder(self.settings.embedder, threads=self.settings.use_threads)
             return self._embedder
+
+    @property
+    def translator(self) -> Translator | None:
+        """The configured translator (built on first use, its model loaded on first translation); None when
+        the settings say "none" or its packaged model is not installed (key points then give figures only)."""
+        with self._lock:
+            if self._translator is None and self.settings.translator != "none":
+                try:
+                    self._translator = get_translator(self.settings.translator,
+                                                      cache_dir=self.settings.model_cache / "translators")
+                except (KeyError, ImportError, OSError) as exc:
+                    logging.getLogger(__name__).warning("no translator: %s", exc)
+                    self._translator = False
+            return self._translator or None
 
     @property
     def generator(self) -> Generator:

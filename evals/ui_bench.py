@@ -172,8 +172,11 @@ def server_times(repeat: int = 5) -> dict:
     at.run()
     button = next(b for b in at.button if b.key.startswith("feed_draft_"))
     item = button.key.removeprefix("feed_draft_")
-    out["interactions"]["feed: draft for me (3 variants)"] = {"median_ms": _ms(timed(at, lambda a: button.click())),
-                                                              "calls_a_model": True}
+    out["interactions"]["feed: open an item (the question)"] = {"median_ms": _ms(timed(at, lambda a: button.click())),
+                                                                "calls_a_model": False}
+    at.text_input(key=f"feed_words_{item}").input("La semaine dernière j'en ai parlé une heure avec mon équipe")
+    out["interactions"]["feed: draft with my words (3 variants)"] = {
+        "median_ms": _ms(timed(at, lambda a: a.button(key=f"feed_compose_{item}").click())), "calls_a_model": False}
     key = f"feed_text_{item}_{at.radio(key=f'feed_pick_{item}').value}"
     samples = []
     for i in range(repeat):

@@ -35,7 +35,7 @@ def settings(home):
     """The settings every test runs with: its own home, the fake models, cheap password hashes."""
     from assistant.config import Settings
 
-    return Settings(home=home, embedder="fake", generator="fake", bcrypt_rounds=4)
+    return Settings(home=home, embedder="fake", generator="fake", translator="fake", bcrypt_rounds=4)
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def demo_template(tmp_path_factory):
 
     fakes.register()  # session fixtures run before the per-test ``fakes`` fixture
     folder = tmp_path_factory.mktemp("demo-home")
-    ctx = open_context(Settings(home=folder, embedder="fake", generator="fake", bcrypt_rounds=4))
+    ctx = open_context(Settings(home=folder, embedder="fake", generator="fake", translator="fake", bcrypt_rounds=4))
     demo_data.load(ctx)
     embed_pending(ctx.store, ctx.embedder, today=ctx.today())
     close_all()
@@ -59,6 +59,7 @@ def app_env(home, monkeypatch):
     monkeypatch.setenv("PORTE_VOIX_HOME", str(home))
     monkeypatch.setenv("PORTE_VOIX_EMBEDDER", "fake")
     monkeypatch.setenv("PORTE_VOIX_GENERATOR", "fake")
+    monkeypatch.setenv("PORTE_VOIX_TRANSLATOR", "fake")
     monkeypatch.setenv("PORTE_VOIX_BCRYPT_ROUNDS", "4")
     return home
 

@@ -66,6 +66,7 @@ def server(tmp_path_factory):
         pytest.skip("Chromium not found: run `apt-get install -y chromium` (make test tries it when it runs as root)")
     home = tmp_path_factory.mktemp("browser-home")
     env = {**os.environ, "PORTE_VOIX_HOME": str(home), "PORTE_VOIX_EMBEDDER": "fake", "PORTE_VOIX_GENERATOR": "fake",
+           "PORTE_VOIX_TRANSLATOR": "fake",
            "PORTE_VOIX_PLUGINS": "tests.fakes,tests.slow_fakes", "PYTHONPATH": str(ROOT), "PORTE_VOIX_BCRYPT_ROUNDS": "4"}
     subprocess.run([sys.executable, "-m", "assistant.cli", "demo"], env=env, check=True, cwd=ROOT, capture_output=True)
     env["PORTE_VOIX_GENERATOR"] = "fake-slow"  # drafts take a few seconds, as with a model: the waiting can be seen
@@ -270,6 +271,10 @@ def test_one_language_at_a_time_and_the_phone_layout(browser, server):
     sign_in(page, server, CAMILLE)
     page.get_by_role("button", name=fr("feed.draft_for_me")).first.wait_for()
     shot(page, "02-feed")
+    feed = page.locator("[data-testid=stMain]").inner_text()
+    assert "Nordlys Flux 4.2 : ingestion 30 % plus rapide" in feed, "the story, in her language"
+    assert "Nordlys Flux 4.2 is out" not in feed, "one story, shown once"
+    assert fr("feed.other_version_en") in feed, "the other version one click away"
     page.get_by_role("button", name=fr("feed.draft_for_me")).first.click()
     answer(page, WORDS)
     page.locator("textarea.pv-text").wait_for()

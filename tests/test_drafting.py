@@ -13,10 +13,10 @@ from assistant.imports import people
 from assistant.imports.people import import_people
 from assistant.language import detect
 from assistant.engagement import share_rules
-from assistant.writing import composing, drafting, guardrails
+from assistant.writing import composing, drafting
 from assistant.writing.keypoint import MAX_RUN, key_point, longest_shared_run, names_of
 from assistant.writing.policy import load_policy
-from models.generator import Generator, GeneratorUnavailable, get_generator
+from models.generator import Generator, GeneratorUnavailable
 
 ITEM = {"id": "solar", "title": "Notre parc solaire de la Drôme", "language": "fr", "kind": "news",
         "url": "https://example.test/solaire",
@@ -152,11 +152,29 @@ def test_a_french_employee_gets_french_from_an_english_item(lib):
     drafts = drafting.draft_variants(lib, "camille@example.com", "phish", lang="fr", words=WORDS_FR)
     for d in drafts:
         assert detect(d["text"]) == "fr" and d["checks"]["passed"], d["text"]
-        assert d["key_point_via"] == "figures"
+        assert d["key_point_via"] == "translation"
+    assert lib.translator.calls and lib.translator.calls[0][1:] == ("en", "fr"), "translated once, from English"
+    again = drafting.draft_variants(lib, "camille@example.com", "phish", lang="fr", words=WORDS_FR)
+    assert len(lib.translator.calls) == 1 and again[0]["text"] == drafts[0]["text"], "kept, not translated again"
+    assert "412" in drafts[0]["text"] or "41" in drafts[0]["text"], "a figure of the item, translated with it"
+
+
+def test_without_a_translator_the_key_point_gives_the_title_and_figures(lib):
+    bare = Context(type(lib.settings)(**{**lib.settings.__dict__, "translator": "none"}), lib.store)
+    drafts = drafting.draft_variants(bare, "camille@example.com", "phish", lang="fr", words=WORDS_FR)
+    for d in drafts:
+        assert detect(d["text"]) == "fr" and d["checks"]["passed"] and d["key_point_via"] == "figures", d["text"]
     assert "« Phishing report » (en anglais)" in drafts[0]["text"], "the title quoted, its language said"
     kp = key_point({"title": "Farm", "language": "en", "kind": "news",
                     "text": "The farm powers 4,000 households since 3 November 2026, at 1.5 MW."}, "fr")
     assert kp.via == "figures" and {"4\u202f000 foyers", "3 novembre 2026", "1,5 MW"} <= set(kp.details)
+
+
+def test_a_translation_that_changes_a_number_is_not_used():
+    from assistant.writing.translation import faithful
+    assert faithful("Readmissions fell by 18% at 9 clinics", "Les réadmissions ont baissé de 18 % dans 9 cliniques", [])
+    assert not faithful("7.5% of 1,200 patients", "7,5 % de 200 patients", [])
+    assert not faithful("Led by Priya Natarajan", "Dirigé par Priya", ["Priya Natarajan"])
 
 
 def test_the_items_version_in_the_drafts_language_is_used(lib, tmp_path):

@@ -75,10 +75,11 @@ def pending(store: Store, email: str, content_id: str) -> dict | None:
 
 
 def share(ctx, email: str, content_id: str, text: str, network: str, share_id: str,
-          draft_id: str | None = None, draft_text: str | None = None) -> dict:
-    """Record a prepared share (``shares.share``) unless the text is not a post (``share_rules``):
-    raises ``ShareRefused`` (empty, unchanged draft, repetitive) or ``ShareBlocked`` (policy)."""
-    codes = refusals(text, draft_text)
+          draft_id: str | None = None, draft_text: str | None = None, source: str | None = None) -> dict:
+    """Record a prepared share (``shares.share``) unless the text is not a post (``share_rules``; ``source``,
+    the item's text, is one more text the employee's own sentence must not be taken from): raises
+    ``ShareRefused`` (empty, outline, unchanged draft, repetitive, spam) or ``ShareBlocked`` (policy)."""
+    codes = refusals(text, draft_text, source)
     if codes:
         raise ShareRefused(codes)
     return record(ctx, email, content_id, text, network, share_id=share_id, draft_id=draft_id, draft_text=draft_text)

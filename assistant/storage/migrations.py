@@ -393,6 +393,24 @@ def m010_drafts_own_words(db):
     db.execute("ALTER TABLE drafts ADD COLUMN words TEXT")
 
 
+@migration
+def m011_translations(db):
+    """Key points translated into the other language, once per item text (``writing.translation``)."""
+    db.execute(
+        """
+        CREATE TABLE translations (
+            content_id TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            title TEXT,
+            details JSON,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (content_id, lang)
+        )
+        """
+    )
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations in order; return the names applied now."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMP)")

@@ -15,6 +15,7 @@ once the employee confirms it was posted, or its link gets a human click
 from __future__ import annotations
 
 import logging
+from concurrent.futures import wait
 
 import pandas as pd
 import streamlit as st
@@ -27,13 +28,12 @@ from assistant.imports import catalog, people
 from assistant.retrieval.matching import recommend
 from assistant.text import safe_url
 from assistant.ui import auth, editor, goals_panel, resources
-from assistant.ui.i18n import error_text, labels, t
+from assistant.ui.i18n import labels, localized, t
 from assistant.ui.safe import md
-from assistant.writing import autosave
-from assistant.writing import drafting
+from assistant.writing import autosave, drafting, translation
 from assistant.writing.composing import added_text
 from assistant.writing.policy import blocking
-from assistant.writing.starters import unfinished
+from assistant.writing.starters import starters, unfinished
 from assistant.writing.versions import one_per_story
 
 NETWORKS = ("linkedin", "x")
@@ -153,7 +153,7 @@ def _my_shares(store, account) -> None:
         "status": t("share_status." + r["status"]), "score": r["score"], "clicks": r["clicks"],
         "reactions": r["reactions"], "comments": r["comments"], "post": safe_url(r["post_url"]),
     } for r in rows])
-    st.dataframe(frame, hide_index=True, key="feed_history", column_config={
+    st.dataframe(frame, hide_index=True, key="feed_history", placeholder="—", column_config={
         "date": st.column_config.DatetimeColumn(t("col.date"), format="YYYY-MM-DD"),
         "title": st.column_config.TextColumn(t("col.title")),
         "network": st.column_config.TextColumn(t("col.network")),
@@ -213,7 +213,11 @@ def _ask_first(account, item: dict) -> list[dict]:
     starters from their profile. Their line leads every variant; without it they get an outline."""
     ctx, item_id = resources.context(), item["id"]
     words_key = f"feed_words_{item_id}"
-    _lang, offered = drafting.starters_for(ctx, account.email, item_id)
+    plan = drafting.plan_for(ctx, account.email, item_id, translate=False)
+    offered = starters(plan.voice, item, plan.lang)
+    job_key = f"feed_translating_{item_id}"
+    if drafting.needs_translation(plan) and job_key not in st.session_state:  # while they write their sentence
+        st.session_state[job_key] = translation.translate_in_background(resources.translating(), ctx, item, plan.lang)
     with st.container(border=True):
         st.markdown(f"**{t('ask.question')}**")
         st.caption(t("ask.help"))
@@ -236,6 +240,7 @@ def _ask_first(account, item: dict) -> list[dict]:
 
 
 MAX_WORDS_CHARS = 500  # one line, a few sentences at most: a whole post belongs in the editor
+TRANSLATION_WAIT_S = 1.0  # the first variant is on screen within a second, translated key point or not
 
 
 def _start_with(key: str, text: str) -> None:
@@ -246,7 +251,10 @@ def _compose(account, item: dict, words: str | None) -> list[dict]:
     """The composed variants at once (no model), stored; the model's polish pass, where allowed, runs in the
     background and stores its variant when it passes (the page picks it up, :func:`_polish_watch`)."""
     ctx = resources.context()
-    plan = drafting.plan_for(ctx, account.email, item["id"], words=words)
+    job = st.session_state.get(f"feed_translating_{item['id']}")
+    if job is not None:
+        wait([job], timeout=TRANSLATION_WAIT_S)  # usually done while they wrote; else the figures stand in
+    plan = drafting.plan_for(ctx, account.email, item["id"], words=words, translate=False)
     drafts = list(drafting.compose_variants(ctx, plan))
     story = next((d for d in drafts if d["form"] == "story"), None)
     if story is not None and drafting.polish_allowed(ctx, plan.lang):
@@ -346,9 +354,9 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
     share_id = st.session_state.setdefault(f"feed_share_id_{item_id}_{network}", engagement.new_share_id())
     added = added_text(draft["text"], draft.get("own_words"))  # what the software wrote: the employee's words are theirs
     prepared = engagement.prepare_share(ctx, account.email, item_id, text, network, share_id, draft_text=added)
-    refused = share_rules.refusals(text, added)
+    refused = share_rules.refusals(text, added, source=item["text"])  # the company's text pasted is not theirs
     editor.score_panel(prepared)
-    blocked = [v["message"] for v in blocking(prepared["violations"])]
+    blocked = [localized(v["message"]) for v in blocking(prepared["violations"])]
     for code in refused:
         st.warning(t(f"share.refused.{code}"), icon="✋")
     reasons = [t(f"share.refused.{c}") for c in refused] + blocked
@@ -360,12 +368,12 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
                  help=(" ".join(reasons) if reasons else t("feed.share_help"))):
         try:
             posting.share(ctx, account.email, item_id, text, network, share_id=share_id, draft_id=draft["id"],
-                          draft_text=added)
+                          draft_text=added, source=item["text"])
         except share_rules.ShareRefused as exc:
             st.error(" ".join(t(f"share.refused.{c}") for c in exc.codes))
             return
         except engagement.ShareBlocked as exc:
-            st.error(t("share.blocked", reason=md(str(exc))))
+            st.error(t("share.blocked", reason=md("; ".join(localized(v["message"]) for v in exc.violations))))
             return
         autosave.clear(ctx.store, account.email, item_id)
         st.session_state.pop(f"feed_editing_{item_id}", None)

@@ -92,6 +92,17 @@ def _polisher(key: str) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="porte-voix-polish")
 
 
+def translating() -> ThreadPoolExecutor:
+    """The background worker that translates key points (``writing.translation``) while employees write."""
+    ctx = context()
+    return _translating(_key(ctx.settings))
+
+
+@st.cache_resource(show_spinner=False)
+def _translating(key: str) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="porte-voix-translate")
+
+
 def engagement_sync() -> threading.Event:
     """Fold the click log into DuckDB every ``settings.sync_every_s`` while the app runs (one thread per
     context; ``sync.start_background``). The returned event stops it."""

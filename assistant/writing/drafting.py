@@ -27,6 +27,7 @@ composed variants stand.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -50,8 +51,9 @@ from .keypoint import KeyPoint, key_point, names_of
 from .policy import Policy
 from .prompting import polish_messages, sanitize, static_messages
 from .reading import Grounds, grounds
-from .starters import QUESTION, starters
+from .starters import starters
 from .tidying import drop_links
+from . import translation
 from .versions import version_in
 from .voice import VoiceProfile, build
 
@@ -93,8 +95,13 @@ class Plan:
                                self.grounds, self.names, limit)
 
 
-def plan_for(ctx: Context, email: str, content_id: str, lang: str | None = None, words: str | None = None) -> Plan:
-    """The request's employee, item, language, voice, key point and grounds (``LookupError`` when unknown)."""
+def plan_for(ctx: Context, email: str, content_id: str, lang: str | None = None, words: str | None = None,
+             translate: bool = True) -> Plan:
+    """The request's employee, item, language, voice, key point and grounds (``LookupError`` when unknown).
+
+    An item in the other language with no version in the library gets its translated key point
+    (``translation``): translated now when ``translate``, else only if it is stored already (the app
+    translates in the background while the employee writes); failing that, its figures."""
     store = ctx.store
     person = people.get_person(store, email)
     if person is None:
@@ -113,6 +120,10 @@ def plan_for(ctx: Context, email: str, content_id: str, lang: str | None = None,
     flagged_title = bool(sanitize(base["title"])[1])
     kp = key_point(dict(item, title="") if flagged_title and not version else item, lang, avoid_names=names,
                    version=dict(version, title="") if flagged_title and version else version, source=source)
+    if kp.via == "figures" and translate:
+        translation.ensure(ctx, item, lang)
+    if kp.via == "figures":
+        kp = translation.translated_point(store, item, lang, names) or kp
     policy = ctx.policy
     g = grounds(f"{source}\n{item['text']}", f"{base['title']}\n{item['title']}", person, [*posts, words],
                 company=policy.company)
@@ -128,9 +139,23 @@ def compose_variants(ctx: Context, plan: Plan, n: int = 3) -> Iterator[dict]:
         yield _final(ctx.store, plan, 1, draft, plan.check(draft), "composed")
         return
     for number, form in enumerate(FORMS[: max(1, min(n, len(FORMS)))], 1):
-        draft = compose(form, plan.words, plan.kp, plan.voice, plan.lang, disclosure=disclosure, seed=plan.seed,
-                        max_hashtags=plan.policy.max_hashtags)
-        yield _final(ctx.store, plan, number, draft, plan.check(draft), "composed")
+        for kp in _plainer(plan.kp):  # a key point the checks refuse gives way to a plainer one
+            draft = compose(form, plan.words, kp, plan.voice, plan.lang, disclosure=disclosure, seed=plan.seed,
+                            max_hashtags=plan.policy.max_hashtags)
+            result = plan.check(draft)
+            if result["passed"]:
+                break
+        yield _final(ctx.store, plan, number, draft, result, "composed")
+
+
+def _plainer(kp: KeyPoint) -> Iterator[KeyPoint]:
+    """``kp``, then the same without its phrases, then nothing but the employee's words (their words always
+    stand: a variant never fails because of what the software added)."""
+    yield kp
+    if kp.details:
+        yield dataclasses.replace(kp, details=[], facts=[f for f in kp.facts if has_fact(kp.headline, f)])
+    yield dataclasses.replace(kp, headline="", details=[], facts=[], title="" if kp.via == "figures" else kp.title,
+                              via="item")
 
 
 def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3, lang: str | None = None,
@@ -232,8 +257,14 @@ def draft_variants(ctx: Context, email: str, content_id: str, n: int = 3, lang: 
 
 def starters_for(ctx: Context, email: str, content_id: str, lang: str | None = None) -> tuple[str, list[dict]]:
     """The editor's question before drafting: ``(language, starters)`` for this employee and item."""
-    plan = plan_for(ctx, email, content_id, lang)
+    plan = plan_for(ctx, email, content_id, lang, translate=False)
     return plan.lang, starters(plan.voice, plan.item, plan.lang)
+
+
+def needs_translation(plan: Plan) -> bool:
+    """Whether ``plan``'s item speaks another language with no version in the library nor stored
+    translation: a key point the translator can still improve (``translation.ensure``)."""
+    return plan.kp.via == "figures"
 
 
 def _save(store: Store, plan: Plan, draft: dict) -> None:
