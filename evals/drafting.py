@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     metrics = run(settings, args.set, args.pairs)
     if args.polish:
         metrics["polish_gates"] = [polish_gate(settings, args.set, model, args.cases) for model in args.polish]
-    dataset = args.set.name + ("-outline" if args.pairs is not None else "")
+    dataset = args.set.name + ("-outline" if args.pairs is not None else "") + ("-polish" if args.polish else "")
     result = {"task": "drafting", "dataset": dataset, "system": "composed", "metrics": metrics,
               "n": metrics["variants"], "seconds": round(time.perf_counter() - start, 1), "targets": TARGETS}
     path = reports.write(result)

@@ -49,7 +49,7 @@ from .composing import FORMS, X_LIMIT, Composed, compose, scaffold
 from .guardrails import MAX_CHARS, composed_checks
 from .keypoint import KeyPoint, key_point, names_of
 from .policy import Policy
-from .prompting import polish_messages, sanitize, static_messages
+from .prompting import polish_messages, sanitize
 from .reading import Grounds, grounds
 from .starters import starters
 from .tidying import drop_links
@@ -201,6 +201,8 @@ def polish(ctx: Context, plan: Plan, story: dict, number: int, on_token=None) ->
     at = text.find(mine) if mine else -1
     if at < 0:
         return "the model reworded the employee's words"
+    if " ".join(text.split()) == " ".join(story["text"].split()):
+        return "the model gave the story back unchanged"
     draft = Composed(form="polished", text=text, own=[(at, at + len(mine))], point=story["point"])
     result = plan.check(draft)
     if not result["passed"]:
@@ -280,6 +282,8 @@ def _save(store: Store, plan: Plan, draft: dict) -> None:
 
 
 def warm_up(generator: Generator) -> None:
-    """Load the drafting model once in the background, so a polish pass does not wait for it."""
+    """Load the drafting model once in the background, so a polish pass does not wait for it: one token of a
+    polish request per language, sampled as polishing samples (a server that keeps the sampling of its
+    first request, like ``transformers serve --continuous-batching``, then keeps the right one)."""
     for lang in ("fr", "en"):
-        generator.generate(static_messages(lang) + [{"role": "user", "content": "…"}], max_new_tokens=1)
+        generator.generate(polish_messages("…", "…", lang), max_new_tokens=1, temperature=TEMPERATURE, seed=1)
