@@ -82,3 +82,20 @@ def test_two_sets_can_share_one_home_folder(tmp_path, monkeypatch, capsys):
     assert {p.name for p in home.iterdir()} == {"messy", "tiny"}
     experts = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert experts["metrics"]["map"] == 1.0
+
+
+def test_topic_pairs_on_the_demo_report_their_metrics(settings, tmp_path):
+    """``python -m evals topics``: metric names are an API; per pair, who each language finds and the items'
+    top 5 per item language (the floors are calibrated on the real models: test_experts_real.py)."""
+    from evals.topic_pairs import overlap, run_topic_pairs
+
+    pairs = [{"id": "kafka", "kind": "topic", "fr": "pipelines de données Kafka temps réel", "en": "Kafka real-time data pipelines"},
+             {"id": "nonsense", "kind": "nonsense", "fr": "zorglub vrombissant", "en": "zorglub humming"}]
+    result = run_topic_pairs(settings, tmp_path / "demo", pairs)
+    assert set(result["metrics"]) == {"overlap@5", "overlap@5_experts", "overlap@5_items", "found_fr", "found_en",
+                                      "nonsense_found_fr", "nonsense_found_en"}
+    kafka = result["pairs"][0]
+    assert kafka["experts"]["fr"] and kafka["overlap_experts"] == overlap(kafka["experts"]["fr"], kafka["experts"]["en"])
+    assert len(kafka["items"]["fr"]["fr"]) == len(kafka["items"]["en"]["en"]) == 5
+    assert 0.0 <= kafka["overlap_items"] <= 1.0 and "items" not in result["pairs"][1]
+    assert run_topic_pairs(settings, tmp_path / "demo", pairs)["metrics"] == result["metrics"]  # a kept home loads again
