@@ -87,7 +87,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
            "PORTE_VOIX_GENERATOR": settings.generator, "PORTE_VOIX_MAX_FILE_MB": str(settings.max_file_mb),
            "PORTE_VOIX_BCRYPT_ROUNDS": str(settings.bcrypt_rounds),
            "PORTE_VOIX_BRAND_FOLLOWERS": str(settings.brand_followers),
-           "PORTE_VOIX_USE_THREADS": str(settings.use_threads), "PORTE_VOIX_PLUGINS": ",".join(settings.plugins)}
+           "PORTE_VOIX_USE_THREADS": str(settings.use_threads), "PORTE_VOIX_PLUGINS": ",".join(settings.plugins),
+           "PORTE_VOIX_POLISH": settings.polish, "PORTE_VOIX_TRANSLATOR": settings.translator}
     optional = {"PORTE_VOIX_GENERATOR_BASE_URL": settings.generator_base_url,
                 "PORTE_VOIX_GENERATOR_MODEL": settings.generator_model,
                 "PORTE_VOIX_GENERATOR_API_KEY": settings.generator_api_key}

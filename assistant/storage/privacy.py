@@ -27,7 +27,7 @@ when a new table is not, so a table added later cannot escape export and erasure
 | embeddings | vectors of their profile texts and posts (derived numbers) | no | delete |
 | click log (``clicks.sqlite3``) | links, hits and conversions of their shares | yes, without the visitors' pseudonyms and the leads' CRM ids | delete, then ``VACUUM`` |
 | opt-out inbox (``optouts.sqlite3``) | their unsubscribe requests | yes | delete, then ``VACUUM``; a tombstone (keyed digest) kills their unsubscribe links |
-| content, _migrations, sync_state, erased_people, digest_runs, text_languages | not personal (company content, bookkeeping, counts, hashes) | mentions only | kept (digest_runs: see above) |
+| content, translations, _migrations, sync_state, erased_people, digest_runs, text_languages | not personal (company content and its translated key points, bookkeeping, counts, hashes) | mentions only | kept (digest_runs: see above) |
 
 After the erasure every file under the home (caches aside) is searched for the
 email's bytes; any hit is reported (``file_residue``), so a file added later
@@ -87,7 +87,8 @@ _HIDDEN = {"accounts": ("password_hash",), "sessions": ("token_hash",),         
            "engagement_events": ("visitor", "source_key")}  # and third parties' ids (who clicked, the CRM's lead id)
 _CLICKLOG_HIDDEN = {"hits": ("visitor",), "conversions": ("external_id",)}         # the same in the click log
 HANDLED = {"audit_log", "signin_throttle", "embeddings"}                            # special treatment (see table)
-NOT_PERSONAL = {"content", "_migrations", "sync_state", "erased_people", "digest_runs", "text_languages"}
+NOT_PERSONAL = {"content", "_migrations", "sync_state", "erased_people", "digest_runs", "text_languages",
+                "translations"}
 PERSONAL_TABLES = tuple(_ROWS)
 CACHE_DIRS = ("models", "duckdb_extensions")  # model weights and extensions: no personal data
 # the digests' unsubscribe inbox (assistant/digest/unsubscribe.py, written by the public service)
