@@ -471,6 +471,26 @@ def test_the_editor_asks_first_then_builds_every_draft_on_the_employees_words(de
     assert len(stored) == 3 and all("La première fois que j'ai vu ce sujet" in r["text"] for r in stored)
 
 
+def test_other_words_ask_the_question_again_and_draft_on_the_new_line(demo):
+    at = app(CAMILLE)
+    item_id = _open_first_item(at)
+    at.button(key=f"feed_other_words_{item_id}").click().run()
+    assert not [r for r in at.radio if (r.key or "").startswith("feed_pick_")], "the question again, not old drafts"
+    at.text_input(key=f"feed_words_{item_id}").input("ce matin encore on en parlait devant la machine à café")
+    at.button(key=f"feed_compose_{item_id}").click().run()
+    assert not at.exception, at.exception
+    latest = workspace_latest(demo, item_id)
+    assert len(latest) == 3 and all("Ce matin encore on en parlait" in d["text"] for d in latest)
+    editor = [e for e in at.get("bidi_component") if "feed_text_" in (e.proto.id or "")][0]
+    assert json.loads(editor.proto.json)["value"].startswith("Ce matin encore")
+
+
+def workspace_latest(store, item_id: str) -> list[dict]:
+    request = store.value("SELECT request_id FROM drafts WHERE email = ? AND content_id = ? ORDER BY created_at DESC "
+                          "LIMIT 1", [CAMILLE, item_id])
+    return store.rows("SELECT text FROM drafts WHERE request_id = ? ORDER BY variant", [request])
+
+
 def test_an_outline_cannot_be_shared_until_the_employee_writes(demo):
     at = app(CAMILLE)
     item_id = _open_first_item(at, words=None)

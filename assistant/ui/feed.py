@@ -28,7 +28,7 @@ from assistant.imports import catalog, people
 from assistant.retrieval.matching import recommend
 from assistant.text import safe_url
 from assistant.ui import auth, editor, goals_panel, resources
-from assistant.ui.i18n import labels, localized, t
+from assistant.ui.i18n import current, labels, localized, t
 from assistant.ui.safe import md
 from assistant.writing import autosave, drafting, translation
 from assistant.writing.composing import added_text
@@ -170,10 +170,11 @@ def _my_shares(store, account) -> None:
 
 def _workbench(body, store, account, item_id: str) -> None:
     item = catalog.get_item(store, item_id)
-    drafts_key, redraft = f"feed_drafts_{item_id}", st.session_state.pop(f"feed_redraft_{item_id}", False)
+    drafts_key, asking = f"feed_drafts_{item_id}", st.session_state.get(f"feed_asking_{item_id}", False)
     editing = st.session_state.get(f"feed_editing_{item_id}", False)  # a prepared share aside, to write another
-    if item is not None and (redraft or drafts_key not in st.session_state):
-        drafts = [] if redraft else workspace.latest_drafts(store, account, account.email, item_id)
+    if item is not None and (asking or drafts_key not in st.session_state):
+        # asked again ("other words"): the question until they answer it, not the drafts already stored
+        drafts = [] if asking else workspace.latest_drafts(store, account, account.email, item_id)
         if not drafts and (editing or posting.pending(store, account.email, item_id) is None):
             with body.container():
                 st.button(t("feed.back"), key="feed_back_ask", on_click=_back, icon=":material/arrow_back:")
@@ -181,6 +182,7 @@ def _workbench(body, store, account, item_id: str) -> None:
                 drafts = _ask_first(account, item)
             if not drafts:
                 return  # the question stays on screen until the employee answers it (or asks for an outline)
+        st.session_state.pop(f"feed_asking_{item_id}", None)
         st.session_state[drafts_key] = drafts
     with body.container():
         st.button(t("feed.back"), key="feed_back", on_click=_back, icon=":material/arrow_back:")
@@ -213,18 +215,17 @@ def _ask_first(account, item: dict) -> list[dict]:
     starters from their profile. Their line leads every variant; without it they get an outline."""
     ctx, item_id = resources.context(), item["id"]
     words_key = f"feed_words_{item_id}"
-    plan = drafting.plan_for(ctx, account.email, item_id, translate=False)
+    # the question and its starters in the language they will most likely answer in: the interface's
+    plan = drafting.plan_for(ctx, account.email, item_id, lang=_writing_language(account, ctx), translate=False)
     offered = starters(plan.voice, item, plan.lang)
-    job_key = f"feed_translating_{item_id}"
-    if drafting.needs_translation(plan) and job_key not in st.session_state:  # while they write their sentence
-        st.session_state[job_key] = translation.translate_in_background(resources.translating(), ctx, item, plan.lang)
+    _translate_soon(ctx, plan)  # while they write their sentence
     with st.container(border=True):
         st.markdown(f"**{t('ask.question')}**")
         st.caption(t("ask.help"))
-        columns = st.columns(len(offered))
-        for column, starter in zip(columns, offered):
-            column.button(f"{starter['text'].strip()} …", key=f"feed_starter_{item_id}_{starter['kind']}",
-                          on_click=_start_with, args=(words_key, starter["text"]), use_container_width=True)
+        st.caption(t("ask.starters"))
+        for starter in offered:
+            st.button(f"{starter['text'].strip()} …", key=f"feed_starter_{item_id}_{starter['kind']}",
+                      on_click=_start_with, args=(words_key, starter["text"]), type="tertiary")
         words = st.text_input(t("ask.label"), key=words_key, max_chars=MAX_WORDS_CHARS,
                               placeholder=t("ask.placeholder"))
         left, right = st.columns(2)
@@ -251,10 +252,11 @@ def _compose(account, item: dict, words: str | None) -> list[dict]:
     """The composed variants at once (no model), stored; the model's polish pass, where allowed, runs in the
     background and stores its variant when it passes (the page picks it up, :func:`_polish_watch`)."""
     ctx = resources.context()
-    job = st.session_state.get(f"feed_translating_{item['id']}")
-    if job is not None:
-        wait([job], timeout=TRANSLATION_WAIT_S)  # usually done while they wrote; else the figures stand in
-    plan = drafting.plan_for(ctx, account.email, item["id"], words=words, translate=False)
+    lang = None if words else _writing_language(account, ctx)  # their words say their language; else the UI's
+    plan = drafting.plan_for(ctx, account.email, item["id"], lang=lang, words=words, translate=False)
+    job = _translate_soon(ctx, plan)
+    if job is not None and wait([job], timeout=TRANSLATION_WAIT_S).done:  # usually done while they wrote
+        plan = drafting.plan_for(ctx, account.email, item["id"], lang=lang, words=words, translate=False)
     drafts = list(drafting.compose_variants(ctx, plan))
     story = next((d for d in drafts if d["form"] == "story"), None)
     if story is not None and drafting.polish_allowed(ctx, plan.lang):
@@ -262,6 +264,23 @@ def _compose(account, item: dict, words: str | None) -> list[dict]:
         job = resources.polisher().submit(_polish_quietly, ctx, plan, story, len(drafts) + 1)
         st.session_state[f"feed_polishing_{item['id']}"] = (plan.request_id, len(drafts), ahead, job)
     return drafts
+
+
+def _writing_language(account, ctx) -> str | None:
+    """The interface's language when the employee writes it, else None (the drafting default)."""
+    person = people.get_person(ctx.store, account.email) or {}
+    return current() if current() in (person.get("languages") or []) else None
+
+
+def _translate_soon(ctx, plan):
+    """The background translation of ``plan``'s key point into its language, started once per item and
+    language (None when the library has the item in that language, or it is translated already)."""
+    if not drafting.needs_translation(plan):
+        return None
+    key = f"feed_translating_{plan.item['id']}_{plan.lang}"
+    if key not in st.session_state:
+        st.session_state[key] = translation.translate_in_background(resources.translating(), ctx, plan.item, plan.lang)
+    return st.session_state[key]
 
 
 def _polish_quietly(ctx, plan, story: dict, number: int) -> None:
@@ -273,9 +292,11 @@ def _polish_quietly(ctx, plan, story: dict, number: int) -> None:
 
 def _drafts(store, account, item: dict, drafts: list[dict]) -> None:
     item_id = item["id"]
-    if st.button(t("ask.other_words"), key=f"feed_redraft_{item_id}", icon="🔄"):
-        st.session_state[f"feed_redraft_{item_id}"] = True
-        st.session_state.pop(f"feed_words_{item_id}", None)
+    if st.button(t("ask.other_words"), key=f"feed_other_words_{item_id}", icon="🔄"):
+        st.session_state[f"feed_asking_{item_id}"] = True
+        for key in (f"feed_words_{item_id}", f"feed_drafts_{item_id}", f"feed_pick_{item_id}",
+                    f"feed_polishing_{item_id}"):
+            st.session_state.pop(key, None)
         st.rerun()
     _polish_watch(store, account, item_id, drafts)
     by_id = {d["id"]: d for d in drafts}

@@ -31,6 +31,7 @@ _STARTERS = {
            "question": ("As {role}, I wonder ", "What I wonder reading this: ")},
 }
 KINDS = ("memory", "team", "question")
+_SUBJECT = re.compile(r"(?i)(?:je|j['’]|nous|on|i|we|my|mon|ma|mes)\b")  # a sentence about oneself, not a subject
 
 
 def starters(voice: VoiceProfile, item: dict, lang: str) -> list[dict]:
@@ -66,7 +67,8 @@ def unfinished(words: str, offered: list[dict]) -> bool:
 
 def _focus(expertise: str | None, item: dict) -> str:
     """The piece of the employee's expertise closest to the item, with its article ("la fermentation")."""
-    pieces = [p.strip() for p in re.split(r"[,;/]| et | and ", expertise or "") if len(p.strip()) > 2]
+    pieces = [p.strip() for p in re.split(r"[,;/()]| et | and ", expertise or "")
+              if len(p.strip()) > 2 and len(p.split()) <= 5 and not _SUBJECT.match(p.strip())]  # subjects, not sentences
     if not pieces:
         return ""
     words = {fold(w) for w in WORD.findall(f"{item.get('title', '')} {item.get('text', '')}") if len(w) > 3}
