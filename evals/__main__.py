@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
 
     if args.task in SUBCOMMANDS:
-        return SUBCOMMANDS[args.task](rest + (["--json"] if args.json else []), settings)
+        given = (["--data", str(args.data)] if args.data else []) + (["--json"] if args.json else [])
+        return SUBCOMMANDS[args.task](rest + given, settings)  # --data and --json were parsed here: handed on
     if args.task == "table":
         print(reports.table())
         return 0

@@ -62,6 +62,9 @@ def test_task_options_reach_the_task_whole(monkeypatch):
     assert entry.main(["bench", "--embedder", "fake", "--skip-scale", "--json"]) == 0
     assert seen["argv"] == ["--embedder", "fake", "--skip-scale", "--json"]
     assert seen["settings"] is not None
+    monkeypatch.setitem(entry.SUBCOMMANDS, "mixes", lambda argv, settings: seen.update(argv=argv) or 0)
+    assert entry.main(["mixes", "--data", "sets"]) == 0
+    assert seen["argv"] == ["--data", "sets"]      # parsed by the entry point, handed on whole
 
 
 def test_two_sets_can_share_one_home_folder(tmp_path, monkeypatch, capsys):
