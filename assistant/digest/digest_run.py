@@ -16,11 +16,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..context import Context
 from ..imports import people
 from . import digest_log, digests, notify, unsubscribe
 from .digest_prefs import effective_channel, get as get_preferences
+
+if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+    from ..context import Context
 
 _running = threading.Lock()
 RETRY_RUNS = 3   # a failed delivery is tried again by the next runs of its period, up to this many runs

@@ -29,11 +29,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..context import Context
 from ..retrieval import text_languages
 from . import digest_run
+
+if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+    from ..context import Context
 
 log = logging.getLogger(__name__)
 EVERY_S = 600.0

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from ..context import Context
 from ..engagement import goals
 from ..retrieval.batch_ranking import recommend_many
 from ..storage.store import Store
 from . import digest_log, digest_prefs, digest_render, unsubscribe
+
+if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+    from ..context import Context
 
 ITEMS = 3          # recommendations per digest
 POSTS = 3          # last posts reported

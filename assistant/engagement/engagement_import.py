@@ -25,12 +25,15 @@ import csv
 import io
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..context import Context
 from ..imports.readers import BadFile, one_line, read_bytes, scan
 from ..imports.uploads import staged
 from . import analytics_import, conversions, sync
 from .clicklog import open_log
+
+if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+    from ..context import Context
 
 SUFFIXES = analytics_import.SUFFIXES
 

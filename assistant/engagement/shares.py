@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
-from ..context import Context
 from ..imports import catalog
 from ..storage import keys
 from ..storage.store import Store
@@ -30,6 +30,9 @@ from ..writing.policy import check
 from .clicklog import ClickLog, open_log
 from .links import (ALWAYS_ON, final_text, new_share_id, post_key, share_links, short_code, short_url,
                     tracked_url)
+
+if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+    from ..context import Context
 
 __all__ = ["ShareBlocked", "prepare_share", "share", "record_share", "shares_of", "set_post_url", "link_share",
            "new_share_id"]

@@ -38,19 +38,21 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 from scipy import sparse
 from scipy.linalg import blas
 
-from ..context import Context
 from ..imports import people
 from .embeddings import model_key, text_hash, vectors
 from .matching import (WEIGHTS, UNIT_WEIGHTS, ContentIndex, UnknownEmployee, Weights, blocks, content_index,
                        freshness, reason, recommend)
 from .ranking import mmr
 from .text_languages import languages_of
+
+if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+    from ..context import Context
 
 Progress = Callable[[int, int], None]  # (employees done, total)
 COLUMN_BLOCK = 4096                      # items per product: the block's scores stay in cache for max and mean

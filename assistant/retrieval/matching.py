@@ -22,13 +22,13 @@ import datetime as dt
 import math
 import threading
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from models import Embedder
 
 from .. import language
-from ..context import Context
 from ..imports import catalog, people
 from ..storage.store import Store
 from . import background, evidence
@@ -36,6 +36,9 @@ from .embeddings import vectors
 from .lexical import Bm25
 from .ranking import (centre, fused, knn, knn_distinct, language_means, mean_over_units, mixed_cosine, mmr, smooth,
                       sum_by_owner)
+
+if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+    from ..context import Context
 
 
 @dataclass(frozen=True)

@@ -52,17 +52,19 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..access import throttle
 from ..config import Settings
-from ..context import Context
 from ..digest import digest_log, unsubscribe
 from ..engagement.clicklog import open_log
 from ..imports import people
 from ..retrieval.embeddings import text_hash
 from . import audit, compaction, erased
 from .store import Store
+
+if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+    from ..context import Context
 
 # table -> (WHERE clause selecting the person's rows, parameters from a Person); also the deletion order
 _ROWS: dict[str, tuple[str, Callable[["Person"], list]]] = {

@@ -53,17 +53,19 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..context import Context
 from ..imports import catalog, people
 from ..retrieval.embeddings import vectors
 from ..text import EMOJI, WORD
 from .substance import decoration, own_sentences, repetition, shingles
+
+if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+    from ..context import Context
 
 WEIGHTS = {"original_source": 0.30, "original_draft": 0.15, "original_colleagues": 0.10, "meaning": 0.15,
            "voice": 0.20, "consistency": 0.10}

@@ -34,14 +34,13 @@ import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import yaml
 
 from models.generator import Generator, GeneratorUnavailable
 
 from .. import language
-from ..context import Context
 from ..imports import catalog, people
 from ..storage.store import Store
 from .facts import has_fact
@@ -56,6 +55,9 @@ from .tidying import drop_links
 from . import translation
 from .versions import version_in
 from .voice import VoiceProfile, build
+
+if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+    from ..context import Context
 
 MAX_NEW_TOKENS = 160      # a polished story is the composed one plus a linking phrase or two
 TEMPERATURE = 0.7
