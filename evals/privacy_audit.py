@@ -26,11 +26,12 @@ from pathlib import Path
 
 from assistant.access import accounts
 from assistant.access.accounts import Throttled
+from assistant.app import privacy
 from assistant.config import load_settings
 from assistant.context import open_context
 from assistant.demo import load as load_demo
 from assistant.retrieval.indexing import embed_pending
-from assistant.storage import backup, compaction, keys, privacy
+from assistant.storage import backup, compaction, keys
 from assistant.storage.store import close_all
 
 REPORT = Path(__file__).parent / "reports" / "privacy-audit.json"

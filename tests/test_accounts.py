@@ -337,7 +337,7 @@ def test_demo_accounts_are_created_once_per_role(demo_store):
 
 
 def test_demo_command_creates_accounts_and_activity_and_keeps_erasures(capsys, ctx):
-    from assistant.storage import privacy
+    from assistant.app import privacy
 
     assert main(["demo", "--json"], ctx) == 0
     first = json.loads(capsys.readouterr().out)

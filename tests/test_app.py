@@ -589,7 +589,7 @@ def test_profile_edits_posts_and_consent_and_warns_without_expertise(demo):
 
 
 def test_profile_download_and_erase_my_data(demo):
-    from assistant.storage import privacy
+    from assistant.app import privacy
 
     at = app(CAMILLE, "assistant/ui/profile.py")
     assert at.get("download_button")[0].label == msg("profile.download")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from assistant.app import privacy
 from assistant.commands import admin as commands_admin
 from assistant.config import Settings
 from assistant.context import open_context
@@ -20,7 +21,7 @@ from assistant.engagement.clicklog import open_log
 from assistant.imports.catalog import ingest
 from assistant.imports.people import get_person, import_people
 from assistant.retrieval.indexing import embed_pending
-from assistant.storage import audit, erased, privacy
+from assistant.storage import audit, erased
 from assistant.storage.store import close_all
 from tests.conftest import DEMO
 from tests.fakes import FakeEmbedder
@@ -80,7 +81,7 @@ def _run(ctx, *argv):
 
 def test_every_table_is_classified_for_export_and_erasure(store):
     assert privacy.unclassified(store) == [], (
-        "a table holding personal data must be exported and erased: classify it in assistant/storage/privacy.py")
+        "a table holding personal data must be exported and erased: classify it in assistant/app/privacy.py")
 
 
 def test_export_has_every_table_log_lines_and_click_log_and_no_secret(lived):

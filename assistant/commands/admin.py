@@ -26,8 +26,9 @@ import sys
 from pathlib import Path
 
 from ..access import accounts, throttle
+from ..app import privacy
 from ..context import Context
-from ..storage import audit, backup, compaction, faults, privacy
+from ..storage import audit, backup, compaction, faults
 from ..storage import store as store_module
 from ..storage.store import StoreLocked
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.access import workspace
-from assistant.storage import privacy
+from assistant.app import privacy
 from assistant.ui import auth, digest_preferences, resources
 from assistant.ui.i18n import error_text, labels, t
 

@@ -60,8 +60,8 @@ from ..digest import digest_log, unsubscribe
 from ..engagement.clicklog import open_log
 from ..imports import people
 from ..retrieval.embeddings import text_hash
-from . import audit, compaction, erased
-from .store import Store
+from ..storage import audit, compaction, erased
+from ..storage.store import Store
 
 if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
     from ..context import Context

@@ -1,0 +1,4 @@
+"""Use-cases that span the features, above all of them (LAYERS in ``assistant/__init__.py``, step by
+step): one person's export and erasure (``privacy``). A feature package never imports this one; the UI
+and the commands call it.
+"""
