@@ -527,8 +527,8 @@ def test_blocking_violation_disables_share_with_the_reason(demo):
 
 
 def test_employee_cannot_read_another_employees_drafts(demo):
-    from assistant.access import workspace
     from assistant.access.accounts import Forbidden, get_account
+    from assistant.app import workspace
 
     at = app(CAMILLE)
     item_id = next(b for b in at.button if b.key.startswith("feed_draft_")).key.removeprefix("feed_draft_")

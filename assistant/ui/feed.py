@@ -20,7 +20,7 @@ from concurrent.futures import wait
 import pandas as pd
 import streamlit as st
 
-from assistant.access import workspace
+from assistant.app import workspace
 from assistant.engagement import posting, share_rules
 from assistant.engagement import public as engagement
 from assistant.engagement.links import share_links

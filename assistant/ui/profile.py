@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.access import workspace
-from assistant.app import privacy
+from assistant.app import privacy, workspace
 from assistant.ui import auth, digest_preferences, resources
 from assistant.ui.i18n import error_text, labels, t
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import json
 
 from .. import language
+from ..access.accounts import Account, require_self
 from ..engagement.public import share_metrics
 from ..imports import people
 from ..storage.store import Store
-from .accounts import Account, require_self
 
 GENDERS = (None, "f", "m")
 _PROFILE_FIELDS = ("expertise", "skills", "languages", "gender_fr", "network_size")
