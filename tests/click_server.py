@@ -18,8 +18,8 @@ import time
 
 import uvicorn
 
-from assistant.engagement.clickservice import server_config
 from assistant.engagement.http_guard import Limits
+from assistant.web.clickservice import server_config
 
 
 def free_port() -> int:

@@ -14,8 +14,8 @@ from assistant.config import Settings
 from assistant.digest import digest_prefs, unsubscribe
 from assistant.engagement import conversions, points, shares, sync, visitors
 from assistant.engagement.clicklog import ClickLog
-from assistant.engagement.clickservice import HitWriter, create_app, service_app
 from assistant.engagement.guessing import CodeWalkGuard
+from assistant.web.clickservice import HitWriter, create_app, service_app
 from tests.click_server import post_json, request, running, wait_until
 
 SECRET = b"test-secret"

@@ -336,7 +336,7 @@ def test_erasure_reaches_a_running_click_service_and_the_unsubscribe_links(lived
     and logging hits under their share ids; their old unsubscribe link still showed their email, and a POST
     wrote it back into optouts.sqlite3, which the next digest run copied into DuckDB."""
     from assistant.digest import digest_prefs, unsubscribe
-    from assistant.engagement.clickservice import HitWriter, service_app
+    from assistant.web.clickservice import HitWriter, service_app
     from tests.click_server import request, running, wait_until
 
     ctx, store = lived, lived.store

@@ -22,9 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-from ..engagement import clickservice, engagement_import, metrics, shares, sync
+from ..engagement import engagement_import, metrics, shares, sync
 from ..engagement.clicklog import open_log
 from ..engagement.links import NETWORKS
+from ..web import clickservice
 
 STAT_FIELDS = ("hits", "bot_hits", "human_clicks", "unique_human_clicks", "conversions", "leads", "applications",
                "impressions", "reactions", "comments", "reshares", "network_clicks", "reach", "reach_reported")

@@ -1,5 +1,5 @@
 """What shared posts bring back: tracked links, shares and their life (prepared, posted) and what
-may be shared at all, the public click service with its SQLite click log and visitor flags,
+may be shared at all, the SQLite click log and visitor flags (written by ``web.clickservice``),
 conversions, engagement events and their sync into DuckDB, the networks' analytics imports,
 metrics, dashboards, points and campaign goals; ``public`` gathers their public names one import
 away. Grouped because each reads or writes the per-share events. This ``__init__`` imports

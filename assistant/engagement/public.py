@@ -4,7 +4,7 @@
 |---|---|
 | ``links`` | UTM-tagged targets, short codes, click ids, share intents, the final text, post identity |
 | ``shares`` | recording a share (score, policy, short link), the published post's URL |
-| ``clicklog`` / ``clickservice`` / ``visitors`` | the SQLite click log, the public redirect service, bot flags |
+| ``clicklog`` / ``visitors`` | the SQLite click log, bot flags (the redirect service: ``web.clickservice``) |
 | ``events`` / ``sync`` | events and per-share totals in DuckDB; folding the click log into them |
 | ``conversions`` / ``analytics_import`` | leads from the CRM; the networks' per-post statistics |
 | ``metrics`` / ``points`` / ``goals`` / ``dashboards`` | what the pages show |

@@ -52,13 +52,13 @@ from starlette.routing import Route
 
 from ..config import Settings
 from ..digest import unsubscribe
+from ..engagement import conversions, visitors
+from ..engagement.clicklog import ClickLog
+from ..engagement.guessing import CodeWalkGuard
+from ..engagement.http_guard import Limits, guarded
+from ..engagement.links import CODE, with_click_id
+from ..engagement.request_body import bounded
 from ..storage import keys
-from . import conversions, visitors
-from .clicklog import ClickLog
-from .guessing import CodeWalkGuard
-from .http_guard import Limits, guarded
-from .links import CODE, with_click_id
-from .request_body import bounded
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16_384
