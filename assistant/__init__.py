@@ -3,17 +3,35 @@
 The domain package is pure Python: importing it loads no model library and no
 Streamlit. Heavy backends live in `models/` and load lazily.
 
-Sub-packages, lowest layer first (``config``, ``context``, ``cli``, ``text``, ``language``,
-``demo`` and ``demo_accounts`` stay here, with ``ui/`` for the Streamlit pages):
+Its packages (and top-level modules), lowest layer first, as :data:`LAYERS` orders them:
 
-- ``storage``     the DuckDB store, migrations, backup, compaction, keys, audit log, erasure
-- ``access``      accounts, passwords, throttling, sessions, the signed cookie, workspace
+- ``config``, ``text``, ``language``  settings from the environment; text and language helpers
+- ``storage``     the DuckDB store, migrations, backup, compaction, keys, audit log, register of erased people
+- ``access``      accounts, passwords, throttling, sessions, the signed cookie, preferences
 - ``imports``     readers, fields, import runs; the content library (catalog) and people
 - ``retrieval``   embeddings, BM25, ranking, recommendations and experts
-- ``writing``     prompts, voice, drafts, fallback, reader's checks, guardrails, policy
-- ``engagement``  links, shares, click service and log, events, metrics, points, goals
+- ``writing``     prompts, voice, drafts, fallback, reader's checks, guardrails, policy, authenticity
+- ``engagement``  links, shares, click log, events, metrics, points, goals
 - ``digest``      weekly digests: content, templates, runs, schedule, delivery, unsubscribe
-- ``commands``    porte-voix subcommands: admin, digest, engagement (cli.py stays on top)
+- ``context``, ``app``, ``demo``, ``demo_accounts``  the composition root; use-cases that span
+  features (one person's export and erasure, an employee's workspace); the demo installation
+- ``web``, ``ui``, ``commands``, ``cli``  the click service's process, the Streamlit pages, the
+  ``porte-voix`` command
+
+A module imports its own layer and those below, never one above (``tests/test_import_graph.py``):
+a lower layer takes what it needs as arguments and names ``Context`` only under ``TYPE_CHECKING``.
 """
 
 __version__ = "0.1.0"
+
+LAYERS = [
+    ["config", "text", "language"],
+    ["storage"],
+    ["access", "imports"],
+    ["retrieval"],
+    ["writing"],
+    ["engagement"],
+    ["digest"],
+    ["context", "app", "demo", "demo_accounts"],
+    ["web", "ui", "commands", "cli"],
+]

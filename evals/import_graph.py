@@ -13,10 +13,14 @@ works on an old commit through ``git show REV:path`` without a checkout) and pri
   the entry points ``app``/``serve``; imports inside functions count here too;
 - every import inside a function body, with ``file:line`` and whether a reason comment
   (``# deferred: …``) stands on its line or the line above;
-- line counts per package: lines, modules, median module, the largest modules.
+- line counts per package: lines, modules, median module, the largest modules;
+- the package graph of ``assistant/`` (``assistant.x.y`` → ``x``, ``assistant.cli`` → ``cli``): every
+  edge with the imports behind it (module level and inside functions; ``TYPE_CHECKING`` ones never
+  run, so they do not count), its loops, and every import against ``LAYERS``, the layer order that
+  ``assistant/__init__.py`` declares (lowest first; a package may import its own layer and those below).
 
 ``tests/test_import_graph.py`` holds the working tree to: no cycle, no back-arrow, a reason on
-every import inside a function.
+every import inside a function, no package loop and no import against ``LAYERS``.
 
     python -m evals.import_graph            # the working tree
     python -m evals.import_graph dfb8399    # any revision
@@ -45,6 +49,7 @@ ROOTS = ("assistant", "models", "evals", "app.py", "serve.py")
 REPO = Path(__file__).resolve().parent.parent
 PRODUCT = ("assistant", "models", "app", "serve")
 ENTRY_POINTS = ("app", "serve")
+LAYERS_FILE = "assistant/__init__.py"  # assigns LAYERS: the packages of assistant/, lowest layer first
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ class Graph:
     hidden_cycles: list[list[str]]  # cycles once imports inside functions count too
     back_arrows: list[tuple[Import, str]]  # (import, rule broken)
     pages: set[str]
+    runtime: list[tuple[Import, str]]  # imports that run (module level, in functions) and the project module they land in
+    layers: list[list[str]] | None  # LAYERS of assistant/__init__.py (the working tree's for a revision without it)
 
     @property
     def in_function(self) -> list[Import]:
@@ -232,24 +239,98 @@ def strong_components(nodes: list[str], edges: set[tuple[str, str]]) -> list[lis
     return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g))
 
 
+def read_layers(text: str | None) -> list[list[str]] | None:
+    """The ``LAYERS = [[...], ...]`` assigned in the text of ``assistant/__init__.py`` (read, never imported).
+
+    >>> read_layers("LAYERS = [['storage'], ['ui', 'cli']]\\n"), read_layers("")
+    ([['storage'], ['ui', 'cli']], None)
+    """
+    for node in ast.parse(text or "").body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "LAYERS" for t in node.targets):
+            return ast.literal_eval(node.value)
+    return None
+
+
 def analyse(rev: str | None = None, repo: Path = REPO) -> Graph:
-    """The import graph of the tree at ``rev`` (``None``: the working tree)."""
+    """The import graph of the tree at ``rev`` (``None``: the working tree). An old revision without
+    ``LAYERS`` is held to the working tree's, so the report shows what it broke."""
     sources = read_sources(rev, repo)
+    layers = read_layers(sources.get(LAYERS_FILE))
+    if layers is None and (repo / LAYERS_FILE).is_file():
+        layers = read_layers((repo / LAYERS_FILE).read_text(encoding="utf-8"))
+    return build(sources, layers)
+
+
+def build(sources: dict[str, str], layers: list[list[str]] | None = None) -> Graph:
+    """The import graph of ``sources`` (path → text), held to ``layers``."""
     modules = {module_name(p): p for p in sources}
     trees = {path: ast.parse(text, filename=path) for path, text in sources.items()}
     imports = [imp for path, text in sources.items() for imp in collect_imports(path, text, trees[path])]
     pages = ui_pages(sources, trees)
-    edges, type_edges, call_edges, back = set(), set(), set(), []
+    edges, type_edges, call_edges, back, runtime = set(), set(), set(), [], []
     for imp in imports:
         landed = resolve(imp.target, modules)
         if landed is not None and landed != imp.source:
             {"module": edges, "type": type_edges, "function": call_edges}[imp.scope].add((imp.source, landed))
+            if imp.scope != "type":
+                runtime.append((imp, landed))
         rule = back_arrow(imp, landed, pages)
         if rule:
             back.append((imp, rule))
     cycles = strong_components(sorted(modules), edges)
     hidden = [c for c in strong_components(sorted(modules), edges | call_edges) if c not in cycles]
-    return Graph(sources, modules, imports, edges, type_edges, cycles, hidden, back, pages)
+    return Graph(sources, modules, imports, edges, type_edges, cycles, hidden, back, pages, runtime, layers)
+
+
+def package_of(module: str) -> str | None:
+    """The node of the package graph a module belongs to; None outside ``assistant``'s modules.
+
+    >>> package_of("assistant.writing.drafting"), package_of("assistant.cli"), package_of("models.use")
+    ('writing', 'cli', None)
+    """
+    parts = module.split(".")
+    return parts[1] if parts[0] == "assistant" and len(parts) > 1 else None
+
+
+def package_edges(graph: Graph) -> dict[tuple[str, str], list[Import]]:
+    """``(a, b)`` → the imports that run (module level or inside a function) from package ``a`` into ``b``."""
+    found: dict[tuple[str, str], list[Import]] = {}
+    for imp, landed in graph.runtime:
+        a, b = package_of(imp.source), package_of(landed)
+        if a and b and a != b:
+            found.setdefault((a, b), []).append(imp)
+    return found
+
+
+def package_loops(graph: Graph) -> list[list[str]]:
+    """Strongly connected components of more than one package (a package-level loop)."""
+    edges = set(package_edges(graph))
+    return strong_components(sorted({n for e in edges for n in e}), edges)
+
+
+def against_layers(graph: Graph) -> list[str]:
+    """What runs against ``graph.layers``: every import from a package into one of a higher layer
+    (``path:line target (a -> b)``), and every package the layers do not place (``p: not in LAYERS``)."""
+    if not graph.layers:
+        return [f"{LAYERS_FILE}: no LAYERS"]
+    rank = {package: n for n, layer in enumerate(graph.layers) for package in layer}
+    packages = {p for m in graph.modules if (p := package_of(m))}
+    found = [f"{p}: not in LAYERS" for p in sorted(packages - set(rank))]
+    for (a, b), imps in sorted(package_edges(graph).items()):
+        if a in rank and b in rank and rank[b] > rank[a]:
+            found += [f"{i.path}:{i.line} {i.target} ({a} -> {b})" for i in imps]
+    return found
+
+
+def package_report(graph: Graph) -> str:
+    """The package graph: the layers, each edge with its import count (``AGAINST`` where it goes up), the loops."""
+    rank = {p: n for n, layer in enumerate(graph.layers or []) for p in layer}
+    out = ["layers (lowest first): " + " < ".join("{" + ", ".join(layer) + "}" for layer in graph.layers or [])]
+    for (a, b), imps in sorted(package_edges(graph).items()):
+        up = a in rank and b in rank and rank[b] > rank[a]
+        out.append(f"{a} -> {b} ({len(imps)}){'  AGAINST THE LAYERS' if up else ''}")
+    out.append(f"package loops: {package_loops(graph) or 'none'}")
+    return "\n".join(out)
 
 
 def line_counts(graph: Graph) -> list[tuple[str, int, int, float, list[tuple[str, int]]]]:
@@ -293,6 +374,9 @@ def report(graph: Graph, label: str) -> str:
     for group, lines, count, median, largest in line_counts(graph):
         biggest = ", ".join(f"{Path(p).name} {n}" for p, n in largest)
         out.append(f"{group} | {lines} | {count} | {median:g} | {biggest}")
+    out += ["", "## Package graph of assistant/", package_report(graph)]
+    out += ["", "## Imports against the layer order"]
+    out += [f"- {line}" for line in against_layers(graph)] or ["(none)"]
     out += ["", "## UI pages", ", ".join(sorted(graph.pages)) or "(none)"]
     out += ["", "## Edges (module-level, between project modules)"]
     by_source: dict[str, list[str]] = {}

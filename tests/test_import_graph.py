@@ -1,4 +1,5 @@
-"""The layering holds in the working tree: no import cycle, no back-arrow, a reason on every deferred import.
+"""The layering holds in the working tree: no import cycle, no back-arrow, a reason on every deferred import,
+no package loop and no import against the layer order (``LAYERS`` in ``assistant/__init__.py``).
 
 Reads the sources with ``ast`` (``evals.import_graph``), imports nothing of the product.
 """
@@ -45,3 +46,30 @@ def test_rules_are_seen():
     edges = {(i.source, import_graph.resolve(i.target, modules)) for i in imports if i.scope == "module"}
     assert import_graph.strong_components(sorted(modules), edges) == [["assistant.ui.feed", "assistant.ui.profile"]]
     assert [i.reason for i in imports if i.scope == "function"] == [False]
+
+
+def test_packages_follow_the_layer_order(graph):
+    """No package of ``assistant/`` imports one of a higher layer, at run time (module level or in a
+    function); lower layers take the composition root as an argument, typed under ``TYPE_CHECKING``."""
+    picture = import_graph.package_report(graph)
+    assert import_graph.against_layers(graph) == [], picture
+    assert import_graph.package_loops(graph) == [], picture
+
+
+def test_layer_rules_are_seen():
+    """The layer check sees an upward import inside a function, a loop and an unplaced package, and ignores
+    imports under ``TYPE_CHECKING`` (a synthetic tree, so a rule that never fires fails here)."""
+    sources = {"assistant/__init__.py": "LAYERS = [['storage'], ['writing'], ['ui']]\n",
+               "assistant/storage/store.py": "def f():\n    from assistant.writing import drafts  # deferred: test\n",
+               "assistant/storage/keys.py": ("from typing import TYPE_CHECKING\n\n"
+                                             "if TYPE_CHECKING:\n    from assistant.ui import page\n"),
+               "assistant/writing/drafts.py": "from ..storage import store\n",
+               "assistant/ui/page.py": "from assistant.writing import drafts\n",
+               "assistant/extra.py": "from assistant.storage import keys\n"}
+    graph = import_graph.build(sources, import_graph.read_layers(sources["assistant/__init__.py"]))
+    assert import_graph.against_layers(graph) == [
+        "extra: not in LAYERS", "assistant/storage/store.py:2 assistant.writing.drafts (storage -> writing)"]
+    assert import_graph.package_loops(graph) == [["storage", "writing"]]
+    assert set(import_graph.package_edges(graph)) == {("storage", "writing"), ("writing", "storage"),
+                                                      ("ui", "writing"), ("extra", "storage")}
+    assert "storage -> writing (1)  AGAINST THE LAYERS" in import_graph.package_report(graph)
