@@ -16,6 +16,7 @@ from assistant.commands import admin as commands_admin
 from assistant.config import Settings
 from assistant.context import open_context
 from assistant.demo_accounts import create_demo_accounts
+from assistant.digest.unsubscribe import inbox_path
 from assistant.engagement import public as engagement
 from assistant.engagement.clicklog import open_log
 from assistant.imports.catalog import ingest
@@ -81,7 +82,7 @@ def _run(ctx, *argv):
 
 def test_every_table_is_classified_for_export_and_erasure(store):
     assert privacy.unclassified(store) == [], (
-        "a table holding personal data must be exported and erased: classify it in assistant/app/privacy.py")
+        "a table holding personal data must be exported and erased: declare it in its package's personal_data.py")
 
 
 def test_export_has_every_table_log_lines_and_click_log_and_no_secret(lived):
@@ -272,7 +273,6 @@ def test_compaction_refuses_when_another_connection_holds_the_file(lived):
 def test_the_digest_opt_out_inbox_is_exported_and_erased(lived):
     unsubscribe = pytest.importorskip("assistant.digest.unsubscribe")
     ctx, demo_store = lived, lived.store
-    assert unsubscribe.inbox_path(ctx.settings).name == privacy.OPTOUTS_FILE
     unsubscribe.record(ctx.settings, CAMILLE, "link")
     unsubscribe.record(ctx.settings, JULIEN, "link")
     data = privacy.export_person(demo_store, CAMILLE, ctx.settings)
@@ -313,7 +313,7 @@ def test_an_erased_person_leaves_no_digest_trace_in_any_file(lived):
     digest_prefs.set_preferences(store, JULIEN, channel="email", by=PIERRE.upper())      # Pierre as an admin
     store.execute("CHECKPOINT")
     email = {"email": PIERRE.encode()}
-    assert {"porte-voix.duckdb", privacy.OPTOUTS_FILE} <= set(privacy.scan_files(ctx.settings.home, email))
+    assert {"porte-voix.duckdb", inbox_path(ctx.settings).name} <= set(privacy.scan_files(ctx.settings.home, email))
 
     report = privacy.erase_person(ctx, PIERRE)
     store.execute("CHECKPOINT")
@@ -382,7 +382,7 @@ def test_an_opt_out_that_raced_the_erasure_is_dropped_at_the_next_fold(lived):
     assert store.value("SELECT list(email) FROM digest_optouts") == [PIERRE] and store.value(
         "SELECT count(*) FROM digest_preferences WHERE email = ?", [JULIEN]) == 0
     assert not privacy.scan_files(ctx.settings.home, {"email": JULIEN.encode()}, skip=privacy.CACHE_DIRS).get(
-        privacy.OPTOUTS_FILE)
+        inbox_path(ctx.settings).name)
 
 
 def test_a_readmitted_person_gets_working_unsubscribe_links_again(lived):
@@ -393,3 +393,9 @@ def test_a_readmitted_person_gets_working_unsubscribe_links_again(lived):
     assert unsubscribe.is_buried(ctx.settings, JULIEN) and not unsubscribe.record(ctx.settings, JULIEN, "link")
     assert privacy.readmit(ctx.store, JULIEN)
     assert not unsubscribe.is_buried(ctx.settings, JULIEN) and unsubscribe.record(ctx.settings, JULIEN, "link")
+
+
+def test_each_table_is_declared_by_one_feature():
+    """A table belongs to the package that stores it: two parts claiming one table would erase it twice."""
+    declared = [table for part in privacy.PARTS for table in part.tables()]
+    assert sorted({t for t in declared if declared.count(t) > 1}) == []

@@ -9,29 +9,16 @@ deletes, it does not anonymise: a share's text is the person's own words, so
 an "anonymised" share would still identify them. Campaign aggregates shrink
 when someone leaves; that is the honest number.
 
-Every table of the store is classified below; ``tests/test_privacy.py`` fails
-when a new table is not, so a table added later cannot escape export and erasure.
-
-| table | rows of the person | export | erase |
-|---|---|---|---|
-| employees, employee_posts, drafts, shares, autosaves | ``email`` | yes | delete |
-| engagement_events, share_totals | events and totals of their shares | yes, without the visitors' pseudonyms and the leads' CRM ids | delete |
-| accounts | their email or username | yes, without the password hash | delete |
-| sessions, ui_preferences | their usernames | yes (no token: only its hash is stored) | delete |
-| import_log | lines whose item or message names their email | yes | delete |
-| digest_deliveries, digest_optouts, digest_preferences | ``email`` | yes | delete |
-| campaign_goals.created_by, programme_rates.updated_by, digest_preferences.updated_by | their name as author | yes | set to NULL |
-| audit_log | entries naming them | yes | email replaced by ``erased:<hash>`` |
-| digest_runs, digest_deliveries (others') | failure reasons naming them | mentions only | email replaced by ``erased:<hash>`` |
-| signin_throttle | failure counter of their usernames (hashed key) | yes | delete |
-| embeddings | vectors of their profile texts and posts (derived numbers) | no | delete |
-| click log (``clicks.sqlite3``) | links, hits and conversions of their shares | yes, without the visitors' pseudonyms and the leads' CRM ids | delete, then ``VACUUM`` |
-| opt-out inbox (``optouts.sqlite3``) | their unsubscribe requests | yes | delete, then ``VACUUM``; a tombstone (keyed digest) kills their unsubscribe links |
-| content, translations, _migrations, sync_state, erased_people, digest_runs, text_languages | not personal (company content and its translated key points, bookkeeping, counts, hashes) | mentions only | kept (digest_runs: see above) |
+Every table of the store is declared by the feature that stores it, in its package's
+``personal_data`` module (``storage.personal_data.Part``): which rows name the person, which author
+columns to clear, what is never exported (secrets, the visitors' pseudonyms, the leads' CRM ids), what
+is not personal, and the files beside the store (the click log, the opt-out inbox). This module
+knows no table; ``tests/test_privacy.py`` fails when a table is declared by no part, so a table added
+later cannot escape export and erasure.
 
 After the erasure every file under the home (caches aside) is searched for the
 email's bytes; any hit is reported (``file_residue``), so a file added later
-that escapes this table does not go unnoticed.
+that no part declares does not go unnoticed.
 
 Company content that mentions the person (an article quoting them) is the
 company's publication, not their data: it is kept, and the erasure report
@@ -48,78 +35,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from ..access import throttle
+from ..access import personal_data as access_data
 from ..config import Settings
-from ..digest import digest_log, unsubscribe
-from ..engagement.clicklog import open_log
-from ..imports import people
-from ..retrieval.embeddings import text_hash
-from ..storage import audit, compaction, erased
+from ..digest import personal_data as digest_data, unsubscribe
+from ..engagement import personal_data as engagement_data
+from ..imports import personal_data as imports_data
+from ..retrieval import personal_data as retrieval_data
+from ..storage import audit, compaction, erased, personal_data as storage_data
+from ..storage.personal_data import Part, Person
 from ..storage.store import Store
+from ..writing import personal_data as writing_data
 
-if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
+if TYPE_CHECKING:  # the composition root
     from ..context import Context
 
-# table -> (WHERE clause selecting the person's rows, parameters from a Person); also the deletion order
-_ROWS: dict[str, tuple[str, Callable[["Person"], list]]] = {
-    "engagement_events": ("list_contains(?::VARCHAR[], share_id)", lambda p: [list(p.share_ids)]),
-    "share_totals": ("list_contains(?::VARCHAR[], share_id)", lambda p: [list(p.share_ids)]),
-    "shares": ("email = ?", lambda p: [p.email]),
-    "drafts": ("email = ?", lambda p: [p.email]),
-    "autosaves": ("email = ?", lambda p: [p.email]),
-    "employee_posts": ("email = ?", lambda p: [p.email]),
-    "sessions": ("list_contains(?::VARCHAR[], username)", lambda p: [list(p.usernames)]),
-    "ui_preferences": ("list_contains(?::VARCHAR[], username)", lambda p: [list(p.usernames)]),
-    "accounts": ("lower(email) = ? OR list_contains(?::VARCHAR[], username)", lambda p: [p.email, list(p.usernames)]),
-    "import_log": ("contains(lower(coalesce(item, '') || ' ' || coalesce(message, '')), ?)", lambda p: [p.email]),
-    "digest_deliveries": ("lower(email) = ?", lambda p: [p.email]),
-    "digest_optouts": ("lower(email) = ?", lambda p: [p.email]),
-    "digest_preferences": ("lower(email) = ?", lambda p: [p.email]),
-    "employees": ("email = ?", lambda p: [p.email]),
-}
-_ATTRIBUTIONS = {"campaign_goals": "created_by", "programme_rates": "updated_by",  # table -> author column
-                 "digest_preferences": "updated_by"}
-_HIDDEN = {"accounts": ("password_hash",), "sessions": ("token_hash",),            # never exported: secrets,
-           "engagement_events": ("visitor", "source_key")}  # and third parties' ids (who clicked, the CRM's lead id)
-_CLICKLOG_HIDDEN = {"hits": ("visitor",), "conversions": ("external_id",)}         # the same in the click log
-HANDLED = {"audit_log", "signin_throttle", "embeddings"}                            # special treatment (see table)
-NOT_PERSONAL = {"content", "_migrations", "sync_state", "erased_people", "digest_runs", "text_languages",
-                "translations"}
+# every feature's part, in deletion order (the employee's own row last)
+PARTS: tuple[Part, ...] = (engagement_data.PART, writing_data.PART, access_data.PART, digest_data.PART,
+                           retrieval_data.PART, imports_data.PART, storage_data.PART)
+_ROWS = {table: rule for part in PARTS for table, rule in part.rows.items()}
+_HIDDEN = {table: columns for part in PARTS for table, columns in part.hidden.items()}
 PERSONAL_TABLES = tuple(_ROWS)
 CACHE_DIRS = ("models", "duckdb_extensions")  # model weights and extensions: no personal data
-# the digests' unsubscribe inbox (assistant/digest/unsubscribe.py, written by the public service)
-OPTOUTS_FILE = "optouts.sqlite3"
-
-
-@dataclass(frozen=True)
-class Person:
-    """Who is exported or erased: the email, the usernames of their accounts, the ids of their shares."""
-    email: str
-    usernames: tuple[str, ...]
-    share_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Extra:
-    """Personal data outside the DuckDB file (another engineer's file under the home)."""
-    name: str
-    export: Callable[[Settings, Person], dict]
-    erase: Callable[[Settings, Person], dict]
-
-
-EXTRAS: dict[str, Extra] = {}
-
-
-def register_extra(name: str, export: Callable[[Settings, Person], dict], erase: Callable[[Settings, Person], dict]) -> None:
-    """Have export and erasure cover a file of your own: ``export(settings, person) -> {table: rows}``,
-    ``erase(settings, person) -> {"deleted": n, ...}`` (must leave no byte of the person in the file)."""
-    EXTRAS[name] = Extra(name, export, erase)
 
 
 def tables(store: Store) -> list[str]:
@@ -130,7 +69,7 @@ def tables(store: Store) -> list[str]:
 
 def unclassified(store: Store) -> list[str]:
     """Tables of this store that this module does not know (a test keeps this empty)."""
-    known = set(_ROWS) | set(_ATTRIBUTIONS) | HANDLED | NOT_PERSONAL
+    known = set().union(*(part.tables() for part in PARTS))
     return [t for t in tables(store) if t not in known]
 
 
@@ -205,35 +144,16 @@ def export_person(store: Store, email: str, settings: Settings | None = None) ->
     """
     p = person(store, email)
     tables = _own_rows(store, p)
-    tables["signin_throttle"] = _signin_counters(store, p)
+    for part in PARTS:
+        if part.export:
+            tables.update({t: [_clean(t, r) for r in rows] for t, rows in part.export(store, p).items()})
+    files = {name: f.export(settings, p) for part in PARTS for name, f in part.files.items()} if settings else {}
     return {"email": p.email, "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "tables": tables, "mentions": mentions(store, p.email, skip=PERSONAL_TABLES),
-            "files": {name: extra.export(settings, p) for name, extra in EXTRAS.items()} if settings else {}}
-
-
-def _signin_counters(store: Store, p: Person) -> list[dict]:
-    """Their failed sign-in counters, kept under a hash of each username (see ``access.throttle``)."""
-    keys = [throttle._key("account", name) for name in p.usernames]
-    return [_clean("signin_throttle", r) for r in
-            store.rows("SELECT * FROM signin_throttle WHERE list_contains(?::VARCHAR[], key) ORDER BY key", [keys])]
+            "tables": tables, "mentions": mentions(store, p.email, skip=PERSONAL_TABLES), "files": files}
 
 
 def export_json(store: Store, email: str, settings: Settings | None = None) -> str:
     return json.dumps(export_person(store, email, settings), ensure_ascii=False, indent=2, default=str)
-
-
-def _profile_hashes(store: Store, email: str) -> list[str]:
-    """Hashes of the texts embedded for this person (see people.profile_texts), excluding shared ones."""
-    person_row = people.get_person(store, email)
-    if person_row is None:
-        return []
-    mine = {text_hash(t) for _, t in people.profile_texts(person_row, people.posts_of(store, email))}
-    if not mine:
-        return []
-    others = set()
-    for other in store.rows("SELECT * FROM employees WHERE email <> ?", [email]):
-        others |= {text_hash(t) for _, t in people.profile_texts(other, people.posts_of(store, other["email"]))}
-    return sorted(mine - others)
 
 
 def delete_rows(store: Store, email: str, actor: str | None = None, now: dt.datetime | None = None) -> dict[str, int]:
@@ -242,87 +162,30 @@ def delete_rows(store: Store, email: str, actor: str | None = None, now: dt.date
     audit it. Returns rows affected per table. Leaves the bytes in free blocks: see :func:`erase_person`."""
     p = person(store, email)
     have = set(tables(store))
-    home = store.path.parent
-    alias = erased.pseudonym(home, p.email)
-    hashes = _profile_hashes(store, p.email)
+    alias = erased.pseudonym(store.path.parent, p.email)
     counts: dict[str, int] = {}
     with store.transaction():
+        for part in PARTS:  # what needs the rows deleted below (the profile texts behind the vectors)
+            if part.erase_before:
+                counts.update(part.erase_before(store, p, alias))
         for table, (where, params) in _ROWS.items():
             if table in have:
                 counts[table] = store.value(f"SELECT count(*) FROM {_name(table)} WHERE {where}", params(p))
                 store.execute(f"DELETE FROM {_name(table)} WHERE {where}", params(p))
-        for table, column in _ATTRIBUTIONS.items():
+        for table, column in ((t, c) for part in PARTS for t, c in part.authored.items()):
             if table in have:
                 where = f"list_contains(?::VARCHAR[], lower({_name(column)}))"
                 key = f"{table}.{column}" if table in counts else table  # digest_preferences: rows deleted above
                 counts[key] = store.value(f"SELECT count(*) FROM {_name(table)} WHERE {where}", [list(p.usernames)])
                 store.execute(f"UPDATE {_name(table)} SET {_name(column)} = NULL WHERE {where}", [list(p.usernames)])
-        counts["embeddings"] = store.value("SELECT count(*) FROM embeddings WHERE list_contains(?::VARCHAR[], text_hash)",
-                                           [hashes]) if hashes else 0
-        if hashes:
-            store.execute("DELETE FROM embeddings WHERE list_contains(?::VARCHAR[], text_hash)", [hashes])
-        counts["signin_throttle"] = sum(throttle.forget(store, name) for name in p.usernames)
-        counts["audit_log"] = sum(audit.pseudonymise(store, name, alias) for name in p.usernames)
-        counts["digest_runs"] = digest_log.pseudonymise(store, p.email, alias) if "digest_runs" in have else 0
+        for part in PARTS:  # sign-in counters, pseudonyms in the audit log and the digests' failure reasons
+            if part.erase:
+                counts.update(part.erase(store, p, alias))
         erased.remember(store, p.email, now)
         who = alias if (actor or "").strip().lower() in p.usernames else actor
         audit.record(store, who, "person.erase", alias,
                      {"rows": sum(counts.values()), "shares": len(p.share_ids)}, now=now)
     return counts
-
-
-def _sqlite_rows(db: sqlite3.Connection, table: str, where: str, params: list) -> list[dict]:
-    cur = db.execute(f"SELECT * FROM {table} WHERE {where}", params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
-
-
-def _sqlite_rewrite(db: sqlite3.Connection) -> bool:
-    """Rebuild a SQLite file after deletions and empty its WAL; True when the WAL could be emptied
-    (a reader in another process can delay that until its next checkpoint)."""
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.execute("VACUUM")  # rewrites every page: freed pages no longer hold the deleted rows
-    row = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    return not (row and row[0])
-
-
-def _clicklog_export(settings: Settings, p: Person) -> dict:
-    path = settings.clicklog_path
-    if not p.share_ids or not path.exists():
-        return {}
-    db = open_log(path).db
-    return {table: [{k: v for k, v in r.items() if k not in _CLICKLOG_HIDDEN.get(table, ())}
-                    for sid in p.share_ids for r in _sqlite_rows(db, table, "share_id = ?", [sid])]
-            for table in ("links", "hits", "conversions")}
-
-
-def _clicklog_erase(settings: Settings, p: Person) -> dict:
-    """Delete their links, hits and conversions, then rebuild the SQLite file and empty its WAL."""
-    path = settings.clicklog_path
-    if not p.share_ids or not path.exists():
-        return {"deleted": 0}
-    log = open_log(path)
-    deleted = log.forget_shares(p.share_ids)
-    return {"deleted": deleted, "wal_truncated": _sqlite_rewrite(log.db)}
-
-
-def _optouts_export(settings: Settings, p: Person) -> dict:
-    path = settings.home / OPTOUTS_FILE
-    if not path.exists():
-        return {}
-    with closing(sqlite3.connect(path, timeout=10)) as db:
-        return {"optouts": _sqlite_rows(db, "optouts", "lower(email) = ?", [p.email])}
-
-
-def _optouts_erase(settings: Settings, p: Person) -> dict:
-    """Delete their opt-outs and leave the tombstone that kills their unsubscribe links (``unsubscribe.bury``)."""
-    deleted = unsubscribe.bury(settings, p.email)
-    with closing(sqlite3.connect(settings.home / OPTOUTS_FILE, timeout=10, isolation_level=None)) as db:
-        return {"deleted": deleted, "wal_truncated": _sqlite_rewrite(db) if deleted else True}
-
-
-register_extra("click_log", _clicklog_export, _clicklog_erase)
-register_extra("optouts", _optouts_export, _optouts_erase)
 
 
 def erase_person(ctx: Context, email: str, actor: str | None = None) -> dict:
@@ -340,7 +203,7 @@ def erase_person(ctx: Context, email: str, actor: str | None = None) -> dict:
     store, settings = ctx.store, ctx.settings
     p = person(store, email)
     counts = delete_rows(store, p.email, actor=actor, now=ctx.now())
-    files = {name: extra.erase(settings, p) for name, extra in EXTRAS.items()}
+    files = {name: f.erase(settings, p) for part in PARTS for name, f in part.files.items()}
     residue = {t: len(rows) for t, rows in mentions(store, p.email, skip=("content",)).items()}
     content = [r["id"] for r in mentions(store, p.email).get("content", [])]
     stats = compaction.copy_live(store, settings)
