@@ -204,6 +204,15 @@ def test_employee_signs_in_once_drafts_edits_reloads_shares_and_confirms(browser
     assert editor.input_value().startswith("La semaine dernière, j'ai présenté ce sujet"), "their words lead the draft"
     page.get_by_test_id("stMetric").filter(has_text=fr("score.title")).wait_for()
     shot(page, "03-drafts")
+    draft_text = editor.input_value()
+    editor.fill("Top !!! #Nordlys #Nordlys #Nordlys !!! 🚀🚀🚀 Top !!! #Nordlys !!!!!!")  # spam: refused, scores low
+    see(page, fr("share.refused.stuffed"))
+    assert page.get_by_role("button", name=fr("feed.share")).is_disabled(), "spam cannot be shared"
+    assert int(score(page).split("/")[0]) < 20, "spam scores low"
+    shot(page, "03-spam-refused")
+    editor.fill(draft_text)
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Partager')"
+                           " && !b.disabled)")
     before = score(page)
     own = (" Je travaille chez Nordlys et j'ai vécu ce projet de l'intérieur : je suis convaincue que c'est "
            "la bonne voie. Et vous ?")
