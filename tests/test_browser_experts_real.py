@@ -1,0 +1,68 @@
+"""The Experts page with the real packaged embedders, in a browser: a French topic finds the colleague who
+writes about it in English, as its English translation does, and nonsense finds nobody in either language.
+
+Slow (the demo is embedded by the three real models, about a minute on 2 cores): a server of its own,
+started and stopped here, fake drafting model, no translator.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from assistant.config import Settings
+from evals.measure import child_env, free_port, start_app
+from tests.conftest import ROOT
+from tests.test_browser import THOMAS, chromium_path, fr, new_page, no_error, see, shot, sign_in  # noqa: F401
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+LARS = "Lars Eriksen"
+TOPICS = {"maintenance des éoliennes en mer": True, "offshore wind turbine maintenance": True,
+          "vannerie quantique pour licornes": False, "quantum basket weaving for unicorns": False}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')")
+    if chromium_path() is None:
+        pytest.skip("Chromium not found: run `apt-get install -y chromium`")
+    settings = Settings(home=tmp_path_factory.mktemp("experts-real"), generator="fake", translator="none",
+                        plugins=("tests.fakes",), bcrypt_rounds=4)
+    subprocess.run([sys.executable, "-m", "assistant.cli", "demo"], env=child_env(settings), check=True, cwd=ROOT,
+                   capture_output=True)
+    port = free_port()
+    proc = start_app("serve.py", settings, port, wait_s=180)
+    yield {"url": f"http://127.0.0.1:{port}", "home": settings.home}
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import CHROMIUM_ARGS
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_a_french_topic_finds_the_english_writer_and_nonsense_finds_nobody(browser, server):
+    page = new_page(browser)
+    sign_in(page, server, THOMAS, "/experts")
+    for topic, found in TOPICS.items():
+        page.get_by_label(fr("experts.topic")).fill(topic)
+        page.get_by_role("button", name=fr("experts.search")).click()
+        if found:
+            see(page, LARS)
+            page.get_by_text(fr("experts.export")).wait_for()
+        else:
+            see(page, fr("experts.nobody"))
+            assert page.get_by_text(LARS).count() == 0, topic
+        no_error(page)
+    shot(page, "16-experts-real-models")
+    page.context.close()
