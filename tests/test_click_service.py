@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from assistant.config import Settings
-from assistant.digest import digest_prefs, unsubscribe
+from assistant.digest import preferences, unsubscribe
 from assistant.engagement import conversions, points, shares, sync, visitors
 from assistant.engagement.clicklog import ClickLog
 from assistant.engagement.guessing import CodeWalkGuard
@@ -253,9 +253,9 @@ def test_the_service_answers_the_digests_one_click_unsubscribe(settings, store, 
         assert request(port, "POST", path, one_click, b"List-Unsubscribe=One-Click")[0] == 200   # idempotent
         assert request(port, "GET", f"/{CODE}", {"User-Agent": CHROME})[0] == 302, "short links are not shadowed"
         assert request(port, "GET", "/unsubscribe")[0] == 404
-    assert digest_prefs.get(store, sarah)["frequency"] == "weekly", "the service never writes the app's store"
+    assert preferences.get(store, sarah)["frequency"] == "weekly", "the service never writes the app's store"
     assert unsubscribe.fold(store, settings) == 2
-    assert digest_prefs.get(store, sarah)["frequency"] == "never"
+    assert preferences.get(store, sarah)["frequency"] == "never"
     assert store.value("SELECT count(*) FROM digest_optouts WHERE source = 'one-click'") == 2
     assert store.value("SELECT count(DISTINCT email) FROM digest_optouts") == 1, "forged tokens recorded nothing"
 

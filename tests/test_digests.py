@@ -11,7 +11,7 @@ import pytest
 
 from assistant.cli import main as cli_main
 from assistant.context import open_context
-from assistant.digest import digest_log, digest_prefs, digest_run, unsubscribe
+from assistant.digest import log, preferences, sending, unsubscribe
 from assistant.retrieval import matching
 from tests.digest_fixtures import embedded_demo  # noqa: F401  (fixture)
 from tests.digest_servers import Webhooks, body, start_smtp
@@ -58,7 +58,7 @@ FEW = (CAMILLE, SARAH, "antoine.lefevre@nordlys-energie.example", "mei.chen@nord
 def test_each_enrolled_employee_gets_one_email_in_their_language_with_links_and_unsubscribe(dctx, smtp):
     mailbox, _ = smtp
     only(dctx.store, *FEW)
-    report = digest_run.send(dctx)
+    report = sending.send(dctx)
     people = enrolled(dctx.store)
     assert PIERRE not in people and CAMILLE in people
     assert (report.due, report.sent, report.failed) == (len(people), len(people), 0)
@@ -85,24 +85,24 @@ def test_each_enrolled_employee_gets_one_email_in_their_language_with_links_and_
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert unsubscribe_header[1:-1] in html
 
-    rows = digest_log.deliveries(dctx.store, status="sent")
+    rows = log.deliveries(dctx.store, status="sent")
     assert len(rows) == len(people) and {r["period"] for r in rows} == {"2026-W50"}
 
 
 def test_nobody_twice_in_one_week_whoever_runs_it(dctx, smtp):
     mailbox, _ = smtp
     only(dctx.store, CAMILLE, SARAH, "julien.moreau@nordlys-energie.example")
-    first = digest_run.send(dctx)
+    first = sending.send(dctx)
     dctx.move_to(NOW + dt.timedelta(days=3))                 # Thursday, same ISO week
-    again = digest_run.send(dctx)
+    again = sending.send(dctx)
     assert first.sent > 0 and (again.due, again.sent) == (0, 0)
     assert len(mailbox.messages) == first.sent
     # a run that built its list before the first one sent (another process) finds every claim taken
-    run_id = digest_log.start_run(dctx.store, "2026-W50", "cron", NOW)
-    assert all(digest_log.claim(dctx.store, run_id, e, "2026-W50", "email", "fr", "s", [], NOW) is None
+    run_id = log.start_run(dctx.store, "2026-W50", "cron", NOW)
+    assert all(log.claim(dctx.store, run_id, e, "2026-W50", "email", "fr", "s", [], NOW) is None
                for e in enrolled(dctx.store))
     dctx.move_to(NOW + dt.timedelta(days=7))                 # next week: everyone again
-    assert digest_run.send(dctx).sent == first.sent
+    assert sending.send(dctx).sent == first.sent
     dup = dctx.store.value("SELECT count(*) FROM (SELECT email, period FROM digest_deliveries GROUP BY ALL HAVING count(*) > 1)")
     assert dup == 0
 
@@ -113,22 +113,22 @@ def test_failing_delivery_is_retried_then_recorded_while_the_others_go_through(d
     mailbox.refuse[SARAH] = None                 # always refused
     mailbox.refuse[CAMILLE] = 1                  # refused once, accepted on the second attempt
     waits = []
-    report = digest_run.send(dctx, sleep=waits.append)
+    report = sending.send(dctx, sleep=waits.append)
     people = enrolled(dctx.store)
     assert report.failed == 1 and report.sent == len(people) - 1
     assert mailbox.tries[SARAH] == dctx.settings.digest_attempts == 3
     assert waits == [0.0, 0.0]                   # two rounds of retries, back-off from the settings
-    [failure] = digest_log.deliveries(dctx.store, status="failed")
+    [failure] = log.deliveries(dctx.store, status="failed")
     assert failure["email"] == SARAH and failure["attempts"] == 3
     assert SARAH in failure["error"] or "failed" in failure["error"]
-    camille = [d for d in digest_log.deliveries(dctx.store) if d["email"] == CAMILLE][0]
+    camille = [d for d in log.deliveries(dctx.store) if d["email"] == CAMILLE][0]
     assert camille["status"] == "sent" and camille["attempts"] == 2 and len(mailbox.to(CAMILLE)) == 1
     assert len(mailbox.messages) == len(people) - 1
-    run = digest_log.runs(dctx.store)[0]
+    run = log.runs(dctx.store)[0]
     assert (run["sent"], run["failed"]) == (len(people) - 1, 1)
     # a later run of the same week tries the failed one again, and only it
     mailbox.refuse.clear()
-    later = digest_run.send(dctx)
+    later = sending.send(dctx)
     assert (later.due, later.sent) == (1, 1) and len(mailbox.to(SARAH)) == 1
 
 
@@ -150,12 +150,12 @@ def test_backoff_doubles_between_rounds(dctx):
 def test_preferences_never_and_every_two_weeks(dctx, smtp):
     mailbox, _ = smtp
     only(dctx.store, CAMILLE, SARAH)
-    digest_prefs.set_preferences(dctx.store, CAMILLE, frequency="never", by=CAMILLE)
-    digest_prefs.set_preferences(dctx.store, SARAH, frequency="biweekly", by=SARAH)
+    preferences.set_preferences(dctx.store, CAMILLE, frequency="never", by=CAMILLE)
+    preferences.set_preferences(dctx.store, SARAH, frequency="biweekly", by=SARAH)
     weeks = []
     for n in range(4):
         dctx.move_to(NOW + dt.timedelta(weeks=n))
-        digest_run.send(dctx)
+        sending.send(dctx)
         weeks.append(len(mailbox.to(SARAH)))
     assert not mailbox.to(CAMILLE)
     assert weeks == [1, 1, 2, 2]
@@ -166,19 +166,19 @@ def test_one_click_unsubscribe(dctx, smtp):
 
     mailbox, _ = smtp
     only(dctx.store, CAMILLE, SARAH)
-    digest_run.send(dctx)
+    sending.send(dctx)
     link = mailbox.to(SARAH)[0]["List-Unsubscribe"][1:-1]
     path = link.split("go.nordlys.example", 1)[1]
     client = TestClient(unsubscribe.create_app(dctx.settings))
     page = client.get(path)
-    assert page.status_code == 200 and "Unsubscribe" in page.text and digest_prefs.get(dctx.store, SARAH)["frequency"] == "weekly"
+    assert page.status_code == 200 and "Unsubscribe" in page.text and preferences.get(dctx.store, SARAH)["frequency"] == "weekly"
     answer = client.post(path, content=b"List-Unsubscribe=One-Click",
                          headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert answer.status_code == 200 and SARAH in answer.text
     assert client.post(path.replace(path.split("/")[2][:6], "AAAAAA")).status_code == 404
     dctx.move_to(NOW + dt.timedelta(weeks=1))
-    report = digest_run.send(dctx)            # folds the opt-out first
-    assert digest_prefs.get(dctx.store, SARAH)["frequency"] == "never"
+    report = sending.send(dctx)            # folds the opt-out first
+    assert preferences.get(dctx.store, SARAH)["frequency"] == "never"
     assert SARAH not in [d["email"] for d in report.digests] and len(mailbox.to(SARAH)) == 1
     assert dctx.store.value("SELECT source FROM digest_optouts WHERE email = ?", [SARAH]) == "one-click"
 
@@ -193,9 +193,9 @@ def test_slack_and_teams_webhooks_receive_the_digest(dctx, tmp_path, monkeypatch
         ctx = open_context(dctx.settings.but(
             slack_webhook_url="https://hooks.slack.com/services/T0000TEST/B0000TEST/abcdefghijklmnopqrstuvwx",
             teams_webhook_url=f"workflows://127.0.0.1:{teams.port}/wf0123/sig4567/?verify=no"), clock=lambda: NOW)
-        digest_prefs.set_preferences(ctx.store, CAMILLE, channel="slack", by=CAMILLE)
-        digest_prefs.set_preferences(ctx.store, SARAH, channel="teams", by=SARAH)
-        report = digest_run.send(ctx)
+        preferences.set_preferences(ctx.store, CAMILLE, channel="slack", by=CAMILLE)
+        preferences.set_preferences(ctx.store, SARAH, channel="teams", by=SARAH)
+        report = sending.send(ctx)
         assert report.failed == 0
         [(slack_path, slack_payload)] = slack.received
         assert slack_path == "/services/T0000TEST/B0000TEST/abcdefghijklmnopqrstuvwx"
@@ -207,7 +207,7 @@ def test_slack_and_teams_webhooks_receive_the_digest(dctx, tmp_path, monkeypatch
         card_text = json.dumps(card, ensure_ascii=False)
         assert "things worth sharing" in card_text and f"{APP}/?item=" in card_text
         assert {"id": SARAH, "name": SARAH} in [e["mentioned"] for e in card["msteams"].get("entities", [])]
-        channels = {d["email"]: d["channel"] for d in digest_log.deliveries(ctx.store)}
+        channels = {d["email"]: d["channel"] for d in log.deliveries(ctx.store)}
         assert channels[CAMILLE] == "slack" and channels[SARAH] == "teams"
     finally:
         slack.stop()
@@ -217,11 +217,11 @@ def test_slack_and_teams_webhooks_receive_the_digest(dctx, tmp_path, monkeypatch
 def test_unconfigured_channel_falls_back_to_email_and_missing_smtp_fails_with_a_reason(dctx, smtp):
     mailbox, _ = smtp
     only(dctx.store, CAMILLE, SARAH)
-    digest_prefs.set_preferences(dctx.store, CAMILLE, channel="teams", by=CAMILLE)   # no Teams webhook here
-    digest_run.send(dctx)
+    preferences.set_preferences(dctx.store, CAMILLE, channel="teams", by=CAMILLE)   # no Teams webhook here
+    sending.send(dctx)
     assert len(mailbox.to(CAMILLE)) == 1
     bare = open_context(dctx.settings.but(smtp_host=None), clock=lambda: NOW + dt.timedelta(weeks=1))
-    report = digest_run.send(bare)
+    report = sending.send(bare)
     assert report.sent == 0 and report.failed == report.due > 0
     assert "SMTP" in report.failures[0]["error"] and report.failures[0]["attempts"] == 0
 
@@ -265,7 +265,7 @@ def test_goal_and_last_posts_appear(dctx, smtp):
                                               posted_at) VALUES (?, ?, ?, ?, 'linkedin', 'green-week', 80, ?, 'posted', ?)""",
                        ["s-dig-1", CAMILLE, item["id"], "Mon texte à moi", NOW - dt.timedelta(days=2), NOW - dt.timedelta(days=2)])
     goals.add_goal(dctx.store, "green-week", "shares", 20, due=dt.date(2026, 12, 18))
-    digest_run.send(dctx)
+    sending.send(dctx)
     text = body(mailbox.to(CAMILLE)[0], "plain")
     assert item["title"] in text.split("Vos dernières publications")[1]
     assert "0 clic(s)" in text
@@ -274,10 +274,10 @@ def test_goal_and_last_posts_appear(dctx, smtp):
 
 def test_erasure_forgets_preferences_deliveries_and_opt_outs(dctx, smtp):
     only(dctx.store, SARAH)
-    digest_run.send(dctx)
+    sending.send(dctx)
     unsubscribe.record(dctx.settings, SARAH, "one-click")
     unsubscribe.fold(dctx.store, dctx.settings)
-    digest_prefs.erase(dctx.store, SARAH)
+    preferences.erase(dctx.store, SARAH)
     unsubscribe.forget(dctx.settings, SARAH)
     for table in ("digest_preferences", "digest_deliveries", "digest_optouts"):
         assert dctx.store.value(f"SELECT count(*) FROM {table} WHERE email = ?", [SARAH]) == 0

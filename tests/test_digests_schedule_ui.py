@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.context import open_context
-from assistant.digest import digest_log, digest_prefs, digest_render, digest_schedule, digests
+from assistant.digest import digests, log, preferences, render, schedule
 from tests.conftest import ROOT
 from tests.digest_servers import start_smtp
 from tests.digest_fixtures import embedded_demo  # noqa: F401  (fixture)
@@ -29,37 +29,37 @@ def smtp_ctx(embedded_demo, settings):
     ctx.move_to = lambda when: clock.update(now=when)
     only(ctx.store, CAMILLE, SARAH)
     yield ctx, mailbox
-    digest_schedule.stop_background(ctx)
+    schedule.stop_background(ctx)
     controller.stop()
 
 
 def test_tick_waits_for_the_configured_hour(smtp_ctx):
     ctx, mailbox = smtp_ctx
-    assert digest_schedule.tick(ctx) is None and not mailbox.messages
+    assert schedule.tick(ctx) is None and not mailbox.messages
     assert ctx.store.value("SELECT count(*) FROM text_languages") == 4, "languages detected ahead of the run"
     ctx.move_to(NOW)
-    assert digest_schedule.tick(ctx).sent == 2
-    assert digest_schedule.tick(ctx).due == 0                 # same week: nothing more
+    assert schedule.tick(ctx).sent == 2
+    assert schedule.tick(ctx).due == 0                 # same week: nothing more
 
 
 def test_background_thread_sends_once_however_often_it_wakes(smtp_ctx):
     ctx, mailbox = smtp_ctx
     ctx.move_to(NOW)
-    thread = digest_schedule.start_background(ctx, every_s=0.05)
-    assert digest_schedule.start_background(ctx, every_s=0.05) is thread   # one per process and store
+    thread = schedule.start_background(ctx, every_s=0.05)
+    assert schedule.start_background(ctx, every_s=0.05) is thread   # one per process and store
     deadline = time.monotonic() + 60
     while len(mailbox.messages) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(0.5)                                          # several more ticks
-    digest_schedule.stop_background(ctx)
+    schedule.stop_background(ctx)
     assert not thread.is_alive()
     assert sorted(m["To"] for m in mailbox.messages) == sorted([CAMILLE, SARAH])
-    runs = digest_log.runs(ctx.store)
+    runs = log.runs(ctx.store)
     assert [r["trigger"] for r in runs] == ["schedule"], "later ticks found nobody due and recorded no run"
 
 
 def test_texts_have_the_same_keys_in_both_languages():
-    fr, en = digest_render.strings("fr"), digest_render.strings("en")
+    fr, en = render.strings("fr"), render.strings("en")
     assert set(fr) == set(en) and set(fr["goal_metrics"]) == set(en["goal_metrics"])
     assert len(fr["months"]) == len(en["months"]) == 12
     from assistant.engagement.goals import METRICS
@@ -101,16 +101,16 @@ def test_preferences_section_saves_frequency_and_channel(smtp_ctx):
     at.selectbox(key="digest_pref_channel").set_value("slack")
     at.button[0].click().run()
     assert not at.exception and at.success
-    assert digest_prefs.get(ctx.store, CAMILLE) == {"frequency": "biweekly", "channel": "slack"}
+    assert preferences.get(ctx.store, CAMILLE) == {"frequency": "biweekly", "channel": "slack"}
 
 
 def test_admin_page_shows_runs_failures_and_sends_a_test_digest(smtp_ctx, monkeypatch):
     ctx, mailbox = smtp_ctx
     ctx.move_to(NOW)
     mailbox.refuse[SARAH] = None
-    from assistant.digest import digest_run
+    from assistant.digest import sending
 
-    digest_run.send(ctx, sleep=lambda s: None)
+    sending.send(ctx, sleep=lambda s: None)
     monkeypatch.setattr("assistant.ui.resources.context", lambda: ctx)   # the page's context: this test's
     monkeypatch.setattr("assistant.ui.auth.require", lambda role: _Admin())
     at = AppTest.from_file(str(ROOT / "assistant" / "ui" / "digests.py"), default_timeout=60)
@@ -178,7 +178,7 @@ def test_opening_the_app_starts_one_schedule_thread(home, monkeypatch):
             assert not at.exception
         started = _digest_threads() - before
         assert len(started) == 1, "one schedule thread per process and store, however many sessions open the app"
-        assert digest_schedule.start_background(ctx) in started
+        assert schedule.start_background(ctx) in started
     finally:
-        digest_schedule.stop_background(ctx)
+        schedule.stop_background(ctx)
     assert not any(t.is_alive() for t in started)

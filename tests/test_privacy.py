@@ -297,20 +297,20 @@ def test_an_erased_person_leaves_no_digest_trace_in_any_file(lived):
     """Digest preferences, an unsubscribe (inbox and folded), a digest delivery that failed naming them, a run
     whose error names them, and their name as author of someone's preferences: after the erasure, not one
     byte of their email is left in any file under the home; Julien's digest data is kept."""
-    from assistant.digest import digest_log, digest_prefs, unsubscribe
+    from assistant.digest import log, preferences, unsubscribe
 
     ctx, store = lived, lived.store
     now = ctx.now()
-    digest_prefs.set_preferences(store, PIERRE, frequency="biweekly", channel="email", by=PIERRE)
-    run = digest_log.start_run(store, "2026-W49", "schedule", now)
+    preferences.set_preferences(store, PIERRE, frequency="biweekly", channel="email", by=PIERRE)
+    run = log.start_run(store, "2026-W49", "schedule", now)
     for email in (PIERRE, JULIEN):
-        delivery = digest_log.claim(store, run, email, "2026-W49", "email", "fr", "Vos idées", [], now)
-        digest_log.finish_delivery(store, delivery, False, 3, f"SMTP 550 <{email}>: mailbox unavailable", now)
-    digest_log.finish_run(store, run, now, due=2, sent=0, failed=2, skipped=0, error=f"SMTPRecipientsRefused: {{'{PIERRE}'}}")
+        delivery = log.claim(store, run, email, "2026-W49", "email", "fr", "Vos idées", [], now)
+        log.finish_delivery(store, delivery, False, 3, f"SMTP 550 <{email}>: mailbox unavailable", now)
+    log.finish_run(store, run, now, due=2, sent=0, failed=2, skipped=0, error=f"SMTPRecipientsRefused: {{'{PIERRE}'}}")
     unsubscribe.record(ctx.settings, PIERRE, "one-click")
     unsubscribe.record(ctx.settings, JULIEN, "link")
     assert unsubscribe.fold(store, ctx.settings) == 2
-    digest_prefs.set_preferences(store, JULIEN, channel="email", by=PIERRE.upper())      # Pierre as an admin
+    preferences.set_preferences(store, JULIEN, channel="email", by=PIERRE.upper())      # Pierre as an admin
     store.execute("CHECKPOINT")
     email = {"email": PIERRE.encode()}
     assert {"porte-voix.duckdb", inbox_path(ctx.settings).name} <= set(privacy.scan_files(ctx.settings.home, email))
@@ -323,10 +323,10 @@ def test_an_erased_person_leaves_no_digest_trace_in_any_file(lived):
     assert report["tables"]["digest_preferences.updated_by"] == 1 and report["tables"]["digest_runs"] == 1
     assert privacy.scan_files(ctx.settings.home, email, skip=privacy.CACHE_DIRS) == {}
     assert privacy.scan_files(ctx.settings.home, {"email": PIERRE.upper().encode()}, skip=privacy.CACHE_DIRS) == {}
-    assert digest_prefs.get(store, JULIEN) == {"frequency": "never", "channel": "email"}
+    assert preferences.get(store, JULIEN) == {"frequency": "never", "channel": "email"}
     assert store.value("SELECT updated_by FROM digest_preferences WHERE email = ?", [JULIEN]) is None
-    assert [d["email"] for d in digest_log.deliveries(store)] == [JULIEN]
-    [run_row] = digest_log.runs(store)
+    assert [d["email"] for d in log.deliveries(store)] == [JULIEN]
+    [run_row] = log.runs(store)
     assert run_row["failed"] == 2 and report["email_pseudonym"] in run_row["error"], "the run's counts stay"
     assert privacy.export_person(store, JULIEN, ctx.settings)["files"]["optouts"]["optouts"]
 
@@ -335,7 +335,7 @@ def test_erasure_reaches_a_running_click_service_and_the_unsubscribe_links(lived
     """The issue's probe: a click service started before `people erase` kept redirecting the person's codes
     and logging hits under their share ids; their old unsubscribe link still showed their email, and a POST
     wrote it back into optouts.sqlite3, which the next digest run copied into DuckDB."""
-    from assistant.digest import digest_prefs, unsubscribe
+    from assistant.digest import preferences, unsubscribe
     from assistant.web.clickservice import HitWriter, service_app
     from tests.click_server import request, running, wait_until
 
@@ -364,7 +364,7 @@ def test_erasure_reaches_a_running_click_service_and_the_unsubscribe_links(lived
     assert app.state.writer.stats["lost"] == 0
     assert privacy.scan_files(ctx.settings.home, {"email": JULIEN.encode()}, skip=privacy.CACHE_DIRS) == {}
     assert unsubscribe.fold(store, ctx.settings) == 0  # the next digest run copies nothing back
-    assert not store.value("SELECT count(*) FROM digest_optouts") and digest_prefs.get(store, JULIEN)["frequency"] == "weekly"
+    assert not store.value("SELECT count(*) FROM digest_optouts") and preferences.get(store, JULIEN)["frequency"] == "weekly"
     assert store.value("SELECT count(*) FROM digest_preferences WHERE email = ?", [JULIEN]) == 0
     assert not erased.is_erased(store, CAMILLE) and unsubscribe.record(ctx.settings, CAMILLE, "link")
 

@@ -18,7 +18,7 @@ import sys
 import uvicorn
 
 from ..context import Context
-from ..digest import digest_log, digest_run, unsubscribe
+from ..digest import log, sending, unsubscribe
 
 
 def add_parsers(subparsers) -> None:
@@ -46,7 +46,7 @@ def add_parsers(subparsers) -> None:
     s.set_defaults(run=cmd_unsubscribe_server)
 
 
-def _print_messages(report: digest_run.RunReport, as_json: bool) -> None:
+def _print_messages(report: sending.RunReport, as_json: bool) -> None:
     if as_json:
         print(json.dumps(report.messages(), ensure_ascii=False, default=str))
         return
@@ -58,7 +58,7 @@ def _print_messages(report: digest_run.RunReport, as_json: bool) -> None:
             print(f"          error: {m['error']}")
 
 
-def _summary(report: digest_run.RunReport) -> str:
+def _summary(report: sending.RunReport) -> str:
     head = f"digests {report.period}: {report.due} due"
     if report.dry_run:
         return f"{head} (dry run: nothing sent); built in {report.build_seconds:.1f} s"
@@ -67,21 +67,21 @@ def _summary(report: digest_run.RunReport) -> str:
 
 
 def cmd_send(args, ctx: Context) -> int:
-    report = digest_run.send(ctx, trigger="cli", dry_run=args.dry_run, period=args.period)
+    report = sending.send(ctx, trigger="cli", dry_run=args.dry_run, period=args.period)
     _print_messages(report, args.json)
     print(_summary(report), file=sys.stderr if args.json else sys.stdout)
     return 1 if report.failed else 0
 
 
 def cmd_test(args, ctx: Context) -> int:
-    report = digest_run.send_test(ctx, args.email, channel=args.channel)
+    report = sending.send_test(ctx, args.email, channel=args.channel)
     _print_messages(report, args.json)
     return 1 if report.failed else 0
 
 
 def cmd_status(args, ctx: Context) -> int:
-    runs = digest_log.runs(ctx.store, args.limit)
-    failed = digest_log.deliveries(ctx.store, status="failed", limit=50)
+    runs = log.runs(ctx.store, args.limit)
+    failed = log.deliveries(ctx.store, status="failed", limit=50)
     if args.json:
         print(json.dumps({"runs": runs, "failures": failed}, ensure_ascii=False, default=str))
         return 0

@@ -1,5 +1,5 @@
 """Weekly digests: who gets one this period and what it says (``digests``), its words and layouts
-(``digest_render`` with ``digest_templates/``), each employee's preferences, one run with its
-retries and record (``digest_run``, ``digest_log``), the schedule, delivery through apprise
+(``render`` with ``templates/``), each employee's preferences, one run with its
+retries and record (``sending``, ``log``), the ``schedule``, delivery through apprise
 (``notify``) and one-click unsubscribe. Grouped because a digest run goes through all of them.
 """

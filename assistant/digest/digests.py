@@ -13,8 +13,8 @@ they can help with, and links to their preferences and to unsubscribe.
     >>> period_of(dt.date(2026, 12, 7)), weeks_between("2026-W50", "2027-W01")   # 2026 has 53 ISO weeks
     ('2026-W50', 4)
 
-Sending, retries and the record of deliveries are in ``digest_run``; the words
-and layouts in ``digest_render``.
+Sending, retries and the record of deliveries are in ``sending``; the words
+and layouts in ``render``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from urllib.parse import quote
 from ..engagement import goals
 from ..retrieval.batch_ranking import recommend_many
 from ..storage.store import Store
-from . import digest_log, digest_prefs, digest_render, unsubscribe
+from . import log, preferences, render, unsubscribe
 
 if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
     from ..context import Context
@@ -64,7 +64,7 @@ def preferences_link(base_url: str) -> str:
 def language_of(person: dict) -> str:
     """The digest's language: the employee's first language when French or English, else English."""
     first = (person.get("languages") or ["en"])[0]
-    return first if first in digest_render.LANGUAGES else "en"
+    return first if first in render.LANGUAGES else "en"
 
 
 @dataclass
@@ -86,7 +86,7 @@ class Digest:
 
     def view(self) -> dict:
         """What the templates see."""
-        words = digest_render.strings(self.language)
+        words = render.strings(self.language)
         mention = f"<at>{self.email}</at>" if self.channel == "teams" else ""
         return {**asdict(self), "mention": mention,
                 "frequency_note": words["frequency_biweekly" if self.frequency == "biweekly" else "frequency_weekly"]}
@@ -94,7 +94,7 @@ class Digest:
     def body(self, kind: str) -> str:
         """``html`` (e-mail) or ``md`` (Slack, Teams), rendered once."""
         if kind not in self.bodies:
-            self.bodies[kind] = digest_render.render(self.view(), self.language, kind)
+            self.bodies[kind] = render.render(self.view(), self.language, kind)
         return self.bodies[kind]
 
     def summary(self) -> dict:
@@ -110,18 +110,18 @@ def due(ctx: Context, period: str, max_attempts: int | None = None) -> list[dict
     A delivery of this period that failed is due again (a later run retries it) until ``max_attempts``.
     """
     store = ctx.store
-    prefs = digest_prefs.all_preferences(store)
-    taken = digest_log.taken(store, period, max_attempts)
-    last = digest_log.last_sent(store)
+    prefs = preferences.all_preferences(store)
+    taken = log.taken(store, period, max_attempts)
+    last = log.last_sent(store)
     out = []
     for person in store.rows("SELECT email, name, languages FROM employees WHERE consent_program ORDER BY email"):
-        pref = prefs.get(person["email"], digest_prefs.DEFAULT)
+        pref = prefs.get(person["email"], preferences.DEFAULT)
         if pref["frequency"] == "never" or person["email"] in taken:
             continue
         if pref["frequency"] == "biweekly" and person["email"] in last and weeks_between(last[person["email"]], period) < 2:
             continue
         out.append({**person, "frequency": pref["frequency"],
-                    "channel": digest_prefs.effective_channel(ctx.settings, pref["channel"])})
+                    "channel": preferences.effective_channel(ctx.settings, pref["channel"])})
     return out
 
 
@@ -177,15 +177,15 @@ def build(ctx: Context, recipients: list[dict], period: str, test: bool = False,
         lang = language_of(person)
         items = [{**{k: r[k] for k in ("id", "title", "reason", "campaign", "kind", "language")},
                   "link": item_link(base, r["id"])} for r in ranked[person["email"]]]
-        mine = [{**p, "date": digest_render.short_date(p["at"], lang), "stats": digest_render.post_stats(p, lang)}
+        mine = [{**p, "date": render.short_date(p["at"], lang), "stats": render.post_stats(p, lang)}
                 for p in posts[person["email"]]]
         goal = pick_goal(open_, items)
         if goal:
-            goal = {**goal, "line": digest_render.goal_line(goal, lang)}
+            goal = {**goal, "line": render.goal_line(goal, lang)}
         first_name = (person["name"] or person["email"]).split()[0]
         digests.append(Digest(
             email=person["email"], name=person["name"], first_name=first_name, language=lang, channel=person["channel"], period=period,
-            frequency=person.get("frequency", "weekly"), subject=digest_render.subject(first_name, len(items), lang),
+            frequency=person.get("frequency", "weekly"), subject=render.subject(first_name, len(items), lang),
             items=items, posts=mine, goal=goal, test=test,
             links={"preferences": preferences_link(base), "unsubscribe": unsubscribe.link(settings, person["email"], lang)}))
     return digests

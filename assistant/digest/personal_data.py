@@ -10,11 +10,11 @@ from contextlib import closing
 from ..config import Settings
 from ..storage.personal_data import File, Part, Person, sqlite_rewrite, sqlite_rows
 from ..storage.store import Store
-from . import digest_log, unsubscribe
+from . import log, unsubscribe
 
 
 def _pseudonymise_runs(store: Store, p: Person, alias: str) -> dict[str, int]:
-    return {"digest_runs": digest_log.pseudonymise(store, p.email, alias)}
+    return {"digest_runs": log.pseudonymise(store, p.email, alias)}
 
 
 def _optouts_export(settings: Settings, p: Person) -> dict:

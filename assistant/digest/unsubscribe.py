@@ -50,7 +50,7 @@ from starlette.routing import Route
 from ..config import Settings
 from ..engagement.request_body import bounded
 from ..storage import erased, keys
-from . import digest_prefs
+from . import preferences
 
 if TYPE_CHECKING:  # the store (duckdb) stays out of the public click service, which mounts these routes
     from ..storage.store import Store
@@ -147,7 +147,7 @@ def record(settings: Settings, email: str, source: str, now: dt.datetime | None 
 
 
 def forget(settings: Settings, email: str) -> None:
-    """Remove ``email``'s opt-outs from the inbox (erasure; ``digest_prefs.erase`` clears the store's side)."""
+    """Remove ``email``'s opt-outs from the inbox (erasure; ``preferences.erase`` clears the store's side)."""
     if inbox_path(settings).exists():
         with _inbox(settings) as con:
             con.execute("DELETE FROM optouts WHERE email = ?", [email.strip().lower()])
@@ -193,7 +193,7 @@ def fold(store: Store, settings: Settings) -> int:
     for row_id, email, at, source in rows:
         store.execute("INSERT OR IGNORE INTO digest_optouts (id, email, opted_out_at, source) VALUES (?, ?, ?, ?)",
                       [row_id, email, dt.datetime.fromisoformat(at), source])
-        digest_prefs.set_preferences(store, email, frequency="never", by="unsubscribe-link")
+        preferences.set_preferences(store, email, frequency="never", by="unsubscribe-link")
     return len(rows)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.context import Context
-from assistant.digest import digest_prefs, unsubscribe
+from assistant.digest import preferences, unsubscribe
 from assistant.ui.i18n import t
 
 def preferences_section(ctx: Context, email: str, enrolled: bool = True) -> None:
@@ -15,17 +15,17 @@ def preferences_section(ctx: Context, email: str, enrolled: bool = True) -> None
     unsubscribe link are folded in first, so the page shows them.
     """
     unsubscribe.fold(ctx.store, ctx.settings)
-    current = digest_prefs.get(ctx.store, email)
-    channels = list(digest_prefs.channels(ctx.settings))
+    current = preferences.get(ctx.store, email)
+    channels = list(preferences.channels(ctx.settings))
     st.subheader(t("digest_prefs.title"))
     if not enrolled:
         st.caption(t("digest_prefs.not_enrolled"))
     with st.form("digest_preferences_form"):
-        frequency = st.radio(t("digest_prefs.frequency"), list(digest_prefs.FREQUENCIES), format_func=lambda v: t(f"digest_prefs.{v}"),
-                             index=list(digest_prefs.FREQUENCIES).index(current["frequency"]), horizontal=True,
+        frequency = st.radio(t("digest_prefs.frequency"), list(preferences.FREQUENCIES), format_func=lambda v: t(f"digest_prefs.{v}"),
+                             index=list(preferences.FREQUENCIES).index(current["frequency"]), horizontal=True,
                              key="digest_pref_frequency")
         channel = st.selectbox(t("digest_prefs.channel"), channels, format_func=lambda v: t(f"digest_prefs.{v}"), key="digest_pref_channel",
                                index=channels.index(current["channel"]) if current["channel"] in channels else 0)
         if st.form_submit_button(t("digest_prefs.save"), type="primary"):
-            digest_prefs.set_preferences(ctx.store, email, frequency=frequency, channel=channel, by=email)
+            preferences.set_preferences(ctx.store, email, frequency=frequency, channel=channel, by=email)
             st.success(t("digest_prefs.saved"))

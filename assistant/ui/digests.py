@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from assistant.digest import digest_log, digest_prefs, digest_run, digests
+from assistant.digest import digests, log, preferences, sending
 from assistant.ui import auth, confirm, resources
 from assistant.ui.i18n import t
 from assistant.ui.safe import link_markdown, md
@@ -24,7 +24,7 @@ def page() -> None:
     st.title(t("digests.title"))
     st.caption(t("digests.schedule", day=t(f"digests.day_{settings.digest_weekday}"), hour=settings.digest_hour,
                       period=period))
-    channels = [c for c in digest_prefs.channels(settings) if c != "email" or settings.smtp_host]
+    channels = [c for c in preferences.channels(settings) if c != "email" or settings.smtp_host]
     due = len(digests.due(ctx, period))
     left, right = st.columns(2)
     left.metric(t("digests.channels"), ", ".join(channels) or t("digests.none"))
@@ -35,7 +35,7 @@ def page() -> None:
     test, now = st.columns(2)
     if test.button(t("digests.test"), key="dig_test", type="primary"):
         try:
-            report = digest_run.send_test(ctx, account.email or account.username)
+            report = sending.send_test(ctx, account.email or account.username)
         except LookupError as exc:
             st.error(t("digests.no_profile", error=md(str(exc))))
         else:
@@ -61,14 +61,14 @@ def page() -> None:
                 st.caption(md(item["reason"]))
 
     st.subheader(t("digests.runs"))
-    runs = digest_log.runs(store, 20)
+    runs = log.runs(store, 20)
     if runs:
         st.dataframe(pd.DataFrame(runs)[RUN_COLUMNS], hide_index=True, key="dig_runs", placeholder="—",
                      column_config={c: st.column_config.Column(t(f"col.{c}")) for c in RUN_COLUMNS})
     else:
         st.info(t("digests.no_runs"))
     st.subheader(t("digests.failures"))
-    failed = digest_log.deliveries(store, status="failed", limit=200)
+    failed = log.deliveries(store, status="failed", limit=200)
     if failed:
         st.dataframe(pd.DataFrame(failed)[FAILURE_COLUMNS], hide_index=True, key="dig_failures", placeholder="—",
                      column_config={c: st.column_config.Column(t(f"col.{c}")) for c in FAILURE_COLUMNS})
@@ -77,7 +77,7 @@ def page() -> None:
 
 
 def _send(ctx) -> str:
-    report = digest_run.send(ctx, trigger="admin")
+    report = sending.send(ctx, trigger="admin")
     return (t("digests.sent", sent=report.sent, failed=report.failed, skipped=report.skipped)
             if report.due else t("digests.nothing_due"))
 

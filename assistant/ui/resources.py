@@ -17,7 +17,7 @@ import streamlit as st
 
 from assistant.config import Settings, load_settings
 from assistant.context import Context, open_context
-from assistant.digest import digest_schedule as schedule
+from assistant.digest import schedule
 from assistant.engagement import sync
 from assistant.engagement.clicklog import open_log
 from assistant.storage import keys
@@ -117,7 +117,7 @@ def _engagement_sync(key: str, _ctx: Context) -> threading.Event:
 
 def digest_schedule() -> threading.Thread:
     """Send the weekly digests from the app's own process while it runs (one ``porte-voix-digests`` thread per
-    context; ``digest_schedule.start_background``). Safe beside a cron ``porte-voix digest send``: every
+    context; ``digest.schedule.start_background``). Safe beside a cron ``porte-voix digest send``: every
     delivery is claimed once per person and period in the store, so nobody gets a week twice."""
     ctx = context()
     return _digest_schedule(_key(ctx.settings), ctx)

@@ -2,7 +2,7 @@
 
 Scope and why: the CLI (``porte-voix digest send``), the app's schedule and the
 admin page all call :func:`send`; :func:`send_test` sends one digest to an admin.
-Every delivery is claimed in the store before it is sent (``digest_log.claim``,
+Every delivery is claimed in the store before it is sent (``log.claim``,
 unique per employee and period), so two runs of one week, in one process or
 two, never send anybody the same week twice. One run at a time per process.
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..imports import people
-from . import digest_log, digests, notify, unsubscribe
-from .digest_prefs import effective_channel, get as get_preferences
+from . import digests, log, notify, unsubscribe
+from .preferences import effective_channel, get as get_preferences
 
 if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
     from ..context import Context
@@ -74,7 +74,7 @@ def _deliver(ctx: Context, claimed: list[tuple[int, digests.Digest]], report: Ru
     for delivery_id, digest in claimed:
         reason = unusable[digest.channel]
         if reason:  # no retry can help: recorded at once
-            digest_log.finish_delivery(store, delivery_id, False, 0, reason, ctx.now())
+            log.finish_delivery(store, delivery_id, False, 0, reason, ctx.now())
             report.outcomes[digest.email] = {"status": "failed", "attempts": 0, "error": reason}
             report.failed += 1
             report.failures.append({"email": digest.email, "channel": digest.channel, "error": reason, "attempts": 0})
@@ -83,7 +83,7 @@ def _deliver(ctx: Context, claimed: list[tuple[int, digests.Digest]], report: Ru
 
     def record(i: int, result: notify.Result) -> None:
         delivery_id, digest = ready[i]
-        digest_log.finish_delivery(store, delivery_id, result.ok, result.attempts, result.error, ctx.now())
+        log.finish_delivery(store, delivery_id, result.ok, result.attempts, result.error, ctx.now())
         report.outcomes[digest.email] = {"status": "sent" if result.ok else "failed", "attempts": result.attempts,
                                          "error": result.error}
         if result.ok:
@@ -114,10 +114,10 @@ def send(ctx: Context, trigger: str = "cli", dry_run: bool = False, period: str 
         report.digests = [d.summary() for d in built]
         if dry_run or not built:
             return report
-        report.run_id = digest_log.start_run(store, period, trigger, ctx.now())
+        report.run_id = log.start_run(store, period, trigger, ctx.now())
         claimed = []
         for d in built:
-            delivery_id = digest_log.claim(store, report.run_id, d.email, period, d.channel, d.language, d.subject,
+            delivery_id = log.claim(store, report.run_id, d.email, period, d.channel, d.language, d.subject,
                                            [{"id": i["id"], "title": i["title"], "link": i["link"]} for i in d.items],
                                            ctx.now())
             if delivery_id is None:
@@ -131,7 +131,7 @@ def send(ctx: Context, trigger: str = "cli", dry_run: bool = False, period: str 
             error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
-            digest_log.finish_run(store, report.run_id, ctx.now(), due=report.due, sent=report.sent,
+            log.finish_run(store, report.run_id, ctx.now(), due=report.due, sent=report.sent,
                                   failed=report.failed, skipped=report.skipped, build_seconds=report.build_seconds,
                                   error=error)
         return report
@@ -154,14 +154,14 @@ def send_test(ctx: Context, email: str, channel: str | None = None) -> RunReport
         built = digests.build(ctx, [recipient], period, test=True)
         report.build_seconds, report.due = round(time.perf_counter() - start, 3), len(built)
         report.digests = [d.summary() for d in built]
-        report.run_id = digest_log.start_run(store, period, "test", ctx.now())
+        report.run_id = log.start_run(store, period, "test", ctx.now())
         d = built[0]
-        delivery_id = digest_log.claim(store, report.run_id, d.email, period, d.channel, d.language, d.subject,
+        delivery_id = log.claim(store, report.run_id, d.email, period, d.channel, d.language, d.subject,
                                        [{"id": i["id"], "title": i["title"], "link": i["link"]} for i in d.items], ctx.now())
         if delivery_id is None:  # the same second twice
             report.skipped = 1
         else:
             _deliver(ctx, [(delivery_id, d)], report, attempts=1)
-        digest_log.finish_run(store, report.run_id, ctx.now(), due=1, sent=report.sent, failed=report.failed,
+        log.finish_run(store, report.run_id, ctx.now(), due=1, sent=report.sent, failed=report.failed,
                               skipped=report.skipped, build_seconds=report.build_seconds)
         return report

@@ -9,7 +9,7 @@ under ``UNIQUE (email, period)``, so nobody gets a week twice.
 
 The thread wakes every ``every_s`` seconds; from the configured weekday and
 hour (``digest_weekday``, ``digest_hour``; Monday 9:00 by default) to the end
-of the ISO week it runs :func:`digest_run.send`, which sends only to people
+of the ISO week it runs :func:`sending.send`, which sends only to people
 still due: the week's digests the first time, then anyone who enrolled since,
 and a later try for deliveries that failed (bounded). Its first look comes one
 period after it starts, not at once: the app starts the thread when its first
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..retrieval import text_languages
-from . import digest_run
+from . import sending
 
 if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
     from ..context import Context
@@ -50,13 +50,13 @@ def is_due(settings: Settings, now: dt.datetime) -> bool:
     return day > settings.digest_weekday or (day == settings.digest_weekday and now.hour >= settings.digest_hour)
 
 
-def tick(ctx: Context) -> digest_run.RunReport | None:
+def tick(ctx: Context) -> sending.RunReport | None:
     """One look at the clock: send to whoever is due when it is time; otherwise detect a few more profile
     languages ahead of the run (``text_languages.warm``: at most 2,000 texts, ~10 s, per tick)."""
     if not is_due(ctx.settings, ctx.now()):
         text_languages.warm(ctx.store, text_languages.profile_texts(ctx.store))
         return None
-    report = digest_run.send(ctx, trigger="schedule")
+    report = sending.send(ctx, trigger="schedule")
     if report.due:
         log.info("digests %s: %d due, %d sent, %d failed, %d already taken", report.period, report.due, report.sent,
                  report.failed, report.skipped)

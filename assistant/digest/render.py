@@ -1,6 +1,6 @@
 """A digest's words: its subject and its bodies (plain text, HTML, Markdown), in the employee's language.
 
-Scope: the texts live in ``digest_templates/{fr,en}.toml`` (same keys in both,
+Scope: the texts live in ``templates/{fr,en}.toml`` (same keys in both,
 a test checks it) and the layouts in Jinja2 templates beside them: plain text
 HTML for e-mail (apprise sends it with its plain-text rendering as
 ``multipart/alternative``, so every link is also written out as text), Markdown
@@ -23,7 +23,7 @@ from importlib import resources
 import jinja2
 
 LANGUAGES = ("fr", "en")
-_PACKAGE = "assistant.digest.digest_templates"
+_PACKAGE = "assistant.digest.templates"
 
 
 @functools.cache
@@ -35,7 +35,7 @@ def strings(lang: str) -> dict:
 
 @functools.cache
 def _environment(autoescape: bool) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("assistant.digest", "digest_templates"),
+    return jinja2.Environment(loader=jinja2.PackageLoader("assistant.digest", "templates"),
                               autoescape=autoescape, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                               undefined=jinja2.StrictUndefined)
 
