@@ -123,7 +123,7 @@ def latest_drafts(store: Store, account: Account, email: str, content_id: str) -
         return []
     request = rows[0]["request_id"]
     latest = sorted((r for r in rows if r["request_id"] == request), key=lambda r: r["variant"])
-    for row in latest:  # the sentences to verify, as the drafting step found them (see reading.to_check)
+    for row in latest:  # the sentences to verify, as the drafting step found them (see proofreading.to_check)
         row["to_check"] = _to_check(row.get("checks"))
     return latest
 

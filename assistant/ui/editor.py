@@ -19,7 +19,7 @@ import streamlit as st
 from assistant.ui.i18n import current, localized, t
 from assistant.ui.safe import md
 from assistant.writing.authenticity import describe
-from assistant.writing.reading import still_to_check
+from assistant.writing.proofreading import still_to_check
 
 DEBOUNCE_MS = 300  # after the last keystroke; then the server scores (see evals/ui_latency.py for the whole delay)
 
@@ -93,7 +93,7 @@ def live_text_area(label: str, value: str, key: str, version: str = "1") -> str:
 
 
 def to_check_notice(text: str, flagged: list[str]) -> None:
-    """The draft's sentences that neither the item nor the employee's profile backs (``reading.to_check``),
+    """The draft's sentences that neither the item nor the employee's profile backs (``proofreading.to_check``),
     listed under the editor until the employee rewrites or deletes them: a number, name or claim the
     model may have made up must not be posted unread."""
     left = still_to_check(text, flagged)

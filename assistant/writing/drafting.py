@@ -49,7 +49,7 @@ from .guardrails import MAX_CHARS, composed_checks
 from .keypoint import KeyPoint, key_point, names_of
 from .policy import Policy
 from .prompting import polish_messages, sanitize
-from .reading import Grounds, grounds
+from .proofreading import Grounds, grounds
 from .starters import starters
 from .tidying import drop_links
 from . import translation

@@ -4,11 +4,11 @@ Right language; at least ``OWN_WORDS_KEPT`` of the employee's content words kept
 must not reword them away); the key point's facts present; no run of more than ``keypoint.MAX_RUN``
 words of the item in what the software added (a condensed key point, not a pasted passage); the
 employee not named in the third person; the social-media policy; the length limit; and the reader's
-checks (``reading``: spelling, French grammar, chatter, links, invented numbers and names, bare
+checks (``proofreading``: spelling, French grammar, chatter, links, invented numbers and names, bare
 lists, another company) on what the software added, since the employee's own words are theirs.
 
 >>> from assistant.writing.policy import Policy
->>> from assistant.writing.reading import grounds
+>>> from assistant.writing.proofreading import grounds
 >>> result = composed_checks("Mon équipe a posé ces panneaux.\n\nLe parc produit 12 MWc.",
 ...                          "\n\nLe parc produit 12 MWc.", "mon équipe a posé ces panneaux", "fr", [],
 ...                          "Le parc de Crest produit 12 MWc.", Policy(configured=False),
@@ -24,7 +24,7 @@ from .composing import kept_share
 from .facts import Fact, missing_facts
 from .keypoint import MAX_RUN, longest_shared_run, names_person
 from .policy import Policy, check
-from .reading import READER_CHECKS, Grounds, read
+from .proofreading import READER_CHECKS, Grounds, read
 
 MAX_CHARS = 1300          # a LinkedIn post that is read to the end
 

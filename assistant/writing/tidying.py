@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .reading import written_urls
+from .proofreading import written_urls
 
 _DANGLING = re.compile(r"(?:^|(?<=[.!?])\s*)(?:plus d['’]infos?|en savoir plus|lien|link|more|read more|learn more|"
                        r"à lire ici|details?|détails|ici|here)\s*:?\s*$", re.I)

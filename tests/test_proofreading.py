@@ -2,9 +2,9 @@
 
 import pytest
 
-from assistant.writing import reading
+from assistant.writing import proofreading
 from assistant.writing.grammar import grammar_available
-from assistant.writing.reading import grounds, read
+from assistant.writing.proofreading import grounds, read
 
 SOURCE = ("Nordlys Flux passe en production le 4 novembre 2026 : 52 000 capteurs industriels remontent leurs mesures "
           "en temps réel. Notre SOC passe en 24/7 avec 40 analystes.")
@@ -12,7 +12,7 @@ PERSON = {"role": "Ingénieure data", "expertise": "Pipelines Kafka et qualité 
 POSTS = ["Ravie d'avoir animé mon premier atelier DBT avec l'équipe de Lyon !"]
 G = grounds(SOURCE, "Nordlys Flux en production", PERSON, POSTS, company="Nordlys Énergie")
 
-needs_dictionaries = pytest.mark.skipif(not reading.spelling_available("fr") or not reading.spelling_available("en"),
+needs_dictionaries = pytest.mark.skipif(not proofreading.spelling_available("fr") or not proofreading.spelling_available("en"),
                                         reason="Hunspell dictionaries not installed (make system-deps)")
 needs_grammar = pytest.mark.skipif(not grammar_available("fr"), reason="Grammalecte not installed (make system-deps)")
 
@@ -23,64 +23,64 @@ needs_grammar = pytest.mark.skipif(not grammar_available("fr"), reason="Grammale
     "Sure! I hope this post helps.",
 ])
 def test_chatter_addressed_to_the_user_is_caught(text):
-    assert reading.chatter(text, "fr") and not read(text, "fr", "experience", G)["chatter_ok"]
+    assert proofreading.chatter(text, "fr") and not read(text, "fr", "experience", G)["chatter_ok"]
 
 
 @needs_dictionaries
 @pytest.mark.parametrize("word", ["systéms", "temoin", "night", "prem", "trois0%", "first"])
 def test_mangled_or_mixed_words_are_caught_in_a_french_post(word):
     text = f"J'ai suivi le lancement de Nordlys Flux et ses {word} au quotidien."
-    assert word in reading.misspelled(text, "fr", G)
+    assert word in proofreading.misspelled(text, "fr", G)
 
 
 @needs_dictionaries
 def test_words_of_the_item_profile_and_posts_are_never_misspelled():
     text = ("J'ai animé mon premier atelier DBT : Nordlys Flux remonte 52 000 mesures de capteurs industriels, "
             "et notre SOC passe en 24/7. Je suis ravie de l'apprendre, qu'en penses-tu ?")
-    assert reading.misspelled(text, "fr", G) == []
+    assert proofreading.misspelled(text, "fr", G) == []
 
 
 def test_invented_numbers_and_dates_are_caught():
     text = "Depuis plus de 5 ans, je suis Nordlys Flux : 52 000 capteurs depuis le 4 novembre 2026, et 12 usines."
-    assert sorted(reading.invented_numbers(text, G)) == ["12", "5"]
-    assert reading.invented_numbers("52,000 sensors since November 4, 2026.", G) == []  # same facts, English format
+    assert sorted(proofreading.invented_numbers(text, G)) == ["12", "5"]
+    assert proofreading.invented_numbers("52,000 sensors since November 4, 2026.", G) == []  # same facts, English format
 
 
 def test_invented_names_are_caught_but_names_of_the_item_are_not():
-    assert reading.invented_names("Avec Julie Martin et Nordlys Flux, nous avançons.", G, "fr") == ["Julie", "Martin"]
+    assert proofreading.invented_names("Avec Julie Martin et Nordlys Flux, nous avançons.", G, "fr") == ["Julie", "Martin"]
 
 
 @pytest.mark.parametrize("text", ["Plus d'infos sur nordlys-enerie.example", "Voir https://nordlys-energe.example/flux",
                                   "www.nordlys.example"])
 def test_any_link_or_domain_the_model_wrote_is_caught(text):
-    assert reading.written_urls(text) and not read(text, "fr", "experience", G)["urls_ok"]
+    assert proofreading.written_urls(text) and not read(text, "fr", "experience", G)["urls_ok"]
 
 
 @pytest.mark.parametrize("text", ["À retenir : 24.", "Notre SOC passe en 24/7 : 24, 40, Helion Énergie.",
                                   "Key facts: 52,000; 40."])
 def test_bare_lists_of_numbers_are_caught(text):
-    assert reading.bare_lists(text, "fr")
+    assert proofreading.bare_lists(text, "fr")
 
 
 def test_a_sentence_with_numbers_is_not_a_bare_list():
-    assert reading.bare_lists("Notre SOC compte désormais 40 analystes qui veillent jour et nuit.", "fr") == []
+    assert proofreading.bare_lists("Notre SOC compte désormais 40 analystes qui veillent jour et nuit.", "fr") == []
 
 
 def test_each_angle_is_honoured_or_not():
-    assert not reading.angle_ok("Nordlys Flux passe en production.", "question", "fr", None)
-    assert reading.angle_ok("Nordlys Flux passe en production. Et vous, vous suivez vos capteurs ?", "question", "fr", None)
-    assert reading.angle_ok("J'ai suivi ce projet de près.", "experience", "fr", None)
-    assert not reading.angle_ok("Nordlys Flux passe en production.", "experience", "fr", None)
-    assert reading.angle_ok("Pour une ingénieure data, ces capteurs changent tout.", "job", "fr", "Ingénieure data")
-    assert reading.angle_ok("In my job, this changes how we plan.", "job", "en", None)
+    assert not proofreading.angle_ok("Nordlys Flux passe en production.", "question", "fr", None)
+    assert proofreading.angle_ok("Nordlys Flux passe en production. Et vous, vous suivez vos capteurs ?", "question", "fr", None)
+    assert proofreading.angle_ok("J'ai suivi ce projet de près.", "experience", "fr", None)
+    assert not proofreading.angle_ok("Nordlys Flux passe en production.", "experience", "fr", None)
+    assert proofreading.angle_ok("Pour une ingénieure data, ces capteurs changent tout.", "job", "fr", "Ingénieure data")
+    assert proofreading.angle_ok("In my job, this changes how we plan.", "job", "en", None)
 
 
 def test_another_companys_disclosure_is_caught():
     other = grounds("Velora completes its pilot.", "Pilot", {}, [], company="Velora Health")
-    assert reading.wrong_company("Great news! Je travaille chez Nordlys", other) == ["Nordlys"]
-    assert reading.wrong_company("I work at Velora and I am proud of it.", other) == []
+    assert proofreading.wrong_company("Great news! Je travaille chez Nordlys", other) == ["Nordlys"]
+    assert proofreading.wrong_company("I work at Velora and I am proud of it.", other) == []
     brewery = grounds("Une malterie.", "", {}, [], company="Brasserie Kerlann")
-    assert reading.wrong_company("Fière de cette malterie ! je travaille chez Kerlann", brewery) == []
+    assert proofreading.wrong_company("Fière de cette malterie ! je travaille chez Kerlann", brewery) == []
 
 
 def test_a_clean_draft_passes_every_reader_check():
@@ -88,7 +88,7 @@ def test_a_clean_draft_passes_every_reader_check():
             "depuis le 4 novembre 2026. Dans mon métier d'ingénieure data, c'est un vrai changement. "
             "Et toi, comment suis-tu tes capteurs ?")
     result = read(text, "fr", "question", G, PERSON["role"])
-    assert all(result[k] for k in reading.READER_CHECKS), result
+    assert all(result[k] for k in proofreading.READER_CHECKS), result
 
 
 @needs_grammar
