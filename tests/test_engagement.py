@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from assistant.engagement import events, goals, links, points, shares
-from assistant.engagement import public as engagement
 from assistant.engagement.clicklog import open_log
 from assistant.imports import people
 from assistant.storage import keys
@@ -90,7 +89,7 @@ def test_shares_without_an_item_url_have_no_link(ctx, demo_store):
 
 def test_blocking_policy_violation_refuses_the_share(ctx, demo_store):
     ctx.settings.policy_path.write_text((DEMO / "policy.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(engagement.ShareBlocked, match="Aurore"):
+    with pytest.raises(shares.ShareBlocked, match="Aurore"):
         shares.share(ctx, CAMILLE, _item(demo_store)["id"], "Je travaille chez Nordlys sur le Projet Aurore !", "x")
     assert demo_store.value("SELECT count(*) FROM shares") == 0
 

@@ -17,8 +17,9 @@ from assistant.config import Settings
 from assistant.context import open_context
 from assistant.demo_accounts import create_demo_accounts
 from assistant.digest.unsubscribe import inbox_path
-from assistant.engagement import public as engagement
 from assistant.engagement.clicklog import open_log
+from assistant.engagement.events import record_event
+from assistant.engagement.shares import record_share
 from assistant.imports.catalog import ingest
 from assistant.imports.people import get_person, import_people
 from assistant.retrieval.indexing import embed_pending
@@ -38,9 +39,9 @@ def _activity(store, settings, people=(CAMILLE, JULIEN, PIERRE)):
     log = open_log(settings.clicklog_path)
     for n, email in enumerate(people):
         sid = f"s-{email.split('.')[0]}"
-        engagement.record_share(store, sid, email, item, f"shared by {email}: my own words number {n}", "linkedin",
+        record_share(store, sid, email, item, f"shared by {email}: my own words number {n}", "linkedin",
                                 None, f"https://n.example/a?utm_content={sid}", 50.0)
-        engagement.record_event(store, sid, "click", 2)
+        record_event(store, sid, "click", 2)
         store.execute("INSERT INTO drafts (id, email, content_id, request_id, variant, angle, language, text, generator,"
                       " fallback, attempts) VALUES (?, ?, ?, 'r', 0, 'experience', 'fr', ?, 'fake', false, 1)",
                       [f"d-{sid}", email, item, f"draft for {email} about the lakehouse"])

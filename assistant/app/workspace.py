@@ -19,7 +19,7 @@ import json
 
 from .. import language
 from ..access.accounts import Account, require_self
-from ..engagement.public import share_metrics
+from ..engagement.metrics import share_metrics
 from ..imports import people
 from ..storage.store import Store
 

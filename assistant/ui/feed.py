@@ -22,8 +22,9 @@ import streamlit as st
 
 from assistant.app import workspace
 from assistant.engagement import posting, share_rules
-from assistant.engagement import public as engagement
-from assistant.engagement.links import share_links
+from assistant.engagement.links import new_share_id, share_links
+from assistant.engagement.points import ambassador_of_the_month, points_of, share_points
+from assistant.engagement.shares import ShareBlocked, prepare_share
 from assistant.imports import catalog, people
 from assistant.retrieval.matching import recommend
 from assistant.text import safe_url
@@ -75,9 +76,9 @@ def page() -> None:
 
 
 def _points_strip(store, account) -> None:
-    month = engagement.ambassador_of_the_month(store, resources.context().today())
+    month = ambassador_of_the_month(store, resources.context().today())
     a, b, c = st.columns(3)
-    a.metric(t("feed.my_points"), engagement.points_of(store, account.email))
+    a.metric(t("feed.my_points"), points_of(store, account.email))
     b.metric(t("feed.my_posted"), posting.count(store, account.email))
     c.metric(t("feed.ambassador"), month["name"] if month else "—", help=t("feed.ambassador_help"))
 
@@ -372,9 +373,9 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
         st.session_state[network_key] = saved_network
     network = st.radio(t("feed.network"), NETWORKS, format_func=lambda n: t(f"network.{n}"), horizontal=True,
                        key=network_key)
-    share_id = st.session_state.setdefault(f"feed_share_id_{item_id}_{network}", engagement.new_share_id())
+    share_id = st.session_state.setdefault(f"feed_share_id_{item_id}_{network}", new_share_id())
     added = added_text(draft["text"], draft.get("own_words"))  # what the software wrote: the employee's words are theirs
-    prepared = engagement.prepare_share(ctx, account.email, item_id, text, network, share_id, draft_text=added)
+    prepared = prepare_share(ctx, account.email, item_id, text, network, share_id, draft_text=added)
     refused = share_rules.refusals(text, added, source=item["text"])  # the company's text pasted is not theirs
     editor.score_panel(prepared)
     blocked = [localized(v["message"]) for v in blocking(prepared["violations"])]
@@ -393,7 +394,7 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
         except share_rules.ShareRefused as exc:
             st.error(" ".join(t(f"share.refused.{c}") for c in exc.codes))
             return
-        except engagement.ShareBlocked as exc:
+        except ShareBlocked as exc:
             st.error(t("share.blocked", reason=md("; ".join(localized(v["message"]) for v in exc.violations))))
             return
         autosave.clear(ctx.store, account.email, item_id)
@@ -404,7 +405,7 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
 def _shared(store, account, item: dict, share: dict) -> None:
     """A prepared share: the final text and its link for its network, then "I posted it"."""
     network = share["network"] or "linkedin"
-    points = engagement.share_points(share["score"], {})
+    points = share_points(share["score"], {})
     st.success(t("share.ready", network=t(f"network.{network}"), score=round(share["score"] or 0), points=points),
                icon="📋")
     st.caption(t("share.copy_hint"))
