@@ -68,7 +68,8 @@ class Context:
         with self._lock:
             if self._translator is None and self.settings.translator != "none":
                 try:
-                    self._translator = get_translator(self.settings.translator,
+                    # one thread: a translation in the background must leave the other core to the app
+                    self._translator = get_translator(self.settings.translator, threads=1,
                                                       cache_dir=self.settings.model_cache / "translators")
                 except (KeyError, ImportError, OSError) as exc:
                     logging.getLogger(__name__).warning("no translator: %s", exc)
