@@ -15,7 +15,8 @@ import pytest
 from assistant.config import Settings
 from evals.measure import child_env, free_port, start_app
 from tests.conftest import ROOT
-from tests.test_browser import THOMAS, chromium_path, fr, new_page, no_error, see, shot, sign_in  # noqa: F401
+from tests.test_browser import (THOMAS, browser, chromium_path, fr, new_page, no_error, see, shot,  # noqa: F401
+                                sign_in)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -38,17 +39,6 @@ def server(tmp_path_factory):
     yield {"url": f"http://127.0.0.1:{port}", "home": settings.home}
     proc.terminate()
     proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_browser import CHROMIUM_ARGS
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_a_french_topic_finds_the_english_writer_and_nonsense_finds_nobody(browser, server):
