@@ -145,6 +145,14 @@ def sign_in(page, server, username: str, path: str = "") -> None:
     page.get_by_role("button", name=fr("auth.sign_out")).wait_for()
 
 
+def signed_in_cookie(page, wait_s: float = 30.0) -> None:
+    """Wait until the browser holds the session cookie (set by the page's cookie bridge after sign-in)."""
+    deadline = time.time() + wait_s
+    while not any(c["name"] == "pv_session" for c in page.context.cookies()) and time.time() < deadline:
+        page.wait_for_timeout(100)
+    assert any(c["name"] == "pv_session" for c in page.context.cookies()), "no session cookie after sign-in"
+
+
 def see(page, text: str, exact: bool = False) -> None:
     """Wait for ``text``; on failure keep a screenshot and say what the page showed instead."""
     try:
@@ -266,6 +274,7 @@ def test_a_deep_link_signed_out_opens_its_item_after_sign_in_and_pages_never_say
     page.get_by_role("button", name=fr("feed.back")).wait_for()
     page.get_by_text(fr("ask.question")).wait_for()
     assert "item=news-flux42-fr" in page.url
+    signed_in_cookie(page)  # the question shows at once: the session cookie may land a moment later
     page.goto(server["url"] + "/experts")  # a page her role does not open: said in words
     see(page, fr("nav.unavailable"))
     no_error(page)
