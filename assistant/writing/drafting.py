@@ -118,10 +118,7 @@ def plan_for(ctx: Context, email: str, content_id: str, lang: str | None = None,
     base = version or item
     source, _removed = sanitize(base["text"])
     names = names_of(person)
-    # a title that instructs or makes a claim (flagged like the text's sentences) is no headline
-    flagged_title = bool(sanitize(base["title"])[1])
-    kp = key_point(dict(item, title="") if flagged_title and not version else item, lang, avoid_names=names,
-                   version=dict(version, title="") if flagged_title and version else version, source=source)
+    kp = key_point(item, lang, avoid_names=names, version=version, source=source)
     if kp.via == "figures" and translate:
         translation.ensure(ctx, item, lang)
     if kp.via == "figures":

@@ -46,13 +46,14 @@ def composed_checks(text: str, added: str, words: str, lang: str, facts: list[Fa
     kept = kept_share(words, text) if words else 1.0
     third = names_person(added, names)
     missing = missing_facts(text, facts)
+    violations = check(text, policy)
     result = {
         "language": detected, "language_ok": detected == lang,
         "own_words_kept": kept, "own_words_ok": kept >= OWN_WORDS_KEPT,
         "facts_total": len(facts), "facts_missing": [f.text for f in missing], "facts_ok": not missing,
         "copy_run": run, "copy_run_ok": run <= MAX_RUN,
         "third_person_ok": not third,
-        "policy": check(text, policy), "policy_ok": not check(text, policy),
+        "policy": violations, "policy_ok": not violations,
         "length": len(text), "length_ok": 0 < len(text) <= limit,
     }
     result.update(read(added, lang, "", grounds, None))

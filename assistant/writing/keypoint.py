@@ -13,8 +13,8 @@ Three rules keep the key point from speaking for the employee:
   the employee's post it would read as their own experience;
 - a clause or title naming the employee is left out: nobody speaks of
   themself in the third person in their own post;
-- sentences flagged as instructions or claims about people (``injection``) are
-  not there to begin with (the caller passes the sanitised text).
+- sentences flagged as instructions or claims (``injection``) are not there to
+  begin with (the caller passes the sanitised text), and a flagged title is no headline.
 
 Across languages, the item's version in the draft's language is used when the
 library has one (``versions``); without one, the key point gives the
@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 from ..text import WORD, fold
 from .facts import Fact, has_fact, key_facts
+from .injection import data_only
 from .units import figure
 
 MAX_RUN = 12          # the longest run of the item's words a draft may hold
@@ -84,8 +85,15 @@ def key_point(item: dict, lang: str, *, avoid_names: tuple[str, ...] = (), versi
     return _figures_only(item, lang, text, avoid_names)
 
 
-def _same_language(item: dict, lang: str, text: str, avoid: tuple[str, ...], via: str) -> KeyPoint:
+def _title(item: dict) -> str:
+    """The item's title as a key point may use it: empty when it instructs or makes a claim (``injection``),
+    as the text's flagged sentences are."""
     title = " ".join(item.get("title", "").split()).strip(" .")
+    return "" if data_only(title)[1] else title
+
+
+def _same_language(item: dict, lang: str, text: str, avoid: tuple[str, ...], via: str) -> KeyPoint:
+    title = _title(item)
     facts = [f for f in key_facts(text, title) if f.kind != "link" and not names_person(f.text, avoid)]
     usable_title = title and len(WORD.findall(title)) <= MAX_RUN and not names_person(title, avoid) \
         and not _FIRST_PERSON.search(title)
@@ -119,7 +127,7 @@ def _same_language(item: dict, lang: str, text: str, avoid: tuple[str, ...], via
 
 def _figures_only(item: dict, lang: str, text: str, avoid: tuple[str, ...]) -> KeyPoint:
     """Another language and no version: the figures and dates in ``lang``'s format."""
-    title = " ".join(item.get("title", "").split()).strip(" .")
+    title = _title(item)
     facts = [f for f in key_facts(text, title) if f.kind != "link" and not names_person(f.text, avoid)]
     details, stated = [], []
     for fact in facts:

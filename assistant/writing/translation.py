@@ -59,8 +59,7 @@ def ensure(ctx, item: dict, lang: str) -> bool:
     if translator is None:
         return False
     source, _removed = sanitize(item["text"])
-    title = "" if sanitize(item["title"])[1] else item["title"]
-    original = key_point(dict(item, title=title), item["language"], source=source)
+    original = key_point(item, item["language"], source=source)
     segments = [_core(original.headline), *original.details]
     try:
         out = translator.translate_batch(segments, item["language"], lang)
