@@ -179,6 +179,16 @@ def answer(page, words: str) -> None:
     page.get_by_text(fr("feed.pick")).wait_for()
 
 
+def filled_editor(page):
+    """The draft editor once its text is in: the component sets the textarea's value just after it mounts,
+    so a bare read right after the page settles can see it still empty."""
+    from playwright.sync_api import expect
+
+    editor = page.locator("textarea.pv-text")
+    expect(editor).not_to_have_value("", timeout=30_000)
+    return editor
+
+
 def score(page) -> str:
     metric = page.get_by_test_id("stMetric").filter(has_text=fr("score.title"))
     return metric.get_by_test_id("stMetricValue").inner_text()
@@ -207,8 +217,7 @@ def test_employee_signs_in_once_drafts_edits_reloads_shares_and_confirms(browser
     assert "?item=" in page.url, "the open item is in the address"
     shot(page, "03-question")
     answer(page, WORDS)
-    editor = page.locator("textarea.pv-text")
-    editor.wait_for()
+    editor = filled_editor(page)
     assert editor.input_value().startswith("La semaine dernière, j'ai présenté ce sujet"), "their words lead the draft"
     page.get_by_test_id("stMetric").filter(has_text=fr("score.title")).wait_for()
     shot(page, "03-drafts")
@@ -237,8 +246,7 @@ def test_employee_signs_in_once_drafts_edits_reloads_shares_and_confirms(browser
     shot(page, "04-editing")
 
     page.reload()  # the edit was saved on the server as it was typed
-    page.locator("textarea.pv-text").wait_for()
-    assert page.locator("textarea.pv-text").input_value().endswith(own)
+    assert filled_editor(page).input_value().endswith(own)
     share = page.get_by_role("button", name=fr("feed.share"))
     page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Partager')"
                            " && !b.disabled)")
@@ -334,7 +342,7 @@ def test_two_people_drafting_at_once_get_their_drafts_at_once_and_keep_them(brow
     sign_in(again, server, CAMILLE, "/?" + address.split("?", 1)[1])
     again.get_by_text(fr("feed.pick")).wait_for()
     assert again.get_by_label(fr("ask.label")).count() == 0, "reopened, the item shows its drafts, not the question"
-    assert again.locator("textarea.pv-text").input_value().startswith("La semaine dernière")
+    assert filled_editor(again).input_value().startswith("La semaine dernière")
     again.context.close()
     second.context.close()
 
