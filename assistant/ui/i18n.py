@@ -1,7 +1,8 @@
 """One language at a time: every string the app shows comes from one message catalogue per language.
 
-The catalogues are ``assistant/ui/locales/fr.toml`` and ``en.toml``; both hold
-the same dotted keys (a test checks it), and pages call :func:`t` instead of
+The catalogues are ``assistant/words/fr.toml`` and ``en.toml`` (read by
+``assistant.words.catalogue``, which the domain uses too); both hold the same
+dotted keys (a test checks it), and pages call :func:`t` instead of
 writing a label inline, so a label is never written twice (« Mon fil · My feed »)
 and never left in one language only.
 
@@ -23,55 +24,17 @@ the part in the interface's language (:func:`one_language`).
 
 from __future__ import annotations
 
-import functools
 import re
-import tomllib
-from pathlib import Path
 
 import streamlit as st
 
 from assistant.language import detect
 from assistant.ui.safe import md
+from assistant.words.catalogue import DEFAULT, LANGUAGES, catalogue, options, translate
 
-LANGUAGES = ("fr", "en")
-DEFAULT = "fr"
 SESSION_KEY = "ui_lang"
-_FOLDER = Path(__file__).with_name("locales")
-
-
-def _flatten(table: dict, prefix: str = "") -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and key != "domain":
-            out.update(_flatten(value, name + "."))
-        else:
-            out[name] = value
-    return out
-
-
-@functools.cache
-def catalogue(lang: str) -> dict[str, object]:
-    """The flat catalogue of ``lang`` (``"fr"`` or ``"en"``): dotted key → text (or a table for ``domain``)."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"no catalogue for {lang!r}; use {', '.join(LANGUAGES)}")
-    with open(_FOLDER / f"{lang}.toml", "rb") as handle:
-        return _flatten(tomllib.load(handle))
-
-
-def translate(lang: str, key: str, **values) -> str:
-    """The text of ``key`` in ``lang``, formatted with ``values``; a missing key fails loudly in tests
-    and shows the key itself in production, rather than a blank widget."""
-    text = catalogue(lang).get(key)
-    if text is None:
-        text = catalogue(DEFAULT if lang != DEFAULT else "en").get(key, key)
-    return str(text).format(**values) if values else str(text)
-
-
-def options(lang: str, key: str) -> dict[str, str]:
-    """A small table of the catalogue (``kinds``, ``roles``…) as ``{value: label}``."""
-    prefix = key + "."
-    return {k[len(prefix):]: str(v) for k, v in catalogue(lang).items() if k.startswith(prefix)}
+__all__ = ["DEFAULT", "LANGUAGES", "catalogue", "options", "translate", "t", "labels", "current", "settle",
+           "localized", "error_text", "one_language", "pick_language"]
 
 
 def domain_text(lang: str, message: str) -> str:
