@@ -22,14 +22,25 @@ LABELLED = {"button", "text_input", "text_area", "selectbox", "radio", "multisel
 ALLOWED = {"📣 Porte-voix", "policy.yaml", "🗑️", "—", ""}  # a brand name, a file name, an icon
 
 
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"{(\w+)}", text))
+
+
 def test_both_catalogues_have_the_same_keys_and_placeholders():
+    """Every key exists in both languages with the same placeholders; a list (month names, a draft's
+    closings) has as many entries in each, each entry with the placeholders of its counterpart."""
     fr, en = i18n.catalogue("fr"), i18n.catalogue("en")
     assert set(fr) == set(en)
     for key in fr:
         if key == "domain":
             continue
-        assert set(re.findall(r"{(\w+)}", str(fr[key]))) == set(re.findall(r"{(\w+)}", str(en[key]))), key
-    assert all(v.strip() for k, v in fr.items() if k != "domain")
+        assert type(fr[key]) is type(en[key]), key
+        pairs = list(zip(fr[key], en[key])) if isinstance(fr[key], list) else [(fr[key], en[key])]
+        if isinstance(fr[key], list):
+            assert len(fr[key]) == len(en[key]) > 0, key
+        for french, english in pairs:
+            assert _placeholders(french) == _placeholders(english), key
+            assert all(t.strip() or len(t) == 1 for t in (french, english)), key  # a separator may be a space
 
 
 def test_every_key_the_pages_ask_for_exists():

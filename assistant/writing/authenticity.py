@@ -3,7 +3,7 @@
 A post shared unchanged from the brand or from the AI draft is worth little
 and looks like spam when fifty colleagues post it. The score rewards what only
 the employee can add. Components, each 0–1 with a sentence the employee
-understands (in their language):
+understands (in their language, from the catalogue: ``authenticity.*`` in ``assistant/words``):
 
 - ``original_source``: words not taken from the company's text (word 3-gram shingles);
 - ``original_draft``: words not taken from the AI draft they started from;
@@ -62,6 +62,7 @@ from scipy.sparse.csgraph import connected_components
 from ..imports import catalog, people
 from ..retrieval.embeddings import vectors
 from ..text import EMOJI, WORD
+from ..words.catalogue import LANGUAGES, translate
 from .substance import decoration, own_sentences, repetition, shingles
 
 if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
@@ -97,64 +98,12 @@ _MARKERS = {
                 "en": r"\b(i think|i believe|in my view|to me|i love|i'm (proud|convinced|excited)|i am (proud|convinced)|my take)\b"},
     "question": {"fr": r"\?", "en": r"\?"},
 }
-TEXTS = {
-    "en": {
-        "original_source": ("Your own words", "{pct}% of your post is not copied from the company text."),
-        "original_draft": ("Beyond the draft", "{pct}% of your post differs from the suggested draft."),
-        "original_colleagues": ("Unlike colleagues", "Your post is {pct}% different from the closest colleague's post on this item."),
-        "meaning": ("Message kept", "{verdict}"),
-        "voice": ("Personal voice", "Found: {found}. Missing: {missing}."),
-        "consistency": ("Sounds like you", "Similarity to your past posts: {pct}%."),
-        "verdict": {"copy": "Very close to the source: say it in your own way.", "ok": "You keep the message and make it yours.",
-                    "off": "Far from the source: make sure your post is still about it."},
-        "markers": {"first_person": "first person", "experience": "your experience", "opinion": "your opinion", "question": "a question to your network"},
-        "none": "none",
-        "unchanged_draft": ("Unchanged draft", "{pct}% of the draft is still as suggested: only a quarter of its points count."),
-        "repetition": ("Repetition", "{pct}% of your post repeats itself."),
-        "no_own_sentence": ("No sentence of your own", "No sentence of four words or more is yours (not taken from "
-                            "the source or the draft): only a quarter of the points count."),
-        "decoration": ("Hashtags and punctuation", "{pct}% of your post is hashtags, emoji or repeated ! and ?."),
-        "empty": "Nothing written yet.",
-        "tips": {"original_source": "Rewrite the key message in your own words instead of quoting the company text.",
-                 "original_draft": "Change the draft: add a detail only you know.",
-                 "original_colleagues": "Colleagues already posted almost the same words: give your own angle.",
-                 "experience": "Add what you learned or saw yourself.",
-                 "opinion": "Say what you think about it.",
-                 "question": "Ask your network a question.",
-                 "first_person": "Speak in the first person (I, my).",
-                 "repetition": "Say each thing once: your post repeats itself.",
-                 "no_own_sentence": "Write at least one sentence in your own words.",
-                 "decoration": "Fewer hashtags, emoji and exclamation marks: say something instead."},
-    },
-    "fr": {
-        "original_source": ("Vos propres mots", "{pct} % de votre post n'est pas copié du texte de l'entreprise."),
-        "original_draft": ("Au-delà du brouillon", "{pct} % de votre post diffère du brouillon proposé."),
-        "original_colleagues": ("Différent des collègues", "Votre post diffère à {pct} % du post le plus proche d'un collègue sur ce contenu."),
-        "meaning": ("Message conservé", "{verdict}"),
-        "voice": ("Voix personnelle", "Présent : {found}. Manquant : {missing}."),
-        "consistency": ("Votre style", "Proximité avec vos posts passés : {pct} %."),
-        "verdict": {"copy": "Très proche de la source : dites-le à votre manière.", "ok": "Vous gardez le message et vous l'appropriez.",
-                    "off": "Loin de la source : vérifiez que votre post en parle toujours."},
-        "markers": {"first_person": "la première personne", "experience": "votre expérience", "opinion": "votre avis", "question": "une question à votre réseau"},
-        "none": "rien",
-        "unchanged_draft": ("Brouillon inchangé", "{pct} % du brouillon est resté tel quel : seul un quart de ses points compte."),
-        "repetition": ("Répétition", "{pct} % de votre post se répète."),
-        "no_own_sentence": ("Aucune phrase à vous", "Aucune phrase de quatre mots ou plus n'est de vous (hors texte "
-                            "source et brouillon) : seul un quart des points compte."),
-        "decoration": ("Hashtags et ponctuation", "{pct} % de votre post sont des hashtags, des emoji ou des ! et ? répétés."),
-        "empty": "Rien d'écrit pour l'instant.",
-        "tips": {"original_source": "Reformulez le message principal avec vos mots plutôt que de citer le texte de l'entreprise.",
-                 "original_draft": "Modifiez le brouillon : ajoutez un détail que vous seul·e connaissez.",
-                 "original_colleagues": "Des collègues ont déjà publié presque les mêmes mots : donnez votre angle.",
-                 "experience": "Ajoutez ce que vous avez appris ou vu vous-même.",
-                 "opinion": "Dites ce que vous en pensez.",
-                 "question": "Posez une question à votre réseau.",
-                 "first_person": "Parlez à la première personne (je, mon).",
-                 "repetition": "Dites chaque chose une fois : votre post se répète.",
-                 "no_own_sentence": "Écrivez au moins une phrase avec vos propres mots.",
-                 "decoration": "Moins de hashtags, d'emoji et de points d'exclamation : dites plutôt quelque chose."},
-    },
-}
+
+
+def _words(lang: str, key: str, **values) -> str:
+    """The authenticity text ``key`` in ``lang`` (English for a language without a catalogue), from the
+    catalogue (``authenticity.*`` in ``assistant/words``)."""
+    return translate(lang if lang in LANGUAGES else "en", f"authenticity.{key}", **values)
 
 
 def copied_share(post: str, source: str) -> float:
@@ -244,20 +193,20 @@ def score(source: str, post: str, draft: str | None = None, colleagues: Iterable
 def describe(facts: dict, lang: str) -> dict:
     """Score, parts, components and tips from a score's ``facts``, worded in ``lang`` (``score`` calls it;
     a page in another language than the employee's calls it again to re-word a result)."""
-    words = TEXTS.get(lang, TEXTS["en"])
     values, verdict, markers, repeated = facts["values"], facts["verdict"], facts["markers"], facts["repetition"]
     total_weight = sum(WEIGHTS[n] for n in values)
-    found = [words["markers"][m] for m, ok in markers.items() if ok]
-    missing = [words["markers"][m] for m, ok in markers.items() if not ok]
+    found = [_words(lang, f"markers.{m}") for m, ok in markers.items() if ok]
+    missing = [_words(lang, f"markers.{m}") for m, ok in markers.items() if not ok]
+    nothing = _words(lang, "none")
     components, parts = [], []
     empty = facts["empty"]
     for name in WEIGHTS:
         if name not in values:
             continue
-        label, template = words[name]
-        explanation = words["empty"] if empty else template.format(
-            pct=round(100 * values[name]), verdict=words["verdict"][verdict],
-            found=", ".join(found) or words["none"], missing=", ".join(missing) or words["none"])
+        label = _words(lang, f"{name}.label")
+        explanation = _words(lang, "empty") if empty else _words(
+            lang, f"{name}.text", pct=round(100 * values[name]), verdict=_words(lang, f"verdict.{verdict}"),
+            found=", ".join(found) or nothing, missing=", ".join(missing) or nothing)
         weight = WEIGHTS[name] / total_weight
         components.append({"name": name, "label": label, "value": round(values[name], 3),
                            "weight": round(weight, 3), "explanation": explanation})
@@ -265,22 +214,23 @@ def describe(facts: dict, lang: str) -> dict:
     total = sum(p["exact"] for p in parts)
     penalties = [] if empty else _penalties(facts)
     for name, kept, share in penalties:
-        label, template = words[name]
+        label = _words(lang, f"{name}.label")
         lost = total * (1 - kept)
         if lost <= 0:
             continue
         total -= lost
-        parts.append({"name": name, "label": label, "exact": -lost, "explanation": template.format(pct=round(100 * share))})
+        parts.append({"name": name, "label": label, "exact": -lost,
+                      "explanation": _words(lang, f"{name}.text", pct=round(100 * share))})
     for part, points in zip(parts, whole_points([p["exact"] for p in parts])):
         part["points"] = points
         del part["exact"]
     advice = tips(values, markers, lang)
     faults = [name for name, _, _ in penalties if name in ("decoration", "repetition", "no_own_sentence")]
-    if "no_own_sentence" in faults and advice and advice[0] in (words["tips"]["original_source"],
-                                                                words["tips"]["original_draft"]):
+    if "no_own_sentence" in faults and advice and advice[0] in (_words(lang, "tips.original_source"),
+                                                                _words(lang, "tips.original_draft")):
         faults.remove("no_own_sentence")  # "rewrite it in your own words" already says it
     for name in faults:  # the worst fault first
-        advice = [words["tips"][name]] + advice[:2]
+        advice = [_words(lang, f"tips.{name}")] + advice[:2]
     return {"score": round(total, 1), "total": sum(p["points"] for p in parts), "components": components,
             "parts": parts, "repetition": round(repeated, 3), "tips": advice}
 
@@ -320,10 +270,9 @@ def whole_points(values: list[float]) -> list[int]:
 
 def tips(values: dict[str, float], markers: dict[str, bool], lang: str) -> list[str]:
     """At most three coaching tips, the most useful first."""
-    t = TEXTS.get(lang, TEXTS["en"])["tips"]
-    out = [t[name] for name in ("original_source", "original_draft", "original_colleagues")
+    out = [_words(lang, f"tips.{name}") for name in ("original_source", "original_draft", "original_colleagues")
            if name in values and values[name] < 0.5]
-    out += [t[m] for m in ("experience", "opinion", "question", "first_person") if not markers.get(m)]
+    out += [_words(lang, f"tips.{m}") for m in ("experience", "opinion", "question", "first_person") if not markers.get(m)]
     return out[:3]
 
 

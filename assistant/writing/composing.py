@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..text import HASHTAG, WORD, fold
+from ..words.catalogue import entry, translate
 from .keypoint import KeyPoint
 from .units import figure
 from .voice import VoiceProfile
@@ -48,45 +49,11 @@ LINK_CHARS = 24           # a link counts 23 characters on X, plus its space
 MARK = "✍️"               # a scaffold line the employee has to replace
 _END = re.compile(r"[.!?…]['\"»”)\]]*\s*$|[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$")
 
-# Closings: a real question to the network. "story" asks about their side; "question" asks whether
-# they see it as the employee does (it follows the employee's own words).
-CLOSINGS = {
-    "story": {
-        "fr": {"vous": ["Et de votre côté, qu'en pensez-vous ?", "Qu'est-ce que cela changerait dans votre équipe ?",
-                        "Avez-vous vécu quelque chose de semblable ?", "Quelle serait votre première question sur le sujet ?",
-                        "Comment voyez-vous cela dans votre métier ?", "Qu'ajouteriez-vous ?"],
-               "tu": ["Et de ton côté, qu'en penses-tu ?", "Qu'est-ce que cela changerait dans ton équipe ?",
-                      "As-tu vécu quelque chose de semblable ?", "Quelle serait ta première question sur le sujet ?",
-                      "Comment vois-tu cela dans ton métier ?", "Qu'ajouterais-tu ?"]},
-        "en": {"vous": ["What's your take?", "What would this change in your team?", "Have you seen something similar?",
-                        "What would be your first question about it?", "How does this look from your side of the job?",
-                        "What would you add?"]},
-    },
-    "question": {
-        "fr": {"vous": ["Est-ce que vous le voyez aussi ainsi ?", "Est-ce la même chose chez vous ?",
-                        "Cela vous parle-t-il aussi ?", "Le vivez-vous de la même façon ?"],
-               "tu": ["Est-ce que tu le vois aussi ainsi ?", "Est-ce la même chose chez toi ?",
-                      "Ça te parle aussi ?", "Le vis-tu de la même façon ?"]},
-        "en": {"vous": ["Do you see it the same way?", "Is it the same where you work?", "Does this ring true for you too?",
-                        "Is that your experience as well?"]},
-    },
-}
+# Closings (a real question to the network: "story" asks about their side; "question" asks whether they see
+# it as the employee does), lead-ins, the scaffold's lines: the catalogue's ``compose.*`` (``assistant/words``).
+
 # The employee's own emoji that may close a question to their network; others ("😅", "😢") stay theirs to place.
 CHEERFUL = set("🎉🚀👏💡🌱⚡🙌👍✨📈🔥💪😊🙂🌍🌿☀🔧🍺🪵")
-# How the key point's phrases are introduced (a list of facts reads as one sentence).
-LEADS = {"fr": ["En bref :", "Quelques repères :", "À retenir :", "Les faits :", "Concrètement :"],
-         "en": ["In short:", "A few facts:", "The numbers:", "What stands out:", "In practice:"]}
-OTHER_LANGUAGE = {"fr": {"en": "en anglais", "fr": "en français"}, "en": {"fr": "in French", "en": "in English"}}
-SCAFFOLD = {
-    "fr": {"words": "Votre mot : qu'est-ce que ça vous évoque, en une phrase ?",
-           "questions": ["Qu'avez-vous vu ou vécu de proche dans votre travail ?",
-                         "Qu'est-ce que cela change pour votre équipe ?",
-                         "Quelle question poseriez-vous à votre réseau ?"]},
-    "en": {"words": "Your words: what does this mean to you, in one sentence?",
-           "questions": ["What have you seen or lived close to this in your work?",
-                         "What does it change for your team?",
-                         "What would you ask your network?"]},
-}
 
 
 @dataclass
@@ -181,8 +148,8 @@ def key_point_text(kp: KeyPoint, lang: str, seed: str, details: int | None = 1) 
     if kp.via == "figures" and kp.title:
         dates = [figure(f, lang) for f in kp.facts if f.kind == "date"]
         pool = [d for d in pool if d not in dates]
-        said = ", ".join([OTHER_LANGUAGE[lang][("en" if lang == "fr" else "fr")], *dates])
-        parts.append(f"« {kp.title} » ({said})." if lang == "fr" else f"\u201c{kp.title}\u201d ({said}).")
+        said = ", ".join([translate(lang, f"compose.in_language.{'en' if lang == 'fr' else 'fr'}"), *dates])
+        parts.append(translate(lang, "compose.titled", title=kp.title, said=said))
     if pool and details is not None and len(pool) > details:
         first = pick(list(range(len(pool))), seed, "detail")
         pool = (pool[first:] + pool[:first])[:details]
@@ -190,19 +157,19 @@ def key_point_text(kp: KeyPoint, lang: str, seed: str, details: int | None = 1) 
     phrases = [d for d in pool if d not in sentences]
     parts += [d.rstrip(".") + "." for d in sentences]
     if phrases:
-        parts.append(f"{pick(LEADS[lang], seed, 'lead')} {_listed(phrases, lang)}.")
+        parts.append(f"{pick(entry(lang, 'compose.leads'), seed, 'lead')} {_listed(phrases, lang)}.")
     return " ".join(parts)
 
 
 def _listed(things: list[str], lang: str) -> str:
-    joined = " et " if lang == "fr" else " and "
+    joined = entry(lang, "compose.and")
     return things[0] if len(things) == 1 else ", ".join(things[:-1]) + joined + things[-1]
 
 
 def closing(form: str, lang: str, voice: VoiceProfile, seed: str) -> str:
     """The question that ends a ``form`` draft, in the employee's tu/vous (French)."""
-    by_address = CLOSINGS[form][lang]
-    return pick(by_address.get(voice.address if lang == "fr" else "vous", by_address["vous"]), seed, form)
+    address = voice.address if lang == "fr" and voice.address in ("tu", "vous") else "vous"
+    return pick(entry(lang, f"compose.closings.{form}.{address}"), seed, form)
 
 
 def disclosure_sentence(form: str | None) -> str:
@@ -278,9 +245,9 @@ def _emoji_chars(text: str) -> list[str]:
 def scaffold(kp: KeyPoint, lang: str, voice: VoiceProfile, *, disclosure: str | None = None, seed: str = "") -> Composed:
     """The draft offered without the employee's words: a line for their words, the key point, the questions
     to answer (each marked :data:`MARK`), and the disclosure. Not a post until they write their part."""
-    s = SCAFFOLD[lang]
     point = key_point_text(kp, lang, seed, details=None)
-    blocks = [f"{MARK} {s['words']}", point, "\n".join(f"{MARK} {q}" for q in s["questions"]),
+    blocks = [f"{MARK} {translate(lang, 'compose.scaffold_words')}", point,
+              "\n".join(f"{MARK} {q}" for q in entry(lang, "compose.scaffold_questions")),
               disclosure_sentence(disclosure)]
     draft = _assemble("scaffold", blocks)
     draft.scaffold, draft.point = True, point

@@ -43,6 +43,7 @@ from models.generator import Generator, GeneratorUnavailable
 from .. import language
 from ..imports import catalog, people
 from ..storage.store import Store
+from ..words.catalogue import translate
 from .facts import has_fact
 from .composing import FORMS, X_LIMIT, Composed, compose, scaffold
 from .guardrails import MAX_CHARS, composed_checks
@@ -61,10 +62,6 @@ if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assis
 
 MAX_NEW_TOKENS = 160      # a polished story is the composed one plus a linking phrase or two
 TEMPERATURE = 0.7
-LABELS = {"fr": {"story": "Récit LinkedIn", "short": "Post court (X)", "question": "Question à mon réseau",
-                 "scaffold": "Trame à compléter", "polished": "Récit, relu par le modèle"},
-          "en": {"story": "LinkedIn story", "short": "Short post (X)", "question": "Question to my network",
-                 "scaffold": "Outline to complete", "polished": "Story, smoothed by the model"}}
 
 
 @dataclass
@@ -230,7 +227,7 @@ def polish_allowed(ctx: Context, lang: str) -> bool:
 
 def _final(store: Store, plan: Plan, number: int, draft: Composed, result: dict, generator: str) -> dict:
     out = {"id": uuid.uuid4().hex[:16], "variant": number, "form": draft.form, "angle": draft.form,
-           "angle_label": LABELS[plan.lang][draft.form], "language": plan.lang, "text": draft.text,
+           "angle_label": translate(plan.lang, f"form.{draft.form}"), "language": plan.lang, "text": draft.text,
            "own_words": draft.own_words, "added": draft.added, "scaffold": draft.scaffold,
            "key_point_via": plan.kp.via, "point": draft.point, "fallback": False, "checks": result, "generator": generator,
            "polished": draft.form == "polished", "attempts": 1, "to_check": [],

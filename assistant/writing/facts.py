@@ -18,16 +18,14 @@ import re
 from dataclasses import dataclass
 
 from ..text import HTTP_URL, fold
+from ..words.catalogue import LANGUAGES, entry
 
-MONTHS = {
-    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "août": 8,
-    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
-    "september": 9, "october": 10, "november": 11, "december": 12,
-}
+# Month names as a source writes them (the catalogue's, with and without accents) → month number.
+MONTHS = {spelling: i + 1 for lang in LANGUAGES for i, name in enumerate(entry(lang, "dates.months"))
+          for spelling in (name.casefold(), fold(name))}
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE_DMY = re.compile(rf"\b(\d{{1,2}})(?:er)?\s+({_MONTH})\b(?:\s+(\d{{4}}))?", re.I)
-_EN_MONTH = "january|february|march|april|may|june|july|august|september|october|november|december"
+_EN_MONTH = "|".join(name.casefold() for name in entry("en", "dates.months"))
 _DATE_MDY = re.compile(rf"\b({_EN_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I)
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u202f\u00a0,.]\d{3})+|\d+(?:[.,]\d+)?)(\s?(?:%|k€|€|\$|MWc|MW|GW|kWh|MWh|GWh|km|t\b|tonnes|million|millions|milliards?|billion|people|personnes|sensors|capteurs)?)",
                      re.I)

@@ -1,7 +1,7 @@
 """Figures and dates written the way a language writes them, for a key point in the other language.
 
 ``4 000 foyers`` reads ``4,000`` in English and ``1.5 MW`` reads ``1,5 MW`` in French; a date is
-written with the language's month names. The value is the item's, exactly: only its form changes.
+written with the language's month names (month names and number marks: the catalogue, ``assistant/words``). The value is the item's, exactly: only its form changes.
 The words a bare number counts ("15 data scientists") come from the item, when they are a unit
 the other language writes the same way or one of ``UNITS``; otherwise the number stands alone.
 
@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import re
 
+from ..words.catalogue import entry, number as written
 from .facts import Fact
 
-MONTH_NAMES = {"fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-                      "novembre", "décembre"],
-               "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                      "November", "December"]}
 # Units and counted things a key point may carry across languages: (French, English).
 UNITS = [("personnes", "people"), ("salariés", "employees"), ("collaborateurs", "employees"), ("foyers", "households"),
          ("clients", "customers"), ("patients", "patients"), ("sites", "sites"), ("parcs", "farms"),
@@ -42,7 +39,7 @@ def figure(fact: Fact, lang: str, source: str = "") -> str:
     """A number or date ``fact`` written the ``lang`` way, with its unit when it can be said in ``lang``."""
     if fact.kind == "date":
         day, month, year = (fact.key[5:].split("-") + ["", "", ""])[:3]
-        return f"{int(day)} {MONTH_NAMES[lang][int(month) - 1]}{' ' + year if year else ''}"
+        return f"{int(day)} {entry(lang, 'dates.months')[int(month) - 1]}{' ' + year if year else ''}"
     value = fact.key[4:]
     unit = re.sub(r"^[\d\s\u202f\u00a0.,]+", "", fact.text).strip()
     if not unit and source:  # "15 data scientists": the words the item puts after a bare number
@@ -53,10 +50,7 @@ def figure(fact: Fact, lang: str, source: str = "") -> str:
         per = re.search(re.escape(fact.text) + r"(?:\s+" + re.escape(unit) + r")?\s+(par|per|a|an)\s+(\w+)", source)
         rate = next((pair[1 if lang == "en" else 0] for pair in RATES
                      if per and f"{per.group(1)} {per.group(2)}".casefold() in pair), "")
-    if "." in value:
-        number = value.replace(".", ",") if lang == "fr" else value
-    else:
-        number = f"{int(value):,}".replace(",", "\u202f" if lang == "fr" else ",") if value.isdigit() else value
+    number = written(value, lang)
     said = said_in(unit, lang)
     return f"{number} {said}{' ' + rate if said and rate else ''}".strip()
 
