@@ -35,7 +35,7 @@ from .imports.people import import_people
 from .retrieval import matching
 from .retrieval.indexing import embed_pending
 from .storage import audit, faults
-from .writing import authenticity, drafting, injection, starters
+from .writing import authenticity, drafting, injection, starters, translation
 
 
 REVIEW_LABELS = {"directive": "instructions to a model", "person_claim": "a claim about a person",
@@ -67,16 +67,24 @@ def embed_all(ctx: Context, quiet: bool = False) -> int:
     return embed_pending(ctx.store, ctx.embedder, None if quiet else progress, ctx.today())
 
 
-def _report(report, embedded: int, as_json: bool, seconds: float) -> int:
+def translate_all(ctx: Context, quiet: bool = False) -> int:
+    """Translate the key point of every item that has no version in the other language (``translation``), in
+    this process: the app never loads the translator; return how many were stored."""
+    return translation.translate_pending(ctx, None if quiet else _progress("translating key points"))
+
+
+def _report(report, embedded: int, as_json: bool, seconds: float, translated: int | None = None) -> int:
     if as_json:
-        print(json.dumps({**report.as_dict(), "embeddings_computed": embedded, "seconds": round(seconds, 2)}))
+        print(json.dumps({**report.as_dict(), "embeddings_computed": embedded, "seconds": round(seconds, 2),
+                          **({} if translated is None else {"translations_stored": translated})}))
     else:
         for problem in report.problems:
             print(f"rejected: {problem}", file=sys.stderr)
         for note in report.notes:
             print(f"note: {note}", file=sys.stderr)
         print(f"{report.summary()}; {embedded} embeddings computed"
-              f"{' (all vectors already stored)' if embedded == 0 else ''}; {seconds:.1f} s")
+              f"{' (all vectors already stored)' if embedded == 0 else ''}"
+              f"{'' if translated is None else f'; {translated} key points translated'}; {seconds:.1f} s")
     return report.exit_code
 
 
@@ -93,7 +101,8 @@ def cmd_ingest(args, ctx: Context) -> int:
         label = REVIEW_LABELS[flag["kind"]]
         report.notes.append(f"{flag['id']}: to review, {label} left out of drafts: {flag['sentence'][:160]}")
     embedded = embed_all(ctx, quiet=args.json)
-    return _report(report, embedded, args.json, time.perf_counter() - start)
+    translated = 0 if args.no_translate else translate_all(ctx, quiet=args.json)
+    return _report(report, embedded, args.json, time.perf_counter() - start, translated)
 
 
 def cmd_people_import(args, ctx: Context) -> int:
@@ -109,16 +118,39 @@ def cmd_demo(args, ctx: Context) -> int:
     loaded = demo.load(ctx)
     content, persons, activity = loaded["content"], loaded["people"], loaded["activity"]
     embedded = embed_all(ctx, quiet=args.json)
+    translated = translate_all(ctx, quiet=args.json)
     seconds = time.perf_counter() - start
     if args.json:
         print(json.dumps({"content": content.as_dict(), "people": persons.as_dict(), "embeddings_computed": embedded,
-                          "demo": activity, "seconds": round(seconds, 2)}))
+                          "translations_stored": translated, "demo": activity, "seconds": round(seconds, 2)}))
     else:
         for problem in content.problems + persons.problems:
             print(f"rejected: {problem}", file=sys.stderr)
         print(f"{content.summary()}\n{persons.summary()}\n{embedded} embeddings computed; "
+              f"{translated} key points translated; "
               f"{activity['accounts']} demo accounts and {activity['shares']} demo shares added; {seconds:.1f} s")
     return 1 if content.counts["rejected"] or persons.counts["rejected"] else 0
+
+
+def cmd_translate(args, ctx: Context) -> int:
+    """Key points of the items missing a translation, stored; ``--stdio``: the app's translation process
+    (``translation.ChildTranslator``), which never opens the store."""
+    if args.stdio:
+        translation.serve_stdio(ctx.translator, sys.stdin, sys.stdout)
+        return 0
+    start = time.perf_counter()
+    todo = len(translation.pending(ctx.store, ctx.today()))
+    if todo and ctx.translator is None:
+        print(f"porte-voix: {todo} key points to translate, but no translator (PORTE_VOIX_TRANSLATOR="
+              f"{ctx.settings.translator})", file=sys.stderr)
+        return 2
+    translated = translate_all(ctx, quiet=args.json)
+    seconds = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"pending": todo, "translations_stored": translated, "seconds": round(seconds, 2)}))
+    else:
+        print(f"{translated} of {todo} key points translated; {seconds:.1f} s")
+    return 0 if translated == todo else 1
 
 
 def cmd_recommend(args, ctx: Context) -> int:
@@ -216,6 +248,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="import content files (Markdown, HTML, RSS/Atom, CSV, JSONL) and embed them")
     s.add_argument("paths", nargs="+")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--no-translate", action="store_true",
+                   help="leave the key points' translation for later (porte-voix translate, or the app)")
     s.set_defaults(run=cmd_ingest)
 
     ppl = sub.add_parser("people", help="manage employees").add_subparsers(dest="action", required=True)
@@ -243,6 +277,11 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="load the demo data (idempotent)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=cmd_demo)
+
+    s = sub.add_parser("translate", help="translate the key points of items that exist in one language only")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)  # the app's translation process
+    s.set_defaults(run=cmd_translate)
 
     s = sub.add_parser("draft", help="drafts built on your own words (--my-words), with their checks")
     s.add_argument("email")

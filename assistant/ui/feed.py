@@ -274,8 +274,9 @@ def _writing_language(account, ctx) -> str | None:
 
 
 def _translate_soon(ctx, plan):
-    """The background translation of ``plan``'s key point into its language, started once per item and
-    language (None when the library has the item in that language, or it is translated already)."""
+    """The background translation of ``plan``'s key point into its language (in the app's translation process,
+    ``translation.ChildTranslator``), started once per item and language; None when the library has the item
+    in that language, or it is translated already (imports translate what they add)."""
     if not drafting.needs_translation(plan):
         return None
     key = f"feed_translating_{plan.item['id']}_{plan.lang}"

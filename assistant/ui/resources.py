@@ -23,6 +23,7 @@ from assistant.engagement.clicklog import open_log
 from assistant.storage import keys
 from assistant.storage.store import Store
 from assistant.writing.drafting import polish_allowed, warm_up
+from assistant.writing import translation
 from assistant.writing.model_loading import Loading, first_load
 
 
@@ -37,8 +38,10 @@ def _key(settings: Settings) -> str:
 
 @st.cache_resource(show_spinner=False)
 def _context(key: str, _settings: Settings) -> Context:
-    """Cached on ``key`` (the settings' text); Streamlit does not hash underscore arguments."""
-    return open_context(_settings)
+    """Cached on ``key`` (the settings' text); Streamlit does not hash underscore arguments. Its translator
+    runs in a low-priority child process (``translation.in_child_process``): the translation model never
+    loads in the app's process, where it would take the CPU from every session."""
+    return open_context(_settings, translator=translation.in_child_process(_settings))
 
 
 def store() -> Store:
@@ -93,7 +96,8 @@ def _polisher(key: str) -> ThreadPoolExecutor:
 
 
 def translating() -> ThreadPoolExecutor:
-    """The background worker that translates key points (``writing.translation``) while employees write."""
+    """The one background worker that has key points translated (``writing.translation``: in the child
+    process, one at a time) and stores them: items imported on the Library page, or opened before a translation."""
     ctx = context()
     return _translating(_key(ctx.settings))
 

@@ -12,8 +12,10 @@ import streamlit as st
 from assistant.context import Context
 from assistant.imports import library
 from assistant.retrieval.indexing import embed_pending
+from assistant.ui import resources
 from assistant.ui.i18n import current, domain_text, error_text, t
 from assistant.ui.safe import md
+from assistant.writing import translation
 
 
 def import_form(ctx: Context, target: str, prefix: str) -> None:
@@ -40,6 +42,8 @@ def import_form(ctx: Context, target: str, prefix: str) -> None:
                                                              text=t("upload.embed_progress", done=done, total=total)),
             today=ctx.today())
         bar.progress(1.0, text=t("upload.embedded", n=computed))
+        if target == "content":  # in the app's low-priority translation process, never in this one
+            translation.translate_in_background(resources.translating(), ctx)
         failed = report.counts["rejected"]
         status.update(label=summary(report), state="error" if failed else "complete", expanded=bool(failed))
     for problem in report.problems:

@@ -5,11 +5,26 @@ the reverse) and the library has no version of it in their language, the key
 point (``keypoint``: the headline and the short phrases carrying the item's facts)
 is translated by the configured translator (``models.translator``: OPUS-MT en↔fr
 from PyPI packages by default), phrase by phrase, and stored per item, content
-hash and language, so it is translated once whoever drafts. A phrase whose
-translation lost or changed a number, or lost a name, is dropped: facts stay
-exact. Translating takes a few seconds on a CPU; the app starts it while the
-employee writes their sentence (:func:`translate_in_background`), and a draft
-that cannot wait for it uses the figures-only key point instead.
+hash and language in the ``translations`` table, so it is translated once whoever
+drafts. A phrase whose translation lost or changed a number, or lost a name, is
+dropped: facts stay exact.
+
+Where it runs, and why. Translating takes seconds of CPU per item and the model
+300 MB of memory per direction, so it never runs in the app's process, where it
+would take the CPU from every employee's session:
+
+- content is translated when it is imported (:func:`translate_pending`, after
+  ``retrieval.indexing.embed_pending``): ``porte-voix ingest``, ``porte-voix demo``
+  and ``porte-voix translate`` (for what an import left, e.g. ``--no-translate``);
+- in the app (items added on the Library page, or still missing a translation when
+  an employee opens one), the app's context holds a :class:`ChildTranslator`: each
+  batch of phrases goes to one low-priority child process (``nice porte-voix
+  translate --stdio``, one at a time, its model loaded once and the process gone
+  after a minute idle), and the app's worker stores the result. The child never
+  opens the store (DuckDB lets one process write it: the app's).
+
+A draft asked for before the translation exists uses the figures-only key point;
+the next draft after it lands uses the translation.
 
     >>> ensure(ctx, item, "fr")                    # doctest: +SKIP
     >>> translated_point(ctx.store, item, "fr")    # doctest: +SKIP
@@ -18,17 +33,29 @@ that cannot wait for it uses the figures-only key point instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import IO, Callable
 
+from models.translator import Translator
+
+from ..imports import catalog
+from ..language import SUPPORTED
 from ..storage.store import Store
 from ..text import fold
 from .facts import _NUMBER, _number_key, has_fact
 from .keypoint import KeyPoint, key_point, names_person
 from .prompting import sanitize
 from .units import figure
+from .versions import version_in
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +138,164 @@ def _row(store: Store, item: dict, lang: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def translate_in_background(executor: ThreadPoolExecutor, ctx, item: dict, lang: str) -> Future:
-    """Start :func:`ensure` on ``executor`` (the app's worker), for a draft the employee is about to ask for."""
+def translate_in_background(executor: ThreadPoolExecutor, ctx, item: dict | None = None,
+                            lang: str | None = None) -> Future:
+    """Start :func:`ensure` of ``item`` into ``lang`` (for a draft the employee is about to ask for), or
+    :func:`translate_pending` without an item (after an import in the app), on ``executor`` (the app's worker)."""
     return executor.submit(_quietly, ctx, item, lang)
 
 
-def _quietly(ctx, item: dict, lang: str) -> bool:
+def _quietly(ctx, item: dict | None, lang: str | None) -> bool | int:
     try:
-        return ensure(ctx, item, lang)
-    except Exception:  # never lost: the draft falls back to the figures
+        return ensure(ctx, item, lang) if item is not None else translate_pending(ctx)
+    except Exception:  # never lost: drafts fall back to the figures, and the next import or request tries again
         log.exception("background translation failed")
         return False
 
+
+
+# --- at import: every item in the other language, in the importing process ------------------------------
+
+def pending(store: Store, today: dt.date | None = None) -> list[tuple[dict, str]]:
+    """``(item, language)`` for each active item in a supported language whose key point has no stored
+    translation into the other one (for its current text) and no version in that language in the library."""
+    out = []
+    for item in catalog.active_items(store, today):
+        if item["language"] not in SUPPORTED:
+            continue
+        for lang in SUPPORTED:
+            if lang != item["language"] and _row(store, item, lang) is None and version_in(store, item, lang) is None:
+                out.append((item, lang))
+    return out
+
+
+def translate_pending(ctx, progress: Callable[[int, int], None] | None = None) -> int:
+    """Translate the key point of every :func:`pending` item (imports call this after embedding); return how
+    many were stored. Nothing to do without a translator (``PORTE_VOIX_TRANSLATOR=none``): drafts then give
+    the figures."""
+    todo = pending(ctx.store, ctx.today())
+    if not todo or ctx.translator is None:
+        return 0
+    done = 0
+    for number, (item, lang) in enumerate(todo, 1):
+        done += ensure(ctx, item, lang)
+        if progress:
+            progress(number, len(todo))
+    return done
+
+
+# --- in the app: a translator in a child process -------------------------------------------------------
+
+class ChildTranslator(Translator):
+    """The configured translator, run in a low-priority child process (``porte-voix translate --stdio``) so
+    its model never loads in the caller's process. One request at a time (a lock: one child, one model); the
+    child starts on the first request, keeps its model between requests and is closed after ``idle_s``
+    seconds without one. A child that reports no translator makes every later call fail at once."""
+
+    name = "child"
+    pairs = tuple((a, b) for a in SUPPORTED for b in SUPPORTED if a != b)
+
+    def __init__(self, command: list[str], idle_s: float = 60.0, timeout_s: float = 600.0):
+        self.command, self.idle_s, self.timeout_s = command, idle_s, timeout_s
+        self._proc: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._idle: threading.Timer | None = None
+        self.unavailable: str | None = None  # why the child has no translator
+        self.started = 0  # child processes started (the tests count them)
+        self._last = 0.0
+
+    def translate_batch(self, texts, source, target):
+        texts = list(texts)
+        if not self.check(source, target) or not any(t.strip() for t in texts):
+            return texts
+        with self._lock:
+            if self.unavailable:
+                raise RuntimeError(self.unavailable)
+            if self._idle is not None:
+                self._idle.cancel()
+            answer = self._ask({"texts": texts, "source": source, "target": target})
+            self._last = time.monotonic()
+            self._idle = threading.Timer(self.idle_s, self._close_if_idle)
+            self._idle.daemon = True
+            self._idle.start()
+        if "error" in answer:
+            if answer.get("unavailable"):
+                self.unavailable = answer["error"]
+            raise RuntimeError(answer["error"])
+        return answer["texts"]
+
+    def _ask(self, request: dict) -> dict:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                          encoding="utf-8", bufsize=1)
+            self.started += 1
+        proc = self._proc
+        watchdog = threading.Timer(self.timeout_s, proc.kill)  # a child that hangs is stopped, not waited on
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            proc.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+        except OSError:
+            line = ""
+        finally:
+            watchdog.cancel()
+        if not line:
+            self._proc = None
+            proc.kill()
+            proc.wait()
+            raise RuntimeError(f"the translation process ended (exit code {proc.returncode})")
+        return json.loads(line)
+
+    def _close_if_idle(self) -> None:
+        self.close(idle_only=True)
+
+    def close(self, idle_only: bool = False) -> None:
+        """End the child (it finishes on end of input); the next request starts another. ``idle_only``: only
+        when no request came for ``idle_s`` seconds."""
+        with self._lock:
+            if idle_only and time.monotonic() - self._last < self.idle_s:
+                return
+            proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def in_child_process(settings) -> ChildTranslator | None:
+    """The app's translator: the configured one in a ``nice``d child process (None when it is ``none``)."""
+    if settings.translator == "none":
+        return None
+    nice = shutil.which("nice")
+    command = [sys.executable, "-m", "assistant.cli", "translate", "--stdio"]
+    return ChildTranslator([nice, "-n", "19", *command] if nice else command)
+
+
+def serve_stdio(translator: Translator | None, lines: IO[str], out: IO[str]) -> int:
+    """The child's side of :class:`ChildTranslator`: one JSON request per line of ``lines``
+    (``{"texts", "source", "target"}``), one JSON answer per line on ``out`` (``{"texts"}`` or ``{"error"}``,
+    with ``"unavailable": true`` when there is no translator), until the end of ``lines``; returns how many
+    requests were answered."""
+    answered = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            if translator is None:
+                answer = {"error": "no translator (PORTE_VOIX_TRANSLATOR, or its packages missing)",
+                          "unavailable": True}
+            else:
+                answer = {"texts": translator.translate_batch(list(request["texts"]), request["source"],
+                                                              request["target"])}
+        except Exception as exc:  # one bad request is answered with its error; the next one is served
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        out.flush()
+        answered += 1
+    return answered
