@@ -12,7 +12,10 @@ Its packages (and top-level modules), lowest layer first, as :data:`LAYERS` orde
 - ``imports``     readers, fields, import runs; the content library (catalog) and people
 - ``retrieval``   embeddings, BM25, ranking, recommendations and experts
 - ``writing``     prompts, voice, drafts, fallback, reader's checks, guardrails, policy, authenticity
-- ``engagement``  links, shares, click log, events, metrics, points, goals
+- ``links``       tracked links and short codes, the click log, conversions, visitor flags, request limits:
+  all the public click service needs (no DuckDB)
+- ``sharing``     a share's life: what may be shared, recording it, posting it (when a share counts)
+- ``reporting``   engagement events, sync, analytics imports, metrics, dashboards, points, goals
 - ``digest``      weekly digests: content, templates, runs, schedule, delivery, unsubscribe
 - ``context``, ``app``, ``demo``, ``demo_accounts``  the composition root; use-cases that span
   features (one person's export and erasure, an employee's workspace); the demo installation
@@ -31,7 +34,9 @@ LAYERS = [
     ["access", "imports"],
     ["retrieval"],
     ["writing"],
-    ["engagement"],
+    ["links"],
+    ["sharing"],
+    ["reporting"],
     ["digest"],
     ["context", "app", "demo", "demo_accounts"],
     ["web", "ui", "commands", "cli"],

@@ -31,11 +31,12 @@ import hashlib
 
 from .access.accounts import ensure_account
 from .context import Context
-from .engagement import analytics_import, goals, sync, visitors
-from .engagement.clicklog import open_log
-from .engagement.links import ALWAYS_ON, final_text, short_url, tracked_url
-from .engagement.shares import link_share, record_share
 from .imports import catalog, people
+from .links import visitors
+from .links.clicklog import open_log
+from .links.tracked import ALWAYS_ON, final_text, short_url, tracked_url
+from .reporting import analytics_import, goals, sync
+from .sharing.shares import link_share, record_share
 from .storage import erased, keys
 from .storage.store import Store
 from .writing.authenticity import score_post

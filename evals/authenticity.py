@@ -47,7 +47,7 @@ import numpy as np
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.demo import DEMO_DIR
-from assistant.engagement.share_rules import refusals
+from assistant.sharing.share_rules import refusals
 from assistant.storage.store import close_all
 from assistant.text import WORD
 from assistant.writing import authenticity

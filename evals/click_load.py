@@ -47,8 +47,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.engagement.clicklog import ClickLog
-from assistant.engagement.shares import link_share, record_share
+from assistant.links.clicklog import ClickLog
+from assistant.sharing.shares import link_share, record_share
 from assistant.storage import keys
 from assistant.storage.store import close_all, open_store
 

@@ -44,8 +44,8 @@ from pathlib import Path
 import pandas as pd
 
 from assistant.config import Settings
-from assistant.engagement import analytics_import, dashboards, events, goals, metrics, points, sync
-from assistant.engagement.clicklog import ClickLog
+from assistant.links.clicklog import ClickLog
+from assistant.reporting import analytics_import, dashboards, events, goals, metrics, points, sync
 from assistant.storage.store import close_all, open_store
 
 REPORTS = Path(__file__).resolve().parent / "reports"

@@ -42,8 +42,8 @@ from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.demo import load as load_demo
 from assistant.demo_accounts import DEMO_PASSWORD
-from assistant.engagement.clicklog import open_log
-from assistant.engagement.sync import sync
+from assistant.links.clicklog import open_log
+from assistant.reporting.sync import sync
 from assistant.retrieval.indexing import embed_pending
 from assistant.storage.store import close_all
 from assistant.ui.editor import DEBOUNCE_MS

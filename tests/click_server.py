@@ -18,7 +18,7 @@ import time
 
 import uvicorn
 
-from assistant.engagement.http_guard import Limits
+from assistant.links.http_guard import Limits
 from assistant.web.clickservice import server_config
 
 

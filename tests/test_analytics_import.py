@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from assistant.engagement import analytics_import, shares
-from assistant.engagement.engagement_import import import_conversions
-from assistant.engagement.metrics import Filters, share_metrics
+from assistant.reporting import analytics_import
+from assistant.reporting.engagement_import import import_conversions
+from assistant.reporting.metrics import Filters, share_metrics
+from assistant.sharing import shares
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "engagement"
 POSTS = {  # share id → the post URL its author pasted (other forms of the same posts are in the exports)

@@ -368,7 +368,7 @@ def _edit(at, item_id: str, text: str):
 
 
 def test_draft_edit_score_share_then_confirm_posted(demo):
-    from assistant.engagement import points
+    from assistant.reporting import points
 
     at = app(CAMILLE)
     item_id = _open_first_item(at, words=None)
@@ -547,7 +547,7 @@ def test_employee_cannot_read_another_employees_drafts(demo):
 
 
 def test_my_shares_lists_clicks_and_reactions_and_waiting_ones(demo):
-    from assistant.engagement.events import record_event
+    from assistant.reporting.events import record_event
 
     items = [r["id"] for r in demo.rows("SELECT id FROM content ORDER BY id LIMIT 2")]
     for share_id, item, status in (("s-posted", items[0], "posted"), ("s-waiting", items[1], "prepared")):

@@ -34,7 +34,7 @@ def open_tab(at, key: str, label: str):
 # --- authenticity (marketing) ---------------------------------------------------------------
 
 def test_marketing_page_opens_and_counts_only_posted_shares(demo):
-    from assistant.engagement import metrics
+    from assistant.reporting import metrics
 
     at = app(LEA, "assistant/ui/marketing.py")
     assert not at.exception

@@ -13,7 +13,7 @@ import pytest
 from assistant.commands import admin as commands_admin
 from assistant.config import Settings
 from assistant.context import open_context
-from assistant.engagement.clicklog import open_log
+from assistant.links.clicklog import open_log
 from assistant.storage import audit, backup, compaction, keys
 from assistant.storage.store import StoreLocked, close_all
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from assistant.engagement.clicklog import ClickLog
-from assistant.engagement.http_guard import Limits
+from assistant.links.clicklog import ClickLog
+from assistant.links.http_guard import Limits
 from assistant.web.clickservice import create_app
 from evals.slow_clients import SlowConfig, run as slow_clients
 from tests.click_server import request, running

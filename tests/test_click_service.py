@@ -12,9 +12,11 @@ import pytest
 
 from assistant.config import Settings
 from assistant.digest import preferences, unsubscribe
-from assistant.engagement import conversions, points, shares, sync, visitors
-from assistant.engagement.clicklog import ClickLog
-from assistant.engagement.guessing import CodeWalkGuard
+from assistant.links import conversions, visitors
+from assistant.links.clicklog import ClickLog
+from assistant.links.guessing import CodeWalkGuard
+from assistant.reporting import points, sync
+from assistant.sharing import shares
 from assistant.web.clickservice import HitWriter, create_app, service_app
 from tests.click_server import post_json, request, running, wait_until
 

@@ -7,9 +7,10 @@ import io
 import pandas as pd
 import pytest
 
-from assistant.engagement import dashboards, events, goals, metrics, shares
-from assistant.engagement.dashboards import PageFilters
-from assistant.engagement.metrics import Filters
+from assistant.reporting import dashboards, events, goals, metrics
+from assistant.reporting.dashboards import PageFilters
+from assistant.reporting.metrics import Filters
+from assistant.sharing import shares
 
 RATES = {"cpm": 30.0, "cpc": 2.0, "currency": "EUR"}
 COPY = "Fière de la green week chez Nordlys : 212 ordinateurs réparés au lieu d'être remplacés, bravo à toute l'équipe !"

@@ -256,7 +256,7 @@ def test_cli_send_status_and_test_digest(dctx, smtp, capsys):
 
 
 def test_goal_and_last_posts_appear(dctx, smtp):
-    from assistant.engagement import goals
+    from assistant.reporting import goals
 
     mailbox, _ = smtp
     only(dctx.store, CAMILLE)

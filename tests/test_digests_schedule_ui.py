@@ -62,7 +62,7 @@ def test_texts_have_the_same_keys_in_both_languages():
     fr, en = render.strings("fr"), render.strings("en")
     assert set(fr) == set(en) and set(fr["goal_metrics"]) == set(en["goal_metrics"])
     assert len(fr["months"]) == len(en["months"]) == 12
-    from assistant.engagement.goals import METRICS
+    from assistant.reporting.goals import METRICS
 
     assert set(METRICS) <= set(fr["goal_metrics"])
 

@@ -12,7 +12,7 @@ from assistant.imports.catalog import ingest
 from assistant.imports import people
 from assistant.imports.people import import_people
 from assistant.language import detect
-from assistant.engagement import share_rules
+from assistant.sharing import share_rules
 from assistant.writing import composing, drafting
 from assistant.writing.keypoint import MAX_RUN, key_point, longest_shared_run, names_of
 from assistant.writing.policy import load_policy

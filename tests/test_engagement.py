@@ -6,9 +6,11 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 
-from assistant.engagement import events, goals, links, points, shares
-from assistant.engagement.clicklog import open_log
 from assistant.imports import people
+from assistant.links import tracked
+from assistant.links.clicklog import open_log
+from assistant.reporting import events, goals, points
+from assistant.sharing import shares
 from assistant.storage import keys
 from tests.conftest import DEMO
 
@@ -17,34 +19,34 @@ PERSONAL = "J'ai suivi ce projet de près, je travaille chez Nordlys : fière du
 
 
 def test_tracked_url_adds_utm_and_keeps_existing_parameters():
-    url = links.tracked_url("https://n.example/a?ref=nl&utm_source=old#top", "linkedin", "green-week", "s-1")
+    url = tracked.tracked_url("https://n.example/a?ref=nl&utm_source=old#top", "linkedin", "green-week", "s-1")
     parts = urlsplit(url)
     assert parse_qs(parts.query) == {"ref": ["nl"], "utm_source": ["linkedin"], "utm_medium": ["employee-advocacy"],
                                      "utm_campaign": ["green-week"], "utm_content": ["s-1"]}
     assert parts.fragment == "top" and parts.path == "/a"
-    assert "utm_campaign=always-on" in links.tracked_url("https://n.example/b", "x", None, "s-2")
-    assert links.tracked_url(None, "x", None, "s-3") is None
+    assert "utm_campaign=always-on" in tracked.tracked_url("https://n.example/b", "x", None, "s-2")
+    assert tracked.tracked_url(None, "x", None, "s-3") is None
     with pytest.raises(ValueError):
-        links.tracked_url("https://n.example", "myspace", None, "s")
+        tracked.tracked_url("https://n.example", "myspace", None, "s")
 
 
 def test_short_codes_are_short_stable_per_share_and_keyed():
     key = b"k" * 32
-    codes = {links.short_code(key, f"s-{n}") for n in range(2000)}
-    assert len(codes) == 2000 and all(links.CODE.match(c) for c in codes)
-    assert links.short_code(key, "s-1") == links.short_code(key, "s-1") != links.short_code(b"x" * 32, "s-1")
-    assert links.short_code(key, "s-1", attempt=1) != links.short_code(key, "s-1")
+    codes = {tracked.short_code(key, f"s-{n}") for n in range(2000)}
+    assert len(codes) == 2000 and all(tracked.CODE.match(c) for c in codes)
+    assert tracked.short_code(key, "s-1") == tracked.short_code(key, "s-1") != tracked.short_code(b"x" * 32, "s-1")
+    assert tracked.short_code(key, "s-1", attempt=1) != tracked.short_code(key, "s-1")
 
 
 def test_share_links_and_final_text():
-    intents = links.share_links("Fière & ravie #Data", "https://go.example/AbC123xy")
+    intents = tracked.share_links("Fière & ravie #Data", "https://go.example/AbC123xy")
     assert intents["linkedin"] == "https://www.linkedin.com/sharing/share-offsite/?url=https%3A%2F%2Fgo.example%2FAbC123xy"
     assert intents["x"].startswith("https://twitter.com/intent/tweet?text=Fi%C3%A8re%20%26%20ravie%20%23Data&url=")
     link = "https://go.example/AbC123xy"
-    assert links.final_text("Lire https://n.example/a. Merci", link, "https://n.example/a") == f"Lire {link}. Merci"
-    assert links.final_text("Sans lien", link, "https://n.example/a") == f"Sans lien\n\n{link}"
-    assert links.final_text(f"Déjà {link}", link) == f"Déjà {link}"
-    assert links.final_text("Texte", None) == "Texte"
+    assert tracked.final_text("Lire https://n.example/a. Merci", link, "https://n.example/a") == f"Lire {link}. Merci"
+    assert tracked.final_text("Sans lien", link, "https://n.example/a") == f"Sans lien\n\n{link}"
+    assert tracked.final_text(f"Déjà {link}", link) == f"Déjà {link}"
+    assert tracked.final_text("Texte", None) == "Texte"
 
 
 def _item(store, campaign=True):
@@ -63,7 +65,7 @@ def test_share_puts_the_short_link_in_the_post_and_maps_it_in_the_click_log(ctx,
     assert (row["text"], row["short_code"], row["campaign"]) == (result["text"], result["code"], item["campaign"])
     assert "utm_content=s-test" in row["tracked_url"] and "utm_source=x" in row["tracked_url"]
     assert open_log(ctx.settings.clicklog_path).link(result["code"]) == ("s-test", row["tracked_url"])
-    assert result["links"]["x"].endswith("url=" + links.quote(result["short_url"], safe=""))
+    assert result["links"]["x"].endswith("url=" + tracked.quote(result["short_url"], safe=""))
     # pressing Share twice records one share and one link
     assert shares.share(ctx, CAMILLE, item["id"], PERSONAL, "x", share_id="s-test")["code"] == result["code"]
     assert demo_store.value("SELECT count(*) FROM shares WHERE email = ?", [CAMILLE]) == 1
@@ -72,7 +74,7 @@ def test_share_puts_the_short_link_in_the_post_and_maps_it_in_the_click_log(ctx,
 def test_a_taken_code_gets_the_alternate(ctx, demo_store):
     item = _item(demo_store)
     log = open_log(ctx.settings.clicklog_path)
-    taken = links.short_code(keys.key(ctx.settings.home, "links"), "s-mine")
+    taken = tracked.short_code(keys.key(ctx.settings.home, "links"), "s-mine")
     log.add_link(taken, "s-someone-else", "https://n.example/other")
     result = shares.share(ctx, CAMILLE, item["id"], PERSONAL, "linkedin", share_id="s-mine")
     assert result["code"] != taken and result["short_url"] in result["text"] and taken not in result["text"]

@@ -10,10 +10,10 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from assistant.engagement import engagement_import
-from assistant.engagement.metrics import Filters, share_metrics
 from assistant.imports import archives
 from assistant.imports.records import BadFile
+from assistant.reporting import engagement_import
+from assistant.reporting.metrics import Filters, share_metrics
 from tests.test_analytics_import import SAMPLES, posts  # noqa: F401  (the fixture: shares with their post URLs)
 
 SECRET = "root:x:0:0:SECRET-LINE"

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant.access import preferences
-from assistant.engagement import goals
+from assistant.reporting import goals
 from assistant.ui import i18n
 from tests.test_app import app, app_env, demo, demo_template, fast_bcrypt, msg  # noqa: F401  (fixtures)
 

@@ -3,7 +3,7 @@ sees the open ones' progress at the top of My feed."""
 
 import datetime as dt
 
-from assistant.engagement import goals
+from assistant.reporting import goals
 from tests.test_app import app, app_env, demo, demo_template, fast_bcrypt, msg  # noqa: F401  (fixtures)
 
 CAMILLE = "camille.durand@nordlys-energie.example"

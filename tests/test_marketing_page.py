@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from assistant.access.accounts import create_account
-from assistant.engagement import dashboards, goals, metrics
+from assistant.reporting import dashboards, goals, metrics
 from tests.test_app import app, app_env, demo, demo_template, fast_bcrypt, msg, plain, texts  # noqa: F401  (fixtures)
 from tests.test_i18n import _inline_labels
 
@@ -256,7 +256,7 @@ def test_the_running_app_folds_new_clicks_into_the_dashboards(demo, app_env):
     import time
 
     from assistant.config import load_settings
-    from assistant.engagement.clicklog import open_log
+    from assistant.links.clicklog import open_log
     from tests.click_server import wait_until
 
     share_id, code = demo.execute("SELECT id, short_code FROM shares WHERE short_code IS NOT NULL LIMIT 1").fetchone()

@@ -3,7 +3,8 @@ the drafting model's load has an estimate."""
 
 import pytest
 
-from assistant.engagement import points, posting, share_rules
+from assistant.reporting import points
+from assistant.sharing import posting, share_rules
 from assistant.writing.model_loading import Loading
 
 CAMILLE = "camille.durand@nordlys-energie.example"

@@ -17,12 +17,12 @@ from assistant.config import Settings
 from assistant.context import open_context
 from assistant.demo_accounts import create_demo_accounts
 from assistant.digest.unsubscribe import inbox_path
-from assistant.engagement.clicklog import open_log
-from assistant.engagement.events import record_event
-from assistant.engagement.shares import record_share
 from assistant.imports.catalog import ingest
 from assistant.imports.people import get_person, import_people
+from assistant.links.clicklog import open_log
+from assistant.reporting.events import record_event
 from assistant.retrieval.indexing import embed_pending
+from assistant.sharing.shares import record_share
 from assistant.storage import audit, erased
 from assistant.storage.store import close_all
 from tests.conftest import DEMO
@@ -106,7 +106,7 @@ def test_export_has_their_sign_in_counters_and_nobody_else_s_ids(lived):
     """The visitors who clicked their links and the leads they brought are other people: their pseudonyms and
     CRM ids are not the person's data (the export held 29 visitor pseudonyms and no sign-in counter)."""
     from assistant.access import throttle
-    from assistant.engagement import sync
+    from assistant.reporting import sync
 
     store, settings = lived.store, lived.settings
     log = open_log(settings.clicklog_path)

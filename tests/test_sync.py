@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
-from assistant.engagement import events, shares, sync
-from assistant.engagement.clicklog import open_log
+from assistant.links.clicklog import open_log
+from assistant.reporting import events, sync
+from assistant.sharing import shares
 from tests.click_server import wait_until
 
 DAY1 = dt.datetime(2030, 3, 4, 10, 0, tzinfo=dt.timezone.utc).timestamp()

@@ -41,9 +41,11 @@ from typing import TYPE_CHECKING
 from ..access import personal_data as access_data
 from ..config import Settings
 from ..digest import personal_data as digest_data, unsubscribe
-from ..engagement import personal_data as engagement_data
 from ..imports import personal_data as imports_data
+from ..links import personal_data as links_data
+from ..reporting import personal_data as reporting_data
 from ..retrieval import personal_data as retrieval_data
+from ..sharing import personal_data as sharing_data
 from ..storage import audit, compaction, erased, personal_data as storage_data
 from ..storage.personal_data import Part, Person
 from ..storage.store import Store
@@ -53,8 +55,8 @@ if TYPE_CHECKING:  # the composition root
     from ..context import Context
 
 # every feature's part, in deletion order (the employee's own row last)
-PARTS: tuple[Part, ...] = (engagement_data.PART, writing_data.PART, access_data.PART, digest_data.PART,
-                           retrieval_data.PART, imports_data.PART, storage_data.PART)
+PARTS: tuple[Part, ...] = (reporting_data.PART, sharing_data.PART, links_data.PART, writing_data.PART,
+                           access_data.PART, digest_data.PART, retrieval_data.PART, imports_data.PART, storage_data.PART)
 _ROWS = {table: rule for part in PARTS for table, rule in part.rows.items()}
 _HIDDEN = {table: columns for part in PARTS for table, columns in part.hidden.items()}
 PERSONAL_TABLES = tuple(_ROWS)

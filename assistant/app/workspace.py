@@ -19,8 +19,8 @@ import json
 
 from .. import language
 from ..access.accounts import Account, require_self
-from ..engagement.metrics import share_metrics
 from ..imports import people
+from ..reporting.metrics import share_metrics
 from ..storage.store import Store
 
 GENDERS = (None, "f", "m")

@@ -22,9 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-from ..engagement import engagement_import, metrics, shares, sync
-from ..engagement.clicklog import open_log
-from ..engagement.links import NETWORKS
+from ..links.clicklog import open_log
+from ..links.tracked import NETWORKS
+from ..reporting import engagement_import, metrics, sync
+from ..sharing import shares
 from ..web import clickservice
 
 STAT_FIELDS = ("hits", "bot_hits", "human_clicks", "unique_human_clicks", "conversions", "leads", "applications",

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from ..engagement import goals
+from ..reporting import goals
 from ..retrieval.batch_ranking import recommend_many
 from ..storage.store import Store
 from . import log, preferences, render, unsubscribe

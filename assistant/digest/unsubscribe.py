@@ -48,7 +48,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from ..config import Settings
-from ..engagement.request_body import bounded
+from ..links.request_body import bounded
 from ..storage import erased, keys
 from . import preferences
 

@@ -22,8 +22,8 @@ import pandas as pd
 import streamlit as st
 
 from assistant.access import accounts
-from assistant.engagement import metrics
 from assistant.imports import library
+from assistant.reporting import metrics
 from assistant.storage import backup, faults
 from assistant.ui import auth, goals_panel, resources
 from assistant.ui.i18n import error_text, labels, t

@@ -21,12 +21,12 @@ import pandas as pd
 import streamlit as st
 
 from assistant.app import workspace
-from assistant.engagement import posting, share_rules
-from assistant.engagement.links import new_share_id, share_links
-from assistant.engagement.points import ambassador_of_the_month, points_of, share_points
-from assistant.engagement.shares import ShareBlocked, prepare_share
 from assistant.imports import catalog, people
+from assistant.links.tracked import new_share_id, share_links
+from assistant.reporting.points import ambassador_of_the_month, points_of, share_points
 from assistant.retrieval.matching import recommend
+from assistant.sharing import posting, share_rules
+from assistant.sharing.shares import ShareBlocked, prepare_share
 from assistant.text import safe_url
 from assistant.ui import auth, editor, goals_panel, resources
 from assistant.ui.i18n import current, labels, localized, t

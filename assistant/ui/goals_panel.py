@@ -3,8 +3,8 @@
 ``progress(ctx)`` draws each goal's bar ("10 personal posts of green-week by Friday: 3/10"); with
 ``open_only`` and ``compact`` it suits the top of *My feed* (open goals only, nothing at all when
 there are none). ``admin_forms(ctx, account, campaigns)`` lets an admin add goals and set the CPM /
-CPC of the earned-media-value estimate. Both read and write through ``assistant.engagement.goals`` and
-``assistant.engagement.metrics``; the marketing page, *My feed* and the admin page use them. Every string comes
+CPC of the earned-media-value estimate. Both read and write through ``assistant.reporting.goals`` and
+``assistant.reporting.metrics``; the marketing page, *My feed* and the admin page use them. Every string comes
 from the catalogue (``goals.*``), a refused goal's reason too (``goals.error.<code>``, from
 ``goals.GoalError``).
 """
@@ -16,7 +16,7 @@ import datetime as dt
 import streamlit as st
 
 from assistant.context import Context
-from assistant.engagement import goals, metrics
+from assistant.reporting import goals, metrics
 from assistant.ui.i18n import error_text, labels, t
 from assistant.ui.safe import md
 

@@ -2,7 +2,7 @@
 breakdowns, authenticity vs engagement, job applications, figures per person, goals and leaderboard,
 analytics import, shares.
 
-Every figure comes from ``assistant.engagement.metrics`` / ``dashboards`` / ``points`` / ``goals`` (SQL over the
+Every figure comes from ``assistant.reporting.metrics`` / ``dashboards`` / ``points`` / ``goals`` (SQL over the
 per-share totals, values as parameters) through one ``dashboards.PageFilters``: the period picked at the
 top (the last 12 weeks up to today by default, from the context's clock), campaign, team, network and
 score; shares never posted and empty ones count nowhere. Only the open tab is computed. Tables show the
@@ -21,8 +21,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assistant.engagement import dashboards, engagement_import, metrics, points
-from assistant.engagement.clicklog import open_log
+from assistant.links.clicklog import open_log
+from assistant.reporting import dashboards, engagement_import, metrics, points
 from assistant.ui import auth, goals_panel, resources
 from assistant.ui.i18n import current, labels, t
 from assistant.ui.safe import md

@@ -18,12 +18,12 @@ import streamlit as st
 from assistant.config import Settings, load_settings
 from assistant.context import Context, open_context
 from assistant.digest import schedule
-from assistant.engagement import sync
-from assistant.engagement.clicklog import open_log
+from assistant.links.clicklog import open_log
+from assistant.reporting import sync
 from assistant.storage import keys
 from assistant.storage.store import Store
-from assistant.writing.drafting import polish_allowed, warm_up
 from assistant.writing import translation
+from assistant.writing.drafting import polish_allowed, warm_up
 from assistant.writing.model_loading import Loading, first_load
 
 

@@ -52,12 +52,12 @@ from starlette.routing import Route
 
 from ..config import Settings
 from ..digest import unsubscribe
-from ..engagement import conversions, visitors
-from ..engagement.clicklog import ClickLog
-from ..engagement.guessing import CodeWalkGuard
-from ..engagement.http_guard import Limits, guarded
-from ..engagement.links import CODE, with_click_id
-from ..engagement.request_body import bounded
+from ..links import conversions, visitors
+from ..links.clicklog import ClickLog
+from ..links.guessing import CodeWalkGuard
+from ..links.http_guard import Limits, guarded
+from ..links.request_body import bounded
+from ..links.tracked import CODE, with_click_id
 from ..storage import keys
 
 log = logging.getLogger(__name__)

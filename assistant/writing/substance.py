@@ -2,7 +2,7 @@
 their own, repetition and decoration.
 
 The authenticity score (``authenticity``) turns these into penalties and the share rules
-(``engagement.share_rules``) into refusals, so both judge "is this a post at all" the same way:
+(``sharing.share_rules``) into refusals, so both judge "is this a post at all" the same way:
 "Top !!! #Nordlys !!!!!!" has no sentence of its own and is mostly decoration; one sentence pasted
 sixty times is repetition.
 

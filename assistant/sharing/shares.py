@@ -22,14 +22,14 @@ import json
 from typing import TYPE_CHECKING
 
 from ..imports import catalog
+from ..links.clicklog import ClickLog, open_log
+from ..links.tracked import (ALWAYS_ON, final_text, new_share_id, post_key, share_links, short_code, short_url,
+                             tracked_url)
 from ..storage import keys
 from ..storage.store import Store
 from ..text import safe_url
 from ..writing.authenticity import score_post
 from ..writing.policy import check
-from .clicklog import ClickLog, open_log
-from .links import (ALWAYS_ON, final_text, new_share_id, post_key, share_links, short_code, short_url,
-                    tracked_url)
 
 if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
     from ..context import Context
@@ -132,7 +132,7 @@ def shares_of(store: Store, email: str) -> list[dict]:
 
 def set_post_url(store: Store, email: str, share_id: str, url: str | None) -> str | None:
     """Store (or clear, with an empty ``url``) the address of the employee's published post; returns the
-    post's identity (``links.post_key``), which the analytics imports match on.
+    post's identity (``links.tracked.post_key``), which the analytics imports match on.
 
     Only the share's author may set it (``LookupError`` otherwise); ``ValueError`` unless it is an
     http(s) address.

@@ -28,9 +28,10 @@ import threading
 
 import pandas as pd
 
+from ..links import visitors
+from ..links.clicklog import CONVERSION_COLUMNS, HIT_COLUMNS, ClickLog
 from ..storage.store import Store
-from . import events, visitors
-from .clicklog import CONVERSION_COLUMNS, HIT_COLUMNS, ClickLog
+from . import events
 
 log = logging.getLogger(__name__)
 BATCH = 50_000

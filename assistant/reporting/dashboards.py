@@ -37,12 +37,12 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats
 
+from ..links.tracked import ALWAYS_ON
 from ..storage import exports
 from ..storage.store import Store
 from ..text import strip_urls
 from ..writing.authenticity import near_copy_clusters
 from .goals import NO_WORDS, has_words
-from .links import ALWAYS_ON
 from .metrics import Filters, scored_sample, share_metrics
 
 MAX_POINTS = 2000

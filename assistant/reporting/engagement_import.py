@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING
 
 from ..imports.readers import BadFile, one_line, read_bytes, scan
 from ..imports.uploads import staged
-from . import analytics_import, conversions, sync
-from .clicklog import open_log
+from ..links import conversions
+from ..links.clicklog import open_log
+from . import analytics_import, sync
 
 if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
     from ..context import Context

@@ -31,8 +31,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..config import Settings
+from ..links.tracked import ALWAYS_ON
 from ..storage.store import Store
-from .links import ALWAYS_ON
 
 EMPLOYEE_REACH_RATE = 0.08   # share of an employee's connections who see an organic post
 BRAND_REACH_RATE = 0.02      # share of a brand page's followers who see an organic post

@@ -1,6 +1,6 @@
-"""Engagement's part of one person's data (``storage.personal_data``): their shares with their events and
-totals, the goals and rates they authored, and their links, hits and conversions in the click log. The
-visitors' pseudonyms and the leads' CRM ids are other people's and never exported."""
+"""Links' part of one person's data (``storage.personal_data``): their links, hits and conversions in the
+click log beside the store. The visitors' pseudonyms and the leads' CRM ids are other people's and never
+exported."""
 
 from __future__ import annotations
 
@@ -31,11 +31,4 @@ def _clicklog_erase(settings: Settings, p: Person) -> dict:
     return {"deleted": deleted, "wal_truncated": sqlite_rewrite(log.db)}
 
 
-PART = Part(
-    rows={"engagement_events": ("list_contains(?::VARCHAR[], share_id)", lambda p: [list(p.share_ids)]),
-          "share_totals": ("list_contains(?::VARCHAR[], share_id)", lambda p: [list(p.share_ids)]),
-          "shares": ("email = ?", lambda p: [p.email])},
-    authored={"campaign_goals": "created_by", "programme_rates": "updated_by"},
-    hidden={"engagement_events": ("visitor", "source_key")},  # who clicked, the CRM's lead id
-    kept=frozenset({"sync_state"}),
-    files={"click_log": File(_clicklog_export, _clicklog_erase)})
+PART = Part(files={"click_log": File(_clicklog_export, _clicklog_erase)})

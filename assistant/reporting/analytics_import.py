@@ -10,7 +10,7 @@ employee (or the company) downloads them and imports the file:
 | generic CSV: ``share_id`` or ``post_url``, then any of ``impressions``, ``reactions``, ``comments``, ``reposts``, ``clicks`` | same |
 
 Rows are matched to shares by the published post's URL (as the employee
-pasted it, compared by post identity: see ``links.post_key``), then by share
+pasted it, compared by post identity: see ``links.tracked.post_key``), then by share
 id; a row that matches nothing is reported with its line, never guessed. Each
 value replaces the previous one for that share and metric (exports are
 running totals), so importing the same file twice changes nothing.
@@ -42,10 +42,10 @@ from openpyxl import load_workbook
 
 from ..imports import archives
 from ..imports.readers import BadFile, one_line, read_bytes, scan
+from ..links.tracked import post_key
 from ..storage.store import Store
 from ..text import fold
 from . import events
-from .links import post_key
 
 SYNONYMS = {  # folded header → field; LinkedIn FR/EN, X (old and new exports), generic
     "post_url": ("post url", "url de la publication", "lien de la publication", "post link", "lien du post",
