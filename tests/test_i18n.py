@@ -2,6 +2,7 @@
 widget label, title or message is written inline in a page."""
 
 import ast
+import datetime as dt
 import re
 import tomllib
 from pathlib import Path
@@ -11,7 +12,10 @@ import pytest
 from tests.conftest import ROOT
 
 from assistant.config import load_settings
+from assistant.imports import library
 from assistant.ui import i18n
+from assistant.words.worded import Worded
+from assistant.writing.policy import PolicyError, parse
 
 UI = sorted([ROOT / "app.py", *(ROOT / "assistant" / "ui").glob("*.py")])
 # Calls whose first argument is text the user reads.
@@ -32,8 +36,6 @@ def test_both_catalogues_have_the_same_keys_and_placeholders():
     fr, en = i18n.catalogue("fr"), i18n.catalogue("en")
     assert set(fr) == set(en)
     for key in fr:
-        if key == "domain":
-            continue
         assert type(fr[key]) is type(en[key]), key
         pairs = list(zip(fr[key], en[key])) if isinstance(fr[key], list) else [(fr[key], en[key])]
         if isinstance(fr[key], list):
@@ -76,8 +78,39 @@ def test_the_upload_limit_is_the_products():
     assert config["client"]["toolbarMode"] == "minimal", "no Deploy button or developer menu"
 
 
-def test_domain_messages_are_translated_with_their_values():
-    assert i18n.domain_text("fr", "campaign name is empty") == "le nom de la campagne est vide"
-    assert "2027-01-01" in i18n.domain_text("fr", "the campaign ends (2026-01-01) before it starts (2027-01-01)")
-    assert i18n.domain_text("fr", "something nobody translated") == "something nobody translated"
-    assert i18n.domain_text("en", "campaign name is empty") == "campaign name is empty"
+def test_domain_errors_carry_a_key_worded_in_both_languages(store):
+    """The domain raises catalogue keys, not English sentences the interface would have to translate back."""
+    with pytest.raises(Worded) as caught:
+        library.set_campaign(store, "  ")
+    assert (caught.value.key, str(caught.value)) == ("errors.campaign_name_empty", "campaign name is empty")
+    assert caught.value.message("fr") == "le nom de la campagne est vide"
+    with pytest.raises(Worded) as caught:
+        library.set_campaign(store, "Printemps", dt.date(2027, 1, 1), dt.date(2026, 1, 1))
+    assert "2026-01-01" in caught.value.message("fr") and "avant de commencer" in caught.value.message("fr")
+    with pytest.raises(PolicyError) as caught:  # a value error nested under the rule it is about
+        parse("max_hashtags: {limit: many}")
+    assert caught.value.message("fr") == "max_hashtags.limit : il faut un nombre entier positif ou nul"
+    assert str(caught.value) == "max_hashtags.limit: expected a whole number ≥ 0"
+    with pytest.raises(PolicyError) as caught:  # pydantic's own error types are worded too
+        parse("tracked_link: {required: true, colour: blue}")
+    assert caught.value.message("fr") == "tracked_link.colour : réglage inconnu"
+    with pytest.raises(PolicyError) as caught:
+        parse("max_hashtags: {limit: 3\n")
+    assert "ligne 2" in caught.value.message("fr") and "line 2" in str(caught.value)
+    upload = ("items.csv", "id,title,text,kind\na,Titre,Du texte,podcast\nb,Titre,,news\n".encode())
+    report = library.import_uploads(store, "content", [upload])
+    assert report.counts["rejected"] == 2 and len(report.problems) == 2
+    french = " ".join(report.problems_in("fr"))
+    assert "type inconnu 'podcast'" in french and "texte vide" in french, french
+    assert report.problems_in("en") == report.problems
+
+
+def test_every_error_key_the_domain_raises_exists():
+    """Each ``errors.*`` key written in the domain's sources is in the catalogue (both languages: see above),
+    and the catalogue holds no table of English messages to match by regular expression."""
+    used = set()
+    for path in (ROOT / "assistant").rglob("*.py"):
+        used |= set(re.findall(r"""["'](errors\.[a-z_]+)["']""", path.read_text(encoding="utf-8")))
+    assert len(used) > 40
+    assert sorted(used - set(i18n.catalogue("en"))) == []
+    assert not any(key.startswith("domain") for key in i18n.catalogue("fr"))

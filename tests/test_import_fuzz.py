@@ -96,7 +96,7 @@ def test_field_parsers_only_ever_reject(value):
         if isinstance(out, str):
             assert len(out) <= 200
     reason = fields.check_value(value)
-    assert reason is None or isinstance(reason, str)
+    assert reason is None or isinstance(reason, fields.Rejected)
 
 
 # --- hypothesis: record parsers -----------------------------------------------------------

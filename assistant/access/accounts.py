@@ -41,6 +41,7 @@ from typing import Mapping
 
 from ..storage import audit
 from ..storage.store import Store
+from ..words.worded import Worded
 from . import passwords, sessions, throttle
 from .identity import ROLES, Account, _row_to_account, get_account  # noqa: F401  (part of this module's API)
 from .passwords import PasswordRejected
@@ -57,8 +58,8 @@ class Forbidden(PermissionError):
     """The signed-in account lacks the role (or the ownership) an action needs."""
 
 
-class AccountError(ValueError):
-    """A bad username, password or role given when creating or changing an account."""
+class AccountError(Worded):
+    """A bad username, password or role given when creating or changing an account (a catalogue key)."""
 
 
 class WeakPassword(AccountError):
@@ -67,7 +68,7 @@ class WeakPassword(AccountError):
     def __init__(self, rejected: PasswordRejected):
         self.codes = rejected.codes
         self._rejected = rejected
-        super().__init__(str(rejected))
+        ValueError.__init__(self, str(rejected))
 
     def message(self, lang: str = "en") -> str:
         return self._rejected.message(lang)
@@ -90,9 +91,9 @@ def _clean_roles(roles) -> list[str]:
     roles = [str(r).strip().lower() for r in roles if str(r).strip()]
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
-        raise AccountError(f"unknown role(s) {', '.join(unknown)}; use {', '.join(ROLES)}")
+        raise AccountError("errors.unknown_roles", roles=", ".join(unknown), known=", ".join(ROLES))
     if not roles:
-        raise AccountError("an account needs at least one role")
+        raise AccountError("errors.no_role")
     return [r for r in ROLES if r in roles]
 
 
@@ -105,14 +106,14 @@ def create_account(store: Store, username: str, password: str, roles=("employee"
     """
     username = _norm(username)
     if not username:
-        raise AccountError("username is empty")
+        raise AccountError("errors.username_empty")
     email = (email or (username if "@" in username else None) or None)
     email = email.strip().lower() if email else None
     roles = _clean_roles(roles)
     digest = hash_password(password, rounds, username)
     exists = store.value("SELECT 1 FROM accounts WHERE username = ?", [username])
     if exists and not replace:
-        raise AccountError(f"account {username!r} already exists")
+        raise AccountError("errors.account_exists", name=username)
     with store.transaction():
         store.execute("DELETE FROM accounts WHERE username = ?", [username])
         store.execute("INSERT INTO accounts (username, email, roles, password_hash) VALUES (?, ?, ?, ?)",
@@ -209,7 +210,7 @@ def change_password(store: Store, username: str, password: str, rounds: int | No
     username = _norm(username)
     digest = hash_password(password, rounds, username)
     if get_account(store, username) is None:
-        raise AccountError(f"no account {username!r}")
+        raise AccountError("errors.no_account", name=username)
     with store.transaction():
         store.execute("UPDATE accounts SET password_hash = ? WHERE username = ?", [digest, username])
         ended = sessions.revoke_all(store, username)

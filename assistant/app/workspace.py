@@ -22,6 +22,7 @@ from ..access.accounts import Account, require_self
 from ..imports import people
 from ..reporting.metrics import share_metrics
 from ..storage.store import Store
+from ..words.worded import Worded
 
 GENDERS = (None, "f", "m")
 _PROFILE_FIELDS = ("expertise", "skills", "languages", "gender_fr", "network_size")
@@ -41,15 +42,15 @@ def update_profile(store: Store, account: Account, email: str, **fields) -> None
         langs = [language.normalise(x) for x in fields["languages"]]
         fields["languages"] = [x for x in dict.fromkeys(langs) if x in language.SUPPORTED]
         if not fields["languages"]:
-            raise ValueError("choose at least one language (fr, en)")
+            raise Worded("errors.choose_language")
     if "skills" in fields:
         fields["skills"] = [s.strip() for s in fields["skills"] if s and s.strip()]
     if "gender_fr" in fields and fields["gender_fr"] not in GENDERS:
-        raise ValueError("gender_fr must be f, m or empty")
+        raise Worded("errors.gender")
     if "expertise" in fields:
         fields["expertise"] = (fields["expertise"] or "").strip() or None
     if "network_size" in fields and fields["network_size"] is not None and int(fields["network_size"]) < 0:
-        raise ValueError("network_size must be >= 0")
+        raise Worded("errors.network_size")
     people.update_fields(store, email, fields)
 
 

@@ -117,7 +117,7 @@ def _password(args) -> str:
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("New password (12+ characters): ")
     if getpass.getpass("Again: ") != first:
-        raise accounts.AccountError("the two passwords differ")
+        raise accounts.AccountError("errors.passwords_differ")
     return first
 
 

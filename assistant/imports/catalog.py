@@ -65,7 +65,7 @@ def normalise_kind(value, categories: Iterable[str] = (), default: str = "articl
         return default
     kind = _KIND_ALIASES.get(str(value).strip().lower())
     if kind is None:
-        raise Rejected(f"unknown kind {shown(value)}; use one of {', '.join(KINDS)}")
+        raise Rejected("errors.unknown_kind", kind=shown(value), kinds=", ".join(KINDS))
     return kind
 
 
@@ -80,7 +80,7 @@ def check_url(value: str) -> str:
     except ValueError:
         parts, host = None, None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not host or _SPACE.search(value):
-        raise Rejected(f"url must be an http(s) address, got {shown(value)}")
+        raise Rejected("errors.bad_url", value=shown(value))
     return value
 
 
@@ -97,11 +97,11 @@ def parse_item(record: Record) -> dict:
     f = record.fields
     invalid = check_value(f)
     if invalid:
-        raise Rejected(invalid)
+        raise invalid
     raw = next((f[k] for k in ("text", "body", "content", "description") if f.get(k) not in (None, "")), None)
     text = as_text(raw, "text", LIMITS["text"], one_line=False)
     if not text:
-        raise Rejected("empty text")
+        raise Rejected("errors.empty_text")
     title = as_text(f.get("title"), "title", LIMITS["title"]) or text.split("\n", 1)[0][:90].strip()
     url = as_text(f.get("url") or f.get("link"), "url", LIMITS["url"])
     if url:
@@ -111,7 +111,7 @@ def parse_item(record: Record) -> dict:
     lang = language.normalise(declared) or language.detect(f"{title}\n{text}")
     published, expires = as_date(f.get("published_at"), "published_at"), as_date(f.get("expires_at"), "expires_at")
     if published and expires and expires < published:
-        raise Rejected(f"expires_at {expires} is before published_at {published}")
+        raise Rejected("errors.expires_before", end=expires, start=published)
     item = {
         "title": title,
         "text": text,

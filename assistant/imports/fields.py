@@ -17,7 +17,7 @@ priority must be a whole number, got 'inf'
 'Data engineer'
 >>> as_list("python; ml, sql", "skills")
 ['python', 'ml', 'sql']
->>> check_value({"a": ["ok", "\\ud800"]})
+>>> str(check_value({"a": ["ok", "\\ud800"]}))
 'contains an invalid character (lone surrogate U+D800)'
 """
 
@@ -29,10 +29,12 @@ import json
 import math
 import re
 import unicodedata
+from ..words.worded import Worded
 
 
-class Rejected(ValueError):
-    """An item that cannot be stored; the message is the reason."""
+class Rejected(Worded):
+    """An item that cannot be stored: a catalogue key (``errors.*``) and its values; ``str()`` is the reason in
+    English (the import log, the command line), ``message(lang)`` in the reader's language."""
 
 _TRUE = {"true", "yes", "y", "1", "oui", "o", "vrai", "x"}
 _FALSE = {"false", "no", "n", "0", "non", "faux", ""}
@@ -60,15 +62,15 @@ def as_text(value, name: str, limit: int, *, one_line: bool = True) -> str | Non
     if value is None:
         return None
     if isinstance(value, (dict, list, tuple, set)):
-        raise Rejected(f"{name} must be a text, got a {type(value).__name__}")
+        raise Rejected("errors.not_text", name=name, type=type(value).__name__)
     try:
         text = str(value).strip()
     except ValueError:
-        raise Rejected(f"{name} is a number too long to be a text") from None
+        raise Rejected("errors.number_as_text", name=name) from None
     if len(text) > limit:
-        raise Rejected(f"{name} too long ({len(text)} characters > {limit})")
+        raise Rejected("errors.too_long", name=name, n=len(text), limit=limit)
     if one_line and ("\n" in text or "\r" in text):
-        raise Rejected(f"{name} must be one line (a line break here often means an unclosed quote)")
+        raise Rejected("errors.one_line", name=name)
     return text or None
 
 
@@ -85,7 +87,7 @@ def as_bool(value, name: str, default: bool = False) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise Rejected(f"{name} must be true or false, got {shown(value)}")
+    raise Rejected("errors.not_boolean", name=name, value=shown(value))
 
 
 def as_list(value, name: str, *, item_limit: int = 200, max_items: int = 100) -> list[str]:
@@ -96,18 +98,18 @@ def as_list(value, name: str, *, item_limit: int = 200, max_items: int = 100) ->
         items = re.split(r"[,;|]", value)
     elif isinstance(value, (list, tuple)):
         if any(isinstance(v, (dict, list, tuple, set)) for v in value):
-            raise Rejected(f"{name} must be a list of texts")
+            raise Rejected("errors.not_text_list", name=name)
         items = [as_text(v, name, item_limit, one_line=False) or "" for v in value]
     else:
-        raise Rejected(f"{name} must be a list or a comma-separated string")
+        raise Rejected("errors.not_list", name=name)
     out = [item.strip() for item in items if item and item.strip()]
     if len(out) > max_items:
-        raise Rejected(f"{name} has too many entries ({len(out)} > {max_items})")
+        raise Rejected("errors.too_many", name=name, n=len(out), limit=max_items)
     for item in out:
         if len(item) > item_limit:
-            raise Rejected(f"{name} entry too long ({len(item)} characters > {item_limit})")
+            raise Rejected("errors.entry_too_long", name=name, n=len(item), limit=item_limit)
         if "\n" in item or "\r" in item:
-            raise Rejected(f"{name} entries must be one line (a line break here often means an unclosed quote)")
+            raise Rejected("errors.entries_one_line", name=name)
     return out
 
 
@@ -130,9 +132,9 @@ def as_int(value, name: str, default: int | None = None, *, low: int = 0, high: 
             if math.isfinite(real) and real == int(real):
                 number = int(real)
     if number is None:
-        raise Rejected(f"{name} must be a whole number, got {shown(value)}")
+        raise Rejected("errors.not_whole", name=name, value=shown(value))
     if not low <= number <= high:
-        raise Rejected(f"{name} must be between {low} and {high}, got {shown(value)}")
+        raise Rejected("errors.out_of_range", name=name, low=low, high=high, value=shown(value))
     return number
 
 
@@ -147,11 +149,11 @@ def as_date(value, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text[:10])
     except ValueError:
-        raise Rejected(f"{name} must be a date like 2026-11-22, got {shown(value)}") from None
+        raise Rejected("errors.not_date", name=name, value=shown(value)) from None
 
 
-def check_value(value, max_depth: int = MAX_DEPTH) -> str | None:
-    """Why a decoded record cannot be stored (too deep, a lone surrogate, a NUL), or None.
+def check_value(value, max_depth: int = MAX_DEPTH) -> Rejected | None:
+    """Why a decoded record cannot be stored (too deep, a lone surrogate, a NUL), as a ``Rejected``, or None.
 
     Iterative, so a value nested a thousand levels deep costs a loop, not the stack; a flat record of
     texts (every CSV row) is checked in one pass over its joined text.
@@ -160,8 +162,8 @@ def check_value(value, max_depth: int = MAX_DEPTH) -> str | None:
         blob = "\x01".join([*map(str, value.keys()), *value.values()])
         bad = None if blob.isascii() else _SURROGATE.search(blob)
         if bad:
-            return f"contains an invalid character (lone surrogate U+{ord(bad.group()):04X})"
-        return "contains a NUL character" if "\x00" in blob else None
+            return Rejected("errors.surrogate", code=f"{ord(bad.group()):04X}")
+        return Rejected("errors.nul") if "\x00" in blob else None
     stack = [(value, 0)]
     while stack:
         item, depth = stack.pop()
@@ -169,12 +171,12 @@ def check_value(value, max_depth: int = MAX_DEPTH) -> str | None:
             if not item.isascii():
                 bad = _SURROGATE.search(item)
                 if bad:
-                    return f"contains an invalid character (lone surrogate U+{ord(bad.group()):04X})"
+                    return Rejected("errors.surrogate", code=f"{ord(bad.group()):04X}")
             if "\x00" in item:
-                return "contains a NUL character"
+                return Rejected("errors.nul")
         elif isinstance(item, (dict, list, tuple)):
             if depth >= max_depth:
-                return f"nested too deeply (more than {max_depth} levels)"
+                return Rejected("errors.too_deep", depth=max_depth)
             children = list(item.keys()) + list(item.values()) if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
     return None
@@ -199,7 +201,7 @@ def extra_json(fields: dict, known: set[str], limit: int = MAX_EXTRA_CHARS) -> s
     try:
         text = json.dumps(extra, default=str, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:  # inf/nan, or keys JSON cannot have
-        raise Rejected(f"unknown fields cannot be stored as JSON ({exc})") from None
+        raise Rejected("errors.extra_not_json", reason=exc) from None
     if len(text) > limit:
-        raise Rejected(f"unknown fields too large ({len(text)} characters of JSON > {limit})")
+        raise Rejected("errors.extra_too_large", n=len(text), limit=limit)
     return text

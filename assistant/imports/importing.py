@@ -33,6 +33,7 @@ import duckdb
 import pyarrow as pa
 
 from ..storage.store import Store
+from ..words.worded import Worded
 from .fields import Rejected, shown
 from .readers import BadFile, Record, one_line, read_file, scan
 
@@ -49,7 +50,8 @@ STORE_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.InternalExcept
 class ImportReport:
     target: str
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "where: reason" in English (logs, the command line)
+    refusals: list[tuple[str, str | Worded]] = field(default_factory=list)  # (where, reason): worded for a reader
     files_rejected: int = 0
     keys: list[str] = field(default_factory=list)  # ids/emails added or updated
     notes: list[str] = field(default_factory=list)  # information that rejects nothing (ignored columns…)
@@ -57,9 +59,16 @@ class ImportReport:
     def count(self, status: str, n: int = 1) -> None:
         self.counts[status] += n
 
-    def reject(self, where: str, reason: str) -> None:
+    def reject(self, where: str, reason: str | Worded) -> None:
         self.counts["rejected"] += 1
-        self.problems.append(f"{one_line(where, 500)}: {one_line(reason, 500)}")
+        self.problems.append(f"{one_line(where, 500)}: {one_line(str(reason), 500)}")
+        self.refusals.append((one_line(where, 500), reason))
+
+    def problems_in(self, lang: str) -> list[str]:
+        """``problems`` in ``lang``: a refusal with a catalogue key in that language, a file's own
+        description (a reader's, in English) as it is."""
+        return [f"{where}: {one_line(reason.message(lang), 500) if isinstance(reason, Worded) else one_line(reason, 500)}"
+                for where, reason in self.refusals]
 
     def summary(self) -> str:
         parts = ", ".join(f"{self.counts[s]} {s}" for s in STATUSES)
@@ -194,10 +203,10 @@ class _Run:
         self.log: list[tuple[str, str | None, str, str | None]] = []  # (source, item, status, message)
         self.seen: dict[str, str] = {}  # key -> where it was first seen in this import
 
-    def reject(self, source: str, where: str, item: str | None, reason: str) -> None:
+    def reject(self, source: str, where: str, item: str | None, reason: str | Worded) -> None:
         self.report.reject(where, reason)
         self.log.append((one_line(source, 1000), one_line(item, 1000) if item else None, "rejected",
-                         one_line(reason, 500)))
+                         one_line(str(reason), 500)))
 
     def reject_file(self, path: str, reason: str) -> None:
         self.report.files_rejected += 1
@@ -208,7 +217,7 @@ class _Run:
             item = self.target.parse(record)
             note = self.target.note(record) if self.target.note else None
         except Rejected as exc:
-            self.reject(str(path), where, record.where, str(exc))
+            self.reject(str(path), where, record.where, exc)
             return
         except Exception as exc:  # a value no rule foresaw: the row is rejected, named, and the batch goes on
             self.reject(str(path), where, record.where, f"unexpected value ({type(exc).__name__}: {exc})")
@@ -249,7 +258,7 @@ class _Run:
                 [(status, key)] = self.target.write(self.store, [staged])
                 self._write_log([(staged.source, key, status, None)])
         except Rejected as exc:  # a rule that needs the store (e.g. a person erased at their request)
-            self.reject(staged.source, staged.where, staged.record.where, str(exc))
+            self.reject(staged.source, staged.where, staged.record.where, exc)
             return
         except Exception as exc:
             self._stop_if_store_failed(exc)

@@ -21,6 +21,7 @@ import datetime as dt
 from typing import Callable
 
 from ..storage.store import Store
+from ..words.worded import Worded
 from . import people
 from .catalog import LIMITS, content_hash, ingest, normalise_kind
 from .importing import ImportReport
@@ -44,6 +45,7 @@ def import_uploads(store: Store, target: str, files: list[tuple[str, bytes]], *,
         report = importer(store, paths, max_file_mb=max_file_mb,
                           on_file=(lambda p: on_file(p.name)) if on_file else None)
     report.problems = [unstage(p) for p in report.problems]
+    report.refusals = [(unstage(where), reason) for where, reason in report.refusals]
     report.notes = [unstage(n) for n in report.notes]
     return report
 
@@ -67,7 +69,7 @@ def update_item(store: Store, item_id: str, **fields) -> None:
     if unknown:
         raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
     if "title" in fields and not str(fields["title"] or "").strip():
-        raise ValueError("title cannot be empty")
+        raise Worded("errors.title_empty")
     if "kind" in fields:
         fields["kind"] = normalise_kind(fields["kind"])
     if "campaign" in fields:
@@ -76,7 +78,7 @@ def update_item(store: Store, item_id: str, **fields) -> None:
         fields["priority"] = int(fields["priority"] or 0)
     start, end = fields.get("published_at"), fields.get("expires_at")
     if start and end and end < start:
-        raise ValueError(f"expires_at {end} is before published_at {start}")
+        raise Worded("errors.expires_before", end=end, start=start)
     if not fields:
         return
     sets = ", ".join(f"{k} = ?" for k in fields)
@@ -102,11 +104,11 @@ def set_campaign(store: Store, name: str, published_at: dt.date | None = None, e
     """Apply a publish window and priority to a campaign's items (and add ``items`` to it); returns items changed."""
     name = (name or "").strip()
     if not name:
-        raise ValueError("campaign name is empty")
+        raise Worded("errors.campaign_name_empty")
     if published_at and expires_at and expires_at < published_at:
-        raise ValueError(f"the campaign ends ({expires_at}) before it starts ({published_at})")
+        raise Worded("errors.campaign_dates", end=expires_at, start=published_at)
     if priority is not None and not 0 <= int(priority) <= 3:
-        raise ValueError("priority must be between 0 and 3")
+        raise Worded("errors.priority_range")
     with store.transaction():
         for item_id in items or []:
             store.execute("UPDATE content SET campaign = ?, updated_at = current_timestamp WHERE id = ?", [name, item_id])
@@ -146,7 +148,7 @@ def update_person(store: Store, email: str, **fields) -> None:
     if unknown:
         raise ValueError(f"cannot edit {', '.join(sorted(unknown))} here (consent and profile belong to the employee)")
     if "name" in fields and not str(fields["name"] or "").strip():
-        raise ValueError("name cannot be empty")
+        raise Worded("errors.name_empty")
     people.update_fields(store, email, fields)
 
 
@@ -156,9 +158,9 @@ def update_text(store: Store, item_id: str, text: str) -> None:
 
     text = (text or "").strip()
     if not text:
-        raise ValueError("text cannot be empty")
+        raise Worded("errors.text_empty")
     if len(text) > LIMITS["text"]:
-        raise ValueError(f"text is longer than {LIMITS['text']} characters")
+        raise Worded("errors.text_too_long", n=LIMITS["text"])
     title = store.value("SELECT title FROM content WHERE id = ?", [item_id])
     if title is None:
         raise LookupError(f"no content item {item_id!r}")

@@ -43,36 +43,35 @@ _GENDER = {"f": "f", "femme": "f", "female": "f", "m": "m", "homme": "m", "male"
 def normalise_email(value) -> str:
     email = (as_text(value, "email", LIMITS["email"]) or "").lower()
     if not _EMAIL.match(email):
-        raise Rejected(f"invalid or missing email {shown(value)}" if value else "missing email")
+        raise Rejected("errors.invalid_email", value=shown(value)) if value else Rejected("errors.missing_email")
     return email
 
 
 def _swallowed(record: Record, email: str, name: str, value: str | None) -> None:
     """A CSV field over several lines that holds what looks like the next person's row: an unclosed quote."""
     if record.format == "csv" and value and "\n" in value and _ROW_START.search(value.split("\n", 1)[1]):
-        raise Rejected(f"{email}: {name} runs over several lines and seems to hold another person's row "
-                       "(an unclosed quote?)")
+        raise Rejected("errors.swallowed", email=email, name=name)
 
 
 def parse_person(record: Record) -> dict:
     f = record.fields
     invalid = check_value(f)
     if invalid:
-        raise Rejected(invalid)
+        raise invalid
     email = normalise_email(f.get("email"))
     name = as_text(f.get("name"), "name", LIMITS["name"])
     if not name:
-        raise Rejected(f"{email}: missing name")
+        raise Rejected("errors.missing_name", email=email)
     gender = _GENDER.get(str(f.get("gender_fr") or "").strip().lower()[: LIMITS["gender_fr"]], "?")
     if gender == "?":
-        raise Rejected(f"{email}: gender_fr must be f, m or empty, got {shown(f.get('gender_fr'))}")
+        raise Rejected("errors.bad_gender", email=email, value=shown(f.get("gender_fr")))
     posts = f.get("posts") or []
     if isinstance(posts, str):
         posts = [posts]
     if not isinstance(posts, list):
-        raise Rejected(f"{email}: posts must be a list of texts")
+        raise Rejected("errors.posts_list", email=email)
     if len(posts) > MAX_POSTS:
-        raise Rejected(f"{email}: too many posts ({len(posts)} > {MAX_POSTS})")
+        raise Rejected("errors.too_many_posts", email=email, n=len(posts), limit=MAX_POSTS)
     texts = [as_text(p.get("text") if isinstance(p, dict) else p, "post", LIMITS["post"], one_line=False)
              for p in posts]
     expertise = as_text(f.get("expertise"), "expertise", LIMITS["expertise"], one_line=False)
@@ -163,7 +162,7 @@ def write_people(store: Store, staged: list[Staged]) -> list[tuple[str, str]]:
             inserts.append(s)
             outcomes.append(("added", email))
     if erased.which(store, [s.item["email"] for s in inserts]):  # the batch is replayed row by row: only they fail
-        raise Rejected(erased.REJECTION)
+        raise Rejected("errors.erased")
     write_staged(store, "employees", "email", _COLUMNS, _TYPES, inserts, updates)
     if new_posts:
         langs = [language.detect(text) for _, text in new_posts.values()]

@@ -194,7 +194,7 @@ def read_file(path: Path, max_file_mb: float = 50.0) -> FileRead:
     for record in read.records:
         reason = check_value(record.fields)
         if reason:
-            checked.problems.append(Problem(record.where, reason))
+            checked.problems.append(Problem(record.where, str(reason)))
         else:
             checked.records.append(record)
     return checked

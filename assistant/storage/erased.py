@@ -33,11 +33,13 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..words.catalogue import translate
+
 if TYPE_CHECKING:  # the public click service checks tombstones with this module and imports no duckdb
     from .store import Store
 
 SALT_FILE = "erasure.salt"
-REJECTION = "erased at their request: not imported again until they opt in anew (porte-voix people readmit)"
+REJECTION = translate("en", "errors.erased")  # the import refusal (imports.people), as logs and the CLI read it
 
 
 def salt_path(home: Path) -> Path:

@@ -13,11 +13,9 @@ and never left in one language only.
 
 Which language: the one picked in the sidebar (kept for the account, see
 ``preferences``), else the signed-in employee's first language, else the
-browser's (``Accept-Language``), else French. Messages raised by the domain
-(``ValueError("campaign name is empty")``) are English; :func:`error_text`
-translates the ones the catalogue knows (its ``domain`` table: a regular
-expression of the English message → the translation, with the same named
-groups) and shows the others as they are. Texts an installation writes in both
+browser's (``Accept-Language``), else French. Errors raised by the domain carry
+a catalogue key and its values (``assistant.words.worded.Worded``):
+:func:`error_text` words them in the session's language. Texts an installation writes in both
 languages ("Texte français. / English text.", as policy messages are) show only
 the part in the interface's language (:func:`one_language`).
 """
@@ -35,16 +33,6 @@ from assistant.words.catalogue import DEFAULT, LANGUAGES, catalogue, options, tr
 SESSION_KEY = "ui_lang"
 __all__ = ["DEFAULT", "LANGUAGES", "catalogue", "options", "translate", "t", "labels", "current", "settle",
            "localized", "error_text", "one_language", "pick_language"]
-
-
-def domain_text(lang: str, message: str) -> str:
-    """An English message from the domain, translated when the catalogue knows it (else unchanged)."""
-    table = catalogue(lang).get("domain") or {}
-    for pattern, template in table.items():
-        match = re.fullmatch(pattern, message.strip(), flags=re.S)
-        if match:
-            return template.format(**match.groupdict())
-    return message
 
 
 _BOTH = re.compile(r"\s+/\s+")
@@ -130,13 +118,8 @@ def localized(text: str) -> str:
 
 
 def error_text(exc: BaseException) -> str:
-    """A domain exception's message in the session's language (its own ``message(lang)`` when it has one),
-    escaped for ``st.error`` (messages quote what people typed or imported)."""
-    lang = current()
+    """A domain exception's message in the session's language (its ``message(lang)``: a ``Worded`` error's
+    catalogue key, or the message a fault gives in both languages), else its own text; escaped for
+    ``st.error`` (messages quote what people typed or imported)."""
     worded = getattr(exc, "message", None)
-    if callable(worded):
-        try:
-            return md(str(worded(lang)))
-        except TypeError:
-            pass
-    return md(domain_text(lang, str(exc)))
+    return md(str(worded(current())) if callable(worded) else str(exc))

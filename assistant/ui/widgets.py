@@ -13,7 +13,7 @@ from assistant.context import Context
 from assistant.imports import library
 from assistant.retrieval.indexing import embed_pending
 from assistant.ui import resources
-from assistant.ui.i18n import current, domain_text, error_text, t
+from assistant.ui.i18n import current, error_text, t
 from assistant.ui.safe import md
 from assistant.writing import translation
 
@@ -46,8 +46,8 @@ def import_form(ctx: Context, target: str, prefix: str) -> None:
             translation.translate_in_background(resources.translating(), ctx)
         failed = report.counts["rejected"]
         status.update(label=summary(report), state="error" if failed else "complete", expanded=bool(failed))
-    for problem in report.problems:
-        st.error(t("upload.rejected", problem=md(domain_text(current(), problem))))
+    for problem in report.problems_in(current()):
+        st.error(t("upload.rejected", problem=md(problem)))
 
 
 def summary(report) -> str:

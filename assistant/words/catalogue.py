@@ -25,7 +25,7 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, object]:
     out: dict[str, object] = {}
     for key, value in table.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict) and key != "domain":
+        if isinstance(value, dict):
             out.update(_flatten(value, name + "."))
         else:
             out[name] = value

@@ -34,13 +34,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..storage import audit
 from ..storage.store import Store
 from ..text import HASHTAG, fold
+from ..words.worded import Worded
 
 SEVERITIES = ("block", "warn")
 DEFAULT_LIMITS = {"linkedin": 3000, "x": 280}
 
 
-class PolicyError(ValueError):
-    """The YAML is not a valid policy; the message says where and why."""
+class PolicyError(Worded):
+    """The YAML is not a valid policy; a catalogue key says where and why (``errors.*``)."""
 
 
 @dataclass
@@ -99,7 +100,7 @@ class _Rule(BaseModel):
     def _severity(cls, value):
         value = str("block" if value is None else value).strip().lower()
         if value not in SEVERITIES:
-            raise ValueError(f"severity must be 'block' or 'warn', got {value!r}")
+            raise Worded("errors.severity", got=repr(value))
         return value
 
 
@@ -112,7 +113,7 @@ class _Term(_Rule):
     @classmethod
     def _term(cls, value):
         if not str(value or "").strip():
-            raise ValueError("needs a non-empty 'term'")
+            raise Worded("errors.needs_field", field="term")
         return str(value).strip()
 
 
@@ -126,7 +127,7 @@ class _Disclosure(_Rule):
     def _forms(cls, value):
         value = value or []
         if not isinstance(value, list) or not all(isinstance(f, str) and f.strip() for f in value):
-            raise ValueError("expected a list of non-empty texts")
+            raise Worded("errors.texts_list")
         return [f.strip() for f in value]
 
 
@@ -139,7 +140,7 @@ class _Hashtags(_Rule):
     @classmethod
     def _limit(cls, value):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError("expected a whole number ≥ 0")
+            raise Worded("errors.whole_number")
         return value
 
 
@@ -165,7 +166,7 @@ class _Schema(BaseModel):
         if value is None:
             return []
         if not isinstance(value, list):
-            raise ValueError("expected a list")
+            raise Worded("errors.list")
         return [{"term": v} if isinstance(v, str) else v for v in value]
 
     @field_validator("max_length", mode="before")
@@ -173,7 +174,7 @@ class _Schema(BaseModel):
     def _lengths(cls, value):
         for network, limit in (value or {}).items():
             if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
-                raise ValueError(f"{network}: expected a positive whole number")
+                raise Worded("errors.at", where=network, problem=Worded("errors.positive_number"))
         return value or {}
 
 
@@ -185,6 +186,25 @@ def _where(error: dict) -> str:
     return "".join(parts)
 
 
+# pydantic's error types, worded by the catalogue (a validator of this module raises its own ``Worded``).
+_PYDANTIC = {"extra_forbidden": "errors.unknown_setting", "bool_type": "errors.boolean", "bool_parsing": "errors.boolean",
+             "string_type": "errors.string", "list_type": "errors.list", "int_type": "errors.whole_number",
+             "int_parsing": "errors.whole_number", "dict_type": "errors.settings_mapping"}
+
+
+def _problem(error: dict) -> Worded:
+    """What is wrong at one validation error's place, as a catalogue key (pydantic's English message,
+    under ``errors.invalid``, only for an error type the catalogue does not word)."""
+    raised = (error.get("ctx") or {}).get("error")
+    if isinstance(raised, Worded):
+        return raised
+    if error["type"] == "missing":
+        return Worded("errors.needs_field", field=error["loc"][-1])
+    if error["type"] in _PYDANTIC:
+        return Worded(_PYDANTIC[error["type"]])
+    return Worded("errors.invalid", reason=str(error["msg"]).removeprefix("Value error, "))
+
+
 def parse(text: str) -> Policy:
     """A ``Policy`` from YAML text; ``PolicyError`` with a precise reason when invalid.
 
@@ -193,26 +213,27 @@ def parse(text: str) -> Policy:
     try:
         data = yaml.safe_load(text) if text and text.strip() else {}
     except yaml.YAMLError as exc:
-        raise PolicyError(f"not valid YAML: {' '.join(str(exc).split())}") from None
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            raise PolicyError("errors.yaml_at", line=mark.line + 1, column=mark.column + 1) from None
+        raise PolicyError("errors.yaml") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise PolicyError("the policy must be a mapping of rules")
+        raise PolicyError("errors.policy_mapping")
     unknown = set(data) - set(_Schema.model_fields)
     if unknown:
-        raise PolicyError(f"unknown rule(s): {', '.join(sorted(map(str, unknown)))}")
+        raise PolicyError("errors.unknown_rules", rules=", ".join(sorted(map(str, unknown))))
     for key in ("disclosure", "max_hashtags", "tracked_link", "max_length"):
         if data.get(key) is not None and not isinstance(data[key], dict):
-            raise PolicyError(f"{key}: expected a mapping of settings")
+            raise PolicyError("errors.at", where=key, problem=Worded("errors.settings_mapping"))
     try:
         schema = _Schema.model_validate({k: v for k, v in data.items() if v is not None})
     except ValidationError as exc:
         error = exc.errors()[0]
-        message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "missing":
             error = {**error, "loc": error["loc"][:-1]}
-            message = f"needs a non-empty '{exc.errors()[0]['loc'][-1]}'"
-        raise PolicyError(f"{_where(error)}: {message}") from None
+        raise PolicyError("errors.at", where=_where(error), problem=_problem(exc.errors()[0])) from None
     policy = Policy(
         prohibited_terms=[Term(t.term, t.severity, t.message or f"“{t.term}” must not appear in a public post.")
                           for t in schema.prohibited_terms],
@@ -250,7 +271,7 @@ def save(text: str, path: Path, store: Store | None = None, actor: str | None = 
     (an empty file would switch every rule off). With ``store``, a saved policy is written to the audit
     log (``policy.save`` by ``actor``, with its rule names and counts; a refused one leaves no entry)."""
     if not (text or "").strip() or not (yaml.safe_load(text) if _is_yaml(text) else True):
-        raise PolicyError("the policy is empty: it would switch every rule off")
+        raise PolicyError("errors.policy_empty")
     policy = parse(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".yaml.tmp")
