@@ -14,13 +14,14 @@ Its packages (and top-level modules), lowest layer first, as :data:`LAYERS` orde
 - ``writing``     prompts, voice, drafts, fallback, reader's checks, guardrails, policy, authenticity
 - ``links``       tracked links and short codes, the click log, conversions, visitor flags, request limits:
   all the public click service needs (no DuckDB)
+- ``optouts``     unsubscribe tokens and the opt-out inbox: what the public unsubscribe page and the digests share
 - ``sharing``     a share's life: what may be shared, recording it, posting it (when a share counts)
 - ``reporting``   engagement events, sync, analytics imports, metrics, dashboards, points, goals
-- ``digest``      weekly digests: content, templates, runs, schedule, delivery, unsubscribe
+- ``digest``      weekly digests: content, templates, runs, schedule, delivery, folding the opt-outs
 - ``context``, ``app``, ``demo``, ``demo_accounts``  the composition root; use-cases that span
   features (one person's export and erasure, an employee's workspace); the demo installation
-- ``web``, ``ui``, ``commands``, ``cli``  the click service's process, the Streamlit pages, the
-  ``porte-voix`` command
+- ``web``, ``ui``, ``commands``, ``cli``  the click service's process (short links, conversions, the
+  unsubscribe page: it runs no digest code), the Streamlit pages, the ``porte-voix`` command
 
 A module imports its own layer and those below, never one above (``tests/test_import_graph.py``):
 a lower layer takes what it needs as arguments and names ``Context`` only under ``TYPE_CHECKING``.
@@ -34,7 +35,7 @@ LAYERS = [
     ["access", "imports"],
     ["retrieval"],
     ["writing"],
-    ["links"],
+    ["links", "optouts"],
     ["sharing"],
     ["reporting"],
     ["digest"],

@@ -11,12 +11,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from assistant.config import Settings
-from assistant.digest import preferences, unsubscribe
+from assistant.digest import preferences
 from assistant.links import conversions, visitors
 from assistant.links.clicklog import ClickLog
 from assistant.links.guessing import CodeWalkGuard
+from assistant.optouts import inbox, tokens
 from assistant.reporting import points, sync
 from assistant.sharing import shares
+from assistant.web import unsubscribe
 from assistant.web.clickservice import HitWriter, create_app, service_app
 from tests.click_server import post_json, request, running, wait_until
 
@@ -236,15 +238,15 @@ def test_the_service_answers_the_digests_one_click_unsubscribe(settings, store, 
     sarah = "sarah.martin@nordlys.example"
     app = service_app(settings.but(app_base_url="https://app.nordlys.example"))
     ClickLog(settings.clicklog_path).add_link(CODE, "s-1", TARGET)
-    link = urlsplit(unsubscribe.link(settings, sarah, "en"))
+    link = urlsplit(tokens.link(settings, sarah, "en"))
     path = f"{link.path}?{link.query}"
     one_click = {"Content-Type": "application/x-www-form-urlencoded"}
     forged = [path.replace(link.path.split(".")[-1], "A" * 22),                       # signature made up
-              urlsplit(unsubscribe.link(Settings(home=tmp_path / "other"), sarah, "en")).path]  # another installation
+              urlsplit(tokens.link(Settings(home=tmp_path / "other"), sarah, "en")).path]  # another installation
     with running(app) as port:
         status, headers, body = request(port, "GET", path)
         assert status == 200 and b"Stop receiving Porte-voix digests at " + sarah.encode() in body
-        assert headers["content-type"].startswith("text/html") and not unsubscribe.inbox_path(settings).exists(), \
+        assert headers["content-type"].startswith("text/html") and not inbox.inbox_path(settings).exists(), \
             "a GET (a link scanner) never unsubscribes"
         for bad in forged:
             assert request(port, "POST", bad, one_click, b"List-Unsubscribe=One-Click")[0] == 404
@@ -256,7 +258,7 @@ def test_the_service_answers_the_digests_one_click_unsubscribe(settings, store, 
         assert request(port, "GET", f"/{CODE}", {"User-Agent": CHROME})[0] == 302, "short links are not shadowed"
         assert request(port, "GET", "/unsubscribe")[0] == 404
     assert preferences.get(store, sarah)["frequency"] == "weekly", "the service never writes the app's store"
-    assert unsubscribe.fold(store, settings) == 2
+    assert preferences.fold_optouts(store, settings) == 2
     assert preferences.get(store, sarah)["frequency"] == "never"
     assert store.value("SELECT count(*) FROM digest_optouts WHERE source = 'one-click'") == 2
     assert store.value("SELECT count(DISTINCT email) FROM digest_optouts") == 1, "forged tokens recorded nothing"

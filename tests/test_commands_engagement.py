@@ -16,8 +16,8 @@ import pytest
 
 from assistant import demo
 from assistant.config import Settings
-from assistant.digest import unsubscribe
 from assistant.context import open_context
+from assistant.optouts import tokens
 from assistant.storage.store import close_all, open_store
 from tests.click_server import free_port, request, wait_until
 
@@ -122,7 +122,7 @@ def test_a_blocked_share_exits_1_and_records_nothing(installation, tmp_path):
 def test_every_file_links_serve_creates_is_private(tmp_path):
     """The click service never opens the store (which set the private umask): it wrote optouts.sqlite3 0644."""
     home, port = tmp_path / "fresh-home", free_port()
-    token = unsubscribe.token(Settings(home=home), "ana@example.com")  # its key: 0600 whoever creates it
+    token = tokens.token(Settings(home=home), "ana@example.com")  # its key: 0600 whoever creates it
     env = {**os.environ, "PORTE_VOIX_HOME": str(home), "PYTHONPATH": str(ROOT), "PORTE_VOIX_LINKS_BASE_URL":
            f"http://127.0.0.1:{port}"}
     service = subprocess.Popen(CLI + ["links", "serve", "--port", str(port)], env=env, cwd=ROOT,
@@ -138,3 +138,32 @@ def test_every_file_links_serve_creates_is_private(tmp_path):
     modes = {str(p.relative_to(home)): p.stat().st_mode & 0o777 for p in home.rglob("*") if p.is_file()}
     assert "optouts.sqlite3" in modes and "clicks.sqlite3" in modes
     assert {name: oct(mode) for name, mode in modes.items() if mode & 0o077} == {}
+
+
+def test_the_standalone_unsubscribe_server_is_the_guarded_one(tmp_path):
+    """`porte-voix digest unsubscribe-server` serves the page through the click service's guarded server: a head
+    of 101 fields gets 431 (``http_guard``; plain uvicorn would take it), the page and the POST still work."""
+    home, port = tmp_path / "home", free_port()
+    token = tokens.token(Settings(home=home), "ana@example.com")
+    env = {**os.environ, "PORTE_VOIX_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(CLI + ["digest", "unsubscribe-server", "--port", str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    path = f"/unsubscribe/{token}?lang=en"
+
+    def page() -> int | None:
+        try:
+            return request(port, "GET", path)[0]
+        except OSError:
+            return None
+
+    try:
+        assert wait_until(lambda: page() == 200, timeout=60), server.stderr.read() if server.poll() else "no answer"
+        assert request(port, "GET", path, {f"x-field-{n}": "1" for n in range(101)})[0] == 431
+        assert request(port, "GET", path, {f"x-field-{n}": "1" for n in range(60)})[0] == 200
+        status, _, body = request(port, "POST", path, {"Content-Type": "application/x-www-form-urlencoded"},
+                                  b"List-Unsubscribe=One-Click")
+        assert status == 200 and b"ana@example.com" in body
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+    assert server.returncode == 0

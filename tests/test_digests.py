@@ -11,8 +11,10 @@ import pytest
 
 from assistant.cli import main as cli_main
 from assistant.context import open_context
-from assistant.digest import log, preferences, sending, unsubscribe
+from assistant.digest import log, preferences, sending
+from assistant.optouts import inbox, tokens
 from assistant.retrieval import matching
+from assistant.web import unsubscribe
 from tests.digest_fixtures import embedded_demo  # noqa: F401  (fixture)
 from tests.digest_servers import Webhooks, body, start_smtp
 
@@ -81,7 +83,7 @@ def test_each_enrolled_employee_gets_one_email_in_their_language_with_links_and_
         unsubscribe_header = message["List-Unsubscribe"]
         token = re.fullmatch(r"<https://go\.nordlys\.example/unsubscribe/([\w.-]+)\?lang=(fr|en)>",
                              unsubscribe_header)
-        assert token and unsubscribe.email_of(dctx.settings, token.group(1)) == address and token.group(2) == lang
+        assert token and tokens.email_of(dctx.settings, token.group(1)) == address and token.group(2) == lang
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert unsubscribe_header[1:-1] in html
 
@@ -275,13 +277,13 @@ def test_goal_and_last_posts_appear(dctx, smtp):
 def test_erasure_forgets_preferences_deliveries_and_opt_outs(dctx, smtp):
     only(dctx.store, SARAH)
     sending.send(dctx)
-    unsubscribe.record(dctx.settings, SARAH, "one-click")
-    unsubscribe.fold(dctx.store, dctx.settings)
+    inbox.record(dctx.settings, SARAH, "one-click")
+    preferences.fold_optouts(dctx.store, dctx.settings)
     preferences.erase(dctx.store, SARAH)
-    unsubscribe.forget(dctx.settings, SARAH)
+    inbox.forget(dctx.settings, SARAH)
     for table in ("digest_preferences", "digest_deliveries", "digest_optouts"):
         assert dctx.store.value(f"SELECT count(*) FROM {table} WHERE email = ?", [SARAH]) == 0
-    assert unsubscribe.fold(dctx.store, dctx.settings) == 0
+    assert preferences.fold_optouts(dctx.store, dctx.settings) == 0
 
 
 def test_settings_apprise_rejects_are_reported_without_retrying(dctx):

@@ -73,3 +73,39 @@ def test_layer_rules_are_seen():
     assert set(import_graph.package_edges(graph)) == {("storage", "writing"), ("writing", "storage"),
                                                       ("ui", "writing"), ("extra", "storage")}
     assert "storage -> writing (1)  AGAINST THE LAYERS" in import_graph.package_report(graph)
+
+
+def _reached(graph: import_graph.Graph, start: set[str]) -> set[str]:
+    """The project modules that importing ``start`` runs, transitively (module level and in functions)."""
+    out: dict[str, set[str]] = {}
+    for imp, landed in graph.runtime:
+        out.setdefault(imp.source, set()).add(landed)
+    seen, todo = set(start), list(start)
+    while todo:
+        for nxt in out.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_the_public_service_runs_no_digest_code(graph):
+    """The click service's process (``assistant.web``: clicks, conversions, unsubscribe) serves every route from
+    its own package and what sits below it (``links``, ``optouts``): nothing it runs imports ``digest`` (nor
+    the store, so no DuckDB). LAYERS alone would allow web -> digest; this forbids it."""
+    web = {m for m in graph.modules if m == "assistant.web" or m.startswith("assistant.web.")}
+    assert "assistant.web.unsubscribe" in web and "assistant.web.clickservice" in web
+    reached = _reached(graph, web)
+    assert sorted(m for m in reached if import_graph.package_of(m) in ("digest", "reporting", "sharing")) == []
+    assert "assistant.storage.store" not in reached
+    assert "assistant.optouts.inbox" in reached and "assistant.links.clicklog" in reached, "the walk sees the routes"
+
+
+def test_the_public_service_rule_is_seen():
+    """The walk above follows imports inside functions and across packages (a synthetic tree)."""
+    sources = {"assistant/web/app.py": "from ..optouts import inbox\n",
+               "assistant/optouts/inbox.py": "def f():\n    from assistant.digest import send  # deferred: test\n",
+               "assistant/digest/send.py": "import duckdb\n"}
+    graph = import_graph.build(sources)
+    assert _reached(graph, {"assistant.web.app"}) == {"assistant.web.app", "assistant.optouts.inbox",
+                                                      "assistant.digest.send"}

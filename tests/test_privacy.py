@@ -16,10 +16,11 @@ from assistant.commands import admin as commands_admin
 from assistant.config import Settings
 from assistant.context import open_context
 from assistant.demo_accounts import create_demo_accounts
-from assistant.digest.unsubscribe import inbox_path
 from assistant.imports.catalog import ingest
 from assistant.imports.people import get_person, import_people
 from assistant.links.clicklog import open_log
+from assistant.optouts import inbox
+from assistant.optouts.inbox import inbox_path
 from assistant.reporting.events import record_event
 from assistant.retrieval.indexing import embed_pending
 from assistant.sharing.shares import record_share
@@ -272,10 +273,9 @@ def test_compaction_refuses_when_another_connection_holds_the_file(lived):
 
 
 def test_the_digest_opt_out_inbox_is_exported_and_erased(lived):
-    unsubscribe = pytest.importorskip("assistant.digest.unsubscribe")
     ctx, demo_store = lived, lived.store
-    unsubscribe.record(ctx.settings, CAMILLE, "link")
-    unsubscribe.record(ctx.settings, JULIEN, "link")
+    inbox.record(ctx.settings, CAMILLE, "link")
+    inbox.record(ctx.settings, JULIEN, "link")
     data = privacy.export_person(demo_store, CAMILLE, ctx.settings)
     assert [r["email"] for r in data["files"]["optouts"]["optouts"]] == [CAMILLE]
     report = privacy.erase_person(ctx, CAMILLE)
@@ -298,7 +298,7 @@ def test_an_erased_person_leaves_no_digest_trace_in_any_file(lived):
     """Digest preferences, an unsubscribe (inbox and folded), a digest delivery that failed naming them, a run
     whose error names them, and their name as author of someone's preferences: after the erasure, not one
     byte of their email is left in any file under the home; Julien's digest data is kept."""
-    from assistant.digest import log, preferences, unsubscribe
+    from assistant.digest import log, preferences
 
     ctx, store = lived, lived.store
     now = ctx.now()
@@ -308,9 +308,9 @@ def test_an_erased_person_leaves_no_digest_trace_in_any_file(lived):
         delivery = log.claim(store, run, email, "2026-W49", "email", "fr", "Vos idées", [], now)
         log.finish_delivery(store, delivery, False, 3, f"SMTP 550 <{email}>: mailbox unavailable", now)
     log.finish_run(store, run, now, due=2, sent=0, failed=2, skipped=0, error=f"SMTPRecipientsRefused: {{'{PIERRE}'}}")
-    unsubscribe.record(ctx.settings, PIERRE, "one-click")
-    unsubscribe.record(ctx.settings, JULIEN, "link")
-    assert unsubscribe.fold(store, ctx.settings) == 2
+    inbox.record(ctx.settings, PIERRE, "one-click")
+    inbox.record(ctx.settings, JULIEN, "link")
+    assert preferences.fold_optouts(store, ctx.settings) == 2
     preferences.set_preferences(store, JULIEN, channel="email", by=PIERRE.upper())      # Pierre as an admin
     store.execute("CHECKPOINT")
     email = {"email": PIERRE.encode()}
@@ -336,12 +336,13 @@ def test_erasure_reaches_a_running_click_service_and_the_unsubscribe_links(lived
     """The issue's probe: a click service started before `people erase` kept redirecting the person's codes
     and logging hits under their share ids; their old unsubscribe link still showed their email, and a POST
     wrote it back into optouts.sqlite3, which the next digest run copied into DuckDB."""
-    from assistant.digest import preferences, unsubscribe
+    from assistant.digest import preferences
+    from assistant.optouts import tokens
     from assistant.web.clickservice import HitWriter, service_app
     from tests.click_server import request, running, wait_until
 
     ctx, store = lived, lived.store
-    link = urlsplit(unsubscribe.link(ctx.settings, JULIEN, "en"))
+    link = urlsplit(tokens.link(ctx.settings, JULIEN, "en"))
     path, one_click = f"{link.path}?{link.query}", {"Content-Type": "application/x-www-form-urlencoded"}
     log = open_log(ctx.settings.clicklog_path)
     queued = HitWriter(log)  # a hit redirected just before the erasure, still in memory when it runs
@@ -364,22 +365,22 @@ def test_erasure_reaches_a_running_click_service_and_the_unsubscribe_links(lived
     assert log.db.execute("SELECT count(*) FROM hits WHERE share_id = 's-julien'").fetchone()[0] == 0
     assert app.state.writer.stats["lost"] == 0
     assert privacy.scan_files(ctx.settings.home, {"email": JULIEN.encode()}, skip=privacy.CACHE_DIRS) == {}
-    assert unsubscribe.fold(store, ctx.settings) == 0  # the next digest run copies nothing back
+    assert preferences.fold_optouts(store, ctx.settings) == 0  # the next digest run copies nothing back
     assert not store.value("SELECT count(*) FROM digest_optouts") and preferences.get(store, JULIEN)["frequency"] == "weekly"
     assert store.value("SELECT count(*) FROM digest_preferences WHERE email = ?", [JULIEN]) == 0
-    assert not erased.is_erased(store, CAMILLE) and unsubscribe.record(ctx.settings, CAMILLE, "link")
+    assert not erased.is_erased(store, CAMILLE) and inbox.record(ctx.settings, CAMILLE, "link")
 
 
 def test_an_opt_out_that_raced_the_erasure_is_dropped_at_the_next_fold(lived):
-    from assistant.digest import unsubscribe
+    from assistant.digest import preferences
 
     ctx, store = lived, lived.store
-    unsubscribe.record(ctx.settings, PIERRE, "link")
+    inbox.record(ctx.settings, PIERRE, "link")
     privacy.erase_person(ctx, JULIEN)
-    with sqlite3.connect(unsubscribe.inbox_path(ctx.settings)) as con:  # written by a service still on the old code
+    with sqlite3.connect(inbox.inbox_path(ctx.settings)) as con:  # written by a service still on the old code
         con.execute("INSERT INTO optouts (email, at, source) VALUES (?, '2030-01-01T09:00:00', 'link')", [JULIEN])
     con.close()
-    assert unsubscribe.fold(store, ctx.settings) == 1  # Pierre's
+    assert preferences.fold_optouts(store, ctx.settings) == 1  # Pierre's
     assert store.value("SELECT list(email) FROM digest_optouts") == [PIERRE] and store.value(
         "SELECT count(*) FROM digest_preferences WHERE email = ?", [JULIEN]) == 0
     assert not privacy.scan_files(ctx.settings.home, {"email": JULIEN.encode()}, skip=privacy.CACHE_DIRS).get(
@@ -387,13 +388,11 @@ def test_an_opt_out_that_raced_the_erasure_is_dropped_at_the_next_fold(lived):
 
 
 def test_a_readmitted_person_gets_working_unsubscribe_links_again(lived):
-    from assistant.digest import unsubscribe
-
     ctx = lived
     privacy.erase_person(ctx, JULIEN)
-    assert unsubscribe.is_buried(ctx.settings, JULIEN) and not unsubscribe.record(ctx.settings, JULIEN, "link")
+    assert inbox.is_buried(ctx.settings, JULIEN) and not inbox.record(ctx.settings, JULIEN, "link")
     assert privacy.readmit(ctx.store, JULIEN)
-    assert not unsubscribe.is_buried(ctx.settings, JULIEN) and unsubscribe.record(ctx.settings, JULIEN, "link")
+    assert not inbox.is_buried(ctx.settings, JULIEN) and inbox.record(ctx.settings, JULIEN, "link")
 
 
 def test_each_table_is_declared_by_one_feature():

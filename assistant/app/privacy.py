@@ -40,9 +40,10 @@ from typing import TYPE_CHECKING
 
 from ..access import personal_data as access_data
 from ..config import Settings
-from ..digest import personal_data as digest_data, unsubscribe
+from ..digest import personal_data as digest_data
 from ..imports import personal_data as imports_data
 from ..links import personal_data as links_data
+from ..optouts import inbox as optouts_inbox, personal_data as optouts_data
 from ..reporting import personal_data as reporting_data
 from ..retrieval import personal_data as retrieval_data
 from ..sharing import personal_data as sharing_data
@@ -56,7 +57,8 @@ if TYPE_CHECKING:  # the composition root
 
 # every feature's part, in deletion order (the employee's own row last)
 PARTS: tuple[Part, ...] = (reporting_data.PART, sharing_data.PART, links_data.PART, writing_data.PART,
-                           access_data.PART, digest_data.PART, retrieval_data.PART, imports_data.PART, storage_data.PART)
+                           access_data.PART, digest_data.PART, optouts_data.PART, retrieval_data.PART, imports_data.PART,
+                           storage_data.PART)
 _ROWS = {table: rule for part in PARTS for table, rule in part.rows.items()}
 _HIDDEN = {table: columns for part in PARTS for table, columns in part.hidden.items()}
 PERSONAL_TABLES = tuple(_ROWS)
@@ -226,7 +228,7 @@ def remaining(store: Store, email: str) -> dict[str, int]:
 def readmit(store: Store, email: str, actor: str | None = None) -> bool:
     """Let an erased person be imported again (they opted in anew), their new unsubscribe links work again;
     audited. True when they were erased."""
-    unsubscribe.revive(Settings(home=store.path.parent), email)  # the home holds the store (``erased`` too)
+    optouts_inbox.revive(Settings(home=store.path.parent), email)  # the home holds the store (``erased`` too)
     found = erased.readmit(store, email)
     if found:
         audit.record(store, actor, "person.readmit", erased.pseudonym(store.path.parent, email))

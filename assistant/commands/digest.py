@@ -15,10 +15,9 @@ from __future__ import annotations
 import json
 import sys
 
-import uvicorn
-
 from ..context import Context
-from ..digest import log, sending, unsubscribe
+from ..digest import log, sending
+from ..web import clickservice, unsubscribe
 
 
 def add_parsers(subparsers) -> None:
@@ -96,5 +95,7 @@ def cmd_status(args, ctx: Context) -> int:
 
 
 def cmd_unsubscribe_server(args, ctx: Context) -> int:
-    uvicorn.run(unsubscribe.create_app(ctx.settings), host=args.host, port=args.port, log_level="warning")
+    """The unsubscribe page alone, behind the click service's guarded server (``http_guard``'s limits)."""
+    print(f"unsubscribe page on http://{args.host}:{args.port}/unsubscribe/<token>", flush=True)
+    clickservice.run(unsubscribe.create_app(ctx.settings), args.host, args.port, ctx.settings.trusted_proxies)
     return 0

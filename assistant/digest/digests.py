@@ -24,10 +24,11 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from ..optouts import tokens
 from ..reporting import goals
 from ..retrieval.batch_ranking import recommend_many
 from ..storage.store import Store
-from . import log, preferences, render, unsubscribe
+from . import log, preferences, render
 
 if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
     from ..context import Context
@@ -187,5 +188,5 @@ def build(ctx: Context, recipients: list[dict], period: str, test: bool = False,
             email=person["email"], name=person["name"], first_name=first_name, language=lang, channel=person["channel"], period=period,
             frequency=person.get("frequency", "weekly"), subject=render.subject(first_name, len(items), lang),
             items=items, posts=mine, goal=goal, test=test,
-            links={"preferences": preferences_link(base), "unsubscribe": unsubscribe.link(settings, person["email"], lang)}))
+            links={"preferences": preferences_link(base), "unsubscribe": tokens.link(settings, person["email"], lang)}))
     return digests

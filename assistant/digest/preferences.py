@@ -14,11 +14,14 @@ back to e-mail when sending, so nobody is silently dropped.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from ..config import Settings
+from ..optouts import inbox
+from ..storage import erased
 
-if TYPE_CHECKING:  # annotations only: the click service imports this module without duckdb
+if TYPE_CHECKING:  # annotations only: the store is the caller's
     from ..storage.store import Store
 
 FREQUENCIES = ("weekly", "biweekly", "never")
@@ -70,3 +73,22 @@ def erase(store: Store, email: str) -> None:
     email = email.strip().lower()
     for table in ("digest_preferences", "digest_deliveries", "digest_optouts"):
         store.execute(f"DELETE FROM {table} WHERE email = ?", [email])
+
+
+def fold_optouts(store: Store, settings: Settings) -> int:
+    """Apply the opt-outs noted in the inbox (``optouts.inbox``) since the last fold: frequency ``never``;
+    returns how many were new. Runs before every digest run and when the preferences are shown.
+
+    Opt-outs of erased people (one that raced the erasure) are deleted from the inbox, never applied."""
+    if not inbox.inbox_path(settings).exists():
+        return 0
+    rows = inbox.after(settings, store.value("SELECT coalesce(max(id), 0) FROM digest_optouts"))
+    gone = erased.which(store, sorted({row[1] for row in rows}))
+    for email in gone:
+        inbox.bury(settings, email)
+    rows = [row for row in rows if row[1] not in gone]
+    for row_id, email, at, source in rows:
+        store.execute("INSERT OR IGNORE INTO digest_optouts (id, email, opted_out_at, source) VALUES (?, ?, ?, ?)",
+                      [row_id, email, dt.datetime.fromisoformat(at), source])
+        set_preferences(store, email, frequency="never", by="unsubscribe-link")
+    return len(rows)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..imports import people
-from . import digests, log, notify, unsubscribe
-from .preferences import effective_channel, get as get_preferences
+from . import digests, log, notify
+from .preferences import effective_channel, fold_optouts, get as get_preferences
 
 if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
     from ..context import Context
@@ -103,7 +103,7 @@ def send(ctx: Context, trigger: str = "cli", dry_run: bool = False, period: str 
     """This period's digests to everyone due (``dry_run``: build and report, send and record nothing)."""
     with _running:
         store = ctx.store
-        unsubscribe.fold(store, ctx.settings)
+        fold_optouts(store, ctx.settings)
         period = period or digests.period_of(ctx.today())
         report = RunReport(period, dry_run=dry_run)
         recipients = digests.due(ctx, period, max_attempts=RETRY_RUNS * ctx.settings.digest_attempts)

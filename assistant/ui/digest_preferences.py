@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.context import Context
-from assistant.digest import preferences, unsubscribe
+from assistant.digest import preferences
 from assistant.ui.i18n import t
 
 def preferences_section(ctx: Context, email: str, enrolled: bool = True) -> None:
@@ -14,7 +14,7 @@ def preferences_section(ctx: Context, email: str, enrolled: bool = True) -> None
     The caller has checked that the signed-in account owns ``email``. Opt-outs made with an
     unsubscribe link are folded in first, so the page shows them.
     """
-    unsubscribe.fold(ctx.store, ctx.settings)
+    preferences.fold_optouts(ctx.store, ctx.settings)
     current = preferences.get(ctx.store, email)
     channels = list(preferences.channels(ctx.settings))
     st.subheader(t("digest_prefs.title"))

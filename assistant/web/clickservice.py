@@ -20,7 +20,7 @@ writer keeps the hits in memory and retries with back-off; past
 served by ``/healthz``, written to the log's ``service_runs`` table every few
 seconds and at shutdown, and printed when the service stops.
 
-The unsubscribe routes are ``unsubscribe.routes`` (signed tokens, no sign-in),
+The unsubscribe routes are ``web.unsubscribe.routes`` (signed tokens, no sign-in),
 mounted by :func:`service_app` ahead of ``/<code>``: they are the public address
 every digest's ``List-Unsubscribe`` header points to, and the Streamlit app
 cannot answer a POST. They write only the opt-out inbox (SQLite), never the
@@ -51,7 +51,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..config import Settings
-from ..digest import unsubscribe
 from ..links import conversions, visitors
 from ..links.clicklog import ClickLog
 from ..links.guessing import CodeWalkGuard
@@ -59,6 +58,7 @@ from ..links.http_guard import Limits, guarded
 from ..links.request_body import bounded
 from ..links.tracked import CODE, with_click_id
 from ..storage import keys
+from . import unsubscribe
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16_384
@@ -326,7 +326,7 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
 
 def service_app(settings: Settings, writer: HitWriter | None = None) -> Starlette:
     """The click service of the installation at ``settings``: short links, conversions, and the digests'
-    one-click unsubscribe (``unsubscribe.routes``), over the home's click log and keys."""
+    one-click unsubscribe (``web.unsubscribe.routes``), over the home's click log and keys."""
     settings.ensure()
     clicklog = ClickLog(settings.clicklog_path)
     return create_app(clicklog, keys.conversions_secret(settings.home, settings.conversions_secret), writer=writer,
@@ -349,7 +349,13 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     host, port = host or settings.links_host, port or settings.links_port
     print(f"click service on http://{host}:{port} (links {settings.links_base_url}/<code>, unsubscribe "
           f"{settings.unsubscribe_base_url or settings.links_base_url}/unsubscribe/<token>, log {settings.clicklog_path})", flush=True)
-    server = uvicorn.Server(server_config(app, host, port, settings.trusted_proxies))
+    run(app, host, port, settings.trusted_proxies)
+
+
+def run(app, host: str, port: int, trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")) -> None:
+    """Serve ``app`` with :func:`server_config`'s guarded server until stopped (Ctrl-C or SIGTERM): the click
+    service, and the unsubscribe page when it is served alone (``porte-voix digest unsubscribe-server``)."""
+    server = uvicorn.Server(server_config(app, host, port, trusted_proxies))
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT: a normal stop, after the lifespan shutdown
         server.run()
     if not server.started:

@@ -1,0 +1,109 @@
+"""The opt-out inbox: one-click unsubscribes noted by any process, folded into the digests' preferences.
+
+Scope and why: the public unsubscribe route (``web.unsubscribe``, mounted by the
+click service) must not write the app's DuckDB file (one writer), so an opt-out
+goes to a small SQLite inbox under the home (``optouts.sqlite3``), and
+``digest.preferences.fold_optouts`` moves new ones into the preferences
+(frequency ``never``) before every digest run and when the preferences are shown.
+
+An erased person's tokens are dead: the erasure (:func:`bury`) leaves a tombstone,
+their keyed digest from the register of erased people (``storage.erased``), in
+the inbox file, which the route checks before showing or writing anything (the
+public service cannot read the store); the fold never applies an erased
+person's opt-out and deletes it.
+
+    >>> from assistant.config import Settings
+    >>> s = Settings(home=tmp / "inbox")
+    >>> record(s, "ana@example.com", "link"), [row[1] for row in after(s, 0)]
+    (True, ['ana@example.com'])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from ..config import Settings
+from ..storage import erased
+
+
+def inbox_path(settings: Settings) -> Path:
+    return settings.home / "optouts.sqlite3"
+
+
+def _inbox(settings: Settings) -> sqlite3.Connection:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(inbox_path(settings), timeout=10)
+    con.execute("""CREATE TABLE IF NOT EXISTS optouts (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL,
+                   at TEXT NOT NULL, source TEXT NOT NULL)""")
+    con.execute("CREATE TABLE IF NOT EXISTS erased (digest TEXT PRIMARY KEY)")  # tombstones: see :func:`bury`
+    return con
+
+
+def _tombstone(settings: Settings, email: str) -> str | None:
+    """The erased-register digest of ``email`` (``storage.erased``), None when nobody was ever erased here."""
+    key = erased.salt(settings.home, create=False)
+    return erased.digest(settings.home, email) if key is not None else None
+
+
+def is_buried(settings: Settings, email: str) -> bool:
+    """Whether ``email`` was erased: their tokens are dead (the public service cannot read the store's register)."""
+    digest = _tombstone(settings, email)
+    if digest is None or not inbox_path(settings).exists():
+        return False
+    con = _inbox(settings)
+    try:
+        return con.execute("SELECT 1 FROM erased WHERE digest = ?", [digest]).fetchone() is not None
+    finally:
+        con.close()
+
+
+def record(settings: Settings, email: str, source: str, now: dt.datetime | None = None) -> bool:
+    """Note an opt-out (from any process of the installation); False, noting nothing, for an erased person."""
+    with _inbox(settings) as con:
+        cur = con.execute("INSERT INTO optouts (email, at, source) SELECT ?, ?, ? "
+                          "WHERE NOT EXISTS (SELECT 1 FROM erased WHERE digest = ?)",
+                          [email, (now or dt.datetime.now()).isoformat(timespec="seconds"), source,
+                           _tombstone(settings, email)])
+    con.close()
+    return cur.rowcount == 1
+
+
+def after(settings: Settings, last: int) -> list[tuple[int, str, str, str]]:
+    """``(id, email, at, source)`` of the opt-outs noted after id ``last``, oldest first (none without an inbox)."""
+    if not inbox_path(settings).exists():
+        return []
+    con = _inbox(settings)
+    try:
+        return con.execute("SELECT id, email, at, source FROM optouts WHERE id > ? ORDER BY id", [last]).fetchall()
+    finally:
+        con.close()
+
+
+def forget(settings: Settings, email: str) -> None:
+    """Remove ``email``'s opt-outs from the inbox (erasure; ``digest.preferences.erase`` clears the store's side)."""
+    if inbox_path(settings).exists():
+        with _inbox(settings) as con:
+            con.execute("DELETE FROM optouts WHERE email = ?", [email.strip().lower()])
+        con.close()
+
+
+def bury(settings: Settings, email: str) -> int:
+    """Erasure: kill ``email``'s tokens (a tombstone, their keyed digest) and delete their opt-outs, in one
+    transaction, so a click on an old link after this shows and writes nothing. Returns opt-outs deleted."""
+    email = email.strip().lower()
+    with _inbox(settings) as con:
+        con.execute("INSERT OR IGNORE INTO erased (digest) VALUES (?)", [erased.digest(settings.home, email)])
+        deleted = con.execute("DELETE FROM optouts WHERE lower(email) = ?", [email]).rowcount
+    con.close()
+    return deleted
+
+
+def revive(settings: Settings, email: str) -> None:
+    """The person was readmitted (``people readmit``): their new tokens work again."""
+    digest = _tombstone(settings, email)
+    if digest is not None and inbox_path(settings).exists():
+        with _inbox(settings) as con:
+            con.execute("DELETE FROM erased WHERE digest = ?", [digest])
+        con.close()
