@@ -184,7 +184,7 @@ def cmd_draft(args, ctx: Context) -> int:
     drafts = []
     if args.my_words is None and not args.json:
         lang, offered = drafting.starters_for(ctx, args.email, args.content_id, lang=args.lang)
-        print(f"({starters.QUESTION[lang]} --my-words \"…\"; e.g. " +
+        print(f"({starters.question(lang)} --my-words \"…\"; e.g. " +
               " / ".join(f"« {s['text'].strip()} … »" for s in offered) + ")", file=sys.stderr)
     for kind, payload in drafting.stream_variants(ctx, args.email, args.content_id, n=args.variants, lang=args.lang,
                                                   words=args.my_words):

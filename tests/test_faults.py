@@ -106,4 +106,5 @@ def test_details_go_to_the_log_and_the_cli_line_has_none(caplog):
 @pytest.mark.parametrize("kind", sorted(faults.FAULTS))
 def test_every_fault_speaks_both_languages(kind):
     fault = faults.FAULTS[kind]
-    assert fault.message_fr and fault.message_en and fault.message_fr != fault.message_en
+    assert fault.message("fr") and fault.message("en") and fault.message("fr") != fault.message("en")
+    assert f"faults.{kind}" not in (fault.message("fr"), fault.message("en"))  # the catalogue has the key

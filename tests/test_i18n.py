@@ -114,3 +114,43 @@ def test_every_error_key_the_domain_raises_exists():
     assert len(used) > 40
     assert sorted(used - set(i18n.catalogue("en"))) == []
     assert not any(key.startswith("domain") for key in i18n.catalogue("fr"))
+
+
+# Domain modules whose French strings are not words a user reads, each with its reason; every other module of
+# assistant/ outside the interface takes its French from the catalogue.
+NOT_USER_WORDS = {
+    "retrieval/background.py": "everyday sentences embedded as a neutral centre (model input)",
+    "retrieval/lexical.py": "stop words (matching)",
+    "writing/proofreading.py": "stop words and labels a draft's checks look for (matching)",
+    "writing/injection.py": "patterns of instructions to a model (matching)",
+    "writing/prompting.py": "the prompt a language model reads (model input)",
+    "writing/voice.py": "the voice profile as a model's prompt describes it (model input)",
+    "reporting/analytics_import.py": "column names of the networks' French exports (matching)",
+    "reporting/metrics.py": "each metric's rule in both languages, as the CLI's JSON and the exports give it",
+    "web/unsubscribe.py": "the unsubscribe page of the click service (not yet moved to the catalogue)",
+}
+_FRENCH = re.compile(r"[éèêàçùâôî]|\b(?:le|la|les|des|votre|vous|une|est|pour|avec|du)\b", re.I)
+
+
+def _french_strings(path: Path) -> list[str]:
+    """String constants of ``path`` that read as French prose (three words or more), docstrings aside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [f"{path.name}:{node.lineno}: {node.value[:60]!r}" for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+            and len(node.value.split()) >= 3 and _FRENCH.search(node.value)
+            and not node.value.lstrip().startswith(("SELECT", "CREATE", "INSERT", "UPDATE", "DELETE", "WITH"))
+            and not re.search(r"\\b|\(\?|\|", node.value)]  # a regular expression matches words, shows none
+
+
+def test_domain_modules_hold_no_french_text():
+    """French a user reads comes from the catalogue (assistant/words), not from tables in domain modules."""
+    domain = ROOT / "assistant"
+    found = [hit for path in sorted(domain.rglob("*.py"))
+             if path.parent.name not in ("ui", "words") and str(path.relative_to(domain)) not in NOT_USER_WORDS
+             for hit in _french_strings(path)]
+    assert found == []
+    assert _french_strings(ROOT / "assistant" / "retrieval" / "background.py"), "the check sees French"
+    assert all((domain / name).exists() for name in NOT_USER_WORDS), "a listed module moved: update the list"

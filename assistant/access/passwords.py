@@ -36,6 +36,8 @@ from importlib import resources
 
 import bcrypt
 
+from ..words.catalogue import translate
+
 MIN_LENGTH = 12
 MAX_BYTES = 72     # bcrypt ignores (bcrypt >= 5: refuses) anything longer
 ROUNDS = 12        # bcrypt cost by default; the ``bcrypt_rounds`` setting lowers it in tests (never below 4)
@@ -52,8 +54,7 @@ class PasswordRejected(ValueError):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "en") -> str:
-        reasons = "; ".join(_MESSAGES[code][lang == "fr"] for code in self.codes)
-        return ("mot de passe " if lang == "fr" else "password ") + reasons
+        return translate(lang, "password.refused", reasons="; ".join(_reason(code, lang) for code in self.codes))
 
 
 @lru_cache(maxsize=1)
@@ -68,16 +69,6 @@ def _is_run(text: str) -> bool:
     if len(set(text)) <= 2:
         return True
     return any(text in run for run in _RUNS)
-
-
-_MESSAGES = {
-    "short": (f"too short: at least {MIN_LENGTH} characters", f"trop court : au moins {MIN_LENGTH} caractères"),
-    "long": (f"too long: at most {MAX_BYTES} bytes", f"trop long : au plus {MAX_BYTES} octets"),
-    "common": ("too common: it is in the list of common passwords", "trop courant : il figure dans la liste des mots de passe courants"),
-    "run": ("too guessable: a repeated character or a keyboard or digit run",
-            "trop facile à deviner : un caractère répété ou une suite du clavier ou de chiffres"),
-    "username": ("too guessable: it contains your username", "trop facile à deviner : il contient votre identifiant"),
-}
 
 
 def problem_codes(password: str, username: str | None = None) -> list[str]:
@@ -103,7 +94,12 @@ def problem_codes(password: str, username: str | None = None) -> list[str]:
 
 def problems(password: str, username: str | None = None, lang: str = "en") -> list[str]:
     """Every rule ``password`` breaks, as sentences in ``lang`` (fr or en); empty list: acceptable."""
-    return [_MESSAGES[code][lang == "fr"] for code in problem_codes(password, username)]
+    return [_reason(code, lang) for code in problem_codes(password, username)]
+
+
+def _reason(code: str, lang: str) -> str:
+    """The rule ``code`` as a sentence in ``lang`` (the catalogue's ``password.*``)."""
+    return translate(lang, f"password.{code}", n={"short": MIN_LENGTH, "long": MAX_BYTES}.get(code, ""))
 
 
 def check_password(password: str, username: str | None = None) -> str:

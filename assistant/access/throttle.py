@@ -50,6 +50,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..storage.store import Store
+from ..words.catalogue import translate
 
 UNKNOWN_CLIENT = "unknown"  # the client key of attempts whose address is unknown (all of them share it)
 
@@ -75,10 +76,7 @@ class Throttled(PermissionError):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "en") -> str:
-        wait = _duration(self.seconds_left, lang)
-        if lang == "fr":
-            return f"Trop de tentatives de connexion échouées : réessayez dans {wait}."
-        return f"Too many failed sign-in attempts: try again in {wait}."
+        return translate(lang, "password.throttled", wait=_duration(self.seconds_left, lang))
 
 
 @dataclass

@@ -31,6 +31,7 @@ from models import Embedder
 from .. import language
 from ..imports import catalog, people
 from ..storage.store import Store
+from ..words.catalogue import translate
 from . import background, evidence
 from .embeddings import vectors
 from .lexical import Bm25
@@ -240,27 +241,16 @@ def freshness(item: dict, today: dt.date) -> float:
     return math.pow(0.5, max((today - published).days, 0) / 30)
 
 
-_REASONS = {
-    "en": {"expertise": "Matches your expertise", "skills": "Matches your skills", "post": "Close to your post",
-           "none": "Featured by the company", "campaign": "campaign", "language": "in {lang}, which is not in your languages"},
-    "fr": {"expertise": "Correspond à votre expertise", "skills": "Correspond à vos compétences",
-           "post": "Proche de votre publication", "none": "Mis en avant par l'entreprise", "campaign": "campagne",
-           "language": "en {lang}, hors de vos langues"},
-}
-
-
 def reason(label: str | None, text: str | None, item: dict, lang: str, reads: set[str]) -> str:
     """One sentence in the employee's language saying why this item was picked."""
-    words = _REASONS.get(lang, _REASONS["en"])
     if label:
-        quoted = f"« {snippet(text)} »" if lang == "fr" else f"\"{snippet(text)}\""
-        parts = [f"{words[label]} : {quoted}" if lang == "fr" else f"{words[label]}: {quoted}"]
+        parts = [translate(lang, "reasons.quoted", why=translate(lang, f"reasons.{label}"), text=snippet(text))]
     else:
-        parts = [words["none"]]
+        parts = [translate(lang, "reasons.none")]
     if item.get("campaign"):
-        parts.append(f"{words['campaign']} {item['campaign']}")
+        parts.append(translate(lang, "reasons.campaign", name=item["campaign"]))
     if reads and item["language"] not in reads:
-        parts.append(words["language"].format(lang=item["language"]))
+        parts.append(translate(lang, "reasons.language", lang=item["language"]))
     return " · ".join(parts)
 
 

@@ -28,6 +28,7 @@ from ..links.tracked import (ALWAYS_ON, final_text, new_share_id, post_key, shar
 from ..storage import keys
 from ..storage.store import Store
 from ..text import safe_url
+from ..words.worded import Worded
 from ..writing.authenticity import score_post
 from ..writing.policy import check
 
@@ -142,6 +143,6 @@ def set_post_url(store: Store, email: str, share_id: str, url: str | None) -> st
     given = (url or "").strip()
     clean = safe_url(given) if given else None
     if given and clean is None:
-        raise ValueError("collez l'adresse de votre publication (https://…) · paste your post's address (https://…)")
+        raise Worded("errors.paste_post_address")
     store.execute("UPDATE shares SET post_url = ? WHERE id = ? AND email = ?", [clean, share_id, email])
     return post_key(clean)

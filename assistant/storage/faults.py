@@ -43,6 +43,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from ..words.catalogue import translate
+
 log = logging.getLogger("porte_voix.faults")
 
 
@@ -53,11 +55,10 @@ class StoreLocked(RuntimeError):
 @dataclass(frozen=True)
 class Fault:
     kind: str          # locked, busy, corrupt, disk_full, permission, bug
-    message_fr: str
-    message_en: str
 
     def message(self, lang: str = "en") -> str:
-        return self.message_fr if lang == "fr" else self.message_en
+        """What went wrong and what to do, in ``lang`` (the catalogue's ``faults.*``)."""
+        return translate(lang, f"faults.{self.kind}")
 
     @property
     def expected(self) -> bool:
@@ -65,33 +66,7 @@ class Fault:
         return self.kind != "bug"
 
 
-FAULTS = {
-    "locked": Fault("locked",
-                    "Les données sont ouvertes par un autre programme (l'application ou une commande en cours) : "
-                    "réessayez quand il aura fini, ou arrêtez-le.",
-                    "the data is open in another program (the app or a running command): try again when it is done, "
-                    "or stop it"),
-    "busy": Fault("busy",
-                  "Les données sont en cours de maintenance pendant quelques secondes : réessayez.",
-                  "the data is under maintenance for a few seconds: try again"),
-    "corrupt": Fault("corrupt",
-                     "Le fichier de données est endommagé : restaurez la dernière sauvegarde "
-                     "(porte-voix restore DOSSIER dans un dossier vide) et prévenez l'administrateur.",
-                     "the data file is damaged: restore the latest backup (porte-voix restore DIR into an empty home) "
-                     "and tell the administrator"),
-    "disk_full": Fault("disk_full",
-                       "Le disque qui contient les données est plein : libérez de la place puis réessayez "
-                       "(rien n'a été perdu avant cette étape).",
-                       "the disk holding the data is full: free some space, then try again (nothing was lost before "
-                       "this step)"),
-    "permission": Fault("permission",
-                        "Porte-voix n'a pas le droit de lire ou d'écrire ses données : vérifiez les droits du dossier "
-                        "PORTE_VOIX_HOME.",
-                        "Porte-voix may not read or write its data: check the permissions of the PORTE_VOIX_HOME folder"),
-    "bug": Fault("bug",
-                 "Une erreur inattendue s'est produite ; les détails sont dans le journal de l'application.",
-                 "an unexpected error occurred; the details are in the application log"),
-}
+FAULTS = {kind: Fault(kind) for kind in ("locked", "busy", "corrupt", "disk_full", "permission", "bug")}
 
 # what went wrong with the file is only in their words (a commit that could not write says so in a TransactionException)
 _DUCKDB_FILE_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.TransactionException)
@@ -166,10 +141,6 @@ def log_fault(exc: BaseException, where: str = "") -> Fault:
     return fault
 
 
-_CLI_BUG = {"fr": "une erreur inattendue s'est produite ({name}) : relancez la commande avec --debug pour en voir le détail",
-            "en": "an unexpected error occurred ({name}): run the command again with --debug to see the details"}
-
-
 def cli_line(exc: BaseException, lang: str = "en", debug: bool = False) -> str:
     """The one line the command prints on stderr for ``exc`` (a bug points to ``--debug`` unless it is on).
 
@@ -178,5 +149,5 @@ def cli_line(exc: BaseException, lang: str = "en", debug: bool = False) -> str:
     """
     fault = describe(exc)
     if fault.kind == "bug" and not debug:
-        return "porte-voix: " + _CLI_BUG["fr" if lang == "fr" else "en"].format(name=type(exc).__name__)
+        return "porte-voix: " + translate(lang, "faults.cli_bug", name=type(exc).__name__)
     return f"porte-voix: {fault.message(lang)}"

@@ -47,7 +47,7 @@ def entry(lang: str, key: str):
     return catalogue(lang if lang in LANGUAGES else "en")[key]
 
 
-def translate(lang: str, key: str, **values) -> str:
+def translate(lang: str, key: str, /, **values) -> str:
     """The text of ``key`` in ``lang``, formatted with ``values``; a missing key shows the key itself rather
     than a blank widget (a test checks that every key a page asks for exists)."""
     text = catalogue(lang if lang in LANGUAGES else "en").get(key)

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..storage import audit
 from ..storage.store import Store
 from ..text import HASHTAG, fold
+from ..words.catalogue import translate
 from ..words.worded import Worded
 
 SEVERITIES = ("block", "warn")
@@ -310,7 +311,8 @@ def check(text: str, policy: Policy, tracked_link: str | None = None, network: s
     limit = policy.max_length.get(network)
     if limit and len(text) > limit:
         out.append({"rule": "max_length", "severity": "block",
-                    "message": f"Too long for {network}: {len(text)} characters > {limit}. / Trop long pour {network} : {len(text)} caractères > {limit}."})
+                    "message": " / ".join(translate(lang, "checks.too_long", network=network, n=len(text), limit=limit)
+                                          for lang in ("en", "fr"))})  # both: shown with ui.i18n.localized
     return sorted(out, key=lambda v: v["severity"] != "block")
 
 

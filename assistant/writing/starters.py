@@ -19,17 +19,12 @@ from __future__ import annotations
 import re
 
 from ..text import WORD, fold
+from ..words.catalogue import entry, translate
 from .voice import VoiceProfile
 
-QUESTION = {"fr": "Qu'est-ce que ça vous évoque, en une phrase ?", "en": "What does this mean to you, in one sentence?"}
-_STARTERS = {
-    "fr": {"memory": ("La première fois que j’ai travaillé sur {focus}, ", "Dans mon métier de {role}, je me souviens "),
-           "team": ("Pour notre équipe {team}, cela change ", "Pour mon équipe, cela change "),
-           "question": ("En tant que {role}, je me demande ", "Ce que je me demande en lisant ceci : ")},
-    "en": {"memory": ("The first time I worked on {focus}, ", "In my work as {role}, I remember "),
-           "team": ("For our {team} team, this changes ", "For my team, this changes "),
-           "question": ("As {role}, I wonder ", "What I wonder reading this: ")},
-}
+# The starters' texts are the catalogue's ``starters.*`` (``assistant/words``): specific, then generic.
+_STARTERS = {"memory": ("memory", "memory_generic"), "team": ("team", "team_generic"),
+             "question": ("question_starter", "question_starter_generic")}
 KINDS = ("memory", "team", "question")
 _SUBJECT = re.compile(r"(?i)(?:je|j['’]|nous|on|i|we|my|mon|ma|mes)\b")  # a sentence about oneself, not a subject
 
@@ -42,11 +37,11 @@ def starters(voice: VoiceProfile, item: dict, lang: str) -> list[dict]:
         focus = ""  # their expertise is written in the other language: a generic starter reads better
     out = []
     for kind in KINDS:
-        specific, generic = _STARTERS[lang][kind]
+        specific, generic = (entry(lang, f"starters.{key}") for key in _STARTERS[kind])
         needs = {"memory": focus, "team": voice.team, "question": role}[kind]
         text = specific.format(focus=focus, team=voice.team, role=role) if needs else generic.format(role=role)
         if kind == "memory" and not focus and not role:
-            text = "Ce que j’ai vu de proche dans mon travail : " if lang == "fr" else "What I have seen close to this in my work: "
+            text = entry(lang, "starters.memory_bare")
         out.append({"kind": kind, "text": _elide(text, lang)})
     return out
 
@@ -94,3 +89,8 @@ def _role(role: str | None, lang: str) -> str:
 
 def _elide(text: str, lang: str) -> str:
     return re.sub(r"\b(d|qu)e ([aeiouhéèêAEIOUHÉ])", r"\1’\2", text) if lang == "fr" else text
+
+
+def question(lang: str) -> str:
+    """The question the employee's own words answer ("what does this mean to you?")."""
+    return translate(lang, "starters.question")
