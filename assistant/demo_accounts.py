@@ -36,6 +36,7 @@ from .links import visitors
 from .links.clicklog import open_log
 from .links.tracked import ALWAYS_ON, final_text, short_url, tracked_url
 from .reporting import analytics_import, goals, sync
+from .sharing.posting import POSTED_STATUS
 from .sharing.shares import link_share, record_share
 from .storage import erased, keys
 from .storage.store import Store
@@ -140,8 +141,8 @@ def seed_demo_activity(ctx: Context, today: dt.date | None = None) -> int:
                      scored["components"], [], shared_at=when, short_code=code)
         post = (f"https://www.linkedin.com/feed/update/urn:li:activity:72{int(share_id[5:], 16) % 10**17:017d}/"
                 if network == "linkedin" else f"https://x.com/{user.replace('.', '')}/status/18{n:017d}")
-        store.execute("UPDATE shares SET status = 'posted', posted_at = ?, post_url = ? WHERE id = ?",
-                      [when, post, share_id])
+        store.execute("UPDATE shares SET status = ?, posted_at = ?, post_url = ? WHERE id = ?",
+                      [POSTED_STATUS, when, post, share_id])
         if code:
             log.append_hits(_hits(share_id, code, n, personal, when))
         if personal and n % 2 == 0:

@@ -1,11 +1,15 @@
 """Honest shares: only real posts can be shared; a share counts once posted (confirmed, or clicked by a human: see test_sync);
 the drafting model's load has an estimate."""
 
+import datetime as dt
+import re
+
 import pytest
 
 from assistant.reporting import points
 from assistant.sharing import posting, share_rules
 from assistant.writing.model_loading import Loading
+from tests.conftest import ROOT
 
 CAMILLE = "camille.durand@nordlys-energie.example"
 DRAFT = "Je suis fière de notre nouveau parc solaire dans la Drôme : il alimente 4 000 foyers depuis novembre."
@@ -72,6 +76,40 @@ def test_a_prepared_share_can_be_discarded_by_its_author_only(ctx, demo_store, i
     posting.share(ctx, CAMILLE, item, OWN, "linkedin", "s-3", draft_text=DRAFT)
     assert not posting.discard(demo_store, "someone.else@nordlys-energie.example", "s-3")
     assert posting.discard(demo_store, CAMILLE, "s-3") and posting.status(demo_store, "s-3") is None
+
+
+
+def test_every_figure_counts_a_share_once_posted(ctx, demo_store, item):
+    """Marketing figures, campaign goals, points and the digests' last posts apply one rule (``posting.posted``):
+    a prepared share is in none of them, the same share once confirmed is in each."""
+    from assistant.digest.digests import last_posts
+    from assistant.reporting import goals, metrics
+
+    def seen() -> dict:
+        goal = next(g for g in goals.progress(demo_store, dt.date(2030, 1, 1)) if g["id"] == goal_id)
+        figures = metrics.share_metrics(demo_store, metrics.Filters(email=CAMILLE))  # the marketing page's filter
+        return {"metrics": "s-4" in {r["id"] for r in figures},
+                "goal": goal["progress"]["value"], "points": points.points_of(demo_store, CAMILLE),
+                "digest": "s-4" in {p["id"] for p in last_posts(demo_store, [CAMILLE])[CAMILLE]}}
+
+    prepared = posting.share(ctx, CAMILLE, item, OWN, "linkedin", "s-4", draft_text=DRAFT)
+    goal_id = goals.add_goal(demo_store, prepared["campaign"], "shares", 100)
+    before = seen()
+    assert before == {"metrics": False, "goal": before["goal"], "points": before["points"], "digest": False}
+    assert posting.confirm(demo_store, CAMILLE, "s-4")
+    after = seen()
+    assert after["metrics"] and after["digest"], after
+    assert after["goal"] == before["goal"] + 1 and after["points"] > before["points"], (before, after)
+
+
+def test_the_posted_rule_is_written_once():
+    """No module but ``sharing/posting.py`` spells the status condition (the store's migrations keep their history)."""
+    spelled = re.compile(r"status\s*=\s*'(posted|prepared)'")
+    found = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "assistant").rglob("*.py"))
+             if path.name not in ("posting.py", "migrations.py")
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if spelled.search(line)]
+    assert found == []
+    assert spelled.search(posting.posted("s")) and spelled.search(posting.posted())
 
 
 def test_loading_estimate_comes_from_the_last_load_here(tmp_path):

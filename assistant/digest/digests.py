@@ -27,6 +27,7 @@ from urllib.parse import quote
 from ..optouts import tokens
 from ..reporting import goals
 from ..retrieval.batch_ranking import recommend_many
+from ..sharing.posting import posted
 from ..storage.store import Store
 from . import log, preferences, render
 
@@ -130,11 +131,11 @@ def last_posts(store: Store, emails: list[str], per_person: int = POSTS) -> dict
     """Each employee's latest posted shares with their tracked clicks and, when reported, the network's figures."""
     out: dict[str, list[dict]] = {e: [] for e in emails}
     rows = store.rows(
-        """WITH recent AS (
+        f"""WITH recent AS (
                SELECT s.id, s.email, s.content_id, s.network, coalesce(s.posted_at, s.shared_at) AS at,
                       row_number() OVER (PARTITION BY s.email ORDER BY coalesce(s.posted_at, s.shared_at) DESC, s.id) AS n
                FROM shares s JOIN (SELECT unnest(?::TEXT[]) AS email) w USING (email)
-               WHERE s.status = 'posted')
+               WHERE {posted('s')})
            SELECT r.email, r.id, coalesce(c.title, r.content_id) AS title, r.network, r.at,
                   coalesce(t.unique_human_clicks, 0) AS clicks, coalesce(t.reactions, 0) AS reactions,
                   coalesce(t.comments, 0) AS comments, coalesce(t.reshares, 0) AS reshares,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..sharing.posting import posted
 from ..storage.store import Store
 
 PERSONAL_SCORE = 60.0
@@ -97,7 +98,7 @@ def progress(store: Store, today: dt.date) -> list[dict]:
     for goal in goals:
         value = store.value(
             f"""SELECT {METRICS[goal['metric']]} FROM campaign_goals g
-                LEFT JOIN shares s ON coalesce(s.campaign, 'always-on') = g.campaign AND s.status = 'posted'
+                LEFT JOIN shares s ON coalesce(s.campaign, 'always-on') = g.campaign AND {posted('s')}
                   AND (g.due IS NULL OR s.shared_at < g.due + INTERVAL 1 DAY) AND {has_words("s.text")}
                 LEFT JOIN share_totals t ON t.share_id = s.id
                 WHERE g.id = ?""", ([PERSONAL_SCORE] if goal["metric"] == "personal_shares" else [])

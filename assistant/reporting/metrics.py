@@ -32,13 +32,13 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..links.tracked import ALWAYS_ON
+from ..sharing.posting import posted
 from ..storage.store import Store
 
 EMPLOYEE_REACH_RATE = 0.08   # share of an employee's connections who see an organic post
 BRAND_REACH_RATE = 0.02      # share of a brand page's followers who see an organic post
 DEFAULT_NETWORK_SIZE = 300
 CONVERSIONS = "(t.leads + t.signups + t.sales + t.applications)"
-POSTED = "status = 'posted'"  # only shares really posted count (see ``posting``); prepared ones wait
 PERSONAL = ("email", "name", "post_url")  # what names the author of a per-share row (``named_only``)
 GROUPS = {"campaign": "campaign", "team": "team", "network": "network", "week": "week", "email": "email",
           "content": "content_id"}
@@ -69,7 +69,7 @@ class Filters:
     named_only: bool = False          # per-share rows name only people with consent_leaderboard (see PERSONAL)
 
     def where(self) -> tuple[str, list]:
-        clauses, params = ([] if self.include_prepared else [POSTED]), []
+        clauses, params = ([] if self.include_prepared else [posted()]), []
         for clause, value in (("campaign = ?", self.campaign), ("team = ?", self.team), ("network = ?", self.network),
                               ("email = ?", self.email), ("(score IS NULL OR score >= ?)", self.min_score),
                               ("(score IS NULL OR score <= ?)", self.max_score), ("shared_at >= ?", self.since),
@@ -231,10 +231,10 @@ def filter_options(store: Store) -> dict[str, list[str]]:
     """The values the dashboard filters offer."""
     return {
         "campaign": [r[0] for r in store.execute(
-            f"SELECT DISTINCT coalesce(campaign, '{ALWAYS_ON}') FROM shares WHERE {POSTED} ORDER BY 1").fetchall()],
+            f"SELECT DISTINCT coalesce(campaign, '{ALWAYS_ON}') FROM shares WHERE {posted()} ORDER BY 1").fetchall()],
         "team": [r[0] for r in store.execute(
             f"SELECT DISTINCT coalesce(p.team, '?') FROM shares s LEFT JOIN employees p USING (email) "
-            f"WHERE s.{POSTED} ORDER BY 1").fetchall()],
+            f"WHERE {posted('s')} ORDER BY 1").fetchall()],
         "network": [r[0] for r in store.execute(
-            f"SELECT DISTINCT network FROM shares WHERE network IS NOT NULL AND {POSTED} ORDER BY 1").fetchall()],
+            f"SELECT DISTINCT network FROM shares WHERE network IS NOT NULL AND {posted()} ORDER BY 1").fetchall()],
     }

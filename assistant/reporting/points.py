@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from ..sharing.posting import posted
 from ..storage.store import Store
 from .goals import NO_WORDS, has_words
 
@@ -42,7 +43,7 @@ def share_points(score: float | None, totals: dict[str, int]) -> int:
 
 def _period(since: dt.date | None, until: dt.date | None) -> tuple[str, list]:
     """The shares that earn points, made in ``[since, until)``: posted ones with words."""
-    clauses, params = ["s.status = 'posted'", has_words("s.text")], [NO_WORDS]  # prepared or empty: nothing
+    clauses, params = [posted("s"), has_words("s.text")], [NO_WORDS]  # prepared or empty: nothing
     if since:
         clauses.append("s.shared_at >= ?")
         params.append(since)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..links import visitors
 from ..links.clicklog import CONVERSION_COLUMNS, HIT_COLUMNS, ClickLog
+from ..sharing.posting import POSTED_STATUS, PREPARED
 from ..storage.store import Store
 from . import events
 
@@ -92,10 +93,10 @@ def _fold_hits(store: Store, rows: list[tuple]) -> tuple[int, int]:
             [since, visitors.PER_NETWORK_DAILY])
         kept = events.append_from(store, "_pv_hit_events")
         db.execute(  # a human click proves the post is out: a prepared share becomes posted (see ``posting``)
-            """UPDATE shares SET status = 'posted', posted_at = f.first_click
+            """UPDATE shares SET status = ?, posted_at = f.first_click
                FROM (SELECT share_id, min(happened_at) AS first_click FROM _pv_hit_events WHERE NOT is_bot
                      GROUP BY share_id) f
-               WHERE shares.id = f.share_id AND shares.status = 'prepared'""")
+               WHERE shares.id = f.share_id AND shares.status = ?""", [POSTED_STATUS, PREPARED])
     finally:
         db.unregister("_pv_hits")
         db.execute("DROP TABLE IF EXISTS _pv_hit_events")

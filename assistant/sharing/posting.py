@@ -5,7 +5,8 @@ posted yet, so the share is recorded as ``prepared`` and counts nowhere. It
 becomes ``posted`` when the employee confirms it (optionally pasting the
 URL of their post), or when the first human click on its tracked link is folded in (``sync``)
 (proof enough that it was published). Only posted shares enter the marketing
-figures and earn points (``POSTED``, a condition on ``shares``).
+figures, the goals, the digests' "your last posts" and earn points: each of them
+applies :func:`posted`, the one definition of "a share counts once posted".
 
     >>> _ = store.execute("INSERT INTO shares (id, email, content_id, text) VALUES ('s-1', 'sam@example.com', 'c', 't')")
     >>> status(store, "s-1")
@@ -27,7 +28,16 @@ from .shares import set_post_url
 from .shares import share as record
 
 PREPARED, POSTED_STATUS = "prepared", "posted"
-POSTED = "status = 'posted'"  # the condition every figure about shares applies (``shares`` table, unaliased)
+
+
+def posted(alias: str | None = None) -> str:
+    """The SQL condition every figure about shares applies: a share counts once posted (prepared ones wait).
+    ``alias``: the name of the ``shares`` table in the query. A constant of this module, never user input.
+
+    >>> posted("s"), posted()
+    ("s.status = 'posted'", "status = 'posted'")
+    """
+    return f"{alias + '.' if alias else ''}status = '{POSTED_STATUS}'"
 
 
 def status(store: Store, share_id: str) -> str | None:
@@ -49,16 +59,17 @@ def confirm(store: Store, email: str, share_id: str, post_url: str | None = None
             raise ValueError("the post's address must start with https:// or http://")
         set_post_url(store, email, share_id, post_url)  # also keys the networks' statistics to this share
     changed = row[0]["status"] != POSTED_STATUS
-    store.execute("""UPDATE shares SET status = 'posted', posted_at = coalesce(posted_at, ?, current_timestamp)
-                     WHERE id = ? AND email = ?""", [when, share_id, email])
+    store.execute("""UPDATE shares SET status = ?, posted_at = coalesce(posted_at, ?, current_timestamp)
+                     WHERE id = ? AND email = ?""", [POSTED_STATUS, when, share_id, email])
     return changed
 
 
 def discard(store: Store, email: str, share_id: str) -> bool:
     """Forget a share that was prepared and never posted (the employee changed their mind)."""
-    found = store.value("SELECT 1 FROM shares WHERE id = ? AND email = ? AND status = 'prepared'", [share_id, email])
+    mine = [share_id, email, PREPARED]
+    found = store.value("SELECT 1 FROM shares WHERE id = ? AND email = ? AND status = ?", mine)
     if found:
-        store.execute("DELETE FROM shares WHERE id = ? AND email = ? AND status = 'prepared'", [share_id, email])
+        store.execute("DELETE FROM shares WHERE id = ? AND email = ? AND status = ?", mine)
     return bool(found)
 
 
@@ -69,8 +80,8 @@ def count(store: Store, email: str, status: str = POSTED_STATUS) -> int:
 
 def pending(store: Store, email: str, content_id: str) -> dict | None:
     """The employee's latest share of ``content_id`` still waiting to be posted, or None."""
-    rows = store.rows("""SELECT * FROM shares WHERE email = ? AND content_id = ? AND status = 'prepared'
-                         ORDER BY shared_at DESC, id LIMIT 1""", [email, content_id])
+    rows = store.rows("""SELECT * FROM shares WHERE email = ? AND content_id = ? AND status = ?
+                         ORDER BY shared_at DESC, id LIMIT 1""", [email, content_id, PREPARED])
     return rows[0] if rows else None
 
 
