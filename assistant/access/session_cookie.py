@@ -12,8 +12,11 @@ websocket's handshake carries it, so every new tab or reload reads it through
 revoked (sign-out, password change).
 
 The cookie's value is ``<token>.<signature>``: the token is random and stored
-only hashed on the server; the HMAC (a key of the installation, see ``keys``)
-lets a forged or truncated value be refused before any lookup.
+only hashed on the server; the signature (``assistant.signing``: itsdangerous,
+HMAC-SHA256 under a key of the installation, see ``keys``, salted with the
+purpose ``session``) lets a forged or truncated value be refused before any
+lookup. Cookies signed before this scheme (a bare HMAC of the token) are
+refused: their holders sign in again, once.
 
     >>> value = sign(b"k" * 32, "tok")
     >>> unsign(b"k" * 32, value), unsign(b"other" * 8, value), unsign(b"k" * 32, "tok.forged")
@@ -26,35 +29,26 @@ lets a forged or truncated value be refused before any lookup.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 import threading
 import time
 from typing import Callable
+
+from .. import signing
 
 COOKIE = "pv_session"
 ROUTE = "/api/session"
 GRANT_TTL_S = 60.0
 
 
-def _mac(secret: bytes, token: str) -> str:
-    digest = hmac.new(secret, token.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
 def sign(secret: bytes, token: str) -> str:
     """The cookie value for ``token``."""
-    return f"{token}.{_mac(secret, token)}"
+    return signing.sign(secret, "session", token)
 
 
 def unsign(secret: bytes, value: str | None) -> str | None:
     """The token inside a cookie value, or None when it is missing, malformed or not ours."""
-    if not value or "." not in value or len(value) > 512:
-        return None
-    token, _, mac = value.rpartition(".")
-    return token if token and hmac.compare_digest(mac, _mac(secret, token)) else None
+    return signing.unsign(secret, "session", value)
 
 
 class Grants:

@@ -67,8 +67,8 @@ class ImportReport:
     def problems_in(self, lang: str) -> list[str]:
         """``problems`` in ``lang``: a refusal with a catalogue key in that language, a file's own
         description (a reader's, in English) as it is."""
-        return [f"{where}: {one_line(reason.message(lang), 500) if isinstance(reason, Worded) else one_line(reason, 500)}"
-                for where, reason in self.refusals]
+        return [Worded("errors.at", where=where, problem=reason if isinstance(reason, Worded) else one_line(reason, 500))
+                .message(lang) for where, reason in self.refusals]
 
     def summary(self) -> str:
         parts = ", ".join(f"{self.counts[s]} {s}" for s in STATUSES)
