@@ -19,7 +19,8 @@ page speaks one language, the signed-in employee's, so :func:`label` matches a
 key's text in either language.
 
 The installation is a throw-away home prepared in process through the
-services (``assistant.demo.load``, ``indexing.embed_pending``, accounts). The
+services (``assistant.demo.load``, ``indexing.embed_pending``, ``translation.translate_pending``
+with the configured translator, as ``porte-voix demo`` does, accounts). The
 app reads its configuration from the environment, so both the ``AppTest`` runs
 and the server run in child processes whose environment is written from the
 settings (:func:`evals.measure.child_env`), with ``PORTE_VOIX_PLUGINS=tests.fakes``
@@ -53,6 +54,7 @@ from assistant.context import open_context
 from assistant.retrieval.indexing import embed_pending
 from assistant.storage.store import close_all
 from assistant.ui import i18n
+from assistant.writing.translation import translate_pending
 
 from .measure import ROOT, child_env, start_app
 
@@ -89,13 +91,14 @@ def label(key: str, exact: bool = False) -> re.Pattern:
     return re.compile(f"^(?:{either})$" if exact else f"(?:{either})")
 
 
-def prepare_home(settings: Settings, sessions: int) -> list[str]:
-    """Demo data (embedded) in ``settings.home``, one bench account per ambassador (``sessions`` of them)
-    and an all-roles account; returns the ambassadors' emails."""
+def prepare_home(settings: Settings, sessions: int) -> tuple[list[str], int]:
+    """Demo data (embedded, key points translated) in ``settings.home``, one bench account per ambassador
+    (``sessions`` of them) and an all-roles account; returns the ambassadors' emails and the translations stored."""
     ctx = open_context(settings)
     try:
         demo.load(ctx)
         embed_pending(ctx.store, ctx.embedder, today=ctx.today())
+        translated = translate_pending(ctx)  # at import, as `porte-voix demo` does: never in the app's process
         store, rounds = ctx.store, settings.bcrypt_rounds
         people = [r["email"] for r in store.rows("SELECT email FROM employees WHERE consent_program ORDER BY email")]
         users = people[:sessions]
@@ -105,7 +108,7 @@ def prepare_home(settings: Settings, sessions: int) -> list[str]:
                                 email=users[0], replace=True, rounds=rounds)
     finally:
         close_all()
-    return users
+    return users, translated
 
 
 def _ms(seconds: float) -> float:
@@ -288,9 +291,15 @@ def count_shares(settings: Settings, users: list[str]) -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux), to tell server load from browser load."""
+    """User + system CPU time of a process and of its children it has waited for (Linux: a translation
+    process the app ran counts), to tell server load from browser load."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    """The machine's 1-minute load average (what ``uptime`` prints first): the bench shares 2 cores."""
+    return os.getloadavg()[0]
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
@@ -312,16 +321,21 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     home = Path(tempfile.mkdtemp(prefix="porte-voix-ui-bench-"))
     bench = settings.but(home=home, embedder=args.embedder, generator=args.generator, bcrypt_rounds=args.bcrypt_rounds,
                          plugins=tuple(dict.fromkeys([*settings.plugins, *fakes])))
-    users = prepare_home(bench, args.sessions)
-    report = {"embedder": args.embedder, "generator": args.generator,
+    started = time.perf_counter()
+    users, translated = prepare_home(bench, args.sessions)
+    report = {"embedder": args.embedder, "generator": args.generator, "translator": bench.translator,
+              "setup": {"seconds": round(time.perf_counter() - started, 1), "translations_stored": translated},
+              "cpus": os.cpu_count(), "load_average_1m": {"start": round(load_average(), 1)},
               "server": server_times_in_child(bench, args.repeat)}
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not args.skip_browser and chromium:
         proc = start_app("app.py", bench, args.port)
         try:
             cpu = cpu_seconds(proc.pid)
+            report["load_average_1m"]["browser_start"] = round(load_average(), 1)
             report["browser"] = asyncio.run(browser_bench(f"http://127.0.0.1:{args.port}", users, chromium))
             report["browser"]["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu, 1)
+            report["load_average_1m"]["browser_end"] = round(load_average(), 1)
         finally:
             proc.terminate()
             proc.wait(timeout=30)

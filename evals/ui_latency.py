@@ -48,6 +48,7 @@ from assistant.retrieval.indexing import embed_pending
 from assistant.storage.store import close_all
 from assistant.ui.editor import DEBOUNCE_MS
 from assistant.ui.i18n import translate
+from assistant.writing.translation import translate_pending
 
 from .measure import ROOT, free_port, start_app
 
@@ -110,6 +111,7 @@ def prepare_home(settings: Settings) -> None:
     ctx = open_context(settings)
     load_demo(ctx)
     embed_pending(ctx.store, ctx.embedder, today=ctx.today())
+    translate_pending(ctx)  # at import, as `porte-voix demo` does: never in the app's process
     sync(ctx.store, open_log(settings.clicklog_path))  # the demo's clicks folded now, not by the app while we measure
     close_all()
 
