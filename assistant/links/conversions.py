@@ -12,6 +12,12 @@ seconds) and ``X-PV-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>." + body
 A timestamp more than 5 minutes away is refused, a signature seen before is a
 replay, and ``external_id`` makes the call idempotent (the CRM may retry).
 
+The signature is computed here with ``hmac``, not with the installation's signer
+(``assistant.signing``, itsdangerous): the header is a contract other systems
+implement (a CRM workflow computes a plain hex HMAC-SHA256 of ``"<timestamp>." + body``),
+and a signer's output (``<value>.<base64 signature>`` under a salted, derived key)
+is a different format that no sender could reproduce from this README's recipe.
+
     >>> body = b'{"share_id": "s-1", "event": "lead", "external_id": "crm-1", "occurred_at": 1717320000}'
     >>> headers = sign(b"secret", body, timestamp=1717320000)
     >>> verify(b"secret", body, headers["X-PV-Timestamp"], headers["X-PV-Signature"], now=1717320100)

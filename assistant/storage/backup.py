@@ -12,7 +12,9 @@
   size and SHA-256 of every file;
 - ``manifest.hmac``: an HMAC-SHA256 of ``manifest.json`` under the
   installation's **backup key**, ``<home>/keys/backup.key``, which is never
-  copied into a backup.
+  copied into a backup. It stays ``hmac-sha256:<hex>``, written with ``hmac``
+  rather than the installation's signer (``assistant.signing``): backups already
+  made carry this form and must still restore, so a second form would add code.
 
 Model caches and DuckDB's extension folder are left out (rebuilt on demand).
 Files are written 0600 in a 0700 folder: a backup holds personal data.

@@ -12,6 +12,11 @@ database; a home restored without it forgets who was erased.
 
 The same keyed hash names the person in the audit log (:func:`pseudonym`).
 
+It is written with ``hmac``, not with the installation's signer (``assistant.signing``,
+itsdangerous): it is a keyed hash looked up by value, not a signature carried and
+checked, and a signer derives its key from a salt, so its digests would differ from
+the ones already stored and every past erasure would be forgotten.
+
     >>> is_erased(store, "ana@example.com")
     False
     >>> remember(store, "Ana@Example.com")
