@@ -23,6 +23,7 @@ import datetime as dt
 
 from ..storage.store import Store
 from ..text import safe_url
+from ..words.worded import Worded
 from .share_rules import ShareRefused, refusals
 from .shares import set_post_url
 from .shares import share as record
@@ -56,7 +57,7 @@ def confirm(store: Store, email: str, share_id: str, post_url: str | None = None
         raise LookupError(f"no share {share_id!r} of {email}")
     if post_url and post_url.strip():
         if safe_url(post_url.strip()) is None:
-            raise ValueError("the post's address must start with https:// or http://")
+            raise Worded("errors.post_address")
         set_post_url(store, email, share_id, post_url)  # also keys the networks' statistics to this share
     changed = row[0]["status"] != POSTED_STATUS
     store.execute("""UPDATE shares SET status = ?, posted_at = coalesce(posted_at, ?, current_timestamp)
