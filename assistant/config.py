@@ -71,6 +71,7 @@ class Settings:
     digest_hour: int = 9               # local hour from which it sends them
     digest_attempts: int = 3           # delivery attempts per message (the first included)
     digest_backoff_s: float = 30.0     # wait before the second attempt, doubled before each next one
+    database_url: str | None = field(default=None, repr=False)  # postgresql://…: the shared store (None: DuckDB file)
     extra: Mapping[str, str] = field(default_factory=dict)  # other PORTE_VOIX_* values, for later features
 
     @property
@@ -119,6 +120,7 @@ _KNOWN |= {"PORTE_VOIX_POLISH", "PORTE_VOIX_TRANSLATOR"}
 _KNOWN |= {"PORTE_VOIX_LINKS_HOST", "PORTE_VOIX_LINKS_PORT", "PORTE_VOIX_LINKS_BASE_URL", "PORTE_VOIX_CONVERSIONS_SECRET",
            "PORTE_VOIX_CPM", "PORTE_VOIX_CPC", "PORTE_VOIX_CURRENCY", "PORTE_VOIX_SYNC_EVERY_S"}
 _KNOWN |= {"PORTE_VOIX_SESSION_HOURS", "PORTE_VOIX_TRUSTED_PROXIES"}
+_KNOWN |= {"PORTE_VOIX_DATABASE_URL"}
 _KNOWN |= {f"PORTE_VOIX_{name}" for name in ("APP_BASE_URL", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD",
            "SMTP_FROM", "SMTP_TLS", "SLACK_WEBHOOK_URL", "TEAMS_WEBHOOK_URL", "UNSUBSCRIBE_BASE_URL", "DIGEST_WEEKDAY",
            "DIGEST_HOUR", "DIGEST_ATTEMPTS", "DIGEST_BACKOFF_S")}
@@ -205,11 +207,21 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
         digest_hour=number("PORTE_VOIX_DIGEST_HOUR", 9, int),
         digest_attempts=max(1, number("PORTE_VOIX_DIGEST_ATTEMPTS", 3, int)),
         digest_backoff_s=number("PORTE_VOIX_DIGEST_BACKOFF_S", 30.0, float),
+        database_url=_database_url(env.get("PORTE_VOIX_DATABASE_URL")),
         extra={k: v for k, v in env.items() if k.startswith("PORTE_VOIX_") and k not in _KNOWN},
     )
     values["links_base_url"] = (env.get("PORTE_VOIX_LINKS_BASE_URL") or f"http://127.0.0.1:{values['links_port']}").rstrip("/")
     values.update(overrides)
     return Settings(**values)
+
+
+def _database_url(raw: str | None) -> str | None:
+    """``PORTE_VOIX_DATABASE_URL``: a ``postgresql://`` URL puts the store on that server; unset, the DuckDB file."""
+    if raw is None or not raw.strip():
+        return None
+    if raw.strip().split(":", 1)[0] not in ("postgresql", "postgres"):
+        raise ValueError("PORTE_VOIX_DATABASE_URL must be a postgresql://user:password@host:port/database URL")
+    return raw.strip()
 
 
 def _choice(key: str, raw: str | None, allowed: tuple[str, ...], default: str) -> str:

@@ -1,4 +1,9 @@
-"""Shared fixtures: every test gets its own home (``settings``, ``ctx`` over ``tmp_path``) and the fake models."""
+"""Shared fixtures: every test gets its own home (``settings``, ``ctx`` over ``tmp_path``) and the fake models.
+
+A module marked ``pytestmark = pytest.mark.store_backends`` runs each of its tests on both stores: the embedded
+DuckDB file and a fresh database on a real PostgreSQL server (``tests/postgres_server.py``; skipped, saying why,
+where PostgreSQL is not installed).
+"""
 
 from __future__ import annotations
 
@@ -30,12 +35,53 @@ def home(tmp_path):
     close_all()
 
 
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("store_backends") and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", ["duckdb", "postgres"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A PostgreSQL server for the whole run, with a migrated template database each test database copies."""
+    from tests.postgres_server import PostgresServer, binaries
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL is not installed (make system-deps installs Debian's postgresql)")
+    pytest.importorskip("duckdb_extension_postgres")
+    from assistant.storage import postgres
+    from assistant.storage.migrations import migrate
+
+    server = PostgresServer.start()
+    con = postgres.connect(server.create_database("pv_template"), tmp_path_factory.mktemp("extensions"), {})
+    migrate(con, postgres=True)
+    con.close()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def settings(home):
-    """The settings every test runs with: its own home, the fake models, cheap password hashes."""
+def backend(request):
+    """``None`` for the embedded DuckDB store; for PostgreSQL, the URL of a fresh migrated database."""
+    if getattr(request, "param", "duckdb") == "duckdb":
+        yield None
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database(f"pv_{abs(hash(request.node.nodeid))}", template="pv_template")
+    yield url
+    from assistant.storage.store import close_all
+
+    close_all()
+    server.drop_database(url)
+
+
+@pytest.fixture
+def settings(home, backend):
+    """The settings every test runs with: its own home, the fake models, cheap password hashes (and, in a
+    ``store_backends`` module, the store on each backend in turn)."""
     from assistant.config import Settings
 
-    return Settings(home=home, embedder="fake", generator="fake", translator="fake", bcrypt_rounds=4)
+    return Settings(home=home, embedder="fake", generator="fake", translator="fake", bcrypt_rounds=4,
+                    database_url=backend)
 
 
 @pytest.fixture

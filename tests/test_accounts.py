@@ -12,6 +12,8 @@ from assistant.cli import main
 from assistant.config import load_settings
 from assistant.storage import audit
 
+pytestmark = pytest.mark.store_backends  # each test on the DuckDB file and on PostgreSQL
+
 T0 = dt.datetime(2030, 3, 4, 9, 0, 0)
 GOOD = "correct horse battery"
 

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import psycopg
 
 from ..config import Settings
 from . import store as store_module
@@ -100,6 +101,8 @@ def copy_live(store: Store, settings: Settings) -> dict:
     path = settings.db_path
     if Path(store.path) != path:
         raise ValueError(f"store {store.path} is not the one of {settings.home}")
+    if store.postgres:
+        return vacuum(store)
     start = time.perf_counter()
     before = file_bytes(path)
     fresh = path.with_name(path.name + ".compact")
@@ -130,3 +133,13 @@ def copy_live(store: Store, settings: Settings) -> dict:
     store.execute("DROP TABLE _compaction")
     store.execute("CHECKPOINT")
     return {"bytes_before": before, "bytes_after": file_bytes(path), "seconds": round(time.perf_counter() - start, 3)}
+
+
+def vacuum(store: Store) -> dict:
+    """The PostgreSQL store's counterpart: ``VACUUM`` marks the deleted rows' space free for PostgreSQL to
+    overwrite, without locking out the other processes. Their bytes stay on disk until it does (or until a
+    ``VACUUM FULL`` in a maintenance window, which rewrites each table: deploy/README.md)."""
+    start = time.perf_counter()
+    with psycopg.connect(store.url, autocommit=True) as con:
+        con.execute("VACUUM")
+    return {"bytes_before": None, "bytes_after": None, "seconds": round(time.perf_counter() - start, 3)}

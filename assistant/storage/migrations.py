@@ -11,6 +11,8 @@ from typing import Callable
 
 import duckdb
 
+from .postgres import COMPAT_FUNCTIONS, MigrationDB, lock_migrations, run_in_postgres
+
 MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = []
 
 
@@ -411,9 +413,20 @@ def m011_translations(db):
     )
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply pending migrations in order; return the names applied now."""
-    con.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMP)")
+def migrate(con: duckdb.DuckDBPyConnection, postgres: bool = False) -> list[str]:
+    """Apply pending migrations in order; return the names applied now.
+
+    ``postgres``: ``con`` has the PostgreSQL store attached (``storage.postgres``): each migration's DDL runs
+    in PostgreSQL, and processes starting at once take turns (an advisory lock), each re-checking what the
+    one before it applied.
+    """
+    db = MigrationDB(con) if postgres else con
+    con.execute("BEGIN TRANSACTION")
+    if postgres:
+        lock_migrations(con)
+        run_in_postgres(con, COMPAT_FUNCTIONS)
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMP)")
+    con.execute("COMMIT")
     done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
     applied = []
     for name, fn in MIGRATIONS:
@@ -421,7 +434,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            fn(con)
+            if postgres:
+                lock_migrations(con)
+                if con.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone():
+                    con.execute("ROLLBACK")  # another process applied it while this one waited
+                    continue
+            fn(db)
             con.execute("INSERT INTO _migrations VALUES (?, current_timestamp)", [name])
         except BaseException:
             con.execute("ROLLBACK")

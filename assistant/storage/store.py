@@ -1,6 +1,7 @@
 """The DuckDB store: one database file, migrated on opening (``migrations``), small query helpers.
 
-All values go through ``?`` parameters.
+All values go through ``?`` parameters. With ``settings.database_url`` the same store lives on a PostgreSQL
+server instead, which DuckDB attaches (``storage.postgres``): the same SQL and migrations, many processes.
 
 Usage::
 
@@ -23,6 +24,7 @@ from typing import Any, Iterator
 import duckdb
 
 from ..config import Settings
+from . import postgres
 from .faults import StoreLocked, duckdb_file_fault
 from .migrations import migrate
 
@@ -32,9 +34,11 @@ __all__ = ["Store", "StoreLocked", "close_all", "extension_path", "open_store", 
 class Store:
     """A migrated DuckDB database with small query helpers."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, url: str | None = None):
         self.con = con
         self.path = path  # the database file: caches keyed on it never mix two homes
+        self.url = url  # a PostgreSQL store's URL (``storage.postgres``); None: the DuckDB file at ``path``
+        self.postgres = url is not None
         self._local = threading.local()
         self.closed = False  # background threads (engagement sync, digests) end when their store is closed
 
@@ -43,29 +47,37 @@ class Store:
         """This thread's cursor on the shared database instance."""
         cur = getattr(self._local, "cursor", None)
         if cur is None:
-            cur = self._local.cursor = self.con.cursor()
+            cur = self.con.cursor()
+            if self.postgres:
+                postgres.use(cur)
+            self._local.cursor = cur
         return cur
 
     def execute(self, sql: str, params: list | tuple | None = None):
+        if self.postgres and postgres.runs_in_postgres(sql):  # updates, upserts: atomic across processes
+            return postgres.write(self.db, sql, params, getattr(self._local, "in_transaction", False))
         return self.db.execute(sql, params or [])
 
     def rows(self, sql: str, params: list | tuple | None = None) -> list[dict[str, Any]]:
-        cur = self.db.execute(sql, params or [])
+        cur = self.execute(sql, params)
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
     def value(self, sql: str, params: list | tuple | None = None):
-        row = self.db.execute(sql, params or []).fetchone()
+        row = self.execute(sql, params).fetchone()
         return row[0] if row else None
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
         self.db.execute("BEGIN TRANSACTION")
+        self._local.in_transaction = True
         try:
             yield self
         except BaseException:
+            self._local.in_transaction = False
             self.db.execute("ROLLBACK")
             raise
+        self._local.in_transaction = False
         self.db.execute("COMMIT")
 
     @contextmanager
@@ -109,16 +121,19 @@ def open_store(settings: Settings) -> Store:
     """The migrated store under ``settings.home``; one instance per database file per process."""
     settings = settings.ensure()
     os.umask(0o077)  # files this process creates (DuckDB's WAL and temp files too) are private to its user
+    config = {"extension_directory": str(settings.extension_dir), "autoinstall_known_extensions": "false",
+              "autoload_known_extensions": "false"}
     with _open_lock:
         store = _open.get(settings.db_path)
         if store is not None:
             return store
+        if settings.database_url:  # the shared PostgreSQL store: no file, no single-writer lock
+            con = postgres.connect(settings.database_url, settings.extension_dir, config)
+            migrate(con, postgres=True)
+            store = _open[settings.db_path] = Store(con, settings.db_path, url=settings.database_url)
+            return store
         try:
-            con = duckdb.connect(
-                str(settings.db_path),
-                config={"extension_directory": str(settings.extension_dir), "autoinstall_known_extensions": "false",
-                        "autoload_known_extensions": "false"},
-            )
+            con = duckdb.connect(str(settings.db_path), config=config)
         except duckdb.IOException as exc:
             if duckdb_file_fault(exc) == "locked":  # a corrupt file says "block" too: see faults
                 raise StoreLocked(
