@@ -2,7 +2,7 @@
 
 Scope: a company that runs its own model server (vLLM, Ollama, llama.cpp's server, an
 Azure/OpenAI-style gateway, ``transformers serve``) drafts through it with the same prompts,
-checks and fallback as the local model. Standard library only (``http.client``): one
+checks and fallback as the local model. The standard library's ``http.client`` (and tenacity's retries): one
 ``POST {base_url}/chat/completions`` per prompt with ``"stream": true``, read as server-sent
 events; each event's ``choices[0].delta.content`` is one streamed piece.
 
@@ -18,9 +18,9 @@ events; each event's ``choices[0].delta.content`` is one streamed piece.
   request also carries its ``generation_config`` extension, ``{"do_sample": …}``; a server that
   refuses that field (HTTP 400/422 naming it: OpenAI's own API) is sent the request again without it,
   and never again by this client.
-- Retries: connection failures, HTTP 429 and 5xx are retried ``retries`` times with exponential
-  back-off (``backoff``, doubled each time, or the server's ``Retry-After``, at most
-  ``max_backoff``). Once a piece has been streamed a failure is not retried (the caller
+- Retries (tenacity, as the digests' deliveries): connection failures, HTTP 429 and 5xx are retried
+  ``retries`` times with exponential back-off (``backoff``, doubled each time, or the server's
+  ``Retry-After``, at most ``max_backoff``). Once a piece has been streamed a failure is not retried (the caller
   already holds part of the text), nor is a silent server (more requests would not help it).
 - What finally fails raises :class:`~models.generator.GeneratorUnavailable`, whose message
   names the server and the reason; the API key never appears in messages, logs or reprs.
@@ -48,9 +48,11 @@ import queue
 import ssl
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Iterator
 from urllib.parse import urlsplit
+
+import tenacity
 
 from .chat import Prompt, messages_of
 from .generator import TOP_P, Generator, GeneratorUnavailable, register_generator
@@ -295,25 +297,54 @@ class OpenAIGenerator(Generator):
 
     def _stream(self, prompt: Prompt, max_new_tokens: int, temperature: float, seed: int,
                 opened: Connections) -> Iterator[str]:
-        attempt = 0
-        while True:
-            streamed = False
-            try:
-                with self._slot(opened):
-                    for piece in self._attempt(self.body(prompt, max_new_tokens, temperature, seed), opened):
-                        streamed = True
-                        yield piece
+        """One prompt's pieces. Starting the answer (a slot, the request, its first piece) is retried by
+        tenacity; once a piece is out, a failure ends the answer (the caller holds part of it)."""
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.retries + 1), wait=self._backoff, sleep=opened.wait,
+            retry=tenacity.retry_if_exception(lambda error: isinstance(error, _Retry) and not opened.closed),
+            before_sleep=self._log_retry, reraise=True)
+        try:
+            slot, first, rest = retrying(self._start, prompt, max_new_tokens, temperature, seed, opened)
+        except _Retry as error:
+            raise GeneratorUnavailable(self._failure(str(error), retrying.statistics.get("attempt_number"))) from None
+        with slot:
+            if first is None:
                 return
+            try:
+                yield first
+                yield from rest
+            except _Retry as error:
+                raise GeneratorUnavailable(self._failure(str(error), retrying.statistics.get("attempt_number"))) from None
+
+    def _start(self, prompt: Prompt, max_new_tokens: int, temperature: float, seed: int,
+               opened: Connections) -> tuple[ExitStack, str | None, Iterator[str]]:
+        """One attempt up to the answer's first piece: ``(the slot held, first piece or None, the rest)``. A server
+        that refuses :data:`EXTENSION` is sent the request again at once without it (not a retry)."""
+        slot = ExitStack()
+        slot.enter_context(self._slot(opened))
+        try:
+            try:
+                pieces = self._attempt(self.body(prompt, max_new_tokens, temperature, seed), opened)
+                first = next(pieces, None)
             except _Refused as refusal:
                 log.info("%s; sent again without it", self._failure(f"the server refuses {EXTENSION}: {refusal}"))
                 self.sends_generation_config = False
-            except _Retry as error:
-                if streamed or attempt == self.retries or opened.closed:
-                    raise GeneratorUnavailable(self._failure(str(error), attempts=attempt + 1)) from None
-                wait = min(self.max_backoff, error.wait if error.wait is not None else self.backoff * 2 ** attempt)
-                log.warning("%s; retry %d of %d in %.1f s", self._failure(str(error)), attempt + 1, self.retries, wait)
-                opened.wait(wait)
-                attempt += 1
+                pieces = self._attempt(self.body(prompt, max_new_tokens, temperature, seed), opened)
+                first = next(pieces, None)
+        except BaseException:
+            slot.close()
+            raise
+        slot.callback(pieces.close)  # closed before the slot is given back
+        return slot, first, pieces
+
+    def _backoff(self, state: tenacity.RetryCallState) -> float:
+        """The wait before the next attempt: the server's Retry-After, else ``backoff`` doubled each time."""
+        asked = getattr(state.outcome.exception(), "wait", None)
+        return min(self.max_backoff, asked if asked is not None else self.backoff * 2 ** (state.attempt_number - 1))
+
+    def _log_retry(self, state: tenacity.RetryCallState) -> None:
+        log.warning("%s; retry %d of %d in %.1f s", self._failure(str(state.outcome.exception())),
+                    state.attempt_number, self.retries, state.next_action.sleep)
 
     def stream(self, prompt, *, max_new_tokens=200, temperature=0.0, seed=0) -> Iterator[str]:
         started, first, pieces = time.perf_counter(), None, 0

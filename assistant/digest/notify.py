@@ -7,7 +7,9 @@ with the result), and retries. Retries go in rounds: every
 message is tried once, then the failures wait (``backoff_s``, doubled each
 round) and are tried again, up to ``attempts`` in all; a failing recipient
 never holds up the others, and messages of one round go out from a small
-thread pool.
+thread pool. The rounds are tenacity's attempts (stop after ``attempts``,
+exponential wait, retried while a message failed): the same retry helper as the
+model server's client (``models/openai_generator.py``).
 
 - e-mail: ``mailto(s)://[user:password@]smtp-host:port?to=…&from=…&mode=starttls|ssl|insecure``,
   plain text and HTML together (``multipart/alternative``), extra headers
@@ -33,6 +35,7 @@ from typing import Callable
 from urllib.parse import quote, urlencode
 
 import apprise
+import tenacity
 
 from ..config import Settings
 
@@ -133,23 +136,23 @@ def deliver(settings: Settings, messages: list[Message], on_result: Callable[[in
     attempts = attempts or settings.digest_attempts
     backoff = settings.digest_backoff_s if backoff_s is None else backoff_s
     results: list[Result | None] = [None] * len(messages)
-    errors: dict[int, str | None] = {}
     pending = list(range(len(messages)))
-    for round_ in range(1, attempts + 1):
-        if round_ > 1:
-            sleep(backoff * 2 ** (round_ - 2))
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pending)))) as pool:
-            outcomes = list(pool.map(lambda i: send(settings, messages[i]), pending))
-        failed = []
-        for i, (ok, error) in zip(pending, outcomes):
-            if ok or round_ == attempts:
-                results[i] = Result(ok, round_, None if ok else error)
-                if on_result:
-                    on_result(i, results[i])
-            else:
-                errors[i] = error
-                failed.append(i)
-        pending = failed
-        if not pending:
-            break
+    rounds = tenacity.Retrying(stop=tenacity.stop_after_attempt(attempts), sleep=sleep,
+                               wait=tenacity.wait_exponential(multiplier=backoff, min=backoff, max=backoff * 2 ** attempts),
+                               retry=tenacity.retry_if_result(bool), retry_error_callback=lambda state: None)
+    for round_ in rounds:
+        number = round_.retry_state.attempt_number
+        if pending:
+            with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pending)))) as pool:
+                outcomes = list(pool.map(lambda i: send(settings, messages[i]), pending))
+            failed = []
+            for i, (ok, error) in zip(pending, outcomes):
+                if ok or number == attempts:
+                    results[i] = Result(ok, number, None if ok else error)
+                    if on_result:
+                        on_result(i, results[i])
+                else:
+                    failed.append(i)
+            pending = failed
+        round_.retry_state.set_result(pending)  # retried while some message failed
     return results
