@@ -67,7 +67,7 @@ CACHE_DIRS = ("models", "duckdb_extensions")  # model weights and extensions: no
 
 def tables(store: Store) -> list[str]:
     return [r["table_name"] for r in store.rows(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_catalog = current_database() "
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_catalog = current_database() "
         "ORDER BY table_name")]
 
 
@@ -110,7 +110,7 @@ def _clean(table: str, row: dict) -> dict:
 
 def _text_columns(store: Store) -> dict[str, list[str]]:
     rows = store.rows("""SELECT table_name, column_name FROM information_schema.columns
-                         WHERE table_schema = 'main' AND table_catalog = current_database()
+                         WHERE table_schema = current_schema() AND table_catalog = current_database()
                            AND (data_type LIKE 'VARCHAR%' OR data_type = 'JSON') ORDER BY table_name, ordinal_position""")
     out: dict[str, list[str]] = {}
     for r in rows:
