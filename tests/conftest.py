@@ -27,6 +27,14 @@ def fakes():
     module.unregister()
 
 
+@pytest.fixture(autouse=True)
+def no_real_translator(monkeypatch):
+    """Commands a test runs in a child process inherit this environment, and imports translate key points
+    (``translation.translate_pending``): without it, each ``porte-voix ingest`` or ``demo`` of a test loaded
+    the real OPUS-MT model. A test that wants a translator sets ``PORTE_VOIX_TRANSLATOR`` itself."""
+    monkeypatch.setenv("PORTE_VOIX_TRANSLATOR", "none")
+
+
 @pytest.fixture
 def home(tmp_path):
     yield tmp_path / "home"
