@@ -5,8 +5,9 @@ Streamlit. Heavy backends live in `models/` and load lazily.
 
 Its packages (and top-level modules), lowest layer first, as :data:`LAYERS` orders them:
 
-- ``config``, ``text``, ``language``, ``words``, ``signing``  settings from the environment; text and language
-  helpers; the French and English catalogue of every word a user reads; signed values (itsdangerous)
+- ``config``, ``text``, ``language``, ``words``, ``signing``, ``periodic``  settings from the environment; text
+  and language helpers; the French and English catalogue of every word a user reads; signed values
+  (itsdangerous); background jobs
 - ``storage``     the DuckDB store, migrations, backup, compaction, keys, audit log, register of erased people
 - ``access``      accounts, passwords, throttling, sessions, the signed cookie, preferences
 - ``imports``     readers, fields, import runs; the content library (catalog) and people
@@ -30,7 +31,7 @@ a lower layer takes what it needs as arguments and names ``Context`` only under 
 __version__ = "0.1.0"
 
 LAYERS = [
-    ["config", "text", "language", "words", "signing"],
+    ["config", "text", "language", "words", "signing", "periodic"],
     ["storage"],
     ["access", "imports"],
     ["retrieval"],

@@ -100,4 +100,4 @@ def test_background_sync_runs_until_stopped(ctx, log):
         log.append_hits([hit(2, "s-1", "v2")])
         assert wait_until(lambda: ctx.store.value("SELECT count(*) FROM engagement_events") == 2)
     finally:
-        stop.set()
+        stop.stop()

@@ -31,6 +31,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from .. import periodic
 from ..config import Settings
 from ..retrieval import text_languages
 from . import sending
@@ -40,8 +41,8 @@ if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assis
 
 log = logging.getLogger(__name__)
 EVERY_S = 600.0
-_threads: dict[str, tuple[threading.Thread, threading.Event]] = {}
-_threads_lock = threading.Lock()
+_jobs: dict[str, periodic.Job] = {}
+_jobs_lock = threading.Lock()
 
 
 def is_due(settings: Settings, now: dt.datetime) -> bool:
@@ -64,34 +65,24 @@ def tick(ctx: Context) -> sending.RunReport | None:
 
 
 def start_background(ctx: Context, every_s: float = EVERY_S) -> threading.Thread:
-    """Start the schedule thread for ``ctx``'s store, once per process (later calls return the running one);
-    it first looks at the clock ``every_s`` seconds after it starts, then every ``every_s`` seconds."""
+    """Start the schedule for ``ctx``'s store, once per process (later calls return the running one's thread):
+    a background job (``assistant.periodic``) that first looks at the clock ``every_s`` seconds after it starts,
+    then every ``every_s`` seconds, and ends with the store."""
     key = str(ctx.settings.db_path)
-    with _threads_lock:
-        running = _threads.get(key)
-        if running and running[0].is_alive():
-            return running[0]
-        stop = threading.Event()
+    with _jobs_lock:
+        running = _jobs.get(key)
+        if running and running.is_alive():
+            return running.thread
+        def run() -> None:
+            tick(ctx)
 
-        def loop() -> None:
-            while not stop.wait(every_s) and not ctx.store.closed:
-                try:
-                    tick(ctx)
-                except Exception:  # logged, and tried again at the next tick: the app keeps running
-                    if ctx.store.closed:  # closed under us (tests, a switch of home): the thread just ends
-                        return
-                    log.exception("digest schedule: run failed")
-
-        thread = threading.Thread(target=loop, name="porte-voix-digests", daemon=True)
-        _threads[key] = (thread, stop)
-        thread.start()
-        return thread
+        _jobs[key] = periodic.every("porte-voix-digests", every_s, run, done=lambda: ctx.store.closed)
+        return _jobs[key].thread
 
 
 def stop_background(ctx: Context, timeout: float = 5.0) -> None:
     """Stop the schedule thread of ``ctx``'s store (tests; the app's thread ends with the process)."""
-    with _threads_lock:
-        running = _threads.pop(str(ctx.settings.db_path), None)
+    with _jobs_lock:
+        running = _jobs.pop(str(ctx.settings.db_path), None)
     if running:
-        running[1].set()
-        running[0].join(timeout)
+        running.stop(timeout)

@@ -23,18 +23,17 @@ Runs on a schedule inside the app (:func:`start_background`) and with
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 
 import pandas as pd
 
+from .. import periodic
 from ..links import visitors
 from ..links.clicklog import CONVERSION_COLUMNS, HIT_COLUMNS, ClickLog
 from ..sharing.posting import POSTED_STATUS, PREPARED
 from ..storage.store import Store
 from . import events
 
-log = logging.getLogger(__name__)
 BATCH = 50_000
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -138,24 +137,14 @@ def sync(store: Store, clicklog: ClickLog, batch: int = BATCH) -> dict:
     return done
 
 
-def start_background(store: Store, clicklog: ClickLog, every_s: float = 60.0) -> threading.Event:
-    """Run :func:`sync` every ``every_s`` seconds in a daemon thread; set the returned event to stop it.
+def start_background(store: Store, clicklog: ClickLog, every_s: float = 60.0) -> periodic.Job:
+    """Run :func:`sync` now, then every ``every_s`` seconds, in a background job (``assistant.periodic``);
+    ``stop()`` the returned job to end it.
 
     For the app (``st.cache_resource`` keeps one per process). Failures are logged and retried next time;
-    the thread ends by itself once ``store`` is closed.
+    the job ends by itself once ``store`` is closed.
     """
-    stop = threading.Event()
+    def run() -> None:
+        sync(store, clicklog)
 
-    def loop() -> None:
-        while not store.closed:
-            try:
-                sync(store, clicklog)
-            except Exception:  # a locked log or a full disk must not kill the app's thread; next run retries
-                if store.closed:  # the store was closed under us (tests, a switch of home): nothing to report
-                    return
-                log.exception("engagement sync failed")
-            if stop.wait(every_s):
-                return
-
-    threading.Thread(target=loop, name="porte-voix-engagement-sync", daemon=True).start()
-    return stop
+    return periodic.every("porte-voix-engagement-sync", every_s, run, first_s=0.0, done=lambda: store.closed)

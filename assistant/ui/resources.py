@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import streamlit as st
 
+from assistant import periodic
 from assistant.config import Settings, load_settings
 from assistant.context import Context, open_context
 from assistant.digest import schedule
@@ -107,15 +108,15 @@ def _translating(key: str) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="porte-voix-translate")
 
 
-def engagement_sync() -> threading.Event:
-    """Fold the click log into DuckDB every ``settings.sync_every_s`` while the app runs (one thread per
-    context; ``sync.start_background``). The returned event stops it."""
+def engagement_sync() -> periodic.Job:
+    """Fold the click log into DuckDB every ``settings.sync_every_s`` while the app runs (one background job
+    per context; ``sync.start_background``). ``stop()`` ends it."""
     ctx = context()
     return _engagement_sync(_key(ctx.settings), ctx)
 
 
 @st.cache_resource(show_spinner=False)
-def _engagement_sync(key: str, _ctx: Context) -> threading.Event:
+def _engagement_sync(key: str, _ctx: Context) -> periodic.Job:
     return sync.start_background(_ctx.store, open_log(_ctx.settings.clicklog_path), _ctx.settings.sync_every_s)
 
 

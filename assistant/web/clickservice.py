@@ -50,6 +50,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import periodic
 from ..config import Settings
 from ..links import conversions, visitors
 from ..links.clicklog import ClickLog
@@ -79,8 +80,8 @@ class HitWriter:
         self._incoming: collections.deque = collections.deque()
         self._retry: list[tuple] = []
         self._salts: dict[dt.date, bytes] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._job: periodic.Job | None = None
+        self._wait, self._last_report = flush_every, 0.0
         self._lock = threading.Lock()  # one flush at a time (the thread, or stop())
 
     def submit(self, hit: tuple) -> None:
@@ -140,27 +141,25 @@ class HitWriter:
         except (sqlite3.Error, OSError):
             pass
 
-    def _run(self) -> None:
-        wait, last_report = self.flush_every, 0.0
-        while not self._stop.wait(wait):
-            ok = self.flush()
-            wait = self.flush_every if ok else min(max(wait, self.flush_every) * 2, 2.0)
-            if time.monotonic() - last_report > self.report_every:
-                self.report()
-                last_report = time.monotonic()
+    def _turn(self) -> float:
+        """One turn of the writer's job: flush, report now and then; the wait before the next turn, doubled
+        (up to 2 s) while the log is unavailable."""
+        self._wait = self.flush_every if self.flush() else min(max(self._wait, self.flush_every) * 2, 2.0)
+        if time.monotonic() - self._last_report > self.report_every:
+            self.report()
+            self._last_report = time.monotonic()
+        return self._wait
 
     def start(self) -> "HitWriter":
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="porte-voix-hit-writer", daemon=True)
-            self._thread.start()
+        if self._job is None:
+            self._job = periodic.every("porte-voix-hit-writer", self.flush_every, self._turn)
         return self
 
     def stop(self, timeout: float = 10.0) -> dict:
         """Stop the thread, write what is left (retrying until ``timeout``); unwritten hits count as lost."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        if self._job is not None:
+            self._job.stop()
+            self._job = None
         deadline = time.monotonic() + timeout
         while not self.flush() and time.monotonic() < deadline:
             time.sleep(0.2)

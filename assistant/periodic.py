@@ -1,0 +1,74 @@
+"""Background jobs: a function run every so often in one daemon thread, until stopped.
+
+The product's every background loop goes through here: the app folds the click log into the store every
+minute (``reporting.sync``) and looks at the digests' clock every ten minutes (``digest.schedule``); the
+click service writes its queued hits every 50 ms and backs off while the click log is unavailable
+(``web.clickservice.HitWriter``). Each gives :func:`every` its function, its period, when to run first,
+and when the job has no reason to go on (its store closed); a failure is logged and the job runs again
+at its next turn, so a locked file or a full disk never kills the thread.
+
+Why a few lines of ``threading`` and not a scheduler library (APScheduler): the jobs are three fixed
+periods in two processes, one of them adaptive (the hit writer's back-off: the function says how long
+to wait next), each ending with its store, and the hit writer must know its thread has ended before its
+last flush (:meth:`Job.stop` joins it). A scheduler would add its own thread and worker pool per process
+and still need each of those rules written around it.
+
+    >>> import threading
+    >>> ran = threading.Event()
+    >>> job = every("example", 60.0, ran.set, first_s=0.0)
+    >>> ran.wait(5), job.stop(), job.is_alive()
+    (True, None, False)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+class Job:
+    """One background job: ``run()`` every ``every_s`` seconds (or after the seconds it returns), in a daemon
+    thread named ``name``, until :meth:`stop` or until ``done()`` is true."""
+
+    def __init__(self, name: str, every_s: float, run: Callable[[], float | None], *, first_s: float | None = None,
+                 done: Callable[[], bool] = lambda: False):
+        self.name, self.every_s, self.run, self.done = name, every_s, run, done
+        self.first_s = every_s if first_s is None else first_s
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
+
+    def _loop(self) -> None:
+        wait = self.first_s
+        while not self._stop.wait(wait) and not self.done():
+            try:
+                asked = self.run()
+            except Exception:  # logged; the next turn tries again (the thread must outlive a bad minute)
+                if self.done():  # e.g. the store closed under us (tests, a switch of home): nothing to report
+                    return
+                log.exception("%s failed; next try in %.1f s", self.name, self.every_s)
+                asked = None
+            wait = self.every_s if asked is None else asked
+
+    def start(self) -> "Job":
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the job and wait (at most ``timeout`` seconds) for a run in progress to end."""
+        self._stop.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self.thread.is_alive()
+
+
+def every(name: str, every_s: float, run: Callable[[], float | None], *, first_s: float | None = None,
+          done: Callable[[], bool] = lambda: False) -> Job:
+    """Start ``run`` in the background: first after ``first_s`` seconds (default: ``every_s``), then every
+    ``every_s`` seconds, or after the number of seconds ``run`` returns; stops with :meth:`Job.stop` or once
+    ``done()`` is true."""
+    return Job(name, every_s, run, first_s=first_s, done=done).start()
