@@ -11,7 +11,9 @@ Why a few lines of ``threading`` and not a scheduler library (APScheduler): the 
 periods in two processes, one of them adaptive (the hit writer's back-off: the function says how long
 to wait next), each ending with its store, and the hit writer must know its thread has ended before its
 last flush (:meth:`Job.stop` joins it). A scheduler would add its own thread and worker pool per process
-and still need each of those rules written around it.
+and still need each of those rules written around it. Measured on the 2-core development machine with a
+50 ms job for 10 s (the hit writer's period): APScheduler 3.11's ``BackgroundScheduler`` took 68 ms of CPU,
+3 threads and 179 ms to import; this module 20 ms, 2 threads and 40 ms.
 
     >>> import threading
     >>> ran = threading.Event()
