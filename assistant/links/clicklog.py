@@ -9,8 +9,8 @@ few hundred hits costs well under a millisecond. ``synchronous=NORMAL``: a
 committed hit survives a crash of the process; only a power cut can lose the
 last commits.
 
-Tables (``<home>/clicks.sqlite3``, schema versions in ``PRAGMA user_version``,
-append-only like the DuckDB migrations):
+Tables (``<home>/clicks.sqlite3``; its schema is named migrations, applied and recorded in
+``_migrations`` as the DuckDB store's are, by ``storage.schema_steps``):
 
 | table | written by | read by |
 |---|---|---|
@@ -40,7 +40,9 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
+
+from ..storage import schema_steps
 
 HIT_COLUMNS = ("click_id", "code", "share_id", "at", "day", "method", "referrer_host", "visitor", "ua_class",
                "is_bot", "bot_reason")
@@ -48,16 +50,12 @@ _INSERT_HIT = f"INSERT OR IGNORE INTO hits ({', '.join(HIT_COLUMNS)}) VALUES ({'
 CONVERSION_COLUMNS = ("external_id", "share_id", "click_id", "event", "value", "currency", "occurred_at",
                       "received_at", "source")
 
-_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+MIGRATIONS: list[schema_steps.Step] = []
+migration = schema_steps.collector(MIGRATIONS)
 
 
-def _migration(fn):
-    _MIGRATIONS.append(fn)
-    return fn
-
-
-@_migration
-def _v1(db: sqlite3.Connection) -> None:
+@migration
+def c001_links_hits_conversions(db: sqlite3.Connection) -> None:
     _statements(db, """
         CREATE TABLE links (code TEXT PRIMARY KEY, share_id TEXT NOT NULL, target TEXT NOT NULL,
                             created_at REAL NOT NULL);
@@ -78,10 +76,16 @@ def _v1(db: sqlite3.Connection) -> None:
         """)
 
 
-@_migration
-def _v2(db: sqlite3.Connection) -> None:
+@migration
+def c002_link_removals(db: sqlite3.Connection) -> None:
     """One row per erasure that removed links: a click service reloads its code table when the count moves."""
     db.execute("CREATE TABLE link_removals (id INTEGER PRIMARY KEY AUTOINCREMENT, removed_at REAL NOT NULL)")
+
+
+def _numbered(db: sqlite3.Connection) -> list[str]:
+    """A log made before the named migrations counted its steps in ``PRAGMA user_version``: those are applied."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    return [name for name, _ in MIGRATIONS[:version]]
 
 
 def _statements(db: sqlite3.Connection, script: str) -> None:
@@ -113,22 +117,15 @@ class ClickLog:
             self._local.con = con
         return con
 
-    def migrate(self) -> None:
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see the new version
-        try:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            for number, fn in enumerate(_MIGRATIONS[version:], version + 1):
-                fn(db)
-                db.execute(f"PRAGMA user_version = {number}")  # PRAGMA takes no parameters; an int we made
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+    def migrate(self) -> list[str]:
+        """Apply the log's pending migrations (``BEGIN IMMEDIATE``: one process migrates, the others wait and
+        find them recorded); returns the names applied now."""
+        applied = schema_steps.migrate(self.db, MIGRATIONS, begin="BEGIN IMMEDIATE", adopt=_numbered)
         try:
             os.chmod(self.path, 0o600)
         except OSError:
             pass
+        return applied
 
     def close(self) -> None:
         con = getattr(self._local, "con", None)

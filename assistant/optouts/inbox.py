@@ -12,6 +12,10 @@ the inbox file, which the route checks before showing or writing anything (the
 public service cannot read the store); the fold never applies an erased
 person's opt-out and deletes it.
 
+Its schema is named migrations, applied and recorded in ``_migrations`` as the store's and the click
+log's are (``storage.schema_steps``); an inbox made when its tables were created ``IF NOT EXISTS``
+adopts the steps whose tables it has.
+
     >>> from assistant.config import Settings
     >>> s = Settings(home=tmp / "inbox")
     >>> record(s, "ana@example.com", "link"), [row[1] for row in after(s, 0)]
@@ -25,7 +29,28 @@ import sqlite3
 from pathlib import Path
 
 from ..config import Settings
-from ..storage import erased
+from ..storage import erased, schema_steps
+
+MIGRATIONS: list[schema_steps.Step] = []
+migration = schema_steps.collector(MIGRATIONS)
+
+
+@migration
+def o001_optouts(db: sqlite3.Connection) -> None:
+    db.execute("""CREATE TABLE optouts (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL,
+                  at TEXT NOT NULL, source TEXT NOT NULL)""")
+
+
+@migration
+def o002_tombstones(db: sqlite3.Connection) -> None:
+    """The keyed digests of erased people (see :func:`bury`)."""
+    db.execute("CREATE TABLE erased (digest TEXT PRIMARY KEY)")
+
+
+def _tables_made(db: sqlite3.Connection) -> list[str]:
+    """An inbox from before the named migrations: the steps whose tables it already has."""
+    have = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return [name for name, table in (("o001_optouts", "optouts"), ("o002_tombstones", "erased")) if table in have]
 
 
 def inbox_path(settings: Settings) -> Path:
@@ -35,9 +60,11 @@ def inbox_path(settings: Settings) -> Path:
 def _inbox(settings: Settings) -> sqlite3.Connection:
     settings.home.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(inbox_path(settings), timeout=10)
-    con.execute("""CREATE TABLE IF NOT EXISTS optouts (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL,
-                   at TEXT NOT NULL, source TEXT NOT NULL)""")
-    con.execute("CREATE TABLE IF NOT EXISTS erased (digest TEXT PRIMARY KEY)")  # tombstones: see :func:`bury`
+    try:
+        schema_steps.migrate(con, MIGRATIONS, begin="BEGIN IMMEDIATE", adopt=_tables_made)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 

@@ -1,25 +1,20 @@
 """The store's schema: append-only named migrations.
 
 Every schema change is a function registered with ``@migration`` and applied once, in order,
-recorded by name in ``_migrations`` (``migrate``, called by ``store.open_store``). Never edit or
-reorder an applied migration; add a new one at the end.
+recorded by name in ``_migrations`` (``migrate``, called by ``store.open_store``, through
+``schema_steps``: the one runner of every store, the click log and the opt-out inbox included).
+Never edit or reorder an applied migration; add a new one at the end.
 """
 
 from __future__ import annotations
 
-from typing import Callable
-
 import duckdb
 
+from . import schema_steps
 from .postgres import COMPAT_FUNCTIONS, MigrationDB, lock_migrations, run_in_postgres
 
-MIGRATIONS: list[tuple[str, Callable[[duckdb.DuckDBPyConnection], None]]] = []
-
-
-def migration(fn: Callable[[duckdb.DuckDBPyConnection], None]):
-    """Register ``fn`` as the next migration, named after the function."""
-    MIGRATIONS.append((fn.__name__, fn))
-    return fn
+MIGRATIONS: list[schema_steps.Step] = []
+migration = schema_steps.collector(MIGRATIONS)  # ``@migration``: the next migration, named after the function
 
 
 @migration
@@ -420,30 +415,7 @@ def migrate(con: duckdb.DuckDBPyConnection, postgres: bool = False) -> list[str]
     in PostgreSQL, and processes starting at once take turns (an advisory lock), each re-checking what the
     one before it applied.
     """
-    db = MigrationDB(con) if postgres else con
-    con.execute("BEGIN TRANSACTION")
-    if postgres:
-        lock_migrations(con)
-        run_in_postgres(con, COMPAT_FUNCTIONS)
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMP)")
-    con.execute("COMMIT")
-    done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
-    applied = []
-    for name, fn in MIGRATIONS:
-        if name in done:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if postgres:
-                lock_migrations(con)
-                if con.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone():
-                    con.execute("ROLLBACK")  # another process applied it while this one waited
-                    continue
-            fn(db)
-            con.execute("INSERT INTO _migrations VALUES (?, current_timestamp)", [name])
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
-        applied.append(name)
-    return applied
+    if not postgres:
+        return schema_steps.migrate(con, MIGRATIONS)
+    return schema_steps.migrate(con, MIGRATIONS, db=MigrationDB(con), lock=lock_migrations,
+                                setup=lambda c: run_in_postgres(c, COMPAT_FUNCTIONS))
