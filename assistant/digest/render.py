@@ -1,7 +1,9 @@
 """A digest's words: its subject and its bodies (plain text, HTML, Markdown), in the employee's language.
 
-Scope: the texts live in ``templates/{fr,en}.toml`` (same keys in both,
-a test checks it) and the layouts in Jinja2 templates beside them: plain text
+Scope: the texts are the catalogue's ``mail.*`` (``assistant/words``, with every
+other word a user reads; same keys in both languages, a test checks it) and the
+layouts are Jinja2 templates (``templates/``, ``StrictUndefined``: a missing
+value fails rather than leaving a blank): plain text
 HTML for e-mail (apprise sends it with its plain-text rendering as
 ``multipart/alternative``, so every link is also written out as text), Markdown
 for Slack and Teams. HTML is autoescaped, so a title typed in the library
@@ -17,20 +19,21 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import tomllib
-from importlib import resources
 
 import jinja2
 
-LANGUAGES = ("fr", "en")
-_PACKAGE = "assistant.digest.templates"
+from ..words.catalogue import LANGUAGES, catalogue, entry, options
 
 
 @functools.cache
 def strings(lang: str) -> dict:
+    """The digest's texts in ``lang``: the catalogue's ``mail.*`` (``assistant/words``), its goals' metric
+    names under ``goal_metrics`` and the short month names under ``months``."""
     if lang not in LANGUAGES:
         raise ValueError(f"no digest texts for {lang!r}; use {', '.join(LANGUAGES)}")
-    return tomllib.loads(resources.files(_PACKAGE).joinpath(f"{lang}.toml").read_text(encoding="utf-8"))
+    words = {key.removeprefix("mail."): value for key, value in catalogue(lang).items()
+             if key.startswith("mail.") and not key.startswith("mail.goal_metrics.")}
+    return {**words, "goal_metrics": options(lang, "mail.goal_metrics"), "months": entry(lang, "dates.months_short")}
 
 
 @functools.cache

@@ -1,1 +1,1 @@
-"""Digest texts (``fr.toml``, ``en.toml``) and templates (``digest.{txt,html,md}.j2``), package data."""
+"""Digest templates (``digest.{html,md}.j2``), package data; their texts are the catalogue's ``mail.*``."""
