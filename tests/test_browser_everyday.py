@@ -14,8 +14,8 @@ import unicodedata
 import pytest
 
 from assistant.ui.i18n import translate
-from tests.test_browser import (DESKTOP, LEA, NADIA, PHONE, THOMAS, browser, fr, new_page, no_error, see,  # noqa: F401
-                                server, shot, sign_in)
+from tests.test_browser import (CAMILLE, DESKTOP, LEA, NADIA, PHONE, THOMAS, browser, filled_editor, fr,  # noqa: F401
+                                idle, new_page, no_error, see, server, shot, sign_in)
 
 pytestmark = pytest.mark.browser
 
@@ -136,4 +136,43 @@ def test_marketing_headline_figures_are_never_cut_off(browser, server, lang):
     if lang == "en":
         page.get_by_text("Français", exact=True).click()
     no_error(page)
+    page.context.close()
+
+
+def test_employee_in_english_sees_one_story_english_drafts_and_spam_refused(browser, server):
+    """The employee's pass in the English interface: one card per story (in her first language, the other
+    version one click away), the question, the drafts' labels and the refusals in English, drafts kept."""
+    from playwright.sync_api import expect
+
+    page = new_page(browser)
+    sign_in(page, server, CAMILLE)
+    english(page)
+    page.get_by_role("heading", name=en("feed.title")).wait_for()
+    see(page, "Nordlys Flux 4.2 : ingestion 30 % plus rapide")
+    idle(page)
+    feed = page.locator("[data-testid=stMain]").inner_text()
+    assert feed.count("Nordlys Flux 4.2 : ingestion 30 % plus rapide") == 1, "the story once, in her first language"
+    assert "Nordlys Flux 4.2 is out" not in feed and fr("feed.title") not in feed
+    page.get_by_role("button", name=en("feed.other_version_en")).first.click()  # the English version, one click
+    page.get_by_text(en("ask.question")).wait_for()
+    page.get_by_label(en("ask.label")).fill("last week I walked my team through this and we talked about it for an hour")
+    page.get_by_role("button", name=en("ask.draft")).click()
+    page.get_by_text(en("feed.pick")).wait_for()
+    see(page, en("form.story"))
+    assert page.get_by_text(fr("form.story")).count() == 0, "draft labels follow the interface"
+    editor = filled_editor(page)
+    assert editor.input_value().startswith("Last week I walked my team through this")
+    draft = editor.input_value()
+    editor.fill("Top !!! #Nordlys #Nordlys #Nordlys !!! 🚀🚀🚀 Top !!! #Nordlys !!!!!!")
+    see(page, en("share.refused.stuffed"))
+    assert page.get_by_role("button", name=en("feed.share")).is_disabled(), "spam cannot be shared"
+    editor.fill(draft)
+    expect(page.get_by_role("button", name=en("feed.share"))).to_be_enabled()  # the server has the text back
+    page.reload()  # kept on the server: the reopened item shows its drafts, not the question
+    assert filled_editor(page).input_value() == draft
+    assert invisible(page) == []
+    no_error(page)
+    shot(page, "17-feed-english-drafts")
+    page.get_by_text("Français", exact=True).click()  # back, for the account's next sign-in
+    page.get_by_role("heading", name=fr("feed.title")).wait_for()
     page.context.close()
