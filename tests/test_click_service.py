@@ -317,3 +317,15 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(log):
         with running(app, trusted_proxies=trusted) as port:
             statuses = [request(port, "GET", f"/Zz{n:06d}", {"X-Forwarded-For": f"198.51.{n}.1"})[0] for n in range(8)]
         assert (429 in statuses) is blocked, (trusted, statuses)
+
+
+def test_the_service_process_loads_no_duckdb_and_no_digest_code():
+    """What `links serve` imports, in a fresh interpreter: the routes, not the store nor the digests."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, assistant.web.clickservice, assistant.web.unsubscribe; "
+             "print(sorted(m for m in sys.modules if m == 'duckdb' or m.split('.')[:2] in "
+             "(['assistant', 'digest'], ['assistant', 'reporting'], ['assistant', 'sharing'])))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
