@@ -26,6 +26,7 @@ from assistant.reporting import dashboards, engagement_import, metrics, points
 from assistant.ui import auth, goals_panel, resources
 from assistant.ui.i18n import current, labels, t
 from assistant.ui.safe import md
+from assistant.words.catalogue import number as written
 
 TABLE_ROWS = 2000   # shares shown in the table (all of them go into its CSV)
 CHART_ROWS = 5000   # shares drawn in the distribution charts (a random sample beyond)
@@ -70,7 +71,7 @@ def _headline(total: dict, rates: dict) -> None:
     """The period's figures in two rows of four (seven in one row were cut off: "≈ 324 …"), short labels, and
     what each one counts in its help."""
     def number(value) -> str:
-        return f"{value:,.0f}".replace(",", " " if current() == "fr" else ",") if value is not None else "—"
+        return written(value, current(), decimals=0) if value is not None else "—"
 
     first, second = st.columns(4), st.columns(4)
     first[0].metric(t("mkt.shares"), number(total["shares"]), help=t("mkt.help.shares"))
@@ -171,8 +172,7 @@ def _distribution(frame: pd.DataFrame, field: str) -> alt.Chart:
 def _near_copies(store, filters) -> None:
     threshold = st.slider(t("mkt.threshold"), 0.3, 0.95, 0.6, 0.05, key="mkt_threshold")
     groups = dashboards.near_copies(store, filters, threshold=threshold)
-    count = f"{dashboards.NEAR_COPY_MAX:,}"
-    st.caption(t("mkt.near_copies_scope", n=count.replace(",", "\u202f") if current() == "fr" else count))
+    st.caption(t("mkt.near_copies_scope", n=written(dashboards.NEAR_COPY_MAX, current())))
     if not groups:
         st.success(t("mkt.no_copies"))
         return

@@ -62,11 +62,19 @@ def options(lang: str, key: str) -> dict[str, str]:
     return {k[len(prefix):]: str(v) for k, v in catalogue(lang).items() if k.startswith(prefix)}
 
 
-def number(value: str, lang: str) -> str:
-    """A plain number (``"12000"``, ``"1.5"``) written the ``lang`` way: the catalogue's thousands separator
-    for whole numbers, its decimal mark for the others; anything else unchanged."""
-    if "." in value:
-        return value.replace(".", entry(lang, "numbers.decimal"))
-    if value.isdigit():
-        return f"{int(value):,}".replace(",", entry(lang, "numbers.thousands"))
-    return value
+def number(value: int | float | str, lang: str, decimals: int | None = None) -> str:
+    """``value`` written the ``lang`` way (the catalogue's ``numbers.thousands`` and ``numbers.decimal``): a
+    number with its thousands grouped (``decimals`` after the mark, when given); a number as a source wrote it
+    (``"12000"``, ``"1.5"``) with its marks changed; any other text unchanged.
+
+    >>> number(1234567.891, "fr", decimals=0), number(1234567.891, "en", decimals=1), number(-4200, "fr")
+    ('1\u202f234\u202f568', '1,234,567.9', '-4\u202f200')
+    """
+    if isinstance(value, str):
+        if "." in value:
+            return value.replace(".", entry(lang, "numbers.decimal"))
+        if not value.isdigit():
+            return value
+        value = int(value)
+    text = f"{value:,}" if decimals is None else f"{value:,.{decimals}f}"
+    return text.translate({ord(","): entry(lang, "numbers.thousands"), ord("."): entry(lang, "numbers.decimal")})
