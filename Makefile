@@ -32,7 +32,7 @@ run: $(STAMP) system-deps
 # Debian packages: chromium for the browser tests (they skip themselves, saying why, without it), the
 # Hunspell dictionaries of the drafts' spelling check and Grammalecte for their French grammar (read by
 # path, assistant/writing/grammar.py), PostgreSQL for the tests of the shared store (each run starts its
-# own server: tests/postgres_server.py). Installed when we can (as root).
+# own server: evals/postgres_server.py). Installed when we can (as root).
 system-deps:
 	@{ command -v chromium >/dev/null 2>&1 && [ -f /usr/share/hunspell/fr.dic ] && [ -f /usr/share/hunspell/en_US.dic ] && \
 		[ -d /usr/lib/python3/dist-packages/grammalecte ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \

@@ -1,7 +1,7 @@
 """Shared fixtures: every test gets its own home (``settings``, ``ctx`` over ``tmp_path``) and the fake models.
 
 A module marked ``pytestmark = pytest.mark.store_backends`` runs each of its tests on both stores: the embedded
-DuckDB file and a fresh database on a real PostgreSQL server (``tests/postgres_server.py``; skipped, saying why,
+DuckDB file and a fresh database on a real PostgreSQL server (``evals/postgres_server.py``; skipped, saying why,
 where PostgreSQL is not installed).
 """
 
@@ -51,7 +51,7 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory):
     """A PostgreSQL server for the whole run, with a migrated template database each test database copies."""
-    from tests.postgres_server import PostgresServer, binaries
+    from evals.postgres_server import PostgresServer, binaries
 
     if binaries() is None:
         pytest.skip("PostgreSQL is not installed (make system-deps installs Debian's postgresql)")

@@ -164,3 +164,10 @@ def test_write_statements_are_bound_and_spelled_for_postgres():
     assert postgres.bind("SELECT ? WHERE a = '?' AND b = ?", ["it's", None]) == "SELECT 'it''s' WHERE a = '?' AND b = NULL"
     with pytest.raises(ValueError):
         postgres.bind("SELECT ?", [1, 2])
+
+
+def test_backup_points_to_pg_dump_on_postgres(store, settings, tmp_path):
+    from assistant.storage import backup
+
+    with pytest.raises(backup.BackupError, match="pg_dump"):
+        backup.create(settings, tmp_path / "backup", store)

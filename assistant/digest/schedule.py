@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from .. import periodic
 from ..config import Settings
 from ..retrieval import text_languages
+from ..storage import jobs
 from . import sending
 
 if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assistant/__init__.py)
@@ -53,7 +54,13 @@ def is_due(settings: Settings, now: dt.datetime) -> bool:
 
 def tick(ctx: Context) -> sending.RunReport | None:
     """One look at the clock: send to whoever is due when it is time; otherwise detect a few more profile
-    languages ahead of the run (``text_languages.warm``: at most 2,000 texts, ~10 s, per tick)."""
+    languages ahead of the run (``text_languages.warm``: at most 2,000 texts, ~10 s, per tick). With several
+    app processes on one PostgreSQL store, one of them looks at a time (``storage.jobs``)."""
+    with jobs.once(ctx.store, "digest-schedule") as mine:
+        return _tick(ctx) if mine else None
+
+
+def _tick(ctx: Context) -> sending.RunReport | None:
     if not is_due(ctx.settings, ctx.now()):
         text_languages.warm(ctx.store, text_languages.profile_texts(ctx.store))
         return None

@@ -31,6 +31,7 @@ from .. import periodic
 from ..links import visitors
 from ..links.clicklog import CONVERSION_COLUMNS, HIT_COLUMNS, ClickLog
 from ..sharing.posting import POSTED_STATUS, PREPARED
+from ..storage import jobs
 from ..storage.store import Store
 from . import events
 
@@ -119,7 +120,9 @@ def _fold_conversions(store: Store, rows: list[tuple]) -> tuple[int, int]:
 def sync(store: Store, clicklog: ClickLog, batch: int = BATCH) -> dict:
     """Fold every new hit and conversion; ``{"hits", "conversions", "skipped", "batches"}`` added now."""
     done = {"hits": 0, "conversions": 0, "skipped": 0, "batches": 0}
-    with _lock(store):
+    with _lock(store), jobs.once(store, "engagement-sync") as mine:
+        if not mine:  # another process (an app beside this one, a cron run) is folding now: its turn
+            return done
         for source, read, fold in (("hits", clicklog.hits_after, _fold_hits),
                                    ("conversions", clicklog.conversions_after, _fold_conversions)):
             while True:

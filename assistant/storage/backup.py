@@ -172,6 +172,9 @@ def create(settings: Settings, dest: str | Path, store: Store | None = None, act
     ``store``: the process's open store, if any (else the one this process holds for ``settings``, else a
     read-only connection). Raises ``BackupError`` (destination not empty) or ``StoreLocked``.
     """
+    if settings.database_url:
+        raise BackupError("the store is on PostgreSQL: back it up with pg_dump (deploy/README.md, Backups); "
+                          "this command copies an embedded DuckDB home")
     start = time.perf_counter()
     dest = Path(dest).resolve()
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):

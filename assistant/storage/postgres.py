@@ -242,7 +242,8 @@ def write(cursor: duckdb.DuckDBPyConnection, sql: str, params, in_transaction: b
                                 f"ON COMMIT DELETE ROWS; {kept}")
         rows = cursor.execute(f"SELECT returned FROM postgres_query({_literal(ALIAS)}, "
                               "'SELECT returned FROM pg_temp._pv_returned ORDER BY n')").fetchall()
-        run_in_postgres(cursor, "DELETE FROM pg_temp._pv_returned")
+        if not own:  # the caller's transaction goes on: the next write must find the table empty
+            run_in_postgres(cursor, "DELETE FROM pg_temp._pv_returned")
         for copy in scratch:
             cursor.execute(f"DROP TABLE {ALIAS}.{copy}")  # through DuckDB: its catalog forgets the table too
     except BaseException:

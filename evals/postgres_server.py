@@ -1,4 +1,4 @@
-"""A real PostgreSQL server for the tests: initdb in a temporary folder, started on 127.0.0.1 and a free port.
+"""A real PostgreSQL server for the tests and the benchmarks: initdb in a temporary folder, on 127.0.0.1 and a free port.
 
 Debian's ``postgresql`` package (``make system-deps``) puts its programs in ``/usr/lib/postgresql/<version>/bin``;
 without it :func:`binaries` is None and the PostgreSQL tests skip, saying why. PostgreSQL refuses to run as
@@ -21,6 +21,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+import psycopg
 
 USER = "porte_voix"  # the cluster's superuser (the tests' role)
 
@@ -88,8 +90,6 @@ class PostgresServer:
         self._admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
     def _admin(self, *statements: str) -> None:
-        import psycopg
-
         with psycopg.connect(self.url(), autocommit=True) as con:
             for statement in statements:
                 con.execute(statement)
@@ -101,8 +101,6 @@ class PostgresServer:
 
 def wait_ready(url: str, timeout_s: float = 10.0) -> None:
     """Wait until ``url`` accepts connections (a server just restarted)."""
-    import psycopg
-
     deadline = time.monotonic() + timeout_s
     while True:
         try:
