@@ -127,7 +127,6 @@ NOT_USER_WORDS = {
     "writing/voice.py": "the voice profile as a model's prompt describes it (model input)",
     "reporting/analytics_import.py": "column names of the networks' French exports (matching)",
     "reporting/metrics.py": "each metric's rule in both languages, as the CLI's JSON and the exports give it",
-    "web/unsubscribe.py": "the unsubscribe page of the click service (not yet moved to the catalogue)",
 }
 _FRENCH = re.compile(r"[éèêàçùâôî]|\b(?:le|la|les|des|votre|vous|une|est|pour|avec|du)\b", re.I)
 

@@ -26,20 +26,13 @@ from starlette.routing import Route
 from ..config import Settings
 from ..links.request_body import bounded
 from ..optouts import inbox, tokens
+from ..words.catalogue import LANGUAGES, options
 
-PAGE_TEXT = {
-    "fr": {"title": "Se désabonner des résumés Porte-voix", "ask": "Ne plus recevoir les résumés Porte-voix à {email} ?",
-           "button": "Me désabonner", "done": "C'est fait : vous ne recevrez plus de résumés à {email}.",
-           "prefs": "Vous pouvez les réactiver à tout moment dans vos préférences :", "bad": "Ce lien n'est pas valide."},
-    "en": {"title": "Unsubscribe from Porte-voix digests", "ask": "Stop receiving Porte-voix digests at {email}?",
-           "button": "Unsubscribe", "done": "Done: you will not receive digests at {email} any more.",
-           "prefs": "You can turn them back on at any time in your preferences:", "bad": "This link is not valid."},
-}
 MAX_BODY = 4096  # an RFC 8058 POST carries "List-Unsubscribe=One-Click"; the service is public: read no more
 
 
 def _page(lang: str, body: str, status: int = 200) -> HTMLResponse:
-    words = PAGE_TEXT[lang]
+    words = options(lang, "unsubscribe_page")
     return HTMLResponse(f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width"><meta name="robots" content="noindex">
 <title>{html.escape(words['title'])}</title></head>
@@ -53,14 +46,15 @@ def routes(settings: Settings, app_base_url: str | None = None) -> list:
 
     def language(request) -> str:
         lang = request.query_params.get("lang", "fr")
-        return lang if lang in PAGE_TEXT else "fr"
+        return lang if lang in LANGUAGES else "fr"
 
     def person(request) -> str | None:
         email = tokens.email_of(settings, request.path_params["token"])
         return None if email is None or inbox.is_buried(settings, email) else email  # an erased person's link is dead
 
     async def ask(request):
-        lang, words = language(request), PAGE_TEXT[language(request)]
+        lang = language(request)
+        words = options(lang, "unsubscribe_page")
         email = person(request)
         if email is None:
             return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 404)
@@ -68,7 +62,8 @@ def routes(settings: Settings, app_base_url: str | None = None) -> list:
 <form method="post"><button type="submit" style="font-size:1.1rem;padding:.5rem 1rem">{html.escape(words['button'])}</button></form>""")
 
     async def confirm(request):
-        lang, words = language(request), PAGE_TEXT[language(request)]
+        lang = language(request)
+        words = options(lang, "unsubscribe_page")
         email = person(request)
         if email is None:
             return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 404)
