@@ -100,6 +100,9 @@ def test_admin_sees_one_language_and_is_asked_before_bulk_actions(browser, serve
     page.goto(server["url"] + "/library")
     see(page, en("upload.limit", mb=50))
     page.get_by_role("button", name=en("upload.browse_many")).wait_for()
+    page.get_by_role("tab", name=en("library.tab_items")).click()
+    page.get_by_label(en("library.retire_pick")).wait_for()  # retiring, a visible action in English too
+    assert page.get_by_role("button", name=en("library.retire_n", n=0)).is_disabled()
     page.goto(server["url"] + "/people")
     page.get_by_role("tab", name=en("admin.tab_policy")).click()
     page.get_by_label("policy.yaml").fill("prohibited_terms:\n  - term: x\n   severity: warn\n")
