@@ -44,17 +44,18 @@ def routes(settings: Settings, app_base_url: str | None = None) -> list:
     """``GET`` and ``POST /unsubscribe/{token}``, to mount in a Starlette app (the click service)."""
     prefs = f"{(app_base_url or settings.app_base_url)}/?page=profile"
 
-    def language(request) -> str:
+    def language(request) -> tuple[str, dict]:
+        """The page's language (``?lang=``, French by default) and its words (``unsubscribe_page.*``)."""
         lang = request.query_params.get("lang", "fr")
-        return lang if lang in LANGUAGES else "fr"
+        lang = lang if lang in LANGUAGES else "fr"
+        return lang, options(lang, "unsubscribe_page")
 
     def person(request) -> str | None:
         email = tokens.email_of(settings, request.path_params["token"])
         return None if email is None or inbox.is_buried(settings, email) else email  # an erased person's link is dead
 
     async def ask(request):
-        lang = language(request)
-        words = options(lang, "unsubscribe_page")
+        lang, words = language(request)
         email = person(request)
         if email is None:
             return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 404)
@@ -62,8 +63,7 @@ def routes(settings: Settings, app_base_url: str | None = None) -> list:
 <form method="post"><button type="submit" style="font-size:1.1rem;padding:.5rem 1rem">{html.escape(words['button'])}</button></form>""")
 
     async def confirm(request):
-        lang = language(request)
-        words = options(lang, "unsubscribe_page")
+        lang, words = language(request)
         email = person(request)
         if email is None:
             return _page(lang, f"<p>{html.escape(words['bad'])}</p>", 404)
