@@ -14,6 +14,8 @@ from assistant.sharing import shares
 from assistant.storage import keys
 from tests.conftest import DEMO
 
+pytestmark = pytest.mark.store_backends  # each test on the DuckDB file and on PostgreSQL
+
 CAMILLE = "camille.durand@nordlys-energie.example"
 PERSONAL = "J'ai suivi ce projet de près, je travaille chez Nordlys : fière du résultat. Et vous ?"
 

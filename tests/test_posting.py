@@ -11,6 +11,8 @@ from assistant.sharing import posting, share_rules
 from assistant.writing.model_loading import Loading
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.store_backends  # each test on the DuckDB file and on PostgreSQL
+
 CAMILLE = "camille.durand@nordlys-energie.example"
 DRAFT = "Je suis fière de notre nouveau parc solaire dans la Drôme : il alimente 4 000 foyers depuis novembre."
 OWN = ("J'étais sur le chantier du parc de la Drôme l'an dernier avec mon équipe : voir 4 000 foyers alimentés "
