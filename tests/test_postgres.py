@@ -171,3 +171,20 @@ def test_backup_points_to_pg_dump_on_postgres(store, settings, tmp_path):
 
     with pytest.raises(backup.BackupError, match="pg_dump"):
         backup.create(settings, tmp_path / "backup", store)
+
+
+def test_autosaves_and_shares_from_three_processes_all_land(store, settings):
+    """Three app processes, ten people each typing (an autosave per keystroke pause) then sharing."""
+    children(settings, """
+        from assistant.writing import autosave
+        for person in range(10):
+            email = f"p{worker}-{person}@example.com"
+            for n in range(5):
+                autosave.save(store, email, "news-1", "draft " * n + str(n))
+            store.execute("INSERT INTO shares (id, email, content_id, text) VALUES (?, ?, 'news-1', ?)",
+                          [f"s-{worker}-{person}", email, autosave.restore(store, email, "news-1")["text"]])
+            autosave.clear(store, email, "news-1")
+    """, 3)
+    assert store.value("SELECT count(*) FROM shares") == 30
+    assert store.value("SELECT count(*) FROM shares WHERE text LIKE '%4'") == 30  # the last save of each person
+    assert store.value("SELECT count(*) FROM autosaves") == 0
