@@ -15,7 +15,7 @@ from assistant.config import load_settings
 from assistant.imports import library
 from assistant.ui import i18n
 from assistant.words.worded import Worded
-from assistant.writing.policy import PolicyError, parse
+from assistant.writing.policy import PolicyError, check, parse
 
 UI = sorted([ROOT / "app.py", *(ROOT / "assistant" / "ui").glob("*.py")])
 # Calls whose first argument is text the user reads.
@@ -103,6 +103,18 @@ def test_domain_errors_carry_a_key_worded_in_both_languages(store):
     french = " ".join(report.problems_in("fr"))
     assert "type inconnu 'podcast'" in french and "texte vide" in french, french
     assert report.problems_in("en") == report.problems
+
+
+def test_the_policys_own_messages_are_worded_in_the_readers_language():
+    """A rule without the installation's message carries the catalogue's key; the installation's own message
+    is kept as written (with the count, for hashtags)."""
+    [default] = check("#a #b #c", parse("max_hashtags: {limit: 1}"))
+    assert default["key"] == "checks.max_hashtags" and default["message"] == "Use at most 1 hashtags (3 > 1)."
+    assert i18n.translate("fr", default["key"], **default["values"]) == "Utilisez au plus 1 hashtags (3 > 1)."
+    [own] = check("#a #b", parse("max_hashtags: {limit: 1, message: 'Un seul hashtag. / One hashtag.'}"))
+    assert "key" not in own and own["message"] == "Un seul hashtag. / One hashtag. (2 > 1)"
+    [long] = check("x" * 300, parse("max_length: {x: 280}"), network="x")
+    assert "caractères" in i18n.translate("fr", long["key"], **long["values"]) and "300 characters" in long["message"]
 
 
 def test_every_error_key_the_domain_raises_exists():

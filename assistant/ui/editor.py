@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.ui.i18n import current, localized, t
+from assistant.ui.i18n import current, t, violation_text
 from assistant.ui.safe import md
 from assistant.writing.authenticity import describe
 from assistant.writing.proofreading import still_to_check
@@ -127,9 +127,9 @@ def score_panel(prepared: dict) -> None:
         st.info(tip, icon="💡")
     for v in prepared["violations"]:  # the installation's messages, in the interface's language
         if v["severity"] == "block":
-            st.error(t("policy.blocking", message=md(localized(v["message"]))), icon="⛔")
+            st.error(t("policy.blocking", message=md(violation_text(v))), icon="⛔")
         else:
-            st.warning(md(localized(v["message"])), icon="⚠️")
+            st.warning(md(violation_text(v)), icon="⚠️")
 
 
 def _signed(points: int) -> str:

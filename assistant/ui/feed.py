@@ -29,7 +29,7 @@ from assistant.sharing import posting, share_rules
 from assistant.sharing.shares import ShareBlocked, prepare_share
 from assistant.text import safe_url
 from assistant.ui import auth, editor, goals_panel, resources
-from assistant.ui.i18n import current, labels, localized, t
+from assistant.ui.i18n import current, labels, t, violation_text
 from assistant.ui.safe import md
 from assistant.writing import autosave, drafting, translation
 from assistant.writing.composing import added_text
@@ -379,7 +379,7 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
     prepared = prepare_share(ctx, account.email, item_id, text, network, share_id, draft_text=added)
     refused = share_rules.refusals(text, added, source=item["text"])  # the company's text pasted is not theirs
     editor.score_panel(prepared)
-    blocked = [localized(v["message"]) for v in blocking(prepared["violations"])]
+    blocked = [violation_text(v) for v in blocking(prepared["violations"])]
     for code in refused:
         st.warning(t(f"share.refused.{code}"), icon="✋")
     reasons = [t(f"share.refused.{c}") for c in refused] + blocked
@@ -396,7 +396,7 @@ def _edit_and_share(account, item: dict, draft: dict, start: str, saved_network:
             st.error(" ".join(t(f"share.refused.{c}") for c in exc.codes))
             return
         except ShareBlocked as exc:
-            st.error(t("share.blocked", reason=md("; ".join(localized(v["message"]) for v in exc.violations))))
+            st.error(t("share.blocked", reason=md("; ".join(violation_text(v) for v in exc.violations))))
             return
         autosave.clear(ctx.store, account.email, item_id)
         st.session_state.pop(f"feed_editing_{item_id}", None)

@@ -32,7 +32,7 @@ from assistant.words.catalogue import DEFAULT, LANGUAGES, catalogue, options, tr
 
 SESSION_KEY = "ui_lang"
 __all__ = ["DEFAULT", "LANGUAGES", "catalogue", "options", "translate", "t", "labels", "current", "settle",
-           "localized", "error_text", "one_language", "pick_language"]
+           "localized", "violation_text", "error_text", "one_language", "pick_language"]
 
 
 _BOTH = re.compile(r"\s+/\s+")
@@ -115,6 +115,14 @@ def labels(key: str) -> dict[str, str]:
 def localized(text: str) -> str:
     """``text`` an installation wrote (a policy message), in the session's language when it gives several."""
     return one_language(text, current())
+
+
+def violation_text(violation: dict) -> str:
+    """A broken policy rule in the session's language: the catalogue's words for the product's own message
+    (its ``key``), else the installation's message (:func:`localized`)."""
+    if violation.get("key"):
+        return translate(current(), violation["key"], **violation.get("values", {}))
+    return localized(violation["message"])
 
 
 def error_text(exc: BaseException) -> str:

@@ -13,6 +13,9 @@ max_length: {linkedin: 3000, x: 280}
 
 Matching is case- and accent-insensitive on whole words. A violation is
 ``{"rule", "severity", "message"}``; ``block`` stops sharing, ``warn`` is shown.
+A rule without its own message says the catalogue's (``checks.*``): the violation
+then also carries its ``key`` and ``values``, which the interface words in the
+reader's language; ``message`` is the English text (logs, the command line).
 The tracked-link rule is checked only when the caller has a link to look for
 (at share time); drafts, which have no link yet, skip it.
 
@@ -57,13 +60,13 @@ class Policy:
     prohibited_terms: list[Term] = field(default_factory=list)
     disclosure_forms: list[str] = field(default_factory=list)
     disclosure_severity: str = "warn"
-    disclosure_message: str = "Say that you work for the company."
+    disclosure_message: str | None = None  # None: the catalogue's checks.disclosure (and likewise below)
     max_hashtags: int | None = None
     hashtags_severity: str = "warn"
-    hashtags_message: str = "Too many hashtags."
+    hashtags_message: str | None = None
     tracked_link_required: bool = False
     tracked_link_severity: str = "block"
-    tracked_link_message: str = "Add your tracked link."
+    tracked_link_message: str | None = None
     max_length: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     company: str | None = None  # the installation's company: drafts never name another employer
     configured: bool = True  # False: the installation has no policy file yet (the admin is told)
@@ -236,7 +239,7 @@ def parse(text: str) -> Policy:
             error = {**error, "loc": error["loc"][:-1]}
         raise PolicyError("errors.at", where=_where(error), problem=_problem(exc.errors()[0])) from None
     policy = Policy(
-        prohibited_terms=[Term(t.term, t.severity, t.message or f"“{t.term}” must not appear in a public post.")
+        prohibited_terms=[Term(t.term, t.severity, t.message or "")
                           for t in schema.prohibited_terms],
         max_length={**DEFAULT_LIMITS, **schema.max_length},
         company=(schema.company or "").strip() or None)
@@ -247,7 +250,7 @@ def parse(text: str) -> Policy:
     if schema.max_hashtags:
         policy.max_hashtags = schema.max_hashtags.limit
         policy.hashtags_severity = schema.max_hashtags.severity
-        policy.hashtags_message = schema.max_hashtags.message or f"Use at most {policy.max_hashtags} hashtags."
+        policy.hashtags_message = schema.max_hashtags.message
     if schema.tracked_link:
         policy.tracked_link_required = schema.tracked_link.required
         policy.tracked_link_severity = schema.tracked_link.severity
@@ -298,22 +301,30 @@ def check(text: str, policy: Policy, tracked_link: str | None = None, network: s
     out = []
     for term in policy.prohibited_terms:
         if _contains(text, term.term):
-            out.append({"rule": "prohibited_term", "severity": term.severity, "message": term.message, "term": term.term})
+            out.append({**_violation("prohibited_term", term.severity, term.message, term=term.term), "term": term.term})
     if policy.disclosure_forms and not any(_contains(text, form) for form in policy.disclosure_forms):
-        out.append({"rule": "disclosure", "severity": policy.disclosure_severity, "message": policy.disclosure_message})
+        out.append(_violation("disclosure", policy.disclosure_severity, policy.disclosure_message))
     if policy.max_hashtags is not None:
         count = len(HASHTAG.findall(text))
         if count > policy.max_hashtags:
-            out.append({"rule": "max_hashtags", "severity": policy.hashtags_severity,
-                        "message": f"{policy.hashtags_message} ({count} > {policy.max_hashtags})"})
+            out.append(_violation("max_hashtags", policy.hashtags_severity, policy.hashtags_message, count=count,
+                                  limit=policy.max_hashtags))
     if policy.tracked_link_required and tracked_link is not None and tracked_link not in text:
-        out.append({"rule": "tracked_link", "severity": policy.tracked_link_severity, "message": policy.tracked_link_message})
+        out.append(_violation("tracked_link", policy.tracked_link_severity, policy.tracked_link_message))
     limit = policy.max_length.get(network)
     if limit and len(text) > limit:
-        out.append({"rule": "max_length", "severity": "block",
-                    "message": " / ".join(translate(lang, "checks.too_long", network=network, n=len(text), limit=limit)
-                                          for lang in ("en", "fr"))})  # both: shown with ui.i18n.localized
+        out.append(_violation("max_length", "block", None, network=network, n=len(text), limit=limit))
     return sorted(out, key=lambda v: v["severity"] != "block")
+
+
+def _violation(rule: str, severity: str, message: str | None, **values) -> dict:
+    """A broken rule: the installation's own message (with the count for hashtags), else the catalogue's
+    ``checks.<rule>`` with its ``key`` and ``values`` for the interface to word."""
+    if message:
+        counted = f" ({values['count']} > {values['limit']})" if rule == "max_hashtags" else ""
+        return {"rule": rule, "severity": severity, "message": message + counted}
+    key = f"checks.{rule}"
+    return {"rule": rule, "severity": severity, "message": translate("en", key, **values), "key": key, "values": values}
 
 
 def blocking(violations: list[dict]) -> list[dict]:
