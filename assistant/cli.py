@@ -135,8 +135,12 @@ def cmd_demo(args, ctx: Context) -> int:
 def cmd_translate(args, ctx: Context) -> int:
     """Key points of the items missing a translation, stored; ``--stdio``: the app's translation process
     (``translation.ChildTranslator``), which never opens the store."""
-    if args.stdio:
-        translation.serve_stdio(ctx.translator, sys.stdin, sys.stdout)
+    if args.stdio:  # stdout carries the answers only: anything a library prints goes to stderr
+        answers, sys.stdout = sys.stdout, sys.stderr
+        try:
+            translation.serve_stdio(ctx.translator, sys.stdin, answers)
+        finally:
+            sys.stdout = answers
         return 0
     start = time.perf_counter()
     todo = len(translation.pending(ctx.store, ctx.today()))

@@ -178,3 +178,23 @@ def test_the_app_never_builds_a_translator_in_its_process(demo, child_env, monke
     title = _stored(demo, item_id, "fr")["title"]
     assert title and title[:30].lower() in requests[1]["texts"].lower(), "the next draft carries the translation"
     assert "(en anglais)" not in requests[1]["texts"], "not the title quoted in English any more"
+
+
+def test_what_a_library_prints_in_the_child_does_not_garble_its_answers(ctx, child_env, monkeypatch, tmp_path):
+    plugin = write(tmp_path / "plugins" / "chatty_translator.py", (
+        "from tests.fakes import FakeTranslator\n"
+        "from models.translator import register_translator\n\n"
+        "class Chatty(FakeTranslator):\n"
+        "    def translate_batch(self, texts, source, target):\n"
+        "        print('Loading weights: 100%')\n"
+        "        return super().translate_batch(texts, source, target)\n\n"
+        "register_translator('chatty')(Chatty)\n"))
+    monkeypatch.setenv("PYTHONPATH", f"{ROOT}:{plugin.parent}")
+    monkeypatch.setenv("PORTE_VOIX_PLUGINS", "tests.fakes,chatty_translator")
+    monkeypatch.setenv("PORTE_VOIX_TRANSLATOR", "chatty")
+    child = translation.in_child_process(ctx.settings)
+    try:
+        assert child.translate_batch(["the plant"], "en", "fr") == ["le usine"]
+        assert child.translate_batch(["the team"], "en", "fr") == ["le équipe"]
+    finally:
+        child.close()

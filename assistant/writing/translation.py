@@ -153,7 +153,6 @@ def _quietly(ctx, item: dict | None, lang: str | None) -> bool | int:
         return False
 
 
-
 # --- at import: every item in the other language, in the importing process ------------------------------
 
 def pending(store: Store, today: dt.date | None = None) -> list[tuple[dict, str]]:
