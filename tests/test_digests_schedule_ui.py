@@ -80,6 +80,15 @@ def test_html_is_escaped_and_markdown_mentions_teams_recipients():
     assert digest.body("md").startswith("<at>ana@example.com</at>")
 
 
+def test_a_template_fails_on_a_missing_value_rather_than_leaving_a_blank():
+    """Jinja2's StrictUndefined: a digest whose view lacks a field the template names is not sent half-empty."""
+    import jinja2
+
+    view = {"first_name": "Ana", "items": [], "posts": [], "goal": None, "links": {}, "test": False}
+    with pytest.raises(jinja2.UndefinedError):
+        render.render(view, "en", "html")
+
+
 def test_preferences_section_saves_frequency_and_channel(smtp_ctx):
     ctx, _ = smtp_ctx
 
