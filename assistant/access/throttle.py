@@ -17,7 +17,10 @@ An attempt is counted as a failure **before** its password is checked
 password then gives the failure back (:func:`succeeded`). Counting and locking
 happen under one lock per database, in one transaction, so attempts sent at
 the same moment are counted one by one: twelve parallel guesses get five
-passwords checked, not twelve, and never a write conflict.
+passwords checked, not twelve, and never a write conflict. On a PostgreSQL
+store shared by several app processes the count is one atomic upsert run in
+PostgreSQL (``storage.postgres``), so the processes' guesses are counted one
+by one too (``tests/test_postgres.py``).
 
 While a key is locked, sign-in is refused before the password is even checked
 (no bcrypt work, no oracle: the right password is refused too), and the
