@@ -76,7 +76,8 @@ def _headline(total: dict, rates: dict) -> None:
     first, second = st.columns(4), st.columns(4)
     first[0].metric(t("mkt.shares"), number(total["shares"]), help=t("mkt.help.shares"))
     first[1].metric(t("mkt.mean_score"), number(total["mean_score"]), help=t("mkt.help.mean_score"))
-    first[2].metric(t("mkt.low"), f"{total['low_share']:.0%}" if total["low_share"] is not None else "—",
+    first[2].metric(t("mkt.low"), t("numbers.percent", value=round(100 * total["low_share"]))
+                    if total["low_share"] is not None else "—",
                     help=t("mkt.help.low"))
     first[3].metric(t("mkt.unique"), number(total["unique_human_clicks"]), help=t("mkt.help.unique"))
     second[0].metric(t("mkt.reach"), number(total["reach"]),
