@@ -6,9 +6,10 @@ scores a set against its translation), ``topics`` (the demo's French/English
 topic pairs: overlap@5, nonsense finds nobody), ``all`` (every set under a
 folder, by the files it has, plus the crossed STS set and the topic pairs),
 ``table`` (print the README table), ``bench`` (performance), ``mixes`` (how the
-ensemble's per-language weights were chosen). Each run prints a table, writes
+ensemble's per-language weights were chosen), ``choice`` (how the ranking's graph
+sizes and BM25's weight were chosen). Each run prints a table, writes
 ``evals/reports/<task>-<dataset>.{json,md}``, and with ``--json`` prints the
-report on stdout. ``drafting``, ``authenticity``, ``bench`` and ``mixes`` hand
+report on stdout. ``drafting``, ``authenticity``, ``bench``, ``mixes`` and ``choice`` hand
 the rest of the command line to their own modules.
 
 This is the evals' entry point: it reads the configuration once
@@ -33,7 +34,7 @@ from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.storage.store import close_all
 
-from . import authenticity, bench, drafting, mixes
+from . import authenticity, bench, choice, drafting, mixes
 from . import report as reports
 from .dataset import by_language, load, read
 from .metrics import evaluate_rankings
@@ -41,7 +42,8 @@ from .sts import Vectors, crossed, run_sts
 from .topic_pairs import run_topic_pairs
 from .systems import BASELINE_EMBEDDERS, rank_experts, rank_recommend, system_names
 
-SUBCOMMANDS = {"bench": bench.main, "drafting": drafting.main, "authenticity": authenticity.main, "mixes": mixes.main}
+SUBCOMMANDS = {"bench": bench.main, "drafting": drafting.main, "authenticity": authenticity.main, "mixes": mixes.main,
+               "choice": choice.main}
 
 
 def _systems(arg: str | None) -> list[str]:
@@ -99,7 +101,7 @@ def emit(result: dict, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evals", allow_abbrev=False)  # task options pass through whole
     p.add_argument("task", choices=["recommend", "experts", "sts", "topics", "all", "table", "bench", "drafting",
-                                     "authenticity", "mixes"])
+                                     "authenticity", "mixes", "choice"])
     p.add_argument("--data", type=Path, help="a set folder (or, for `all`, a folder of sets)")
     p.add_argument("--systems", help="comma-separated systems, or 'all' (default: the product's)")
     p.add_argument("--embedders", help="for sts: comma-separated embedders (default: every backend and the default)")

@@ -133,3 +133,17 @@ def test_a_new_post_recentres_items_without_rebuilding_their_neighbour_graph(lib
         {"id": "new", "title": "Éoliennes", "language": "fr", "text": "Maintenance prédictive des éoliennes en mer."}))])
     matching.content_index(lib.store, embedder, TODAY)
     assert built  # a new item rebuilds the graph
+
+
+def test_items_and_documents_have_their_own_neighbour_graph_sizes(lib):
+    from dataclasses import replace
+
+    from assistant.retrieval import matching
+
+    weights = replace(matching.WEIGHTS, item_neighbours=2, neighbours=1)
+    items = matching.content_index(lib.store, lib.embedder, TODAY, weights=weights)
+    documents = matching.people_index(lib.store, lib.embedder, weights)
+    assert items.neighbours[0].shape == (len(items.items), 2)
+    assert documents.neighbours[0].shape == (len(documents.docs), 1)
+    assert matching.WEIGHTS.item_neighbours == 20 and matching.WEIGHTS.neighbours == 10  # chosen: evals/choice.py
+    assert recommend(lib, "both@example.com", weights=weights)

@@ -44,9 +44,11 @@ if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assis
 
 @dataclass(frozen=True)
 class Weights:
-    """Ranking parameters, chosen on the dev sets (README "Quality"); one set for both tasks."""
+    """Ranking parameters, chosen on the dev sets (README "Quality"; the graph sizes and BM25's weight by
+    ``python -m evals choice``, on people and topics held apart from the ones that scored them)."""
 
-    neighbours: int = 10             # candidate k-NN graph used for smoothing
+    neighbours: int = 10             # a colleague's document's nearest documents, for experts' smoothing
+    item_neighbours: int = 20        # an item's nearest items, for recommendations' smoothing
     smoothing: float = 1.0           # share of the neighbours' evidence added to a unit
     lexical_recommend: float = 0.0   # BM25 between whole posts and items is noise (measured)
     lexical_experts: float = 1.0     # BM25 for typed topics, as much as one embedder
@@ -140,7 +142,7 @@ def content_index(store: Store, embedder: Embedder, today: dt.date | None = None
     today = today or dt.date.today()
     version = store.execute("SELECT count(*), max(updated_at), sum(retired::INT) FROM content").fetchone()
     posts_version = store.execute("SELECT count(*), max(created_at) FROM employee_posts").fetchone()
-    items_key = (str(store.path), embedder.name, today, version, weights.neighbours)
+    items_key = (str(store.path), embedder.name, today, version, weights.item_neighbours)
     key = ("content", *items_key, posts_version)
 
     def build() -> ContentIndex:
@@ -156,7 +158,7 @@ def content_index(store: Store, embedder: Embedder, today: dt.date | None = None
         means = [language_means(corpus[:, part], corpus_langs) for part in parts] if len(corpus) else []
         centred = split_centre(matrix, langs, means, parts) if len(items) else []
         empty = (np.zeros((0, 0), int), np.zeros((0, 0)))
-        graph, _ = _cached(("content-graph", *items_key), lambda: knn(centred, weights.neighbours) if len(items) else empty)
+        graph, _ = _cached(("content-graph", *items_key), lambda: knn(centred, weights.item_neighbours) if len(items) else empty)
         return ContentIndex(items, matrix, centred, means, graph, computed + computed_posts, texts)
 
     index, hit = _cached(key, build)
