@@ -103,6 +103,9 @@ def test_domain_errors_carry_a_key_worded_in_both_languages(store):
     french = " ".join(report.problems_in("fr"))
     assert "type inconnu 'podcast'" in french and "texte vide" in french, french
     assert report.problems_in("en") == report.problems
+    report = library.import_uploads(store, "content", [("notes.txt", b"x"), ("items.jsonl", b'{"id": 1}\n[2]\n')])
+    french = " ".join(report.problems_in("fr"))  # a file the readers refuse, a line of a file
+    assert "type de fichier non pris en charge .txt" in french and "la ligne n'est pas un objet JSON" in french, french
 
 
 def test_the_policys_own_messages_are_worded_in_the_readers_language():

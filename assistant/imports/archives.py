@@ -30,6 +30,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from ..words.worded import Worded
 from .records import BadFile, one_line
 
 MAX_PARTS = 10_000
@@ -48,16 +49,16 @@ def open_zip(data: bytes, max_unzipped_mb: float = MAX_UNZIPPED_MB) -> zipfile.Z
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-        raise BadFile(f"not an XLSX file (not a readable zip archive: {one_line(str(exc), 120)})") from None
+        raise BadFile(Worded("files.not_xlsx", detail=one_line(str(exc), 120))) from None
     if len(parts) > MAX_PARTS:
-        raise BadFile(f"zip archive with {len(parts):,} parts (at most {MAX_PARTS:,})")
+        raise BadFile(Worded("files.zip_parts", n=f"{len(parts):,}", limit=f"{MAX_PARTS:,}"))
     total = sum(part.file_size for part in parts)
     if total > max_unzipped_mb * 1024 * 1024:
-        raise BadFile(f"zip archive inflates to {total / 1024 / 1024:,.0f} MB (over the {max_unzipped_mb:g} MB limit)")
+        raise BadFile(Worded("files.zip_size", size=f"{total / 1024 / 1024:,.0f}", limit=f"{max_unzipped_mb:g}"))
     for part in parts:
         if part.file_size > RATIO_GRACE_BYTES and part.file_size > MAX_RATIO * max(part.compress_size, 1):
-            raise BadFile(f"{one_line(part.filename, 200)} inflates {part.file_size // max(part.compress_size, 1):,} "
-                          f"times (over {MAX_RATIO}): a zip bomb")
+            raise BadFile(Worded("files.zip_bomb", part=one_line(part.filename, 200),
+                                 ratio=f"{part.file_size // max(part.compress_size, 1):,}", limit=MAX_RATIO))
     for part in parts:
         if part.filename.lower().endswith(_XML_SUFFIXES):
             _refuse_dtd(archive, part)
@@ -66,8 +67,7 @@ def open_zip(data: bytes, max_unzipped_mb: float = MAX_UNZIPPED_MB) -> zipfile.Z
 
 def _refuse_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
     if _declares_dtd(archive, part):
-        raise BadFile(f"{one_line(part.filename, 200)} declares a DTD (<!DOCTYPE or <!ENTITY): refused, an XLSX part "
-                      "never needs one")
+        raise BadFile(Worded("files.zip_dtd", part=one_line(part.filename, 200)))
 
 
 def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
@@ -81,6 +81,6 @@ def _declares_dtd(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
                     return True
                 tail = window[-overlap:]
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, ValueError, OSError) as exc:
-        raise BadFile(f"{one_line(part.filename, 200)} cannot be unzipped ({type(exc).__name__}: "
-                      f"{one_line(str(exc), 120)})") from None
+        raise BadFile(Worded("files.zip_part_unreadable", part=one_line(part.filename, 200),
+                             detail=f"{type(exc).__name__}: {one_line(str(exc), 120)}")) from None
     return False

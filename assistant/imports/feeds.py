@@ -24,6 +24,7 @@ from pathlib import Path
 import feedparser
 
 from .markup import html_to_text, squash
+from ..words.worded import Worded
 from .records import BadFile, FileRead, Problem, Record, one_line
 
 MAX_XML_PROLOG_CHARS = 8_000       # what precedes a feed's root element (declaration, comments, doctype)
@@ -47,7 +48,7 @@ def _xml_root(text: str) -> tuple[str, set[str]]:
     try:
         parser.Parse(text.encode("utf-8"), True)
     except xml.parsers.expat.ExpatError as exc:
-        raise BadFile(f"broken XML: {exc}") from None
+        raise BadFile(Worded("files.broken_xml", detail=exc)) from None
     return (names[0] if names else ""), prefixes
 
 
@@ -56,25 +57,25 @@ def read_feed(path: Path, text: str) -> FileRead:
     fallback parser, which is slow on some broken input, never runs)."""
     kind, extensions = _xml_root(text)
     if kind not in ("rss", "rdf", "feed"):
-        raise BadFile(f"XML root <{kind}> is neither an RSS nor an Atom feed")
+        raise BadFile(Worded("files.not_feed", root=kind))
     body = _XML_DECLARATION.sub("", text, count=1)  # the text is UTF-8 already; feedparser is told so
     prolog = re.search(r"<[^\W\d]", body)
     if prolog and prolog.start() > MAX_XML_PROLOG_CHARS:
-        raise BadFile(f"XML prolog too long ({prolog.start()} characters before the root element > {MAX_XML_PROLOG_CHARS})")
+        raise BadFile(Worded("files.xml_prolog", n=prolog.start(), limit=MAX_XML_PROLOG_CHARS))
     parsed = feedparser.parse(io.BytesIO(("\n" + body).encode("utf-8")), sanitize_html=False,
                               resolve_relative_uris=False,
                               response_headers={"content-type": "application/xml; charset=utf-8"})
     if parsed.bozo:
-        raise BadFile(f"broken XML: {one_line(str(parsed.get('bozo_exception')))}")
+        raise BadFile(Worded("files.broken_xml", detail=one_line(str(parsed.get("bozo_exception")))))
     if not parsed.entries:
-        raise BadFile("feed has no items")
+        raise BadFile(Worded("files.no_items"))
     out = FileRead()
     for index, entry in enumerate(parsed.entries, 1):
         where = f"{path.name}#{index}"
         try:
             fields = _entry_fields(entry, extensions)
         except Exception as exc:  # an entry feedparser shaped unexpectedly: it alone is lost
-            out.problems.append(Problem(where, f"unreadable feed item ({type(exc).__name__})"))
+            out.problems.append(Problem(where, Worded("files.bad_item", detail=type(exc).__name__)))
             continue
         out.records.append(Record(fields, where, default_kind="news", format="feed"))
     return out

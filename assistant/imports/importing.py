@@ -174,7 +174,7 @@ def run_import(store: Store, target: Target, paths: Iterable[str | Path], *, max
         try:
             read = read_file(path, max_file_mb)
         except BadFile as exc:
-            run.reject_file(str(path), str(exc))
+            run.reject_file(str(path), exc.reason)
             continue
         except Exception as exc:  # read_file names its own failures; this is the last net
             run.reject_file(str(path), f"could not be read ({type(exc).__name__}: {exc})")
@@ -208,7 +208,7 @@ class _Run:
         self.log.append((one_line(source, 1000), one_line(item, 1000) if item else None, "rejected",
                          one_line(str(reason), 500)))
 
-    def reject_file(self, path: str, reason: str) -> None:
+    def reject_file(self, path: str, reason: str | Worded) -> None:
         self.report.files_rejected += 1
         self.reject(path, path, None, reason)
 

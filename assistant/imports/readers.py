@@ -15,8 +15,12 @@ only itself. Parsers are maintained libraries (python-frontmatter with a YAML
 loader that refuses aliases, markdown-it-py, lxml, feedparser, the csv module),
 each linear in its input; see ``markup.py`` for the measurements.
 
->>> scan(["no/such/file.csv"]).problems[0].reason
-'file not found'
+>>> reason = scan(["no/such/file.csv"]).problems[0].reason
+>>> str(reason), reason.message("fr")
+('file not found', 'fichier introuvable')
+
+Problems and ``BadFile`` carry catalogue keys (``files.*``, ``Worded``), so the upload
+page says them in the reader's language; their English text is what logs and the CLI print.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pathlib import Path
 import frontmatter
 import yaml
 
+from ..words.worded import Worded
 from .feeds import read_feed
 from .fields import check_value
 from .markup import CHROME, DROP, drop, element_text, parse_html, parse_markdown
@@ -68,24 +73,24 @@ def scan(paths: list[str | Path], suffixes: frozenset[str] | set[str] = SUFFIXES
         try:
             info = path.lstat()
         except FileNotFoundError:
-            out.problems.append(Problem(str(path), "file not found"))
+            out.problems.append(Problem(str(path), Worded("files.not_found")))
             continue
         except OSError as exc:
-            out.problems.append(Problem(str(path), f"cannot be read ({exc.strerror or exc})"))
+            out.problems.append(Problem(str(path), Worded("files.cannot_read", detail=exc.strerror or exc)))
             continue
         if stat.S_ISLNK(info.st_mode):
-            out.problems.append(Problem(str(path), "symbolic link, not followed"))
+            out.problems.append(Problem(str(path), Worded("files.symlink")))
         elif stat.S_ISDIR(info.st_mode):
             found = Scan()
             _walk(path, found, suffixes)
             out.files.extend(sorted(found.files))
             out.problems.extend(found.problems)
             if not found.files and not found.problems:
-                out.problems.append(Problem(str(path), f"folder has no importable file ({', '.join(sorted(suffixes))})"))
+                out.problems.append(Problem(str(path), Worded("files.empty_folder", suffixes=", ".join(sorted(suffixes)))))
         elif stat.S_ISREG(info.st_mode):
             out.files.append(path)
         else:
-            out.problems.append(Problem(str(path), "not a regular file"))
+            out.problems.append(Problem(str(path), Worded("files.not_regular")))
     return out
 
 
@@ -96,7 +101,7 @@ def _walk(folder: Path, out: Scan, suffixes) -> None:
         try:
             entries = sorted(os.scandir(current), key=lambda e: e.name)
         except OSError as exc:
-            out.problems.append(Problem(str(current), f"folder cannot be read ({exc.strerror or exc})"))
+            out.problems.append(Problem(str(current), Worded("files.folder_unreadable", detail=exc.strerror or exc)))
             continue
         for entry in entries:
             path = Path(entry.path)
@@ -104,16 +109,16 @@ def _walk(folder: Path, out: Scan, suffixes) -> None:
             try:
                 if entry.is_symlink():
                     if importable or entry.is_dir():
-                        out.problems.append(Problem(str(path), "symbolic link, not followed"))
+                        out.problems.append(Problem(str(path), Worded("files.symlink")))
                 elif entry.is_dir(follow_symlinks=False):
                     stack.append(path)
                 elif importable:
                     if entry.is_file(follow_symlinks=False):
                         out.files.append(path)
                     else:
-                        out.problems.append(Problem(str(path), "not a regular file"))
+                        out.problems.append(Problem(str(path), Worded("files.not_regular")))
             except OSError as exc:
-                out.problems.append(Problem(str(path), f"cannot be read ({exc.strerror or exc})"))
+                out.problems.append(Problem(str(path), Worded("files.cannot_read", detail=exc.strerror or exc)))
 
 
 def expand(paths: list[str | Path]) -> list[Path]:
@@ -132,26 +137,26 @@ def read_bytes(path: Path, max_file_mb: float = 50.0) -> bytes:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise BadFile("file not found") from None
+        raise BadFile(Worded("files.not_found")) from None
     except OSError as exc:
         if os.path.islink(path):
-            raise BadFile("symbolic link, not followed") from None
-        raise BadFile(f"cannot be opened ({exc.strerror or exc})") from None
+            raise BadFile(Worded("files.symlink")) from None
+        raise BadFile(Worded("files.cannot_open", detail=exc.strerror or exc)) from None
     limit = int(max_file_mb * 1024 * 1024)
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise BadFile("not a regular file")
+            raise BadFile(Worded("files.not_regular"))
         if info.st_size == 0:
-            raise BadFile("empty file")
+            raise BadFile(Worded("files.empty"))
         if info.st_size > limit:
-            raise BadFile(f"file too large ({info.st_size / 1024 / 1024:.1f} MB > {max_file_mb:g} MB limit)")
+            raise BadFile(Worded("files.too_large", size=f"{info.st_size / 1024 / 1024:.1f}", limit=f"{max_file_mb:g}"))
         try:
             data = handle.read(limit + 1)
         except OSError as exc:
-            raise BadFile(f"cannot be read ({exc.strerror or exc})") from None
+            raise BadFile(Worded("files.cannot_read", detail=exc.strerror or exc)) from None
     if len(data) > limit:
-        raise BadFile(f"file too large (over the {max_file_mb:g} MB limit)")
+        raise BadFile(Worded("files.over_limit", limit=f"{max_file_mb:g}"))
     return data
 
 
@@ -159,13 +164,13 @@ def read_text(path: Path, max_file_mb: float = 50.0) -> str:
     """The file's text (UTF-8), or ``BadFile`` saying why it is not importable text (see ``read_bytes``)."""
     data = read_bytes(path, max_file_mb)
     if b"\x00" in data:
-        raise BadFile("binary file, not text")
+        raise BadFile(Worded("files.binary"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BadFile(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+        raise BadFile(Worded("files.not_utf8", offset=exc.start)) from None
     if not text.strip():
-        raise BadFile("empty file")
+        raise BadFile(Worded("files.empty"))
     return text
 
 
@@ -178,23 +183,23 @@ def read_file(path: Path, max_file_mb: float = 50.0) -> FileRead:
         ".jsonl": read_jsonl, ".json": read_jsonl,
     }.get(suffix)
     if reader is None:
-        raise BadFile(f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUFFIXES))}")
+        raise BadFile(Worded("files.unsupported", suffix=suffix or "(none)", suffixes=", ".join(sorted(SUFFIXES))))
     text = read_text(path, max_file_mb)
     try:
         read = reader(path, text)
     except BadFile:
         raise
     except RecursionError:
-        raise BadFile("nested too deeply to be read") from None
+        raise BadFile(Worded("files.too_deep")) from None
     except Exception as exc:  # a parser's own failure on hostile input: name it, never crash the batch
-        raise BadFile(f"could not be read ({type(exc).__name__}: {one_line(str(exc))})") from None
+        raise BadFile(Worded("files.parser_failed", detail=f"{type(exc).__name__}: {one_line(str(exc))}")) from None
     if reader in (read_csv, read_html, read_feed):
         return read  # strings cut from UTF-8 text without NUL: nothing for check_value to find
     checked = FileRead(problems=read.problems)
     for record in read.records:
         reason = check_value(record.fields)
         if reason:
-            checked.problems.append(Problem(record.where, str(reason)))
+            checked.problems.append(Problem(record.where, reason))
         else:
             checked.records.append(record)
     return checked
@@ -239,7 +244,7 @@ def read_markdown(path: Path, text: str) -> FileRead:
             fields.update(_front_matter(front))
     body = body.strip()
     if len(body) > MAX_MARKDOWN_CHARS:
-        raise BadFile(f"Markdown too long for one item ({len(body)} characters > {MAX_MARKDOWN_CHARS})")
+        raise BadFile(Worded("files.markdown_too_long", n=len(body), limit=MAX_MARKDOWN_CHARS))
     title, plain = parse_markdown(body)
     if title and not fields.get("title"):
         fields["title"] = title
@@ -249,17 +254,17 @@ def read_markdown(path: Path, text: str) -> FileRead:
 
 def _front_matter(front: str) -> dict:
     if len(front) > MAX_FRONT_MATTER_CHARS:
-        raise BadFile(f"front matter too large ({len(front)} characters > {MAX_FRONT_MATTER_CHARS})")
+        raise BadFile(Worded("files.front_matter_too_large", n=len(front), limit=MAX_FRONT_MATTER_CHARS))
     try:
         meta = _FRONT_MATTER.load(front) or {}
     except yaml.YAMLError as exc:
-        raise BadFile(f"broken front matter: {one_line((str(exc).splitlines() or ['unreadable YAML'])[0])}") from None
+        raise BadFile(Worded("files.broken_front_matter", detail=one_line((str(exc).splitlines() or ["unreadable YAML"])[0]))) from None
     except RecursionError:
-        raise BadFile("broken front matter: nested too deeply") from None
+        raise BadFile(Worded("files.broken_front_matter", detail="nested too deeply")) from None
     except ValueError as exc:  # e.g. an integer over 4,300 digits
-        raise BadFile(f"broken front matter: {one_line(str(exc))}") from None
+        raise BadFile(Worded("files.broken_front_matter", detail=one_line(str(exc)))) from None
     if not isinstance(meta, dict):
-        raise BadFile("front matter is not a mapping of fields")
+        raise BadFile(Worded("files.front_matter_not_mapping"))
     return {str(k): v for k, v in meta.items()}
 
 
@@ -267,7 +272,7 @@ def _front_matter(front: str) -> dict:
 
 def read_html(path: Path, text: str) -> FileRead:
     if len(text) > MAX_HTML_CHARS:
-        raise BadFile(f"HTML page too large for one item ({len(text)} characters > {MAX_HTML_CHARS})")
+        raise BadFile(Worded("files.html_too_large", n=len(text), limit=MAX_HTML_CHARS))
     root = parse_html(text)
     fields: dict = {}
     if root is None:
@@ -343,11 +348,11 @@ def read_csv(path: Path, text: str) -> FileRead:
     except StopIteration:
         header = []
     except csv.Error as exc:
-        raise BadFile(f"broken CSV at line {reader.line_num}: {exc}") from None
+        raise BadFile(Worded("files.broken_csv_at", line=reader.line_num, detail=exc)) from None
     if not header or all(not name for name in header):
-        raise BadFile("CSV has no header row")
+        raise BadFile(Worded("files.csv_no_header"))
     if len(set(header)) != len(header):
-        raise BadFile("CSV header repeats a column name")
+        raise BadFile(Worded("files.csv_repeated_column"))
     out = FileRead()
     offset, resyncs = 0, 0  # physical lines before the current reader's first line
     while True:
@@ -358,7 +363,7 @@ def read_csv(path: Path, text: str) -> FileRead:
             break
         except csv.Error as exc:
             end = offset + reader.line_num
-            out.problems.append(Problem(_rows(path, start, end), f"broken CSV: {exc}"))
+            out.problems.append(Problem(_rows(path, start, end), Worded("files.broken_csv", detail=exc)))
             if end > start and resyncs < MAX_CSV_RESYNCS:
                 resyncs += 1
                 offset, reader = start, csv.reader(iter(lines[start:]), **dialect)
@@ -368,8 +373,7 @@ def read_csv(path: Path, text: str) -> FileRead:
         if not any(value.strip() for value in row):
             continue
         if len(row) != len(header):
-            out.problems.append(Problem(where, f"row has {'more' if len(row) > len(header) else 'fewer'} fields "
-                                        "than the header"))
+            out.problems.append(Problem(where, Worded("files.row_longer" if len(row) > len(header) else "files.row_shorter")))
             if end > start and resyncs < MAX_CSV_RESYNCS:  # a quoted line break swallowed what follows
                 resyncs += 1
                 offset, reader = start, csv.reader(iter(lines[start:]), **dialect)
@@ -377,7 +381,7 @@ def read_csv(path: Path, text: str) -> FileRead:
             fields = {name: value.strip() for name, value in zip(header, row) if value.strip()}
             out.records.append(Record(fields, where, format="csv"))
     if not out.records and not out.problems:
-        raise BadFile("CSV has a header but no rows")
+        raise BadFile(Worded("files.csv_no_rows"))
     return out
 
 
@@ -410,9 +414,9 @@ def read_jsonl(path: Path, text: str) -> FileRead:
         try:
             items = _json(text)
         except json.JSONDecodeError as exc:
-            raise BadFile(f"broken JSON: {exc}") from None
+            raise BadFile(Worded("files.broken_json", detail=exc)) from None
         except (ValueError, RecursionError) as exc:
-            raise BadFile(f"broken JSON: {_json_error(exc)}") from None
+            raise BadFile(Worded("files.broken_json", detail=_json_error(exc))) from None
         lines = list(enumerate(items if isinstance(items, list) else [items], 1))
     else:
         lines = []
@@ -422,13 +426,13 @@ def read_jsonl(path: Path, text: str) -> FileRead:
             try:
                 lines.append((number, _json(line)))
             except (ValueError, RecursionError) as exc:
-                out.problems.append(Problem(f"{path.name}:{number}", f"broken JSON: {_json_error(exc)}"))
+                out.problems.append(Problem(f"{path.name}:{number}", Worded("files.broken_json", detail=_json_error(exc))))
     for number, item in lines:
         where = f"{path.name}:{number}"
         if not isinstance(item, dict):
-            out.problems.append(Problem(where, "line is not a JSON object"))
+            out.problems.append(Problem(where, Worded("files.not_object")))
             continue
         out.records.append(Record(item, where, format="jsonl"))
     if not out.records and not out.problems:
-        raise BadFile("no records")
+        raise BadFile(Worded("files.no_records"))
     return out

@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..words.worded import Worded
+
 
 class BadFile(ValueError):
-    """The whole file cannot be read; the message is the reason."""
+    """The whole file cannot be read; ``reason`` says why: a catalogue key (``Worded``: ``files.*``), whose
+    English text is the message, or a text another importer gives."""
+
+    def __init__(self, reason: str | Worded):
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 @dataclass
@@ -28,7 +35,7 @@ class Record:
 @dataclass
 class Problem:
     where: str
-    reason: str
+    reason: str | Worded  # a catalogue key (``files.*``, ``errors.*``) or a text another importer gives
 
 
 @dataclass
