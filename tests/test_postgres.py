@@ -188,3 +188,13 @@ def test_autosaves_and_shares_from_three_processes_all_land(store, settings):
     assert store.value("SELECT count(*) FROM shares") == 30
     assert store.value("SELECT count(*) FROM shares WHERE text LIKE '%4'") == 30  # the last save of each person
     assert store.value("SELECT count(*) FROM autosaves") == 0
+
+
+def test_profile_languages_are_stored_once_from_processes_at_once(store, settings):
+    children(settings, """
+        from assistant.retrieval import text_languages
+        texts = [f"Je travaille sur les réseaux électriques depuis {n} ans." for n in range(40)]
+        text_languages.languages_of(store, texts)
+    """, 3)
+    assert store.value("SELECT count(*) FROM text_languages") == 40
+    assert store.value("SELECT count(DISTINCT language) FROM text_languages") == 1

@@ -19,6 +19,8 @@ The app's digest schedule calls :func:`warm` between runs, so even the first run
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from .. import language
 from ..storage.store import Store
 from .embeddings import text_hash
@@ -35,7 +37,11 @@ def languages_of(store: Store, texts: list[str]) -> dict[str, str]:
            JOIN (SELECT unnest(?::TEXT[]) AS text_hash) w USING (text_hash)""", [list(hashes)]).fetchall())
     new = [(h, language.detect(t)) for h, t in hashes.items() if h not in known]
     if new:
-        store.db.executemany("INSERT OR IGNORE INTO text_languages (text_hash, language) VALUES (?, ?)", new)
+        # one statement for the batch (on PostgreSQL an upsert PostgreSQL runs, not one per text)
+        with store.registered("_pv_languages", pa.table({"text_hash": [h for h, _ in new],
+                                                         "language": [lang for _, lang in new]})):
+            store.execute("INSERT OR IGNORE INTO text_languages (text_hash, language) "
+                          "SELECT text_hash, language FROM _pv_languages")
         known.update(new)
     return {t: known[h] for h, t in hashes.items()}
 
