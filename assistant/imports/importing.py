@@ -177,7 +177,7 @@ def run_import(store: Store, target: Target, paths: Iterable[str | Path], *, max
             run.reject_file(str(path), exc.reason)
             continue
         except Exception as exc:  # read_file names its own failures; this is the last net
-            run.reject_file(str(path), f"could not be read ({type(exc).__name__}: {exc})")
+            run.reject_file(str(path), Worded("files.parser_failed", detail=f"{type(exc).__name__}: {exc}"))
             continue
         for problem in read.problems:
             run.reject(str(path), str(path.parent / problem.where), problem.where, problem.reason)
@@ -220,13 +220,14 @@ class _Run:
             self.reject(str(path), where, record.where, exc)
             return
         except Exception as exc:  # a value no rule foresaw: the row is rejected, named, and the batch goes on
-            self.reject(str(path), where, record.where, f"unexpected value ({type(exc).__name__}: {exc})")
+            self.reject(str(path), where, record.where,
+                        Worded("errors.unexpected_value", detail=f"{type(exc).__name__}: {exc}"))
             return
         key = item[self.target.key]
         first = self.seen.get(key)
         if first is not None:
             self.reject(str(path), where, record.where,
-                        f"duplicate {self.target.key} {shown(key)} in this import (first at {first}); row skipped")
+                        Worded("errors.duplicate", field=self.target.key, value=shown(key), first=first))
             return
         self.seen[key] = where
         if note:
@@ -263,7 +264,7 @@ class _Run:
         except Exception as exc:
             self._stop_if_store_failed(exc)
             self.reject(staged.source, staged.where, staged.record.where,
-                        f"could not be stored ({type(exc).__name__}: {exc})")
+                        Worded("errors.not_stored", detail=f"{type(exc).__name__}: {exc}"))
             return
         self._counted(status, key)
 
