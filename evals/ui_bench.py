@@ -14,7 +14,7 @@
 Writes ``evals/reports/ui_bench.json`` and prints a summary.
 
 The browser finds buttons, fields and headings by their text, taken from the
-interface's catalogues (``assistant/ui/locales``) rather than written here: a
+interface's catalogues (``assistant/words``) rather than written here: a
 page speaks one language, the signed-in employee's, so :func:`label` matches a
 key's text in either language.
 
