@@ -5,18 +5,20 @@ processes, the click service's sync, the CLI, cron jobs) write the same database
 DuckDB file cannot (one writing process). The store keeps speaking DuckDB's SQL: an in-memory DuckDB attaches
 the PostgreSQL database through DuckDB's ``postgres`` extension (loaded by path from the
 ``duckdb-extension-postgres`` package, never downloaded) and makes it the default catalog, so every query of the
-product runs unchanged; filters are pushed down to PostgreSQL and writes go through its COPY protocol. README
-"PostgreSQL" gives the figures that decided it against rewriting the store for psycopg.
+product runs unchanged; filters are pushed down to PostgreSQL and plain inserts go through its COPY protocol. README
+"Several processes: PostgreSQL" gives the figures that decided it against rewriting the store for psycopg.
 
-Three things DuckDB cannot do over an attached PostgreSQL, handled here:
+What DuckDB cannot do (or does wrong) over an attached PostgreSQL, handled here:
 
 * DDL (``CREATE SEQUENCE``, column defaults calling ``nextval``): a migration's ``CREATE``/``ALTER``/``DROP``
   statements run in PostgreSQL itself (:class:`MigrationDB`), DuckDB's type names spelled PostgreSQL's way;
   data statements of a migration still run through DuckDB, in the same transaction.
-* ``RETURNING``: :func:`returning` runs the statement in PostgreSQL, in the current transaction, and reads the
-  returned rows back (as JSON, so values are plain numbers, strings, booleans).
-* Isolation: the attachment uses READ COMMITTED, so two processes adding to the same counter row wait for each
-  other and both land (PostgreSQL re-reads the row), instead of one failing as under REPEATABLE READ.
+* Writes that must be atomic: DuckDB runs ``UPDATE``, ``DELETE`` and ``ON CONFLICT`` on the client (it reads
+  the rows, computes, writes back by row address), so concurrent increments get lost and concurrent upserts
+  fail. :func:`write` runs them in PostgreSQL, in the cursor's transaction, with ``RETURNING`` rows (and the
+  row count DuckDB would give) read back. Plain ``INSERT`` stays with DuckDB (COPY: atomic).
+* Isolation: the attachment uses READ COMMITTED, so a row updated by two processes at once is locked and
+  re-read by PostgreSQL and both updates land.
 """
 
 from __future__ import annotations
@@ -32,10 +34,6 @@ import psycopg.sql
 
 ALIAS = "pg"  # the attached database's name inside DuckDB
 EXTENSION = "postgres_scanner"  # DuckDB requires this file name: the init function inside carries it
-
-
-def is_postgres_url(url: str | None) -> bool:
-    return bool(url) and url.split(":", 1)[0] in ("postgresql", "postgres")
 
 
 def _literal(value: str) -> str:
@@ -135,7 +133,7 @@ CREATE OR REPLACE FUNCTION contains(string TEXT, search TEXT) RETURNS BOOLEAN
 
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _CHANGE = re.compile(r"^\s*(UPDATE|DELETE)\b", re.IGNORECASE)
-_UPSERT = re.compile(r"^\s*INSERT\b.*\b(ON\s+CONFLICT|RETURNING)\b|^\s*INSERT\s+OR\s+(IGNORE|REPLACE)\b",
+_UPSERT = re.compile(r"^\s*INSERT\b.*\b(ON\s+CONFLICT|RETURNING)\b|^\s*INSERT\s+OR\s+IGNORE\b",
                      re.IGNORECASE | re.DOTALL)
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|[^'\"?]+", re.DOTALL)
 
