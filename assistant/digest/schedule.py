@@ -42,8 +42,8 @@ if TYPE_CHECKING:  # the composition root sits above this layer (LAYERS in assis
 
 log = logging.getLogger(__name__)
 EVERY_S = 600.0
-_jobs: dict[str, periodic.Job] = {}
-_jobs_lock = threading.Lock()
+_running: dict[str, periodic.Job] = {}
+_running_lock = threading.Lock()
 
 
 def is_due(settings: Settings, now: dt.datetime) -> bool:
@@ -76,20 +76,20 @@ def start_background(ctx: Context, every_s: float = EVERY_S) -> threading.Thread
     a background job (``assistant.periodic``) that first looks at the clock ``every_s`` seconds after it starts,
     then every ``every_s`` seconds, and ends with the store."""
     key = str(ctx.settings.db_path)
-    with _jobs_lock:
-        running = _jobs.get(key)
+    with _running_lock:
+        running = _running.get(key)
         if running and running.is_alive():
             return running.thread
         def run() -> None:
             tick(ctx)
 
-        _jobs[key] = periodic.every("porte-voix-digests", every_s, run, done=lambda: ctx.store.closed)
-        return _jobs[key].thread
+        _running[key] = periodic.every("porte-voix-digests", every_s, run, done=lambda: ctx.store.closed)
+        return _running[key].thread
 
 
 def stop_background(ctx: Context, timeout: float = 5.0) -> None:
     """Stop the schedule thread of ``ctx``'s store (tests; the app's thread ends with the process)."""
-    with _jobs_lock:
-        running = _jobs.pop(str(ctx.settings.db_path), None)
+    with _running_lock:
+        running = _running.pop(str(ctx.settings.db_path), None)
     if running:
         running.stop(timeout)
