@@ -4,13 +4,14 @@ Three processes play three app processes (the product's services, as the pages c
 models): 20 scripted people in all sign in, open a session, type (autosaves), share (the click log gets the
 short link) and confirm the post, over and over. Meanwhile two ``porte-voix links serve`` processes on two
 ports answer clicks on the short links made so far, a ``porte-voix ingest`` imports the demo library, and
-this process folds the click log into the store every second (``engagement sync``, one process at a time).
-For ``PV_SCALE_SECONDS`` (default 60). Then: no process reported an error, every share each process
-recorded is in the store, posted, with no autosave left, and every redirect answered is counted exactly
-once in the share totals.
+this process folds the click log into the store every second (``engagement sync``, one process at a time);
+halfway, one replica is killed with SIGKILL and the clicks go to the other. For ``PV_SCALE_SECONDS``
+(default 60). Then: no process reported an error, every share each process recorded is in the store,
+posted, with no autosave left, nothing counted twice, and the only redirects not counted are some the
+killed replica answered in its last second (its in-memory queue, written every 50 ms).
 
 Not covered here (README, "Several processes: PostgreSQL"): Streamlit itself (the pages run in the browser
-tests), and a click replica killed with ``kill -9`` mid-load.
+tests); replicas on several machines (here they share one home's click log).
 """
 
 from __future__ import annotations
@@ -93,18 +94,27 @@ def test_app_processes_click_replicas_and_an_import_at_once(demo_store, settings
     importer = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(DEMO / "content")], cwd=ROOT,
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     answered, refused, apps_done = [0], [], threading.Event()
+    answers = {port: [] for port in ports}  # when each replica answered a redirect (monotonic clock)
+    dead: set[int] = set()
     log = open_log(settings.clicklog_path)
 
     def click():  # until the app processes have ended (each starts in ~10 s on 2 busy cores)
         for port in itertools.cycle(ports):
             if apps_done.is_set():
                 return
+            if port in dead:
+                continue
             codes = [r["short_code"] for r in store.rows(
                 "SELECT short_code FROM shares WHERE short_code IS NOT NULL ORDER BY shared_at DESC LIMIT 50")]
             for code in codes[:10]:
-                status, _, _ = request(port, "GET", f"/{code}", {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"})
+                try:
+                    status, _, _ = request(port, "GET", f"/{code}", {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)"})
+                except OSError:  # the replica was killed: the balancer sends the rest to the other one
+                    dead.add(port)
+                    break
                 if status in (301, 302, 303, 307):
                     answered[0] += 1
+                    answers[port].append(time.monotonic())
                 else:
                     refused.append(status)
             time.sleep(0.05)
@@ -114,9 +124,15 @@ def test_app_processes_click_replicas_and_an_import_at_once(demo_store, settings
             assert wait_until(lambda: _healthy(port), 60), "a click replica did not start"
         clicker = threading.Thread(target=click)
         clicker.start()
+        killed_at = None
         while any(app.poll() is None for app in apps):
             sync.sync(store, log)
             time.sleep(1)
+            first = min((t[0] for t in answers.values() if t), default=None)
+            if killed_at is None and first is not None and time.monotonic() - first > SECONDS / 2:
+                replicas[0].kill()  # kill -9 mid-load
+                killed_at = time.monotonic()
+        assert killed_at is not None, "the load ended before the replica could be killed"
         outs = [app.communicate(timeout=300) for app in apps]
         apps_done.set()
         clicker.join(30)
@@ -124,7 +140,8 @@ def test_app_processes_click_replicas_and_an_import_at_once(demo_store, settings
     finally:
         apps_done.set()
         for proc in replicas:  # SIGTERM: each writes its queued hits, then exits
-            proc.send_signal(signal.SIGTERM)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
         for proc in replicas + apps + [importer]:
             if proc.poll() is None:
                 try:
@@ -142,10 +159,15 @@ def test_app_processes_click_replicas_and_an_import_at_once(demo_store, settings
     assert store.value("SELECT count(*) FROM autosaves") == 0
     assert refused == [] and answered[0] > 0
     hits = store.value("SELECT sum(hits) FROM share_totals")
-    assert hits == answered[0], f"{answered[0]} redirects answered, {hits} counted"
+    # the killed replica loses what it had answered but not yet written (its queue is flushed every 50 ms);
+    # nothing is counted twice, nothing answered by the survivor or earlier is lost
+    last_second = sum(1 for t in answers[ports[0]] if killed_at - 1.0 <= t <= killed_at)
+    lost = answered[0] - hits
+    assert 0 <= lost <= last_second, f"{answered[0]} redirects answered, {hits} counted, {last_second} in the last second"
     assert store.value("SELECT count(*) FROM content") > 50
     print(f"scale: {SECONDS:.0f} s, {total} shares by 20 people in 3 processes, {answered[0]} redirects by 2 "
-          f"replicas, all counted")
+          f"replicas (one killed with SIGKILL mid-load after {len(answers[ports[0]])}), {hits} counted: {lost} lost, "
+          f"of {last_second} it answered in its last second")
 
 
 def _healthy(port: int) -> bool:
