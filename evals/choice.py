@@ -8,7 +8,9 @@ it never saw:
 - ``item_neighbours`` (the items' neighbour graph that smooths recommendations) on ``sib200-recommend``:
   the people are split by their place in the file, within their language: every third one
   (positions 2, 5, 8, …) is *held out*, the others *fit*. The candidate with the best nDCG@10 on the
-  fit people is chosen (ties to the current default); the held-out people only report it.
+  fit people is the set's choice (ties to the current default); the held-out people only report it.
+  It becomes the default only if no other row of the README's quality table drops: the demo's
+  French/English topic pairs (``python -m evals topics``) are the other judge of the item graph.
 - ``neighbours`` (the documents' graph for experts) and ``lexical_experts`` (BM25's weight for typed
   topics) on ``dblp-experts``: 7 topics are too few to split once, so each topic is held out in turn
   (the candidate best on the 6 others scores it: leave one topic out), against the default on the
@@ -84,9 +86,9 @@ def recommend_choice(ds) -> dict:
                         **{lang: _score(rankings, ds.qrels_person, [p for p in persons if langs[p] == lang], "ndcg@10")
                            for lang in sorted(set(langs.values()))}}
     default = str(matching.WEIGHTS.item_neighbours)
-    chosen = pick({k: r["fit"] for k, r in rows.items()}, default)
+    best = pick({k: r["fit"] for k, r in rows.items()}, default)
     return {"parameter": "item_neighbours", "metric": "ndcg@10", "fit_people": len(fit), "held_out_people": len(held),
-            "candidates": rows, "chosen": chosen, "default": default}
+            "candidates": rows, "best_on_fit": best, "default": default}
 
 
 def experts_choice(ds) -> dict:
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         return 0
     rec, exp = result["recommend"], result["experts"]
     print(f"recommend, item_neighbours (nDCG@10; chosen on {rec['fit_people']} fit people, "
-          f"{rec['held_out_people']} held out): chosen {rec['chosen']} (default {rec['default']})")
+          f"{rec['held_out_people']} held out): best on fit {rec['best_on_fit']} (default {rec['default']})")
     for k, row in rec["candidates"].items():
         print(f"  {k:>3}: " + ", ".join(f"{name} {value:.4f}" for name, value in row.items()))
     print(f"experts (MAP, leave one topic out): held-out {exp['held_out_map']:.4f} against the default's "

@@ -145,5 +145,4 @@ def test_items_and_documents_have_their_own_neighbour_graph_sizes(lib):
     documents = matching.people_index(lib.store, lib.embedder, weights)
     assert items.neighbours[0].shape == (len(items.items), 2)
     assert documents.neighbours[0].shape == (len(documents.docs), 1)
-    assert matching.WEIGHTS.item_neighbours == 20 and matching.WEIGHTS.neighbours == 10  # chosen: evals/choice.py
     assert recommend(lib, "both@example.com", weights=weights)
