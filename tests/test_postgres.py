@@ -198,3 +198,18 @@ def test_profile_languages_are_stored_once_from_processes_at_once(store, setting
     """, 3)
     assert store.value("SELECT count(*) FROM text_languages") == 40
     assert store.value("SELECT count(DISTINCT language) FROM text_languages") == 1
+
+
+def test_a_policy_edit_in_one_process_is_applied_by_the_others(ctx, settings):
+    """Processes sharing a home (one machine, or one mounted home: deploy/README.md) re-read the policy file
+    when it changes: the admin's edit in one app process is applied at the next check in the others."""
+    assert not ctx.policy.configured
+    code = f"""
+        from pathlib import Path
+        from assistant.writing import policy
+        policy.save("prohibited_terms:\\n  - term: garanti\\n    severity: block\\n", Path({str(settings.policy_path)!r}),
+                    store, actor="admin@example.com")
+    """
+    children(settings, code, 1)
+    assert [t.term for t in ctx.policy.prohibited_terms] == ["garanti"]
+    assert ctx.store.value("SELECT count(*) FROM audit_log WHERE action = 'policy.save'") == 1
