@@ -144,6 +144,17 @@ def test_a_background_job_runs_in_one_process_at_a_time(store, settings):
     assert children(settings, code, 1) == ["True True\n"]  # released: the next turn runs it
 
 
+def test_a_cron_sync_beside_the_app_s_says_it_waits_its_turn(store, settings):
+    env = {**os.environ, "PORTE_VOIX_HOME": str(settings.home), "PORTE_VOIX_DATABASE_URL": settings.database_url}
+    command = [sys.executable, "-m", "assistant.cli", "engagement", "sync"]
+    with jobs.once(store, "engagement-sync") as mine:  # this process is folding, as the app would
+        assert mine
+        run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "another process is folding" in run.stdout, run.stdout + run.stderr
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "0 hits and 0 conversions folded" in run.stdout, run.stdout + run.stderr
+
+
 def test_the_cli_imports_while_the_app_holds_the_store(store, settings):
     """What the DuckDB file refuses ("open in another process"): a command writing beside the running app."""
     store.value("SELECT count(*) FROM content")  # this process holds the store, as the app does

@@ -103,6 +103,8 @@ def cmd_sync(args, ctx) -> int:
     done["seconds"] = round(time.perf_counter() - start, 3)
     if args.json:
         print(json.dumps(done))
+    elif done.get("busy"):
+        print("another process is folding the click log right now (the app's sync): nothing to do")
     else:
         skipped = f", {done['skipped']} skipped (share unknown or erased)" if done["skipped"] else ""
         print(f"{done['hits']} hits and {done['conversions']} conversions folded{skipped}; {done['seconds']:.2f} s")

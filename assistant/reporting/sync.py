@@ -118,11 +118,12 @@ def _fold_conversions(store: Store, rows: list[tuple]) -> tuple[int, int]:
 
 
 def sync(store: Store, clicklog: ClickLog, batch: int = BATCH) -> dict:
-    """Fold every new hit and conversion; ``{"hits", "conversions", "skipped", "batches"}`` added now."""
+    """Fold every new hit and conversion; ``{"hits", "conversions", "skipped", "batches"}`` added now, with
+    ``"busy": True`` (nothing done) while another process of a shared store is folding (``storage.jobs``)."""
     done = {"hits": 0, "conversions": 0, "skipped": 0, "batches": 0}
     with _lock(store), jobs.once(store, "engagement-sync") as mine:
         if not mine:  # another process (an app beside this one, a cron run) is folding now: its turn
-            return done
+            return {**done, "busy": True}
         for source, read, fold in (("hits", clicklog.hits_after, _fold_hits),
                                    ("conversions", clicklog.conversions_after, _fold_conversions)):
             while True:
