@@ -62,7 +62,7 @@ def run_ranking(task: str, data: Path, systems: list[str], settings: Settings,
     load_seconds = time.perf_counter() - started
     qrels = ds.qrels_person if task == "recommend" else ds.qrels_query
     rank = rank_recommend if task == "recommend" else rank_experts
-    rows, by_lang = [], {}
+    rows, by_lang, by_split = [], {}, {}
     for system in systems:
         start = time.perf_counter()
         rankings = rank(ds, system)
@@ -71,11 +71,14 @@ def run_ranking(task: str, data: Path, systems: list[str], settings: Settings,
         rows.append({"system": system, "metrics": metrics, "n": n, "seconds": round(time.perf_counter() - start, 2)})
         if system == "product" and task == "recommend":
             for lang, ids in sorted(by_language(ds).items()):
-                sub = evaluate_rankings(rankings, {p: qrels[p] for p in ids if p in qrels})
-                by_lang[lang] = sub
+                by_lang[lang] = evaluate_rankings(rankings, {p: qrels[p] for p in ids if p in qrels})
+            # the people the ranking's parameters are chosen on (evals.choice) and those held out of the choice
+            for part, ids in zip(("fit", "held-out"), choice.split_people(ds.people)):
+                by_split[part] = evaluate_rankings(rankings, {p: qrels[p] for p in sorted(ids) if p in qrels})
     main = next((r for r in rows if r["system"] == "product"), rows[0])
     return {"task": task, "dataset": ds.name, "system": main["system"], "metrics": main["metrics"],
             "n": main["n"], "seconds": main["seconds"], "systems": rows, "by_language": by_lang,
+            "by_split": by_split,
             "data": {**ds.stats, "load_seconds": round(load_seconds, 2)}}
 
 

@@ -5,7 +5,10 @@
     {"task": "recommend", "dataset": "sib200-recommend", "system": "product",
      "metrics": {"ndcg@10": ..., "map": ..., "p@5": ..., "recall@10": ...}, "n": 42, "seconds": 3.1,
      "systems": [{"system": ..., "metrics": {...}, "n": ..., "seconds": ...}, ...],   # side by side
-     "by_language": {...}, "data": {...counts of odd data...}}
+     "by_language": {...}, "by_split": {"fit": {...}, "held-out": {...}}, "data": {...counts of odd data...}}
+
+``by_split`` (recommendations): the people the ranking's parameters were chosen on and the people held
+out of that choice (``evals.choice``).
 
 The top-level keys describe the default (product) system; ``systems`` holds
 every system of the run. ``table()`` renders all reports as the README table.
@@ -44,11 +47,13 @@ def markdown(report: dict) -> str:
         cells = (f"error: {row['error']}" + " |" * (len(names) - 1) if row.get("error") else
                  " | ".join(_fmt(row["metrics"].get(m)) for m in names))
         lines.append(f"| {row['system']} | {cells} | {row['seconds']:.1f} |")
-    if report.get("by_language"):
-        lines += ["", "Default system by language of the person:", "",
-                  "| language | " + " | ".join(names) + " | n |", "|---" * (len(names) + 2) + "|"]
-        for lang, row in report["by_language"].items():
-            lines.append(f"| {lang} | " + " | ".join(_fmt(row.get(m)) for m in names) + f" | {row['n']} |")
+    for key, what, column in (("by_language", "language of the person", "language"),
+                              ("by_split", "people the parameters were chosen on (fit) or not (held-out)", "people")):
+        if report.get(key):
+            lines += ["", f"Default system by {what}:", "",
+                      f"| {column} | " + " | ".join(names) + " | n |", "|---" * (len(names) + 2) + "|"]
+            for group, row in report[key].items():
+                lines.append(f"| {group} | " + " | ".join(_fmt(row.get(m)) for m in names) + f" | {row['n']} |")
     if report.get("data"):
         lines += ["", "Data: " + ", ".join(f"{k} {v}" for k, v in report["data"].items() if not isinstance(v, dict))]
     return "\n".join(lines) + "\n"
@@ -59,8 +64,8 @@ COLUMNS = (*RANK_METRICS, "spearman", "overlap@5")
 
 def table(reports_dir: Path = REPORTS) -> str:
     """The README "Quality" table: dataset × system × metrics, from every report on disk; the default
-    system's per-language rows (``by_language``) follow it, and the topic pairs give one row per side
-    compared (experts, items)."""
+    system's per-language rows (``by_language``) and fit / held-out rows (``by_split``) follow it, and the
+    topic pairs give one row per side compared (experts, items)."""
     rows = ["| task | dataset | system | nDCG@10 | MAP | P@5 | recall@10 | Spearman | overlap@5 |",
             "|---|---|---|---|---|---|---|---|---|"]
 
@@ -75,8 +80,8 @@ def table(reports_dir: Path = REPORTS) -> str:
             main = row["system"] == report["system"]
             rows.append(line(report, f"**{row['system']}**" if main else row["system"], row["metrics"]))
             if main:
-                rows += [line(report, f"{row['system']}, {lang} people", sub)
-                         for lang, sub in report.get("by_language", {}).items()]
+                rows += [line(report, f"{row['system']}, {group} people", sub)
+                         for key in ("by_language", "by_split") for group, sub in report.get(key, {}).items()]
                 rows += [line(report, f"{row['system']}, {side}", {"overlap@5": row["metrics"].get(f"overlap@5_{side}")})
                          for side in ("experts", "items") if f"overlap@5_{side}" in row["metrics"]]
     return "\n".join(rows)

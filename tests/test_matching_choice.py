@@ -52,3 +52,20 @@ def test_experts_choice_is_left_one_topic_out(tmp_path, settings):
     for topic, fold in result["folds"].items():  # the held-out topic's AP is the AP of the candidate chosen without it
         assert fold["chosen"] in result["candidates"] and 0.0 <= fold["held_out_ap"] <= 1.0
     assert result["adopt"] == (result["held_out_map"] > result["default_map"])
+
+
+def test_recommend_reports_carry_the_fit_and_held_out_people_into_the_table(tmp_path):
+    import json as _json
+
+    from evals import report
+
+    metrics = {"ndcg@10": 0.9, "map": 0.8, "p@5": 0.7, "recall@10": 0.6}
+    result = {"task": "recommend", "dataset": "tiny", "system": "product", "metrics": metrics, "n": 3, "seconds": 0.1,
+              "systems": [{"system": "product", "metrics": metrics, "n": 3, "seconds": 0.1}],
+              "by_language": {"fr": {**metrics, "n": 3}},
+              "by_split": {"fit": {**metrics, "ndcg@10": 0.95, "n": 2}, "held-out": {**metrics, "ndcg@10": 0.8, "n": 1}}}
+    (tmp_path / "recommend-tiny.json").write_text(_json.dumps(result), encoding="utf-8")
+    rows = report.table(tmp_path).splitlines()
+    assert "| recommend | tiny | product, held-out people | 0.800 | 0.800 | 0.700 | 0.600 | — | — |" in rows
+    assert any(r.startswith("| recommend | tiny | product, fit people | 0.950") for r in rows)
+    assert "| held-out | 0.800 |" in report.markdown(result)
