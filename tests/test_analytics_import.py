@@ -10,6 +10,8 @@ from assistant.reporting.engagement_import import import_conversions
 from assistant.reporting.metrics import Filters, share_metrics
 from assistant.sharing import shares
 
+pytestmark = pytest.mark.store_backends  # each test on the DuckDB file and on PostgreSQL
+
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "engagement"
 POSTS = {  # share id → the post URL its author pasted (other forms of the same posts are in the exports)
     "s-li1": "https://www.linkedin.com/posts/camille-durand_energie-activity-7201111111111111111-abCD",

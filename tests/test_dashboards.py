@@ -12,6 +12,8 @@ from assistant.reporting.dashboards import PageFilters
 from assistant.reporting.metrics import Filters
 from assistant.sharing import shares
 
+pytestmark = pytest.mark.store_backends  # each test on the DuckDB file and on PostgreSQL
+
 RATES = {"cpm": 30.0, "cpc": 2.0, "currency": "EUR"}
 COPY = "Fière de la green week chez Nordlys : 212 ordinateurs réparés au lieu d'être remplacés, bravo à toute l'équipe !"
 

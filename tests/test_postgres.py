@@ -224,3 +224,12 @@ def test_a_policy_edit_in_one_process_is_applied_by_the_others(ctx, settings):
     children(settings, code, 1)
     assert [t.term for t in ctx.policy.prohibited_terms] == ["garanti"]
     assert ctx.store.value("SELECT count(*) FROM audit_log WHERE action = 'policy.save'") == 1
+
+
+def test_people_erase_on_postgres_deletes_the_rows_and_says_vacuumed(demo_store, settings):
+    email = demo_store.value("SELECT email FROM employees ORDER BY email LIMIT 1")
+    env = {**os.environ, "PORTE_VOIX_HOME": str(settings.home), "PORTE_VOIX_DATABASE_URL": settings.database_url}
+    run = subprocess.run([sys.executable, "-m", "assistant.cli", "people", "erase", email], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "database vacuumed" in run.stdout, run.stdout + run.stderr
+    assert demo_store.value("SELECT count(*) FROM employees WHERE email = ?", [email]) == 0

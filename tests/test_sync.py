@@ -9,6 +9,8 @@ from assistant.reporting import events, sync
 from assistant.sharing import shares
 from tests.click_server import wait_until
 
+pytestmark = pytest.mark.store_backends  # each test on the DuckDB file and on PostgreSQL
+
 DAY1 = dt.datetime(2030, 3, 4, 10, 0, tzinfo=dt.timezone.utc).timestamp()
 DAY2 = DAY1 + 86400
 

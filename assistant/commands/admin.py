@@ -74,7 +74,8 @@ def cmd_people_erase(args, ctx: Context) -> int:
     files = sum(r.get("deleted", 0) for r in report["files"].values())
     size = report["compaction"]
     lines = [f"erased {args.email.strip().lower()}: {rows} rows in the database, {files} in other files; "
-             f"database rewritten ({size['bytes_before']:,} -> {size['bytes_after']:,} bytes, {size['seconds']:.2f} s); "
+             f"database {'vacuumed' if size.get('vacuumed') else 'rewritten'} ({size['bytes_before']:,} -> "
+             f"{size['bytes_after']:,} bytes, {size['seconds']:.2f} s); "
              f"future imports skip them (audit log: {report['email_pseudonym']})"]
     if rows == 0 and files == 0:
         lines.append("nothing was stored about them; the erasure is recorded so that an import will not add them")

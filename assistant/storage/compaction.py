@@ -141,5 +141,9 @@ def vacuum(store: Store) -> dict:
     ``VACUUM FULL`` in a maintenance window, which rewrites each table: deploy/README.md)."""
     start = time.perf_counter()
     with psycopg.connect(store.url, autocommit=True) as con:
+        size = "SELECT pg_database_size(current_database())"
+        before = con.execute(size).fetchone()[0]
         con.execute("VACUUM")
-    return {"bytes_before": None, "bytes_after": None, "seconds": round(time.perf_counter() - start, 3)}
+        after = con.execute(size).fetchone()[0]
+    return {"bytes_before": before, "bytes_after": after, "seconds": round(time.perf_counter() - start, 3),
+            "vacuumed": True}
