@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
+import threading
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -42,15 +42,18 @@ def test_tick_waits_for_the_configured_hour(smtp_ctx):
     assert schedule.tick(ctx).due == 0                 # same week: nothing more
 
 
-def test_background_thread_sends_once_however_often_it_wakes(smtp_ctx):
+def test_background_thread_sends_once_however_often_it_wakes(smtp_ctx, monkeypatch):
     ctx, mailbox = smtp_ctx
     ctx.move_to(NOW)
+    ticks = threading.Semaphore(0)
+    real_tick = schedule.tick
+    monkeypatch.setattr(schedule, "tick", lambda c: (real_tick(c), ticks.release())[0])
     thread = schedule.start_background(ctx, every_s=0.05)
     assert schedule.start_background(ctx, every_s=0.05) is thread   # one per process and store
-    deadline = time.monotonic() + 60
-    while len(mailbox.messages) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.5)                                          # several more ticks
+    assert ticks.acquire(timeout=60), "the schedule ticked"
+    assert len(mailbox.messages) == 2, "the first tick sent the digests due"
+    for _ in range(5):                                       # several more ticks, each counted
+        assert ticks.acquire(timeout=30)
     schedule.stop_background(ctx)
     assert not thread.is_alive()
     assert sorted(m["To"] for m in mailbox.messages) == sorted([CAMILLE, SARAH])

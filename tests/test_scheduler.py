@@ -43,7 +43,9 @@ def test_a_second_request_starts_before_the_first_one_ends():
 
     first = threading.Thread(target=run, args=("first", long_prompt))
     first.start()
-    time.sleep(0.1)
+    deadline = time.monotonic() + 10
+    while "first" not in first_piece and time.monotonic() < deadline:  # the long one is under way
+        time.sleep(0.005)
     second = threading.Thread(target=run, args=("second", "short prompt here"))
     second.start()
     first.join(10)
