@@ -1,8 +1,12 @@
 import json
 
+import pytest
+
 from tests.conftest import DEMO, write
 
 from assistant.imports.people import LIMITS, apply_recorded_opt_ins, get_person, import_people, posts_of, set_consent
+
+pytestmark = pytest.mark.store_backends  # each test on the DuckDB file and on PostgreSQL
 
 CONSENT_OFF = (False, False, False)
 

@@ -233,3 +233,33 @@ def test_people_erase_on_postgres_deletes_the_rows_and_says_vacuumed(demo_store,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "database vacuumed" in run.stdout, run.stdout + run.stderr
     assert demo_store.value("SELECT count(*) FROM employees WHERE email = ?", [email]) == 0
+
+
+def test_two_processes_sending_the_digests_at_once_send_each_person_one(demo_store, settings, ctx):
+    """Every delivery is claimed in the shared store (UNIQUE (email, period)): two processes running the
+    weekly send at the same moment split the people between them, nobody gets two e-mails."""
+    from assistant.retrieval.indexing import embed_pending
+    from tests.digest_servers import start_smtp
+
+    people = ["camille.durand@nordlys-energie.example", "sarah.okafor@nordlys-energie.example",
+              "antoine.lefevre@nordlys-energie.example", "mei.chen@nordlys-energie.example"]
+    demo_store.execute("UPDATE employees SET consent_program = list_contains(?, email)", [people])
+    embed_pending(demo_store, ctx.embedder)
+    controller, mailbox, port = start_smtp()
+    try:
+        outs = children(settings, f"""
+            import datetime as dt
+            from assistant.context import open_context
+            from assistant.digest import sending
+            s = Settings(home=sys.argv[1], database_url=sys.argv[2], embedder="fake", generator="fake",
+                         translator="none", plugins=("tests.fakes",), smtp_host="127.0.0.1", smtp_port={port},
+                         smtp_tls="none", smtp_from="digests@example.com", digest_backoff_s=0.0)
+            report = sending.send(open_context(s, store=store, clock=lambda: dt.datetime(2026, 12, 7, 9, 30)))
+            print(report.sent, report.failed)
+        """, 2)
+    finally:
+        controller.stop()
+    sent = [tuple(map(int, o.split())) for o in outs]
+    assert sum(n for n, _ in sent) == len(people) and all(f == 0 for _, f in sent)
+    assert sorted(m["To"] for m in mailbox.messages) == sorted(people)  # one e-mail each
+    assert demo_store.value("SELECT count(*) FROM digest_deliveries WHERE status = 'sent'") == len(people)
