@@ -1,6 +1,7 @@
 """Links, shares (short link, click-log row, post URL), events and totals, points, leaderboard, goals."""
 
 import datetime as dt
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -189,6 +190,26 @@ def test_campaign_goals_show_progress(demo_store):
     assert by_metric["sharers"] == {"value": 3, "target": 5, "ratio": 0.6, "days_left": -3, "status": "missed"}
     assert by_metric["shares"]["value"] == 4 and by_metric["shares"]["status"] == "open"
     assert goals.remove_goal(demo_store, first) and len(goals.progress(demo_store, friday)) == 2
+
+
+def test_a_goal_reads_only_its_campaign_s_shares_and_counts_always_on_and_its_own_floor(demo_store):
+    item = _item(demo_store, campaign=False)["id"]
+    email = demo_store.value("SELECT email FROM employees ORDER BY email LIMIT 1")
+    for n, (campaign, score) in enumerate((("always-on", 75.0), (None, 65.0), ("hiring", 99.0))):
+        _posted(demo_store, f"s-a{n}", email, item, score, when=dt.datetime(2030, 6, 2, 9), campaign=campaign)
+    demo_store.execute("UPDATE shares SET campaign = NULL WHERE id = 's-a1'")  # made before campaigns had a name
+    goals.add_goal(demo_store, "always-on", "personal_shares", 5, min_score=70.0)
+    goals.add_goal(demo_store, "always-on", "shares", 5, due=dt.date(2030, 6, 2))
+    always_on = {g["metric"]: g["progress"]["value"] for g in goals.progress(demo_store, dt.date(2030, 6, 10))}
+    assert always_on["personal_shares"] == 1, "the goal's own floor (70), not the default 60"
+    assert always_on["shares"] == demo_store.value(
+        "SELECT count(*) FROM shares WHERE coalesce(campaign, 'always-on') = 'always-on' AND status = 'posted' "
+        "AND shared_at < DATE '2030-06-03'") >= 2, "a share without a campaign counts for always-on"
+    if demo_store.url:  # on PostgreSQL the server filters the campaign: only its shares travel to DuckDB
+        goal = demo_store.rows("SELECT * FROM campaign_goals WHERE metric = 'shares'")[0]
+        sql, params = goals._value_query({**goal, "campaign": "hiring"})
+        plan = "\n".join(row[1] for row in demo_store.execute("EXPLAIN " + sql, params).fetchall())
+        assert re.search(r"POSTGRES_SCAN.*?Table: shares.*?Filters:.*?campaign\s*=\s*'hiring'", plan, re.DOTALL)
 
 
 def test_points_and_the_leaderboard_count_neither_empty_nor_unposted_shares(demo_store):

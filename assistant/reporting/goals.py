@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..links.tracked import ALWAYS_ON
 from ..sharing.posting import posted
 from ..storage.store import Store
 
 PERSONAL_SCORE = 60.0
 METRICS = {
-    "personal_shares": "count(*) FILTER (s.score >= coalesce(g.min_score, ?))",
+    "personal_shares": "count(*) FILTER (s.score >= ?)",
     "shares": "count(s.id)",
     "sharers": "count(DISTINCT s.email)",
     "unique_human_clicks": "coalesce(sum(t.unique_human_clicks), 0)",
@@ -91,19 +92,28 @@ def remove_goal(store: Store, goal_id: int) -> bool:
     return bool(store.execute("DELETE FROM campaign_goals WHERE id = ? RETURNING id", [goal_id]).fetchall())
 
 
+def _value_query(goal: dict) -> tuple[str, list]:
+    """The SQL (and its parameters) of a goal's value: its metric over its campaign's posted shares with words,
+    made up to its due date, with their totals. The campaign is a plain equality on ``shares.campaign`` (no
+    ``coalesce``), so on PostgreSQL the filter runs in the server and only that campaign's shares travel to
+    DuckDB (reading the 100,000 shares of every campaign for each goal made the goals the slowest figure)."""
+    campaign = "(s.campaign = ? OR s.campaign IS NULL)" if goal["campaign"] == ALWAYS_ON else "s.campaign = ?"
+    params = [goal["campaign"]]
+    if goal["due"]:
+        campaign += " AND s.shared_at < ?"
+        params.append(dt.datetime.combine(goal["due"] + dt.timedelta(days=1), dt.time()))
+    if goal["metric"] == "personal_shares":
+        params.insert(0, PERSONAL_SCORE if goal["min_score"] is None else goal["min_score"])
+    return (f"""SELECT {METRICS[goal['metric']]} FROM shares s LEFT JOIN share_totals t ON t.share_id = s.id
+                WHERE {campaign} AND {posted('s')} AND {has_words('s.text')}""", params + [NO_WORDS])
+
+
 def progress(store: Store, today: dt.date) -> list[dict]:
     """Every goal with ``progress = {value, target, ratio (≤ 1), days_left, status}``; status is
     ``reached``, ``open`` or ``missed`` (due date passed before reaching it). Soonest due first."""
     goals = store.rows("SELECT * FROM campaign_goals ORDER BY due NULLS LAST, id")
     for goal in goals:
-        value = store.value(
-            f"""SELECT {METRICS[goal['metric']]} FROM campaign_goals g
-                LEFT JOIN shares s ON coalesce(s.campaign, 'always-on') = g.campaign AND {posted('s')}
-                  AND (g.due IS NULL OR s.shared_at < g.due + INTERVAL 1 DAY) AND {has_words("s.text")}
-                LEFT JOIN share_totals t ON t.share_id = s.id
-                WHERE g.id = ?""", ([PERSONAL_SCORE] if goal["metric"] == "personal_shares" else [])
-            + [NO_WORDS, goal["id"]])
-        value = int(value or 0)
+        value = int(store.value(*_value_query(goal)) or 0)
         days_left = (goal["due"] - today).days if goal["due"] else None
         status = ("reached" if value >= goal["target"] else
                   "missed" if days_left is not None and days_left < 0 else "open")
