@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -67,6 +68,22 @@ def test_per_share_metrics_and_reach_reported_or_estimated(known):
     assert (s3["reach"], s3["engagement_rate"], s3["applications"], s3["conversions"]) == (24, 0.0833, 2, 2)
     mine = {r["id"] for r in metrics.share_metrics(known, "a@x.example")}
     assert mine == {"s1", "s4"}, "an employee's own list includes what they prepared"
+
+
+def test_a_short_share_table_or_sample_reads_only_the_totals_of_its_shares(known, monkeypatch):
+    whole = metrics.share_metrics(known, PageFilters())
+    assert [r["id"] for r in metrics.share_metrics(known, PageFilters(), limit=2)] == [r["id"] for r in whole[:2]]
+    assert metrics.share_metrics(known, PageFilters(), limit=2) == whole[:2], "the same rows, totals included"
+    sample, total = metrics.scored_sample(known, PageFilters(), size=2, seed=3)
+    assert total == 3 and len(sample) == 2 and {r["id"] for r in sample} < {"s1", "s2", "s3"}
+    assert metrics.scored_sample(known, PageFilters(), size=2, seed=3)[0] == sample, "a fixed-seed sample"
+    monkeypatch.setattr(metrics, "MAX_LISTED", 1)  # past the cap: the one-query path gives the same rows
+    assert metrics.share_metrics(known, PageFilters()) == whole
+    if known.url:  # on PostgreSQL the server filters both scans by the listed ids
+        base, params = metrics._base(PageFilters(), ids=["s1", "s3"])
+        plan = "\n".join(row[1] for row in known.execute("EXPLAIN " + base, params).fetchall())
+        for table, column in (("shares", "id"), ("share_totals", "share_id")):
+            assert re.search(rf"Table: {table}\W.*?Filters:\W+(optional: )?{column} IN", plan, re.DOTALL), table
 
 
 def test_breakdowns_by_campaign_team_network_week_with_emv(known):

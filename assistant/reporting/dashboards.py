@@ -34,7 +34,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
 from scipy import stats
 
 from ..links.tracked import ALWAYS_ON
@@ -149,9 +148,9 @@ def near_copies(store: Store, filters: Filters | None = None, threshold: float =
         group = by_item.setdefault(r["content_id"], [])
         if len(group) < NEAR_COPY_PER_ITEM:
             group.append(r)
-    wanted = pa.table({"id": pa.array([r["id"] for g in by_item.values() for r in g], pa.string())})
-    with store.registered("_pv_compared", wanted):
-        texts = dict(store.execute("SELECT s.id, s.text FROM shares s SEMI JOIN _pv_compared w ON w.id = s.id").fetchall())
+    wanted = [r["id"] for g in by_item.values() for r in g]  # a list of values: PostgreSQL filters the scan
+    texts = dict(store.execute(f"SELECT id, text FROM shares WHERE id IN ({', '.join('?' * len(wanted)) or 'NULL'})",
+                               wanted).fetchall())
     groups = []
     for members in by_item.values():
         if len(members) < 2:

@@ -39,6 +39,7 @@ EMPLOYEE_REACH_RATE = 0.08   # share of an employee's connections who see an org
 BRAND_REACH_RATE = 0.02      # share of a brand page's followers who see an organic post
 DEFAULT_NETWORK_SIZE = 300
 CONVERSIONS = "(t.leads + t.signups + t.sales + t.applications)"
+MAX_LISTED = 10_000  # per-share tables up to this many shares name their ids to the scans (``_listed``)
 PERSONAL = ("email", "name", "post_url")  # what names the author of a per-share row (``named_only``)
 GROUPS = {"campaign": "campaign", "team": "team", "network": "network", "week": "week", "email": "email",
           "content": "content_id"}
@@ -96,15 +97,21 @@ def _picked(filters: Filters, extra: str = "", order: str | None = None) -> tupl
     return sql, params
 
 
-def _base(filters: Filters, content: bool = True, extra: str = "", order: str | None = None,
-          order_params: list | None = None) -> tuple[str, list]:
+def _base(filters: Filters, content: bool = True, extra: str = "", ids: list[str] | None = None) -> tuple[str, list]:
     """The per-share relation every query reads: one row per share with its totals and reach (and the
     item's title and kind with ``content``; aggregates leave that join out: DuckDB keeps unused joins).
 
-    ``order`` (an SQL ordering with ``LIMIT ?`` and its ``order_params``) picks the shares before their
-    totals are joined, so a table of the latest 2,000 shares never joins the other 98,000.
+    ``ids`` (from :func:`_listed`): exactly those shares, picked beforehand by ``filters``. Their ids are then
+    a list of values in the scans of ``shares`` and ``share_totals``, which PostgreSQL filters itself, so a
+    table of the latest 2,000 shares reads 2,000 totals instead of every share's (on PostgreSQL, DuckDB reads
+    each table it scans over the network: all 100,000 totals took 0.14 s of a 0.27 s share table).
     """
-    picked, params = _picked(filters, extra, order)
+    totals = "share_totals"
+    if ids is not None:
+        listed = ", ".join("?" * len(ids)) or "NULL"
+        filters, extra = Filters(include_prepared=True), f"id IN ({listed})"
+        totals = f"(SELECT * FROM share_totals WHERE share_id IN ({listed}))"
+    picked, params = _picked(filters, extra)
     item = ("c.title, c.kind AS content_kind," if content else "")
     join = ("LEFT JOIN content c ON c.id = s.content_id" if content else "")
     sql = f"""
@@ -126,8 +133,17 @@ def _base(filters: Filters, content: bool = True, extra: str = "", order: str | 
                       ELSE round(s.network_size * ?)::BIGINT END AS reach
           FROM ({picked}) s
           {join}
-          LEFT JOIN share_totals t ON t.share_id = s.id"""
-    return sql, [EMPLOYEE_REACH_RATE] + params + (order_params or [])
+          LEFT JOIN {totals} t ON t.share_id = s.id"""
+    return sql, [EMPLOYEE_REACH_RATE] + params + (2 * list(ids) if ids is not None else [])
+
+
+def _listed(store: Store, filters: Filters, order: str, params: list, extra: str = "") -> list[str] | None:
+    """The ids of the shares ``filters`` picks, in ``order`` (an SQL ordering, with ``LIMIT ?`` and its value
+    in ``params``), read first (cheap: no totals), for :func:`_base`'s ``ids``; None past ``MAX_LISTED``."""
+    picked, where = _picked(filters, extra, order)
+    ids = [r[0] for r in store.execute(f"SELECT id FROM ({picked}) LIMIT ?", where + params + [MAX_LISTED + 1])
+           .fetchall()]
+    return ids if len(ids) <= MAX_LISTED else None
 
 
 def _columns(filters: Filters) -> str:
@@ -151,7 +167,7 @@ def share_metrics(store: Store, filters: Filters | str | None = None, limit: int
     With ``filters.named_only``, ``email``, ``name`` and ``post_url`` are None unless ``named``."""
     filters = Filters(email=filters, include_prepared=True) if isinstance(filters, str) else (filters or Filters())
     order = "shared_at DESC, id" + (" LIMIT ?" if limit else "")
-    base, params = _base(filters, order=order, order_params=[limit] if limit else [])
+    base, params = _base(filters, ids=_listed(store, filters, order, [limit] if limit else []))
     return store.rows(f"SELECT {_columns(filters)}, {_RATES} FROM ({base}) ORDER BY shared_at DESC, id", params)
 
 
@@ -160,9 +176,9 @@ def scored_sample(store: Store, filters: Filters | None = None, size: int = 2000
     and how many scored shares there are: a fair random sample, chosen in SQL before any totals are read."""
     filters = filters or Filters()
     picked, params = _picked(filters, "score IS NOT NULL")
-    total = store.value(f"SELECT count(*) FROM ({picked})", params)
-    base, params = _base(filters, content=False, extra="score IS NOT NULL", order="hash(id, ?::INTEGER), id LIMIT ?",
-                         order_params=[seed, size])
+    total, ids = store.execute(f"""SELECT count(*), coalesce(list(id ORDER BY hash(id, ?::INTEGER), id)[1:?], [])
+                                   FROM ({picked})""", [seed, size] + params).fetchone()  # one scan for both
+    base, params = _base(filters, content=False, ids=ids)
     return store.rows(f"SELECT {_columns(filters)}, {_RATES} FROM ({base}) ORDER BY hash(id, ?::INTEGER), id",
                       params + [seed]), total
 
