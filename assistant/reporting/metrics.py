@@ -97,21 +97,21 @@ def _picked(filters: Filters, extra: str = "", order: str | None = None) -> tupl
     return sql, params
 
 
-def _base(filters: Filters, content: bool = True, extra: str = "", ids: list[str] | None = None) -> tuple[str, list]:
+def _base(filters: Filters, content: bool = True, extra: str = "", order: str | None = None,
+          order_params: list | None = None, ids: list[str] | None = None) -> tuple[str, list]:
     """The per-share relation every query reads: one row per share with its totals and reach (and the
     item's title and kind with ``content``; aggregates leave that join out: DuckDB keeps unused joins).
 
-    ``ids`` (from :func:`_listed`): exactly those shares, picked beforehand by ``filters``. Their ids are then
-    a list of values in the scans of ``shares`` and ``share_totals``, which PostgreSQL filters itself, so a
-    table of the latest 2,000 shares reads 2,000 totals instead of every share's (on PostgreSQL, DuckDB reads
-    each table it scans over the network: all 100,000 totals took 0.14 s of a 0.27 s share table).
+    ``order`` (an SQL ordering with ``LIMIT ?`` and its ``order_params``) picks the shares before their
+    totals are joined, so a table of the latest 2,000 shares never joins the other 98,000. ``ids`` (see
+    :func:`_per_share`): exactly those shares, named in the scans of ``shares`` and ``share_totals``.
     """
     totals = "share_totals"
     if ids is not None:
         listed = ", ".join("?" * len(ids)) or "NULL"
-        filters, extra = Filters(include_prepared=True), f"id IN ({listed})"
+        filters, extra, order, order_params = Filters(include_prepared=True), f"id IN ({listed})", None, 2 * list(ids)
         totals = f"(SELECT * FROM share_totals WHERE share_id IN ({listed}))"
-    picked, params = _picked(filters, extra)
+    picked, params = _picked(filters, extra, order)
     item = ("c.title, c.kind AS content_kind," if content else "")
     join = ("LEFT JOIN content c ON c.id = s.content_id" if content else "")
     sql = f"""
@@ -134,16 +134,23 @@ def _base(filters: Filters, content: bool = True, extra: str = "", ids: list[str
           FROM ({picked}) s
           {join}
           LEFT JOIN {totals} t ON t.share_id = s.id"""
-    return sql, [EMPLOYEE_REACH_RATE] + params + (2 * list(ids) if ids is not None else [])
+    return sql, [EMPLOYEE_REACH_RATE] + params + (order_params or [])
 
 
-def _listed(store: Store, filters: Filters, order: str, params: list, extra: str = "") -> list[str] | None:
-    """The ids of the shares ``filters`` picks, in ``order`` (an SQL ordering, with ``LIMIT ?`` and its value
-    in ``params``), read first (cheap: no totals), for :func:`_base`'s ``ids``; None past ``MAX_LISTED``."""
-    picked, where = _picked(filters, extra, order)
-    ids = [r[0] for r in store.execute(f"SELECT id FROM ({picked}) LIMIT ?", where + params + [MAX_LISTED + 1])
-           .fetchall()]
-    return ids if len(ids) <= MAX_LISTED else None
+def _per_share(store: Store, filters: Filters, content: bool = True, extra: str = "", order: str | None = None,
+               order_params: list | None = None) -> tuple[str, list]:
+    """:func:`_base` for a per-share table. On PostgreSQL, up to ``MAX_LISTED`` shares: their ids are read
+    first (no totals), then named as a list of values to the scans of ``shares`` and ``share_totals``, which
+    the server filters itself; DuckDB reads each table it scans over the network, and all 100,000 totals
+    took half of a 2,000-row share table. The DuckDB file keeps one query (a long list of values costs it more
+    than its own scan of the totals)."""
+    if store.url is not None:
+        picked, where = _picked(filters, extra, order)
+        ids = [r[0] for r in store.execute(f"SELECT id FROM ({picked}) LIMIT ?",
+                                           where + (order_params or []) + [MAX_LISTED + 1]).fetchall()]
+        if len(ids) <= MAX_LISTED:
+            return _base(filters, content, ids=ids)
+    return _base(filters, content, extra, order, order_params)
 
 
 def _columns(filters: Filters) -> str:
@@ -167,7 +174,7 @@ def share_metrics(store: Store, filters: Filters | str | None = None, limit: int
     With ``filters.named_only``, ``email``, ``name`` and ``post_url`` are None unless ``named``."""
     filters = Filters(email=filters, include_prepared=True) if isinstance(filters, str) else (filters or Filters())
     order = "shared_at DESC, id" + (" LIMIT ?" if limit else "")
-    base, params = _base(filters, ids=_listed(store, filters, order, [limit] if limit else []))
+    base, params = _per_share(store, filters, order=order, order_params=[limit] if limit else [])
     return store.rows(f"SELECT {_columns(filters)}, {_RATES} FROM ({base}) ORDER BY shared_at DESC, id", params)
 
 
@@ -176,9 +183,9 @@ def scored_sample(store: Store, filters: Filters | None = None, size: int = 2000
     and how many scored shares there are: a fair random sample, chosen in SQL before any totals are read."""
     filters = filters or Filters()
     picked, params = _picked(filters, "score IS NOT NULL")
-    total, ids = store.execute(f"""SELECT count(*), coalesce(list(id ORDER BY hash(id, ?::INTEGER), id)[1:?], [])
-                                   FROM ({picked})""", [seed, size] + params).fetchone()  # one scan for both
-    base, params = _base(filters, content=False, ids=ids)
+    total = store.value(f"SELECT count(*) FROM ({picked})", params)
+    base, params = _per_share(store, filters, content=False, extra="score IS NOT NULL",
+                              order="hash(id, ?::INTEGER), id LIMIT ?", order_params=[seed, size])
     return store.rows(f"SELECT {_columns(filters)}, {_RATES} FROM ({base}) ORDER BY hash(id, ?::INTEGER), id",
                       params + [seed]), total
 
