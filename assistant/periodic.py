@@ -40,11 +40,16 @@ class Job:
         self.name, self.every_s, self.run, self.done = name, every_s, run, done
         self.first_s = every_s if first_s is None else first_s
         self._stop = threading.Event()
+        self._wakeup = threading.Event()  # ends the current wait early: stop() and wake()
         self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
     def _loop(self) -> None:
         wait = self.first_s
-        while not self._stop.wait(wait) and not self.done():
+        while True:
+            self._wakeup.wait(wait)
+            self._wakeup.clear()  # a wake() from here on is seen by the next wait: none is missed
+            if self._stop.is_set() or self.done():
+                return
             try:
                 asked = self.run()
             except Exception:  # logged; the next turn tries again (the thread must outlive a bad minute)
@@ -61,8 +66,13 @@ class Job:
     def stop(self, timeout: float | None = None) -> None:
         """Stop the job and wait (at most ``timeout`` seconds) for a run in progress to end."""
         self._stop.set()
+        self._wakeup.set()
         if self.thread.is_alive() and self.thread is not threading.current_thread():
             self.thread.join(timeout)
+
+    def wake(self) -> None:
+        """Run now instead of at the end of the current wait (the hit writer: a redirect waits for its hit)."""
+        self._wakeup.set()
 
     def is_alive(self) -> bool:
         return self.thread.is_alive()

@@ -3,8 +3,13 @@ and the digests' one-click unsubscribe."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
+import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,7 +25,8 @@ from assistant.reporting import points, sync
 from assistant.sharing import shares
 from assistant.web import unsubscribe
 from assistant.web.clickservice import HitWriter, create_app, service_app
-from tests.click_server import post_json, request, running, wait_until
+from evals.measure import child_env
+from tests.click_server import free_port, post_json, request, running, wait_until
 
 SECRET = b"test-secret"
 CODE = "AbC123xy"
@@ -114,6 +120,56 @@ def test_bots_are_flagged_with_a_reason_and_never_blocked(log):
             assert hit["bot_reason"] is None and hit["ua_class"] != "bot"
         else:
             assert hit["bot_reason"].startswith(reason) and hit["ua_class"] == "bot"
+
+
+def _click_id(headers: dict) -> str:
+    return parse_qs(urlsplit(headers["location"]).query)["pv_cid"][0]
+
+
+def test_a_redirect_is_answered_once_its_hit_is_in_the_log(log):
+    app = create_app(log, SECRET, writer=HitWriter(log, flush_every=60.0))  # idle turns a minute apart
+    with running(app) as port:
+        for _ in range(3):
+            status, headers, _ = request(port, "GET", f"/{CODE}", {"User-Agent": CHROME})
+            assert status == 302 and log.share_of_click(_click_id(headers)) == "s-1", "committed before the 302"
+
+
+def test_no_answered_redirect_is_lost_when_the_service_is_killed(tmp_path):
+    """``kill -9`` of a real ``porte-voix links serve`` under load from 4 clients: every click id a client
+    received in a 302 is in the click log."""
+    port = free_port()
+    settings = Settings(home=tmp_path / "home", embedder="fake", generator="fake", links_port=port,
+                        links_base_url=f"http://127.0.0.1:{port}")
+    settings.ensure()
+    ClickLog(settings.clicklog_path).add_link(CODE, "s-1", TARGET)
+    service = subprocess.Popen([sys.executable, "-m", "assistant.cli", "links", "serve", "--port", str(port)],
+                               env=child_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    answered, stop = [], threading.Event()
+
+    def client() -> None:
+        while not stop.is_set():
+            try:
+                status, headers, _ = request(port, "GET", f"/{CODE}", {"User-Agent": CHROME})
+            except (OSError, http.client.HTTPException):  # the service is gone (killed), or not up yet
+                time.sleep(0.05)
+                continue
+            if status == 302:
+                answered.append(_click_id(headers))
+
+    clients = [threading.Thread(target=client, daemon=True) for _ in range(4)]
+    try:
+        for thread in clients:
+            thread.start()
+        assert wait_until(lambda: len(answered) >= 300, timeout=60), "the service answered under load"
+        service.send_signal(signal.SIGKILL)
+        service.wait(10)
+    finally:
+        stop.set()
+        service.kill()
+        for thread in clients:
+            thread.join(10)
+    logged = {row[0] for row in ClickLog(settings.clicklog_path).db.execute("SELECT click_id FROM hits")}
+    assert len(answered) >= 300 and set(answered) <= logged, f"{len(set(answered) - logged)} answered hits lost"
 
 
 def _locked(path):

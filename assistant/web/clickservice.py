@@ -11,14 +11,19 @@ Routes:
 | ``POST /unsubscribe/<token>`` | one-click unsubscribe (RFC 8058, ``List-Unsubscribe-Post``): 200, noted in ``optouts.sqlite3`` |
 | anything else | 404 JSON |
 
-The redirect never waits on the log: a hit is appended to an in-memory queue
-and answered at once; a writer thread folds the queue into the SQLite click
-log every 50 ms in one transaction (hashing the visitor and classifying the
-user agent there, off the request path). When the log is unavailable the
-writer keeps the hits in memory and retries with back-off; past
-``max_pending`` hits the oldest are dropped and counted as ``lost``. Counts are
-served by ``/healthz``, written to the log's ``service_runs`` table every few
-seconds and at shutdown, and printed when the service stops.
+A redirect is answered once its hit is committed to the SQLite click log, so
+a service killed with ``kill -9`` has lost no hit it answered (a committed
+WAL transaction survives the process; ``synchronous=NORMAL``: only a power cut
+can lose the last ones). Group commit keeps that cheap: the request queues its
+hit and wakes the writer thread, which commits everything queued in one
+transaction (hashing the visitor and classifying the user agent there, off the
+event loop) and then releases those requests; hits that arrive during a commit
+go in the next one. Only while the log is unavailable does a redirect not wait
+(at most ``durable_wait`` for the failing commit): the writer keeps the hits in
+memory and retries with back-off; past ``max_pending`` hits the oldest are
+dropped and counted as ``lost``. Counts are served by ``/healthz``, written to
+the log's ``service_runs`` table every few seconds and at shutdown, and printed
+when the service stops.
 
 The unsubscribe routes are ``web.unsubscribe.routes`` (signed tokens, no sign-in),
 mounted by :func:`service_app` ahead of ``/<code>``: they are the public address
@@ -34,6 +39,7 @@ Usage: ``porte-voix links serve [--host H] [--port P]``, or in a test::
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import datetime as dt
@@ -43,6 +49,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from typing import Callable
 
 import uvicorn
 from starlette.applications import Starlette
@@ -66,32 +73,62 @@ MAX_BODY = 16_384
 
 
 class HitWriter:
-    """Moves hits from memory to the click log in a background thread; never blocks ``submit``."""
+    """Moves hits from memory to the click log in a background thread (group commit); never blocks
+    ``submit``, whose ``written`` callback tells when the hit is committed (or could not be, for now)."""
 
     def __init__(self, clicklog: ClickLog, flush_every: float = 0.05, max_pending: int = 200_000,
-                 report_every: float = 2.0):
+                 report_every: float = 2.0, durable_wait: float = 1.0):
         self.log = clicklog
-        self.flush_every = flush_every
+        self.flush_every = flush_every  # the idle turn; a submitted hit wakes the writer at once
+        self.durable_wait = durable_wait
         self.max_pending = max_pending
         self.report_every = report_every
         self.run_id = secrets.token_hex(6)
         self.started_at = time.time()
         self.stats = {"received": 0, "written": 0, "lost": 0, "pending": 0, "forgotten": 0, "last_error": None}
         self._incoming: collections.deque = collections.deque()
-        self._retry: list[tuple] = []
+        self._retry: list[tuple] = []  # (hit, None): their callbacks were called when the commit failed
         self._salts: dict[dt.date, bytes] = {}
         self._job: periodic.Job | None = None
         self._wait, self._last_report = flush_every, 0.0
         self._lock = threading.Lock()  # one flush at a time (the thread, or stop())
 
-    def submit(self, hit: tuple) -> None:
-        """Queue one raw hit ``(click_id, code, share_id, at, method, referrer, ip, user_agent)``."""
-        self._incoming.append(hit)  # atomic; the writer thread pops from the other end
+    def submit(self, hit: tuple, written: Callable[[], None] | None = None) -> None:
+        """Queue one raw hit ``(click_id, code, share_id, at, method, referrer, ip, user_agent)``; ``written``
+        is called (in the writer's thread) once its transaction committed, or failed (then the hit waits in
+        memory for a retry)."""
+        self._incoming.append((hit, written))  # atomic; the writer thread pops from the other end
         self.stats["received"] += 1
+        if self.durable:  # while the log is unavailable the writer keeps its back-off
+            self._job.wake()
+
+    @property
+    def durable(self) -> bool:
+        """Whether a request should wait for its hit's commit: the writer runs and the log took the last one."""
+        return self._job is not None and self.stats["last_error"] is None
+
+    async def written(self, hit: tuple) -> None:
+        """Queue ``hit`` and, while :attr:`durable`, return once it is committed (at most ``durable_wait``)."""
+        if not self.durable:
+            self.submit(hit)
+            return
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+
+        def settle() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        def wake_request() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (shutdown): nobody waits
+                loop.call_soon_threadsafe(settle)
+
+        self.submit(hit, wake_request)
+        await asyncio.wait({done}, timeout=self.durable_wait)
 
     def pending_share(self, click_id: str) -> str | None:
         """The share of a click still in memory (the log was unavailable), or None."""
-        for hit in list(self._retry) + list(self._incoming):
+        for hit, _ in list(self._retry) + list(self._incoming):
             if hit[0] == click_id:
                 return hit[2]
         return None
@@ -114,9 +151,10 @@ class HitWriter:
             batch, self._retry = self._retry, []
             while self._incoming:
                 batch.append(self._incoming.popleft())
+            taken = batch
             try:
                 if batch:
-                    rows = [self._row(hit) for hit in batch]
+                    rows = [self._row(hit) for hit, _ in batch]
                     new, erased = self.log.append_live_hits(rows)  # hits of a share erased meanwhile: dropped
                     self.stats["written"] += new
                     self.stats["forgotten"] += erased
@@ -129,10 +167,13 @@ class HitWriter:
                 if overflow > 0:
                     self.stats["lost"] += overflow
                     batch = batch[overflow:]
-                self._retry = batch
+                self._retry = [(hit, None) for hit, _ in batch]
                 return False
             finally:
                 self.stats["pending"] = len(self._retry) + len(self._incoming)
+                for _, written in taken:  # the requests waiting for these hits go on
+                    if written is not None:
+                        written()
 
     def report(self) -> None:
         """Write the counters to the log (best effort: the log may be the thing that is down)."""
@@ -249,8 +290,8 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
             guard.missed(ip)
             return JSONResponse({"error": "not_found", "message": "unknown link"}, 404)
         share_id, location = found
-        writer.submit((click_id, code, share_id, time.time(), request.method, request.headers.get("referer"),
-                       ip, request.headers.get("user-agent")))
+        await writer.written((click_id, code, share_id, time.time(), request.method, request.headers.get("referer"),
+                              ip, request.headers.get("user-agent")))  # committed before it is answered
         return Response(status_code=302, headers={"location": location, "cache-control": "no-store"})
 
     async def healthz(request: Request) -> Response:
