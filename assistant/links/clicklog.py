@@ -195,6 +195,15 @@ class ClickLog:
             db.executemany(_INSERT_HIT, kept)
         return db.total_changes - before, len(rows) - len(kept)
 
+    def defer_checkpoints(self) -> None:
+        """This thread's commits leave the WAL to :meth:`checkpoint` (the click service's writer: a request
+        waits for its commit, and an automatic checkpoint inside a commit writes and syncs the database file)."""
+        self.db.execute("PRAGMA wal_autocheckpoint=0")
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file without blocking writers (``PASSIVE``)."""
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def hits_after(self, last_id: int, limit: int = 50_000) -> list[tuple]:
         """``(id, *HIT_COLUMNS)`` with id > ``last_id``, oldest first (ids grow in commit order)."""
         return self.db.execute(f"SELECT id, {', '.join(HIT_COLUMNS)} FROM hits WHERE id > ? ORDER BY id LIMIT ?",
