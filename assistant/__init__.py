@@ -24,7 +24,7 @@ Its packages (and top-level modules), lowest layer first, as :data:`LAYERS` orde
 - ``web``, ``ui``, ``commands``, ``cli``  the click service's process (short links, conversions, the
   unsubscribe page: it runs no digest code), the Streamlit pages, the ``porte-voix`` command
 
-A module imports its own layer and those below, never one above (``tests/test_import_graph.py``):
+A module imports its own layer and those below, never one above (``tests/project/test_import_graph.py``):
 a lower layer takes what it needs as arguments and names ``Context`` only under ``TYPE_CHECKING``.
 """
 

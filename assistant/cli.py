@@ -307,7 +307,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(run=cmd_score)
 
-    s = sub.add_parser("bench", help="performance benchmark (see evals/bench.py)")
+    s = sub.add_parser("bench", help="performance benchmark (see evals/speed/bench.py)")
     s.add_argument("--scale-only", action="store_true")
     s.set_defaults(run=cmd_bench)
     return p

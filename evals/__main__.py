@@ -28,22 +28,44 @@ import json
 import sys
 import tempfile
 import time
+from importlib import import_module
+from inspect import signature
 from pathlib import Path
 
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.storage.store import close_all
 
-from . import authenticity, bench, choice, drafting, mixes
-from . import report as reports
-from .dataset import by_language, load, read
-from .metrics import evaluate_rankings
-from .sts import Vectors, crossed, run_sts
-from .topic_pairs import run_topic_pairs
-from .systems import BASELINE_EMBEDDERS, rank_experts, rank_recommend, system_names
+from evals import report as reports
+from evals.quality import choice
+from evals.dataset import by_language, load, read
+from evals.metrics import evaluate_rankings
+from evals.quality.sts import Vectors, crossed, run_sts
+from evals.quality.topic_pairs import run_topic_pairs
+from evals.systems import BASELINE_EMBEDDERS, rank_experts, rank_recommend, system_names
 
-SUBCOMMANDS = {"bench": bench.main, "drafting": drafting.main, "authenticity": authenticity.main, "mixes": mixes.main,
-               "choice": choice.main}
+# Every task, grouped by what it measures: the quality of the product's answers, its speed, its behaviour under
+# load. The tasks run here (a module of None) read a set in the shared layout; the others are modules of their
+# group that take the rest of the command line.
+TASKS = {
+    "quality": {"recommend": None, "experts": None, "sts": None, "topics": None, "all": None, "table": None,
+                "drafting": "evals.quality.drafting", "authenticity": "evals.quality.authenticity",
+                "mixes": "evals.quality.mixes", "choice": "evals.quality.choice",
+                "privacy_audit": "evals.quality.privacy_audit"},
+    "speed": {"bench": "evals.speed.bench", "engagement_bench": "evals.speed.engagement_bench",
+              "digest_bench": "evals.speed.digest_bench", "import_speed": "evals.speed.import_speed",
+              "scale": "evals.speed.scale", "ui_latency": "evals.speed.ui_latency",
+              "postgres_routes": "evals.speed.postgres_routes"},
+    "load": {"ui_bench": "evals.load.ui_bench", "click_load": "evals.load.click_load",
+             "slow_clients": "evals.load.slow_clients"},
+}
+MODULES = {task: module for group in TASKS.values() for task, module in group.items() if module}
+
+
+def run_module(task: str, argv: list[str], settings: Settings) -> int:
+    """Run a task's own module with the rest of the command line (and the settings, where it takes them)."""
+    main = import_module(MODULES[task]).main
+    return main(argv, settings) if "settings" in signature(main).parameters else main(argv)
 
 
 def _systems(arg: str | None) -> list[str]:
@@ -72,7 +94,7 @@ def run_ranking(task: str, data: Path, systems: list[str], settings: Settings,
         if system == "product" and task == "recommend":
             for lang, ids in sorted(by_language(ds).items()):
                 by_lang[lang] = evaluate_rankings(rankings, {p: qrels[p] for p in ids if p in qrels})
-            # the people the ranking's parameters are chosen on (evals.choice) and those held out of the choice
+            # the people the ranking's parameters are chosen on (evals.quality.choice) and those held out of the choice
             for part, ids in zip(("fit", "held-out"), choice.split_people(ds.people)):
                 by_split[part] = evaluate_rankings(rankings, {p: qrels[p] for p in sorted(ids) if p in qrels})
     main = next((r for r in rows if r["system"] == "product"), rows[0])
@@ -102,9 +124,10 @@ def emit(result: dict, as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m evals", allow_abbrev=False)  # task options pass through whole
-    p.add_argument("task", choices=["recommend", "experts", "sts", "topics", "all", "table", "bench", "drafting",
-                                     "authenticity", "mixes", "choice"])
+    listing = "\n".join(f"  {group}: {', '.join(tasks)}" for group, tasks in TASKS.items())
+    p = argparse.ArgumentParser(prog="python -m evals", allow_abbrev=False,  # task options pass through whole
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog="tasks:\n" + listing)
+    p.add_argument("task", choices=[task for tasks in TASKS.values() for task in tasks], metavar="TASK")
     p.add_argument("--data", type=Path, help="a set folder (or, for `all`, a folder of sets)")
     p.add_argument("--systems", help="comma-separated systems, or 'all' (default: the product's)")
     p.add_argument("--embedders", help="for sts: comma-separated embedders (default: every backend and the default)")
@@ -115,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = p.parse_known_args(argv)
     settings = load_settings()
 
-    if args.task in SUBCOMMANDS:
+    if args.task in MODULES:
         given = (["--data", str(args.data)] if args.data else []) + (["--json"] if args.json else [])
-        return SUBCOMMANDS[args.task](rest + given, settings)  # --data and --json were parsed here: handed on
+        return run_module(args.task, rest + given, settings)  # --data and --json were parsed here: handed on
     if args.task == "table":
         print(reports.table())
         return 0

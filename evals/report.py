@@ -8,7 +8,7 @@
      "by_language": {...}, "by_split": {"fit": {...}, "held-out": {...}}, "data": {...counts of odd data...}}
 
 ``by_split`` (recommendations): the people the ranking's parameters were chosen on and the people held
-out of that choice (``evals.choice``).
+out of that choice (``evals.quality.choice``).
 
 The top-level keys describe the default (product) system; ``systems`` holds
 every system of the run. ``table()`` renders all reports as the README table.

@@ -1,6 +1,6 @@
 """Synthetic data for the scale run: clustered unit vectors, a matching embedder, pseudo-word texts.
 
-Scope and why: the scale run (``evals/scale.py``) needs 10,000 employees and
+Scope and why: the scale run (``evals/speed/scale.py``) needs 10,000 employees and
 50,000 items with vectors that look like an embedder's (clustered by topic,
 not uniform noise) without embedding 50,000 texts. Everything is regenerated
 from a seed in each worker process, so every method sees the same data.
@@ -10,7 +10,7 @@ from a seed in each worker process, so every method sees the same data.
 - :func:`make_people`: ``(employees, texts, dim)``, each employee writing about two topics;
 - :class:`SyntheticEmbedder`: an :class:`~models.embedder.Embedder` of any size whose
   vectors come from the same topic centroids (topic and noise seeded by the text), so
-  the product's own ``recommend`` can run on a synthetic library (``evals/scale_product.py``);
+  the product's own ``recommend`` can run on a synthetic library (``evals/speed/scale_product.py``);
 - :func:`pseudo_texts`: Zipf-distributed pseudo-words, for titles and texts of that library.
 
     >>> cfg = ScaleConfig(employees=3, items=7, dim=8, topics=2)

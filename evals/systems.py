@@ -19,7 +19,7 @@ from assistant.imports.catalog import embedding_text
 from assistant.retrieval import matching
 from assistant.retrieval.embeddings import vectors
 
-from .dataset import Dataset
+from evals.dataset import Dataset
 
 BASELINE_EMBEDDERS = ("use", "e5", "minilm")
 

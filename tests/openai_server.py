@@ -29,10 +29,12 @@ greedily whatever the temperature; ``refuse={"field"}`` answers 422 to a request
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.conftest import ROOT
 from tests.fakes import FakeGenerator
 
 
@@ -187,3 +189,11 @@ def _handler(server: FakeOpenAIServer):
             self.wfile.flush()
 
     return Handler
+
+
+def readme_command(program: str) -> list[str]:
+    """The first line of the README's model-server section that runs ``program``, as words (comment dropped)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Drafting with your company's own model server"):]
+    line = next(line for line in section.splitlines() if line.startswith(program + " "))
+    return shlex.split(line.split("#")[0])

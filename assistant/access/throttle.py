@@ -20,7 +20,7 @@ the same moment are counted one by one: twelve parallel guesses get five
 passwords checked, not twelve, and never a write conflict. On a PostgreSQL
 store shared by several app processes the count is one atomic upsert run in
 PostgreSQL (``storage.postgres``), so the processes' guesses are counted one
-by one too (``tests/test_postgres.py``).
+by one too (``tests/storage/test_postgres.py``).
 
 While a key is locked, sign-in is refused before the password is even checked
 (no bcrypt work, no oracle: the right password is refused too), and the

@@ -13,7 +13,7 @@ Every table of the store is declared by the feature that stores it, in its packa
 ``personal_data`` module (``storage.personal_data.Part``): which rows name the person, which author
 columns to clear, what is never exported (secrets, the visitors' pseudonyms, the leads' CRM ids), what
 is not personal, and the files beside the store (the click log, the opt-out inbox). This module
-knows no table; ``tests/test_privacy.py`` fails when a table is declared by no part, so a table added
+knows no table; ``tests/app/test_privacy.py`` fails when a table is declared by no part, so a table added
 later cannot escape export and erasure.
 
 After the erasure every file under the home (caches aside) is searched for the

@@ -310,7 +310,7 @@ def _delimiter(text: str) -> str:
 
     Hand-written because ``csv.Sniffer`` measured worse: on valid files written by ``csv.writer`` it
     cannot tell the delimiter of e.g. ``id;title;text`` / ``;;"\\n"`` and falls back to ``,`` (found by
-    ``tests/test_import_fuzz.py``), and its regular expressions cost up to 0.2 s on a 4 KB sample.
+    ``tests/imports/test_import_fuzz.py``), and its regular expressions cost up to 0.2 s on a 4 KB sample.
 
     >>> _delimiter('id;title;"a,b";text\\n1;2;3;4')
     ';'

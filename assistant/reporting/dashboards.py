@@ -50,7 +50,7 @@ RESAMPLES = 1000
 NEAR_COPY_PER_ITEM = 400  # the latest shares of one item compared pairwise (n² pairs)
 # The latest posts compared at most: word 3-grams cost ~60 µs a post in Python, so 100,000 posts take
 # ~13 s; 3,000 (a month of a programme of a thousand sharers) stay well under a second, with their
-# share metrics (evals/engagement_bench.py). The page says so.
+# share metrics (evals/speed/engagement_bench.py). The page says so.
 NEAR_COPY_MAX = 3_000
 DEFAULT_WEEKS = 12        # the page's default period: the last 12 weeks up to today
 UNKNOWN_TEAM = "?"        # as ``metrics`` shows a share whose author has no team

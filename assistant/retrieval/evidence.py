@@ -21,7 +21,7 @@ comparable across languages:
 
 A colleague is listed when any of them clears its floor. The floors were set on the demo: 24 topic
 pairs and 7 nonsense pairs of ``evals/data/topic_pairs.jsonl`` plus the topics of
-``tests/test_experts_real.py`` (``python -m evals topics`` reports what each language finds).
+``tests/retrieval/test_experts_real.py`` (``python -m evals topics`` reports what each language finds).
 
     >>> strength(0.4, 0.0, False), strength(0.2, 0.0, False), strength(0.05, 0.12, False), strength(0.12, 0.0, True)
     ('strong', 'moderate', 'moderate', 'moderate')

@@ -3,7 +3,7 @@
 Each feature package names its own part of one person's data in a ``personal_data`` module: the
 tables holding their rows and how to select them, author columns to clear, columns never exported,
 tables with nothing personal, special handling, and files beside the store. ``app.privacy`` exports
-and erases the union of the parts and knows no table itself; ``tests/test_privacy.py`` fails when a
+and erases the union of the parts and knows no table itself; ``tests/app/test_privacy.py`` fails when a
 table of the store is declared by no part, so a table added later cannot escape export and erasure.
 
     >>> Part(rows={"drafts": ("email = ?", lambda p: [p.email])}).tables()

@@ -21,7 +21,7 @@ from assistant.ui.safe import md
 from assistant.writing.authenticity import describe
 from assistant.writing.proofreading import still_to_check
 
-DEBOUNCE_MS = 300  # after the last keystroke; then the server scores (see evals/ui_latency.py for the whole delay)
+DEBOUNCE_MS = 300  # after the last keystroke; then the server scores (see evals/speed/ui_latency.py for the whole delay)
 
 _HTML = """
 <label class="pv-label"></label>

@@ -1,7 +1,7 @@
 """One catalogue per language: dotted key → text (a ``str.format`` template) or a list of texts.
 
 The files are ``fr.toml`` and ``en.toml`` beside this module; both hold the same keys with the same
-placeholders (``tests/test_i18n.py`` checks it). The interface reads them through ``assistant.ui.i18n``
+placeholders (``tests/ui/test_i18n.py`` checks it). The interface reads them through ``assistant.ui.i18n``
 (which adds the session's language); the domain reads them here, with the language it was given.
 
     >>> translate("en", "draft.variant_k", k=1, n=3)

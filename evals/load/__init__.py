@@ -1,0 +1,1 @@
+"""The load evals (python -m evals lists them)."""

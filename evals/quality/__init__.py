@@ -1,0 +1,1 @@
+"""The quality evals (python -m evals lists them)."""

@@ -1,0 +1,1 @@
+"""The speed evals (python -m evals lists them)."""
