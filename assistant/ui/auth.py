@@ -159,15 +159,13 @@ def sign_out() -> None:
 
 _COOKIE_JS = """
 export default function (component) {
-  const { data, setStateValue } = component;
+  const { data } = component;
   const done = (window.__pvSession = window.__pvSession || {});
   if (!data || !data.action || done[data.nonce]) return;
   done[data.nonce] = true;
   fetch(data.route, { method: data.action === "open" ? "POST" : "DELETE", credentials: "same-origin",
                       headers: { "Content-Type": "application/json" },
-                      body: data.action === "open" ? JSON.stringify({ grant: data.grant }) : null })
-    .then((r) => setStateValue("status", r.status))
-    .catch(() => setStateValue("status", 0));
+                      body: data.action === "open" ? JSON.stringify({ grant: data.grant }) : null });
 }
 """
 
@@ -178,16 +176,16 @@ def _cookie_component():
 
 
 def cookie_bridge() -> None:
-    """Let the browser fetch (or clear) the sign-in cookie when a sign-in or sign-out asked for it."""
+    """Let the browser fetch (or clear) the sign-in cookie when a sign-in or sign-out asked for it.
+
+    The browser fetches once per action (its nonce) and reports nothing back: a report would rerun the
+    page just after sign-in, and a click the employee made in that moment (on "Draft for me") was lost
+    under load (``evals/load/ui_bench.py``). The action stays in the session until the next one replaces it."""
     action = st.session_state.get(COOKIE_ACTION)
     if not action:
         return
     with st.sidebar:
-        result = _cookie_component()(key=f"auth_cookie_{action['nonce']}",
-                                     data={**action, "route": session_cookie.ROUTE}, default={"status": None},
-                                     on_status_change=lambda: None)
-    if isinstance(result, dict) and result.get("status") is not None:
-        st.session_state.pop(COOKIE_ACTION, None)
+        _cookie_component()(key=f"auth_cookie_{action['nonce']}", data={**action, "route": session_cookie.ROUTE})
 
 
 def require(role: str) -> Account:
