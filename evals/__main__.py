@@ -1,16 +1,16 @@
-"""``python -m evals TASK --data DIR``: measure the product on any set in the shared layout.
+"""``python -m evals TASK …``: every measurement of the product, by what it measures.
 
-Tasks: ``recommend`` (people → content), ``experts`` (query → people), ``sts``
-(pairs → Spearman per embedder and of the product's mixed similarity; ``--cross``
-scores a set against its translation), ``topics`` (the demo's French/English
-topic pairs: overlap@5, nonsense finds nobody), ``all`` (every set under a
-folder, by the files it has, plus the crossed STS set and the topic pairs),
-``table`` (print the README table), ``bench`` (performance), ``mixes`` (how the
-ensemble's per-language weights were chosen), ``choice`` (how the ranking's graph
-sizes and BM25's weight were chosen). Each run prints a table, writes
-``evals/reports/<task>-<dataset>.{json,md}``, and with ``--json`` prints the
-report on stdout. ``drafting``, ``authenticity``, ``bench``, ``mixes`` and ``choice`` hand
-the rest of the command line to their own modules.
+With no task, the list (``TASKS`` below, grouped as quality, speed and load). The
+quality tasks run here read a set in the shared layout (``--data DIR``):
+``recommend`` (people → content), ``experts`` (query → people), ``sts`` (pairs →
+Spearman per embedder and of the product's mixed similarity; ``--cross`` scores a
+set against its translation), ``topics`` (the demo's French/English topic pairs:
+overlap@5, nonsense finds nobody), ``all`` (every set under a folder, by the files
+it has, plus the crossed STS set and the topic pairs) and ``table`` (print the
+README table). Each prints a table, writes ``evals/reports/<task>-<dataset>.{json,md}``
+and with ``--json`` prints the report on stdout. Every other task is a module of its
+group (``evals/quality``, ``evals/speed``, ``evals/load``) that takes the rest of the
+command line: ``python -m evals TASK --help`` prints its options.
 
 This is the evals' entry point: it reads the configuration once
 (``load_settings``) and hands the settings down; every run builds its own
@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
                                               "(first text in one language, second in the other)")
     p.add_argument("--home", help="keep the evaluation stores here, one folder per set (reuses embeddings between runs)")
     p.add_argument("--json", action="store_true")
+    if not (sys.argv[1:] if argv is None else argv):  # no task: the list, not a usage error
+        print("python -m evals TASK [options]  (python -m evals TASK --help)\n\ntasks:\n" + listing)
+        return 0
     args, rest = p.parse_known_args(argv)
     settings = load_settings()
 

@@ -81,6 +81,13 @@ def test_every_task_module_exists_and_has_a_main():
         assert callable(import_module(module).main), task
 
 
+def test_no_task_lists_every_task_by_group(capsys):
+    assert entry.main([]) == 0
+    listed = capsys.readouterr().out
+    for group, tasks in entry.TASKS.items():
+        assert f"{group}: " + ", ".join(tasks) in listed
+
+
 def test_two_sets_can_share_one_home_folder(tmp_path, monkeypatch, capsys):
     """`--home H` keeps one store per set under H: the experts run never meets the recommend set's people."""
     messy = _set(tmp_path / "messy")
