@@ -21,6 +21,7 @@ Tables (``<home>/clicks.sqlite3``; its schema is named migrations, applied and r
 | ``salts`` today's visitor salt (older ones are deleted) | the click service | the click service |
 | ``service_runs`` received / written / lost / pending per service process | the click service | ``engagement stats`` |
 | ``link_removals`` one row per erasure that deleted links (no code, no share id) | the erasure | the click service |
+| ``replica`` this log's id among the replicas forwarding to PostgreSQL (``links.replica``) | created once | the forwarder |
 
     >>> import tempfile, pathlib
     >>> log = ClickLog(pathlib.Path(tempfile.mkdtemp()) / "clicks.sqlite3")
@@ -80,6 +81,15 @@ def c001_links_hits_conversions(db: sqlite3.Connection) -> None:
 def c002_link_removals(db: sqlite3.Connection) -> None:
     """One row per erasure that removed links: a click service reloads its code table when the count moves."""
     db.execute("CREATE TABLE link_removals (id INTEGER PRIMARY KEY AUTOINCREMENT, removed_at REAL NOT NULL)")
+
+
+@migration
+def c003_replica(db: sqlite3.Connection) -> None:
+    """The log's identity for forwarding to a PostgreSQL store (``links.replica``): a random id drawn once, and
+    whether the log already held hits then (made before forwarding: the store's sync may have folded them)."""
+    db.execute("CREATE TABLE replica (id TEXT NOT NULL, legacy INTEGER NOT NULL)")
+    legacy = db.execute("SELECT EXISTS (SELECT 1 FROM hits)").fetchone()[0]
+    db.execute("INSERT INTO replica VALUES (?, ?)", [secrets.token_hex(8), int(legacy)])
 
 
 def _numbered(db: sqlite3.Connection) -> list[str]:
@@ -154,6 +164,17 @@ class ClickLog:
                               [share_id]).fetchone()
         return row[0] if row else None
 
+    def add_links(self, rows: Iterable[tuple[str, str, str]]) -> int:
+        """Insert ``(code, share_id, target)`` rows not yet known, in one transaction; returns how many."""
+        with self._immediate() as db:
+            before = db.total_changes
+            db.executemany("INSERT OR IGNORE INTO links (code, share_id, target, created_at) VALUES (?, ?, ?, ?)",
+                           [(code, share, target, time.time()) for code, share, target in rows])
+        return db.total_changes - before
+
+    def linked_shares(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT DISTINCT share_id FROM links")}
+
     def links_after(self, rowid: int) -> list[tuple[int, str, str, str]]:
         """``(rowid, code, share_id, target)`` added after ``rowid`` (the service's cache refresh)."""
         return self.db.execute("SELECT rowid, code, share_id, target FROM links WHERE rowid > ? ORDER BY rowid",
@@ -213,6 +234,16 @@ class ClickLog:
         row = self.db.execute("SELECT share_id FROM hits WHERE click_id = ?", [click_id]).fetchone()
         return row[0] if row else None
 
+    def replica(self) -> tuple[str, bool]:
+        """``(id, legacy)`` of this log (``c003_replica``)."""
+        row = self.db.execute("SELECT id, legacy FROM replica").fetchone()
+        return row[0], bool(row[1])
+
+    def prune_hits(self, up_to_id: int, before: float) -> int:
+        """Delete hits with id <= ``up_to_id`` (forwarded) made before ``before`` (Unix seconds)."""
+        with self._immediate() as db:
+            return db.execute("DELETE FROM hits WHERE id <= ? AND at < ?", [up_to_id, before]).rowcount
+
     def count_hits(self) -> int:
         return self.db.execute("SELECT count(*) FROM hits").fetchone()[0]
 
@@ -248,6 +279,15 @@ class ClickLog:
 
     # --- salts, service health, erasure ----------------------------------------------------------
 
+    def keep_salt(self, day: dt.date, salt: bytes) -> bytes:
+        """Keep ``salt`` as ``day``'s unless the log has one already (a day's pseudonyms never change within
+        a log); returns the day's salt."""
+        self.db.execute("INSERT OR IGNORE INTO salts VALUES (?, ?)", [day.isoformat(), salt])
+        return self.db.execute("SELECT salt FROM salts WHERE day = ?", [day.isoformat()]).fetchone()[0]
+
+    def has_salt(self, day: dt.date) -> bool:
+        return self.db.execute("SELECT 1 FROM salts WHERE day = ?", [day.isoformat()]).fetchone() is not None
+
     def salt(self, day: dt.date) -> bytes:
         """The visitor salt of ``day`` (UTC), created by whichever process needs it first; salts of days
         before yesterday are deleted, which makes their pseudonyms unlinkable."""
@@ -281,8 +321,12 @@ class ClickLog:
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
     def forget_shares(self, share_ids: Iterable[str]) -> int:
-        """Delete the links, hits and conversions of these shares (a person's erasure); returns rows deleted."""
+        """Delete the links, hits and conversions of these shares (a person's erasure); returns rows deleted.
+
+        ``secure_delete`` overwrites the deleted rows' bytes in their pages (a running replica cannot afford
+        the ``VACUUM`` that ``personal_data`` runs); :meth:`scrub` then empties the WAL."""
         deleted, links = 0, 0
+        self.db.execute("PRAGMA secure_delete=ON")
         with self._immediate() as db:
             for share_id in share_ids:
                 links += db.execute("DELETE FROM links WHERE share_id = ?", [share_id]).rowcount
@@ -291,6 +335,11 @@ class ClickLog:
             if links:  # running click services drop their cached codes (``removals``)
                 db.execute("INSERT INTO link_removals (removed_at) VALUES (?)", [time.time()])
         return deleted + links
+
+    def scrub(self) -> bool:
+        """Copy the WAL into the file and truncate it; True when it could (a reader can delay that)."""
+        row = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not (row and row[0])
 
 
 _logs: dict[Path, ClickLog] = {}

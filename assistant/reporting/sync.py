@@ -16,6 +16,16 @@ events needs to be looked at (DuckDB skips older row groups by their min/max).
 Hits and conversions of shares that are not (or no longer) in DuckDB, e.g.
 after a person's erasure, are skipped and counted.
 
+On a PostgreSQL store the click service's replicas run on their own hosts with
+their own logs and forward what they commit to ``click_hits`` and
+``click_conversions`` (``links.replica``); a run here first forwards the log of
+its own home the same way (the demo's hits, a click service sharing this home),
+then folds the forwarded rows: the hits folded are deleted, the conversions
+marked folded (their ``external_id`` stays unique across replicas), in the
+transaction that inserts their events. Rows committed by a replica meanwhile
+are simply left for the next run, so no watermark can skip a replica whose
+commit came late. Event keys are ``<replica>:<local id>`` there.
+
 Runs on a schedule inside the app (:func:`start_background`) and with
 ``porte-voix engagement sync`` (cron, tests, the load test).
 """
@@ -24,11 +34,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pandas as pd
 
 from .. import periodic
 from ..links import visitors
+from ..links import replica
 from ..links.clicklog import CONVERSION_COLUMNS, HIT_COLUMNS, ClickLog
 from ..sharing.posting import POSTED_STATUS, PREPARED
 from ..storage import jobs
@@ -36,6 +48,7 @@ from ..storage.store import Store
 from . import events
 
 BATCH = 50_000
+ERASURES_KEPT_S = 30 * 86_400
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -56,8 +69,16 @@ def _move(store: Store, source: str, last_id: int, rows: int) -> None:
                   [source, last_id, rows])
 
 
+def _keyed(rows: list[tuple], columns: tuple[str, ...]) -> pd.DataFrame:
+    """Rows ``(key, *columns)`` as a frame with ``id`` (their order) and ``key`` (the event's source key)."""
+    frame = pd.DataFrame(rows, columns=("key",) + columns)
+    frame.insert(0, "id", range(1, len(frame) + 1))
+    frame["key"] = frame["key"].astype(str)
+    return frame
+
+
 def _fold_hits(store: Store, rows: list[tuple]) -> tuple[int, int]:
-    frame = pd.DataFrame(rows, columns=("id",) + HIT_COLUMNS)
+    frame = _keyed(rows, HIT_COLUMNS)
     frame["is_bot"] = frame["is_bot"].astype(bool)
     db = store.db
     db.register("_pv_hits", frame)
@@ -82,7 +103,7 @@ def _fold_hits(store: Store, rows: list[tuple]) -> tuple[int, int]:
                            WHERE first_visit GROUP BY ALL)
                SELECT h.share_id, 'click' AS kind, 1 AS count, to_timestamp(h.at)::TIMESTAMP AS happened_at,
                       'clicklog' AS source,
-                      h.id::TEXT AS source_key, h.visitor,
+                      h.key AS source_key, h.visitor,
                       h.new_visitor AND coalesce(c.n, 0) + sum(h.new_visitor::INTEGER) OVER (
                         PARTITION BY h.share_id, h.network, h.day ORDER BY h.id ROWS UNBOUNDED PRECEDING) <= ?
                         AS first_visit,
@@ -105,7 +126,7 @@ def _fold_hits(store: Store, rows: list[tuple]) -> tuple[int, int]:
 
 def _fold_conversions(store: Store, rows: list[tuple]) -> tuple[int, int]:
     db = store.db
-    db.register("_pv_conversions", pd.DataFrame(rows, columns=("id",) + CONVERSION_COLUMNS))
+    db.register("_pv_conversions", _keyed(rows, CONVERSION_COLUMNS))
     try:
         frame = db.execute(
             """SELECT c.share_id, c.event AS kind, 1 AS count, to_timestamp(c.occurred_at)::TIMESTAMP AS happened_at,
@@ -117,23 +138,70 @@ def _fold_conversions(store: Store, rows: list[tuple]) -> tuple[int, int]:
     return len(frame), len(rows) - len(frame)
 
 
+class _LocalLog:
+    """The click log of this home, folded after the watermark of each table (``sync_state``)."""
+
+    def __init__(self, store: Store, clicklog: ClickLog):
+        self.store, self.clicklog = store, clicklog
+
+    def read(self, source: str, batch: int) -> list[tuple]:
+        read = self.clicklog.hits_after if source == "hits" else self.clicklog.conversions_after
+        return read(_watermark(self.store, source), batch)
+
+    def done(self, source: str, rows: list[tuple], kept: int) -> None:
+        _move(self.store, source, rows[-1][0], kept)
+
+
+_FORWARDED = {"hits": ("click_hits", "", tuple(c if c != "at" else "clicked_at" for c in HIT_COLUMNS)),
+              "conversions": ("click_conversions", "WHERE NOT folded", CONVERSION_COLUMNS)}
+
+
+class _Forwarded:
+    """The rows the click-service replicas forwarded to a PostgreSQL store (``links.replica``)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def read(self, source: str, batch: int) -> list[tuple]:
+        table, where, columns = _FORWARDED[source]
+        order = "clicked_at" if source == "hits" else "received_at"
+        return self.store.execute(f"SELECT replica || ':' || local_id, {', '.join(columns)} FROM {table} {where} "
+                                  f"ORDER BY {order}, replica, local_id LIMIT ?", [batch]).fetchall()
+
+    def done(self, source: str, rows: list[tuple], kept: int) -> None:
+        keys = pd.DataFrame([key.rsplit(":", 1) for key, *_ in rows], columns=["replica", "local_id"])
+        keys["local_id"] = keys["local_id"].astype("int64")
+        change = "DELETE FROM click_hits" if source == "hits" else "UPDATE click_conversions SET folded = TRUE"
+        with self.store.registered("_pv_folded", keys):
+            self.store.execute(f"{change} WHERE (replica, local_id) IN (SELECT replica, local_id FROM _pv_folded)")
+
+
 def sync(store: Store, clicklog: ClickLog, batch: int = BATCH) -> dict:
     """Fold every new hit and conversion; ``{"hits", "conversions", "skipped", "batches"}`` added now, with
-    ``"busy": True`` (nothing done) while another process of a shared store is folding (``storage.jobs``)."""
+    ``"busy": True`` (nothing done) while another process of a shared store is folding (``storage.jobs``).
+
+    On PostgreSQL, ``clicklog`` (this home's) is forwarded to the store first (``links.replica``)."""
     done = {"hits": 0, "conversions": 0, "skipped": 0, "batches": 0}
     with _lock(store), jobs.once(store, "engagement-sync") as mine:
         if not mine:  # another process (an app beside this one, a cron run) is folding now: its turn
             return {**done, "busy": True}
-        for source, read, fold in (("hits", clicklog.hits_after, _fold_hits),
-                                   ("conversions", clicklog.conversions_after, _fold_conversions)):
+        if store.postgres:
+            with replica.connect(store.url, timeout_s=30.0) as con:
+                replica.forward(con, clicklog)
+            # a replica stopped longer than this reconciles its links with the store when it starts
+            store.execute("DELETE FROM click_erasures WHERE erased_at < ?", [time.time() - ERASURES_KEPT_S])
+            source = _Forwarded(store)
+        else:
+            source = _LocalLog(store, clicklog)
+        for name, fold in (("hits", _fold_hits), ("conversions", _fold_conversions)):
             while True:
-                rows = read(_watermark(store, source), batch)
+                rows = source.read(name, batch)
                 if not rows:
                     break
                 with store.transaction():
                     kept, skipped = fold(store, rows)
-                    _move(store, source, rows[-1][0], kept)
-                done[source] += kept
+                    source.done(name, rows, kept)
+                done[name] += kept
                 done["skipped"] += skipped
                 done["batches"] += 1
                 if len(rows) < batch:

@@ -408,6 +408,32 @@ def m011_translations(db):
     )
 
 
+@migration
+def m012_click_replicas(db):
+    """Click-service replicas on several hosts (``links.replica``): the hits and conversions they forward
+    (keyed by replica and local id: a replica sends each once), their forwarding marks, the shares erased
+    (replicas delete them from their own logs), the visitor salts they share. On PostgreSQL, indexes for
+    the replicas' lookups (a short code, a click id) and their poll of recent shares; the embedded store
+    keeps its click log in the home and leaves these tables empty."""
+    db.execute("""CREATE TABLE click_hits (replica TEXT NOT NULL, local_id BIGINT NOT NULL, click_id TEXT NOT NULL UNIQUE,
+                  code TEXT NOT NULL, share_id TEXT NOT NULL, clicked_at DOUBLE NOT NULL, day TEXT NOT NULL, method TEXT NOT NULL,
+                  referrer_host TEXT, visitor TEXT, ua_class TEXT, is_bot BOOLEAN NOT NULL, bot_reason TEXT,
+                  PRIMARY KEY (replica, local_id))""")
+    db.execute("""CREATE TABLE click_conversions (replica TEXT NOT NULL, local_id BIGINT NOT NULL,
+                  external_id TEXT NOT NULL UNIQUE, share_id TEXT NOT NULL, click_id TEXT, event TEXT NOT NULL,
+                  value DOUBLE, currency TEXT, occurred_at DOUBLE NOT NULL, received_at DOUBLE NOT NULL,
+                  source TEXT NOT NULL, folded BOOLEAN NOT NULL, PRIMARY KEY (replica, local_id))""")
+    db.execute("""CREATE TABLE click_replicas (replica TEXT PRIMARY KEY, hits_upto BIGINT NOT NULL,
+                  conversions_upto BIGINT NOT NULL, host TEXT, first_seen DOUBLE, last_seen DOUBLE)""")
+    db.execute("CREATE TABLE click_erasures (erased_share TEXT PRIMARY KEY, erased_at DOUBLE NOT NULL)")
+    db.execute("CREATE TABLE click_salts (day TEXT PRIMARY KEY, salt BLOB NOT NULL)")
+    if isinstance(db, MigrationDB):
+        db.execute("CREATE INDEX click_erasures_at_idx ON click_erasures (erased_at)")
+        db.execute("CREATE INDEX shares_short_code_idx ON shares (short_code)")
+        db.execute("CREATE INDEX shares_shared_at_idx ON shares (shared_at)")
+        db.execute("CREATE INDEX engagement_events_click_idx ON engagement_events (click_id)")
+
+
 def migrate(con: duckdb.DuckDBPyConnection, postgres: bool = False) -> list[str]:
     """Apply pending migrations in order; return the names applied now.
 

@@ -75,7 +75,13 @@ class Store:
             yield self
         except BaseException:
             self._local.in_transaction = False
-            self.db.execute("ROLLBACK")
+            try:
+                self.db.execute("ROLLBACK")
+            except duckdb.Error:
+                # the PostgreSQL server went away mid-transaction: its side is rolled back with the connection,
+                # and the error to report is the one that ended the block; the next request reconnects
+                if not self.postgres:
+                    raise
             raise
         self._local.in_transaction = False
         self.db.execute("COMMIT")

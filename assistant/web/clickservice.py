@@ -25,6 +25,15 @@ dropped and counted as ``lost``. Counts are served by ``/healthz``, written to
 the log's ``service_runs`` table every few seconds and at shutdown, and printed
 when the service stops.
 
+On a PostgreSQL store (``PORTE_VOIX_DATABASE_URL``) each replica of the
+service, on any host, keeps this local log and runs a ``links.replica.Replica``
+beside the writer: it learns new short links from the store within a second
+(an unknown code is asked of the store before a 404; 503 while the store is
+unreachable), forwards the committed hits and conversions to the store exactly
+once, and applies erasures to the local log. ``/healthz`` adds its state
+(``store``). A PostgreSQL outage stops none of the redirects: they wait for the
+local commit only, and the backlog is forwarded when the store is back.
+
 The unsubscribe routes are ``web.unsubscribe.routes`` (signed tokens, no sign-in),
 mounted by :func:`service_app` ahead of ``/<code>``: they are the public address
 every digest's ``List-Unsubscribe`` header points to, and the Streamlit app
@@ -51,6 +60,7 @@ import threading
 import time
 from typing import Callable
 
+import psycopg
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -63,6 +73,7 @@ from ..links import conversions, visitors
 from ..links.clicklog import ClickLog
 from ..links.guessing import CodeWalkGuard
 from ..links.http_guard import Limits, guarded
+from ..links.replica import Replica
 from ..links.request_body import bounded
 from ..links.tracked import CODE, with_click_id
 from ..storage import keys
@@ -278,10 +289,12 @@ class LinkCache:
 
 
 def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = None, clock=time.time,
-               extra_routes: list | None = None, guard: CodeWalkGuard | None = None) -> Starlette:
+               extra_routes: list | None = None, guard: CodeWalkGuard | None = None,
+               replica: Replica | None = None) -> Starlette:
     """The ASGI app over one click log; ``secret`` signs conversions; ``clock`` is injectable for tests;
     ``extra_routes`` (the unsubscribe routes, see :func:`service_app`) are matched before ``/<code>``;
-    ``guard`` slows down addresses that walk codes (``guessing``)."""
+    ``guard`` slows down addresses that walk codes (``guessing``); ``replica`` links the log to a
+    PostgreSQL store (``links.replica``), started and stopped with the app."""
     writer = writer or HitWriter(clicklog)
     links = LinkCache(clicklog)
     guard = guard or CodeWalkGuard()
@@ -295,6 +308,14 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
                                 headers={"retry-after": str(wait), "cache-control": "no-store"})
         click_id = secrets.token_urlsafe(9)
         found = links.location(code, click_id)
+        if found is None and replica is not None and CODE.match(code):  # a share made since the last pull
+            try:
+                if await asyncio.to_thread(replica.link, code) is not None:
+                    links.refresh()
+                    found = links.location(code, click_id)
+            except psycopg.Error:
+                return JSONResponse({"error": "unavailable", "message": "the link cannot be checked now; retry"},
+                                    503, headers={"retry-after": "5", "cache-control": "no-store"})
         if found is None:
             guard.missed(ip)
             return JSONResponse({"error": "not_found", "message": "unknown link"}, 404)
@@ -308,13 +329,17 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
         return JSONResponse({"ok": True, "log": "ok" if not stats["last_error"] else "unavailable",
                              "hits_received": stats["received"], "hits_written": stats["written"],
                              "hits_pending": stats["pending"], "hits_lost": stats["lost"],
-                             "hits_forgotten": stats["forgotten"], "links": len(links)},
+                             "hits_forgotten": stats["forgotten"], "links": len(links),
+                             **({"store": {k: v for k, v in replica.stats.items() if k != "last_error"}}
+                                if replica is not None else {})},
                             headers={"cache-control": "no-store"})  # the error's text stays in service_runs
 
-    def share_for(payload: dict) -> str:
+    async def share_for(payload: dict) -> str:
         share_id = payload["share_id"]
         if payload["click_id"]:
             clicked = clicklog.share_of_click(payload["click_id"]) or writer.pending_share(payload["click_id"])
+            if clicked is None and replica is not None:  # a click answered by another replica
+                clicked = await asyncio.to_thread(replica.share_of_click, payload["click_id"])
             if clicked is None:
                 raise conversions.Refused(422, "unknown_click", "no click has this click_id")
             if share_id and share_id != clicked:
@@ -341,12 +366,12 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
             except ValueError:
                 raise conversions.Refused(400, "bad_json", "the body is not valid JSON") from None
             payload = conversions.parse_payload(data)
-            share_id = share_for(payload)
+            share_id = await share_for(payload)
             status = clicklog.add_conversion({**payload, "share_id": share_id, "received_at": time.time(),
                                               "source": "webhook"}, signature=given.strip())
         except conversions.Refused as exc:
             return JSONResponse(exc.as_json(), exc.status)
-        except sqlite3.Error:
+        except (sqlite3.Error, psycopg.Error):
             return JSONResponse({"error": "unavailable", "message": "the click log is unavailable; retry later"}, 503)
         if status == "replay":
             return JSONResponse({"error": "replay", "message": "this signed request was already received"}, 409)
@@ -359,8 +384,12 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(app):
         writer.start()
+        if replica is not None:
+            replica.start()
         yield
         stats = writer.stop()
+        if replica is not None:
+            replica.stop()  # forwards the last hits (one try: what fails is forwarded at the next start)
         log.warning("click service stopped: %(received)s hits received, %(written)s written, %(lost)s lost", stats)
 
     app = Starlette(routes=[Route("/healthz", healthz, methods=["GET"]),
@@ -369,7 +398,7 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
                             Route("/{code}", redirect, methods=["GET", "HEAD"])],
                     exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)
     app.router.redirect_slashes = False  # Starlette's slash redirect builds its Location from the Host header
-    app.state.writer, app.state.links = writer, links
+    app.state.writer, app.state.links, app.state.replica = writer, links, replica
     return app
 
 
@@ -378,8 +407,12 @@ def service_app(settings: Settings, writer: HitWriter | None = None) -> Starlett
     one-click unsubscribe (``web.unsubscribe.routes``), over the home's click log and keys."""
     settings.ensure()
     clicklog = ClickLog(settings.clicklog_path)
+    replica = None
+    if settings.database_url:  # the links, salts and erasures of the store before the first request
+        replica = Replica(settings.database_url, clicklog)
+        replica.turn()
     return create_app(clicklog, keys.conversions_secret(settings.home, settings.conversions_secret), writer=writer,
-                      extra_routes=unsubscribe.routes(settings))
+                      extra_routes=unsubscribe.routes(settings), replica=replica)
 
 
 def server_config(app, host: str, port: int, trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1"),

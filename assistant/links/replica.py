@@ -1,0 +1,282 @@
+"""A click-service replica on a PostgreSQL store: its own local click log, links and erasures from the store,
+its hits forwarded to the store exactly once.
+
+Scope and why: with ``PORTE_VOIX_DATABASE_URL`` the click service may run on several public hosts, none
+sharing a home with another or with the app. Each replica keeps answering from its own SQLite log (a
+redirect waits for its hit's local commit, as on one machine), so a PostgreSQL outage or restart never
+stops redirects; this module is the only link between that log and the store, in a background thread
+(:class:`Replica`, about once a second) and in ``engagement sync`` (:func:`forward`, for the log of the
+syncing process's own home):
+
+| what | from → to | how |
+|---|---|---|
+| short links | ``shares`` (written by any app process) → the local ``links`` table | all at start, then the shares of the last 15 minutes each turn; an unknown code is asked of the store before a 404 (:meth:`Replica.link`) |
+| erasures | ``click_erasures`` (one row per erased share, written in the erasure's transaction) → the local log | the replica deletes those shares' links, hits and conversions (``secure_delete``, WAL truncated); at start, local links whose share is gone from the store are deleted too |
+| hits, conversions | the local log → ``click_hits``, ``click_conversions`` | :func:`forward`: rows after the replica's marks, in one PostgreSQL transaction that also moves the marks (``click_replicas``, row locked) |
+| visitor salts | ``click_salts`` ↔ the local ``salts`` | today's and tomorrow's salt shared, so one visitor has one pseudonym a day on every replica |
+
+Exactly once: the marks move in the transaction that inserts the rows, under the replica's row lock, so
+a replica killed between its PostgreSQL commit and anything else sends nothing twice, and two processes
+forwarding one log (two replicas sharing a home, or the app's sync beside them) take turns. The primary
+key (replica, local id) with ``ON CONFLICT DO NOTHING`` is a second guard. ``engagement sync`` folds the
+forwarded rows and deletes them (hits) or marks them folded (conversions, whose ``external_id`` stays
+unique across replicas) in its own transaction (``reporting.sync``).
+
+A log's id is drawn once (``clicklog.c003_replica``); a home must not be cloned onto a second host (the two
+logs would share an id). A log that held hits before forwarding existed was folded by the old sync up to
+the store's ``sync_state`` marks: forwarding starts from them.
+
+This module speaks PostgreSQL through psycopg only: the click service imports no DuckDB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import socket
+import threading
+import time
+from typing import Iterable
+
+import psycopg
+
+from .. import periodic
+from .clicklog import ClickLog
+
+BATCH = 5_000
+LOOKBACK_S = 900.0  # a share or an erasure committed up to this late (clock skew between hosts) is still seen
+KEEP_LOCAL_HITS_S = 86_400.0  # forwarded hits older than this leave the local log
+_HIT_INSERT = ("INSERT INTO click_hits (replica, local_id, click_id, code, share_id, clicked_at, day, method, referrer_host, "
+               "visitor, ua_class, is_bot, bot_reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+               "ON CONFLICT DO NOTHING")
+_CONVERSION_INSERT = ("INSERT INTO click_conversions (replica, local_id, external_id, share_id, click_id, event, value, "
+                      "currency, occurred_at, received_at, source, folded) "
+                      "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, FALSE) ON CONFLICT DO NOTHING")
+_LINKS = ("SELECT short_code, id, tracked_url, shared_at FROM shares "
+          "WHERE short_code IS NOT NULL AND tracked_url IS NOT NULL")
+
+
+def connect(url: str, timeout_s: float = 5.0) -> psycopg.Connection:
+    """A connection that fails fast while the server is away (connect and statement timeouts)."""
+    return psycopg.connect(url, connect_timeout=max(1, int(timeout_s)), autocommit=True,
+                           options=f"-c statement_timeout={int(timeout_s * 1000)}")
+
+
+def _marks(con: psycopg.Connection, replica: str, legacy: bool) -> tuple[int, int]:
+    """The replica's forwarding marks, its row locked until the transaction ends (created on first use)."""
+    query = "SELECT hits_upto, conversions_upto FROM click_replicas WHERE replica = %s FOR UPDATE"
+    row = con.execute(query, [replica]).fetchone()
+    if row is None:
+        start = {"hits": 0, "conversions": 0}
+        if legacy:  # the log predates forwarding: the old sync folded it this far
+            start.update(con.execute("SELECT source, last_id FROM sync_state "
+                                     "WHERE source IN ('hits', 'conversions')").fetchall())
+        con.execute("INSERT INTO click_replicas (replica, hits_upto, conversions_upto, host, first_seen, last_seen) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    [replica, start["hits"], start["conversions"], socket.gethostname(), time.time(), time.time()])
+        row = con.execute(query, [replica]).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def forward(con: psycopg.Connection, log: ClickLog, batch: int = BATCH) -> dict:
+    """Send the log's hits and conversions not yet in the store, ``batch`` of each per transaction; returns
+    ``{"hits", "conversions", "hits_upto"}`` (rows sent now, the hits mark)."""
+    replica, legacy = log.replica()
+    sent = {"hits": 0, "conversions": 0, "hits_upto": 0}
+    while True:
+        with con.transaction():
+            hits_upto, conversions_upto = _marks(con, replica, legacy)
+            hits = log.hits_after(hits_upto, batch)
+            found = log.conversions_after(conversions_upto, batch)
+            with con.cursor() as cur:
+                if hits:
+                    cur.executemany(_HIT_INSERT, [(replica, *row[:10], bool(row[10]), row[11]) for row in hits])
+                if found:
+                    cur.executemany(_CONVERSION_INSERT, [(replica, *row) for row in found])
+            hits_upto = hits[-1][0] if hits else hits_upto
+            con.execute("UPDATE click_replicas SET hits_upto = %s, conversions_upto = %s, last_seen = %s "
+                        "WHERE replica = %s",
+                        [hits_upto, found[-1][0] if found else conversions_upto, time.time(), replica])
+        sent["hits"] += len(hits)
+        sent["conversions"] += len(found)
+        sent["hits_upto"] = hits_upto
+        if len(hits) < batch and len(found) < batch:
+            return sent
+
+
+def share_salts(con: psycopg.Connection, log: ClickLog, today: dt.date) -> None:
+    """Today's and tomorrow's visitor salts the same on every replica: the store's when it has one, else this
+    log's (a log keeps the salt it used first: its pseudonyms of a day never change)."""
+    for day in (today, today + dt.timedelta(days=1)):
+        mine = log.salt(day) if log.has_salt(day) else secrets.token_bytes(32)
+        con.execute("INSERT INTO click_salts (day, salt) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                    [day.isoformat(), mine])
+        shared = con.execute("SELECT salt FROM click_salts WHERE day = %s", [day.isoformat()]).fetchone()[0]
+        log.keep_salt(day, bytes(shared))
+    con.execute("DELETE FROM click_salts WHERE day < %s", [(today - dt.timedelta(days=1)).isoformat()])
+
+
+class Replica:
+    """The background link between one click log and the PostgreSQL store at ``url`` (see the module's table).
+
+    ``stats`` (served by ``/healthz``): ``state`` (``starting``, ``ok``, ``unavailable``), ``forwarded_hits``,
+    ``forwarded_conversions``, ``backlog`` (committed hits not yet in the store), ``links_added``,
+    ``shares_erased``, ``last_error``.
+    """
+
+    def __init__(self, url: str, log: ClickLog, every_s: float = 1.0, lookback_s: float = LOOKBACK_S,
+                 clock=time.time):
+        self.url, self.log, self.every_s, self.lookback_s, self.clock = url, log, every_s, lookback_s, clock
+        self.stats = {"state": "starting", "forwarded_hits": 0, "forwarded_conversions": 0, "backlog": 0,
+                      "links_added": 0, "shares_erased": 0, "last_error": None}
+        self._con: psycopg.Connection | None = None  # the background thread's
+        self._lookup: psycopg.Connection | None = None  # request threads' (one at a time)
+        self._lookup_lock = threading.Lock()
+        self._turn_lock = threading.Lock()
+        self._started = False  # the full link load and reconciliation done
+        self._links_since: dt.datetime | None = None
+        self._erasures_since = 0.0
+        self._erased: dict[str, float] = {}  # share → erased_at, applied within the look-back
+        self._salted: dt.date | None = None
+        self._pruned = 0.0
+        self._hits_upto = 0
+        self._job: periodic.Job | None = None
+        self._wait = every_s
+
+    # --- the background turn ------------------------------------------------------------------------
+
+    def turn(self) -> float:
+        """Pull links and erasures, share the salts, forward hits; the wait before the next turn (doubled up
+        to 10 s while the store is unavailable)."""
+        with self._turn_lock:
+            try:
+                if self._con is None or self._con.closed:
+                    self._con = connect(self.url)
+                con = self._con
+                if not self._started:
+                    self._load_all_links(con)
+                self._pull_links(con)
+                self._pull_erasures(con)
+                today = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date()
+                if self._salted != today:
+                    share_salts(con, self.log, today)
+                    self._salted = today
+                sent = forward(con, self.log)
+                self.stats["forwarded_hits"] += sent["hits"]
+                self.stats["forwarded_conversions"] += sent["conversions"]
+                self._hits_upto = sent["hits_upto"]
+                self.stats["backlog"] = 0
+                if self.clock() - self._pruned > 3600:
+                    self.log.prune_hits(sent["hits_upto"], self.clock() - KEEP_LOCAL_HITS_S)
+                    self._pruned = self.clock()
+                self.stats.update(state="ok", last_error=None)
+                self._wait = self.every_s
+            except (psycopg.Error, OSError) as exc:
+                self._drop("_con")
+                self.stats.update(state="unavailable", last_error=f"{exc.__class__.__name__}: {exc}".strip()[:300])
+                self.stats["backlog"] = self._backlog()
+                self._wait = min(max(self._wait, self.every_s) * 2, 10.0)
+            return self._wait
+
+    def _backlog(self) -> int:
+        """Committed hits not yet forwarded (as far as this process knows the mark)."""
+        return self.log.db.execute("SELECT count(*) FROM hits WHERE id > ?", [self._hits_upto]).fetchone()[0]
+
+    def _drop(self, name: str) -> None:
+        con = getattr(self, name)
+        setattr(self, name, None)
+        if con is not None:
+            try:
+                con.close()
+            except psycopg.Error:
+                pass
+
+    def _load_all_links(self, con: psycopg.Connection) -> None:
+        """Every link of the store into the log; local links of shares gone from the store (erased while this
+        replica was stopped) deleted, unless made in the last look-back (a share being recorded now)."""
+        rows = con.execute(_LINKS).fetchall()
+        self.stats["links_added"] += self.log.add_links((code, share, target) for code, share, target, _ in rows)
+        known = {share for _, share, _, _ in rows}
+        cutoff = self.clock() - self.lookback_s
+        gone = [share for (share,) in self.log.db.execute("SELECT DISTINCT share_id FROM links WHERE created_at < ?",
+                                                          [cutoff]) if share not in known]
+        self._forget(gone)
+        self._links_since = max((at for *_, at in rows if at is not None), default=None)
+        self._erasures_since = con.execute("SELECT coalesce(max(erased_at), 0) FROM click_erasures").fetchone()[0]
+        self._started = True
+
+    def _pull_links(self, con: psycopg.Connection) -> None:
+        if self._links_since is None:
+            rows = con.execute(_LINKS).fetchall()
+        else:
+            rows = con.execute(_LINKS + " AND shared_at >= %s",
+                               [self._links_since - dt.timedelta(seconds=self.lookback_s)]).fetchall()
+        if rows:
+            self.stats["links_added"] += self.log.add_links((c, s, t) for c, s, t, _ in rows)
+            newest = max((at for *_, at in rows if at is not None), default=None)
+            if newest is not None and (self._links_since is None or newest > self._links_since):
+                self._links_since = newest
+
+    def _pull_erasures(self, con: psycopg.Connection) -> None:
+        rows = con.execute("SELECT erased_share, erased_at FROM click_erasures WHERE erased_at >= %s",
+                           [self._erasures_since - self.lookback_s]).fetchall()
+        fresh = [share for share, _ in rows if share not in self._erased]
+        for share, at in rows:
+            self._erased[share] = at
+            self._erasures_since = max(self._erasures_since, at)
+        horizon = self._erasures_since - 2 * self.lookback_s
+        self._erased = {s: at for s, at in self._erased.items() if at >= horizon}
+        self._forget(fresh)
+
+    def _forget(self, shares: Iterable[str]) -> None:
+        shares = list(shares)
+        if shares:
+            self.log.forget_shares(shares)
+            self.log.scrub()
+            self.stats["shares_erased"] += len(shares)
+
+    # --- lookups for requests ---------------------------------------------------------------------------
+
+    def _ask(self, sql: str, params: list) -> tuple | None:
+        """One row from the store for a request thread; raises ``psycopg.Error`` while it is unavailable."""
+        with self._lookup_lock:
+            try:
+                if self._lookup is None or self._lookup.closed:
+                    self._lookup = connect(self.url, timeout_s=2.0)
+                return self._lookup.execute(sql, params).fetchone()
+            except psycopg.Error:
+                self._drop("_lookup")
+                raise
+
+    def link(self, code: str) -> tuple[str, str] | None:
+        """``(share_id, target)`` of a code the log does not know yet, from the store (kept in the log); None
+        when the store has none. Raises ``psycopg.Error`` while the store is unavailable."""
+        row = self._ask("SELECT id, tracked_url FROM shares WHERE short_code = %s AND tracked_url IS NOT NULL",
+                        [code])
+        if row is None:
+            return None
+        self.log.add_links([(code, row[0], row[1])])
+        return row[0], row[1]
+
+    def share_of_click(self, click_id: str) -> str | None:
+        """The share of a click answered by another replica (forwarded, or already folded), or None."""
+        row = self._ask("SELECT share_id FROM click_hits WHERE click_id = %s UNION ALL "
+                        "SELECT share_id FROM engagement_events WHERE click_id = %s LIMIT 1", [click_id, click_id])
+        return row[0] if row else None
+
+    # --- lifetime ----------------------------------------------------------------------------------------
+
+    def start(self) -> "Replica":
+        if self._job is None:
+            self._job = periodic.every("porte-voix-click-replica", self.every_s, self.turn, first_s=0.0)
+        return self
+
+    def stop(self) -> dict:
+        """Stop the thread and forward what is left (one try: what fails waits in the log for the next start)."""
+        if self._job is not None:
+            self._job.stop()
+            self._job = None
+        self.turn()
+        self._drop("_con")
+        self._drop("_lookup")
+        return dict(self.stats)
