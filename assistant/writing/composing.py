@@ -37,7 +37,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from ..text import HASHTAG, WORD, fold
+from ..text import HASHTAG
 from ..words.catalogue import entry, translate
 from .keypoint import KeyPoint
 from .units import figure
@@ -56,25 +56,24 @@ _END = re.compile(r"[.!?…]['\"»”)\]]*\s*$|[\U0001F300-\U0001FAFF\u2600-\u27
 CHEERFUL = set("🎉🚀👏💡🌱⚡🙌👍✨📈🔥💪😊🙂🌍🌿☀🔧🍺🪵")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Composed:
-    """A composed draft: its ``text``, the ``own`` span(s) of the employee's words in it, and the
-    text the software added (``added``: what an unchanged share is measured against)."""
+    """A composed draft: its ``text``, the ``own`` span(s) of the employee's words in it, and, worked out
+    once when it is made, ``own_words`` (those spans with their text) and ``added`` (the text without
+    them: what the software wrote, what the checks read and an unchanged share is measured against)."""
 
     form: str
     text: str
-    own: list[tuple[int, int]] = field(default_factory=list)
+    own: tuple[tuple[int, int], ...] = ()
     scaffold: bool = False
     point: str = ""       # the key point as the draft states it (its facts are the ones it must keep)
+    own_words: list[dict] = field(init=False)
+    added: str = field(init=False)
 
-    @property
-    def own_words(self) -> list[dict]:
-        return [{"start": a, "end": b, "text": self.text[a:b]} for a, b in self.own]
-
-    @property
-    def added(self) -> str:
-        """The text without the employee's words (what the software wrote)."""
-        return added_text(self.text, self.own_words)
+    def __post_init__(self):
+        own_words = [{"start": a, "end": b, "text": self.text[a:b]} for a, b in self.own]
+        object.__setattr__(self, "own_words", own_words)  # frozen: set once, here
+        object.__setattr__(self, "added", added_text(self.text, own_words))
 
 
 def added_text(text: str, own_words) -> str:
@@ -113,19 +112,6 @@ def tidy(words: str, lang: str) -> str:
         text = re.sub(r"\s+([?!:;])", r"\1", text)
     text = text[:1].upper() + text[1:]
     return text if _END.search(text) else text + "."
-
-
-def kept_share(words: str, text: str) -> float:
-    """Share of the content words (3+ letters) of ``words`` found in ``text``: 1.0 when all are kept.
-
-    >>> kept_share("la fermentation ouverte me manque", "La fermentation ouverte, quel souvenir.")
-    0.667
-    """
-    mine = [w for w in WORD.findall(fold(words)) if len(w) >= 3]
-    if not mine:
-        return 1.0
-    theirs = set(WORD.findall(fold(text)))
-    return round(sum(w in theirs for w in mine) / len(mine), 3)
 
 
 def pick(options: list, *keys: str):
@@ -207,9 +193,7 @@ def compose(form: str, words: str, kp: KeyPoint, voice: VoiceProfile, lang: str,
     else:
         point = key_point_text(kp, lang, seed)
         blocks = [(mine, True), point, (closing("story", lang, voice, seed) + emoji).strip(), disclose, tags]
-    draft = _assemble(form, blocks)
-    draft.point = point
-    return draft
+    return _assemble(form, blocks, point=point)
 
 
 def _short(mine: str, kp: KeyPoint, lang: str, seed: str, disclose: str, emoji: str) -> Composed:
@@ -217,14 +201,13 @@ def _short(mine: str, kp: KeyPoint, lang: str, seed: str, disclose: str, emoji: 
     budget = X_LIMIT - LINK_CHARS
     for extra in (kp.headline if kp.headline and kp.via != "figures" else key_point_text(kp, lang, seed), ""):
         for tail in (disclose, ""):
-            draft = _assemble("short", [(mine + emoji, True), extra, tail], sep=" ")
+            draft = _assemble("short", [(mine + emoji, True), extra, tail], sep=" ", point=extra)
             if len(draft.text) <= budget:
-                draft.point = extra
                 return draft
     return _assemble("short", [(mine + emoji, True)], sep=" ")  # their words alone, however long
 
 
-def _assemble(form: str, blocks: list, sep: str = "\n\n") -> Composed:
+def _assemble(form: str, blocks: list, sep: str = "\n\n", **rest) -> Composed:
     text, own = "", []
     for block in blocks:
         body, theirs = block if isinstance(block, tuple) else (block, False)
@@ -235,7 +218,7 @@ def _assemble(form: str, blocks: list, sep: str = "\n\n") -> Composed:
         if theirs:
             own.append((len(text), len(text) + len(body.rstrip(" " + "".join(_emoji_chars(body))))))
         text += body
-    return Composed(form=form, text=text, own=own)
+    return Composed(form=form, text=text, own=tuple(own), **rest)
 
 
 def _emoji_chars(text: str) -> list[str]:
@@ -249,9 +232,7 @@ def scaffold(kp: KeyPoint, lang: str, voice: VoiceProfile, *, disclosure: str | 
     blocks = [f"{MARK} {translate(lang, 'compose.scaffold_words')}", point,
               "\n".join(f"{MARK} {q}" for q in entry(lang, "compose.scaffold_questions")),
               disclosure_sentence(disclosure)]
-    draft = _assemble("scaffold", blocks)
-    draft.scaffold, draft.point = True, point
-    return draft
+    return _assemble("scaffold", blocks, scaffold=True, point=point)
 
 
 def scaffold_left(text: str) -> bool:

@@ -44,12 +44,13 @@ from .. import language
 from ..imports import catalog, people
 from ..storage.store import Store
 from ..words.catalogue import translate
-from .facts import has_fact
+from .facts import facts_in
 from .composing import FORMS, X_LIMIT, Composed, compose, scaffold
 from .guardrails import MAX_CHARS, composed_checks
-from .keypoint import KeyPoint, key_point, names_of
+from .injection import as_data
+from .keypoint import KeyPoint, key_point
 from .policy import Policy
-from .prompting import polish_messages, sanitize
+from .prompting import polish_messages
 from .proofreading import Grounds, grounds
 from .starters import starters
 from .tidying import drop_links
@@ -66,7 +67,9 @@ TEMPERATURE = 0.7
 
 @dataclass
 class Plan:
-    """What one drafting request composes from and checks against, computed once."""
+    """What one drafting request composes from, checks against and stores into, read and worked out once
+    (``plan_for``) and handed down as data: the store and policy are taken from the context once, the
+    item sanitised once, its key point and grounds analysed once."""
 
     person: dict
     item: dict
@@ -76,7 +79,7 @@ class Plan:
     policy: Policy
     kp: KeyPoint
     grounds: Grounds
-    names: tuple[str, ...]
+    store: Store
     request_id: str
     started: float
 
@@ -85,13 +88,10 @@ class Plan:
         return f"{self.person['email']}\x1f{self.item['id']}"
 
     def check(self, draft: Composed) -> dict:
+        """Every check of ``draft`` (``guardrails``), within the length its form and the policy allow."""
         limit = X_LIMIT if draft.form == "short" else min(MAX_CHARS, self.policy.max_length.get("linkedin", MAX_CHARS))
-        mine = " ".join(o["text"] for o in draft.own_words)
-        # the facts its key point states must be there, exactly (every other number and name it holds is
-        # checked against the item and the profile by the reader's checks)
-        facts = [f for f in self.kp.facts if has_fact(draft.point, f)]
-        return composed_checks(draft.text, draft.added, mine, self.lang, facts, self.kp.source, self.policy,
-                               self.grounds, self.names, limit)
+        return composed_checks(draft, self.lang, self.kp.facts, self.kp.source, self.policy, self.grounds,
+                               self.voice.names, limit)
 
 
 def plan_for(ctx: Context, email: str, content_id: str, lang: str | None = None, words: str | None = None,
@@ -111,28 +111,29 @@ def plan_for(ctx: Context, email: str, content_id: str, lang: str | None = None,
     words = " ".join((words or "").split())
     lang = lang or draft_language(person, item, words)
     posts = [p["text"] for p in people.posts_of(store, person["email"])]
+    voice = build(person, posts, lang=lang)
     version = version_in(store, item, lang) if item["language"] != lang else None
     base = version or item
-    source, _removed = sanitize(base["text"])
-    names = names_of(person)
-    kp = key_point(item, lang, avoid_names=names, version=version, source=source)
+    title, source = as_data(base)
+    kp = key_point(item, lang, avoid_names=voice.names, version=version, source=source, title=title)
     if kp.via == "figures" and translate:
         translation.ensure(ctx, item, lang)
     if kp.via == "figures":
-        kp = translation.translated_point(store, item, lang, names) or kp
+        kp = translation.translated_point(store, item, lang, voice.names) or kp
     policy = ctx.policy
     g = grounds(f"{source}\n{item['text']}", f"{base['title']}\n{item['title']}", person, [*posts, words],
                 company=policy.company)
-    return Plan(person=person, item=item, lang=lang, words=words, voice=build(person, posts, lang=lang), policy=policy,
-                kp=kp, grounds=g, names=names, request_id=uuid.uuid4().hex[:12], started=time.perf_counter())
+    return Plan(person=person, item=item, lang=lang, words=words, voice=voice, policy=policy, kp=kp, grounds=g,
+                store=store, request_id=uuid.uuid4().hex[:12], started=time.perf_counter())
 
 
 def compose_variants(ctx: Context, plan: Plan, n: int = 3) -> Iterator[dict]:
-    """The composed variants of ``plan`` (a scaffold when it has no words), each checked and stored."""
+    """The composed variants of ``plan`` (a scaffold when it has no words), each checked and stored in the
+    plan's store. ``ctx`` is not read again: the plan holds what the request needs from it."""
     disclosure = plan.policy.disclosure_for(plan.lang)
     if not plan.words:
         draft = scaffold(plan.kp, plan.lang, plan.voice, disclosure=disclosure, seed=plan.seed)
-        yield _final(ctx.store, plan, 1, draft, plan.check(draft), "composed")
+        yield _final(plan, 1, draft, plan.check(draft), "composed")
         return
     for number, form in enumerate(FORMS[: max(1, min(n, len(FORMS)))], 1):
         for kp in _plainer(plan.kp):  # a key point the checks refuse gives way to a plainer one
@@ -141,7 +142,7 @@ def compose_variants(ctx: Context, plan: Plan, n: int = 3) -> Iterator[dict]:
             result = plan.check(draft)
             if result["passed"]:
                 break
-        yield _final(ctx.store, plan, number, draft, result, "composed")
+        yield _final(plan, number, draft, result, "composed")
 
 
 def _plainer(kp: KeyPoint) -> Iterator[KeyPoint]:
@@ -149,7 +150,7 @@ def _plainer(kp: KeyPoint) -> Iterator[KeyPoint]:
     stand: a variant never fails because of what the software added)."""
     yield kp
     if kp.details:
-        yield dataclasses.replace(kp, details=[], facts=[f for f in kp.facts if has_fact(kp.headline, f)])
+        yield dataclasses.replace(kp, details=[], facts=facts_in(kp.headline, kp.facts))
     yield dataclasses.replace(kp, headline="", details=[], facts=[], title="" if kp.via == "figures" else kp.title,
                               via="item")
 
@@ -199,11 +200,11 @@ def polish(ctx: Context, plan: Plan, story: dict, number: int, on_token=None) ->
         return "the model reworded the employee's words"
     if " ".join(text.split()) == " ".join(story["text"].split()):
         return "the model gave the story back unchanged"
-    draft = Composed(form="polished", text=text, own=[(at, at + len(mine))], point=story["point"])
+    draft = Composed(form="polished", text=text, own=((at, at + len(mine)),), point=story["point"])
     result = plan.check(draft)
     if not result["passed"]:
         return "the polished text failed: " + ", ".join(k for k, v in result.items() if k.endswith("_ok") and not v)
-    return _final(ctx.store, plan, number, draft, result, ctx.generator.name)
+    return _final(plan, number, draft, result, ctx.generator.name)
 
 
 @lru_cache(maxsize=1)
@@ -225,14 +226,15 @@ def polish_allowed(ctx: Context, lang: str) -> bool:
     return ctx.settings.generator == "openai"
 
 
-def _final(store: Store, plan: Plan, number: int, draft: Composed, result: dict, generator: str) -> dict:
+def _final(plan: Plan, number: int, draft: Composed, result: dict, generator: str) -> dict:
+    """The stored draft as the app shows it: ``draft`` with its ``result`` (the checks) and where it came from."""
     out = {"id": uuid.uuid4().hex[:16], "variant": number, "form": draft.form, "angle": draft.form,
            "angle_label": translate(plan.lang, f"form.{draft.form}"), "language": plan.lang, "text": draft.text,
            "own_words": draft.own_words, "added": draft.added, "scaffold": draft.scaffold,
            "key_point_via": plan.kp.via, "point": draft.point, "fallback": False, "checks": result, "generator": generator,
            "polished": draft.form == "polished", "attempts": 1, "to_check": [],
            "seconds": round(time.perf_counter() - plan.started, 3)}
-    _save(store, plan, out)
+    _save(plan, out)
     return out
 
 
@@ -265,8 +267,8 @@ def needs_translation(plan: Plan) -> bool:
     return plan.kp.via == "figures"
 
 
-def _save(store: Store, plan: Plan, draft: dict) -> None:
-    store.execute(
+def _save(plan: Plan, draft: dict) -> None:
+    plan.store.execute(
         """INSERT INTO drafts (id, email, content_id, request_id, variant, angle, language, text, generator, fallback,
                                attempts, checks, seconds, form, own_words, words)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",

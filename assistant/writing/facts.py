@@ -1,15 +1,20 @@
-"""Key facts of a content item: numbers, dates, names and the link, and whether a draft kept them.
+"""Numbers, dates and names: an item's key facts, which of them a text states, and figures nobody gave.
 
 Drafts must keep the facts of the item they talk about; a small model tends
 to drop or mangle them. Facts are extracted once from the item, a handful of
 the most salient kept, and checked in each draft with a normalised comparison
 that survives French/English formatting ("4 000" = "4,000", "1,2" = "1.2",
-"3 novembre 2026" = "November 3, 2026").
+"3 novembre 2026" = "November 3, 2026"). The same normalised figures say which
+numbers and dates of a draft are found nowhere in what it may rely on
+(``proofreading``'s grounds): the one place that reads numbers and dates.
 
-    >>> [f.text for f in key_facts("Le parc produit 12 MWc depuis le 3 novembre 2026.", "Parc")]
+    >>> facts = key_facts("Le parc produit 12 MWc depuis le 3 novembre 2026.", "Parc")
+    >>> [f.text for f in facts]
     ['3 novembre 2026', '12 MWc']
-    >>> missing_facts("It has produced 12 MWc since November 3, 2026.", key_facts("Le parc produit 12 MWc depuis le 3 novembre 2026.", "Parc"))
-    []
+    >>> [f.text for f in facts_in("It has produced 12 MWc since November 3, 2026.", facts)]
+    ['3 novembre 2026', '12 MWc']
+    >>> figures_not_in("Built in 14 months, 12 MWc.", *figure_keys("Le parc produit 12 MWc."))
+    ['14']
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text import HTTP_URL, fold
+from ..text import HASHTAG, HTTP_URL, URL, fold
 from ..words.catalogue import LANGUAGES, entry
 
 # Month names as a source writes them (the catalogue's, with and without accents) → month number.
@@ -100,5 +105,30 @@ def has_fact(draft: str, fact: Fact) -> bool:
     return fact.key[5:] in fold(draft)
 
 
-def missing_facts(draft: str, facts: list[Fact]) -> list[Fact]:
-    return [f for f in facts if not has_fact(draft, f)]
+def facts_in(text: str, facts: list[Fact]) -> list[Fact]:
+    """The ones of ``facts`` that ``text`` states, in their order."""
+    return [f for f in facts if has_fact(text, f)]
+
+
+def figure_keys(text: str) -> tuple[set[str], set[str]]:
+    """The normalised numbers and dates of ``text`` (the numbers inside its dates too): what a draft
+    may repeat without inventing it."""
+    return {_number_key(m.group(1)) for m in _NUMBER.finditer(text)}, {key for _, key in _dates(text)}
+
+
+def figures_not_in(text: str, numbers: set[str], dates: set[str]) -> list[str]:
+    """The dates (as written) and then the numbers of ``text`` that are not among the normalised
+    ``numbers`` and ``dates`` (a date counts when its day and month are there, whatever its year);
+    links and hashtags hold no figure."""
+    out = []
+    found = _dates(text)
+    masked = text
+    for written, key in found:
+        if key not in dates and not any(key.rsplit("-", 1)[0] == d.rsplit("-", 1)[0] for d in dates):
+            out.append(written)
+        masked = masked.replace(written, " ")
+    masked = HASHTAG.sub(" ", URL.sub(" ", masked))
+    for m in _NUMBER.finditer(masked):
+        if _number_key(m.group(1)) not in numbers:
+            out.append(m.group(1))
+    return out

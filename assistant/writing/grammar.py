@@ -8,13 +8,16 @@ packages to ``sys.path``, which could shadow the project's own versions).
 
 Only grammar counts (:data:`KINDS`): typography (apostrophes, non-breaking spaces) is left to
 the employee's taste. English has no grammar checker that installs here without Java; the
-check is then reported unavailable (``grammar_available``), never silently passed off as done.
+check is then reported unavailable (``grammar_errors`` gives None, and ``grammar_available`` says
+so), never silently passed off as done.
 
 >>> errors = grammar_errors("Dans mon métier, cela veut dire une brasseur.", "fr")
 >>> errors if grammar_available("fr") else ["une", "brasseur"]
 ['une', 'brasseur']
->>> grammar_errors("Je suis ravie de voir cette malterie ouvrir.", "fr")
-[]
+>>> grammar_errors("Je suis ravie de voir cette malterie ouvrir.", "fr") in ([], None)
+True
+>>> grammar_errors("This are fine.", "en") is None
+True
 """
 
 from __future__ import annotations
@@ -52,11 +55,13 @@ def grammar_available(lang: str) -> bool:
     return lang == "fr" and _checker() is not None
 
 
-def grammar_errors(text: str, lang: str) -> list[str]:
-    """The words of ``text`` that break French grammar (each error's span, in order; [] when the check
-    is unavailable for ``lang``)."""
+def grammar_errors(text: str, lang: str) -> list[str] | None:
+    """The words of ``text`` that break French grammar (each error's span, in order), or None when the
+    check is unavailable for ``lang``: one call says both what it found and whether it could look."""
     checker = _checker() if lang == "fr" else None
-    if checker is None or not text.strip():
+    if checker is None:
+        return None
+    if not text.strip():
         return []
     found = []
     with _LOCK:

@@ -14,7 +14,7 @@ Three rules keep the key point from speaking for the employee:
 - a clause or title naming the employee is left out: nobody speaks of
   themself in the third person in their own post;
 - sentences flagged as instructions or claims (``injection``) are not there to
-  begin with (the caller passes the sanitised text), and a flagged title is no headline.
+  begin with (``injection.as_data``, once per request), and a flagged title is no headline.
 
 Across languages, the item's version in the draft's language is used when the
 library has one (``versions``); without one, the key point gives the
@@ -36,8 +36,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..text import WORD, fold
-from .facts import Fact, has_fact, key_facts
-from .injection import data_only
+from .facts import Fact, facts_in, has_fact, key_facts
+from .injection import as_data
 from .units import figure
 
 MAX_RUN = 12          # the longest run of the item's words a draft may hold
@@ -69,39 +69,35 @@ class KeyPoint:
 
 
 def key_point(item: dict, lang: str, *, avoid_names: tuple[str, ...] = (), version: dict | None = None,
-              source: str | None = None) -> KeyPoint:
+              source: str | None = None, title: str | None = None) -> KeyPoint:
     """The key point of ``item`` in ``lang``.
 
-    ``version`` is the item's version in ``lang`` when the library has one; ``source`` the text
-    used (the version's, else the item's) with injected sentences removed (defaults to that text); ``avoid_names`` the
-    employee's names (full name, first and last name), never written about them in the third person.
+    ``version`` is the item's version in ``lang`` when the library has one; ``title`` and ``source`` the
+    title and text used (the version's, else the item's) as ``injection.as_data`` gives them, for a caller
+    that sanitised them already (worked out here otherwise); ``avoid_names`` the employee's names (full
+    name, first and last name), never written about them in the third person.
     """
-    if item["language"] != lang and version is not None:
-        return _same_language(version, lang, source if source is not None else version["text"], avoid_names,
-                              via="version")
-    text = source if source is not None else item["text"]
+    base = version if item["language"] != lang and version is not None else item
+    if source is None or title is None:
+        clean_title, clean_text = as_data(base)
+        title = clean_title if title is None else title
+        source = clean_text if source is None else source
+    if base is version:
+        return _same_language(title, lang, source, avoid_names, via="version")
     if item["language"] == lang:
-        return _same_language(item, lang, text, avoid_names, via="item")
-    return _figures_only(item, lang, text, avoid_names)
+        return _same_language(title, lang, source, avoid_names, via="item")
+    return _figures_only(title, lang, source, avoid_names)
 
 
-def _title(item: dict) -> str:
-    """The item's title as a key point may use it: empty when it instructs or makes a claim (``injection``),
-    as the text's flagged sentences are."""
-    title = " ".join(item.get("title", "").split()).strip(" .")
-    return "" if data_only(title)[1] else title
-
-
-def _same_language(item: dict, lang: str, text: str, avoid: tuple[str, ...], via: str) -> KeyPoint:
-    title = _title(item)
+def _same_language(title: str, lang: str, text: str, avoid: tuple[str, ...], via: str) -> KeyPoint:
     facts = [f for f in key_facts(text, title) if f.kind != "link" and not names_person(f.text, avoid)]
     usable_title = title and len(WORD.findall(title)) <= MAX_RUN and not names_person(title, avoid) \
         and not _FIRST_PERSON.search(title)
     headline, covered = "", []
     if usable_title:
-        covered = [f for f in facts if has_fact(title, f)]
+        covered = facts_in(title, facts)
         opening = _SENTENCE.split(text.strip(), maxsplit=1)[0]
-        date = next((f for f in facts if f.kind == "date" and f not in covered and has_fact(opening, f)), None)
+        date = next((f for f in facts_in(opening, facts) if f.kind == "date" and f not in covered), None)
         headline = _capital(title) + (f" ({date.text})" if date else "") + "."
         covered += [date] if date else []
     details, stated = [], list(covered)
@@ -117,7 +113,7 @@ def _same_language(item: dict, lang: str, text: str, avoid: tuple[str, ...], via
             headline = headline[:-1] + f" ({phrase[:1].lower() + phrase[1:]})."
         else:
             details.append(phrase)
-        stated += [f for f in facts if f not in stated and has_fact(phrase, f)]
+        stated += [f for f in facts_in(phrase, facts) if f not in stated]
     if not headline and not details:  # no fact at all: the opening clause of the text
         opening = next((c for c in clauses(text) if 4 <= len(WORD.findall(c)) <= MAX_RUN and _usable(c, avoid)), "")
         headline = _capital(opening) + "." if opening else ""
@@ -125,9 +121,8 @@ def _same_language(item: dict, lang: str, text: str, avoid: tuple[str, ...], via
                     source=f"{title}\n{text}", title=title)
 
 
-def _figures_only(item: dict, lang: str, text: str, avoid: tuple[str, ...]) -> KeyPoint:
+def _figures_only(title: str, lang: str, text: str, avoid: tuple[str, ...]) -> KeyPoint:
     """Another language and no version: the figures and dates in ``lang``'s format."""
-    title = _title(item)
     facts = [f for f in key_facts(text, title) if f.kind != "link" and not names_person(f.text, avoid)]
     details, stated = [], []
     for fact in facts:
@@ -262,16 +257,3 @@ def _starts_sentence(text: str, phrase: str) -> bool:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def names_of(person: dict) -> tuple[str, ...]:
-    """The ways an employee is named: full name and last name (a first name alone is too common).
-
-    >>> names_of({"name": "Gaëlle Le Bihan"})
-    ('Gaëlle Le Bihan', 'Le Bihan')
-    """
-    full = " ".join((person.get("name") or "").split())
-    parts = full.split()
-    return tuple(dict.fromkeys([full, " ".join(parts[1:])])) if len(parts) > 1 else ((full,) if full else ())
-
-

@@ -42,8 +42,8 @@ from pathlib import Path
 from spylls.hunspell import Dictionary
 
 from ..text import HASHTAG, QUOTED, URL, fold
-from .facts import _NUMBER, _dates, _number_key
-from .grammar import grammar_available, grammar_errors
+from .facts import _NUMBER, figure_keys, figures_not_in
+from .grammar import grammar_errors
 
 DICTIONARIES = Path("/usr/share/hunspell")
 _FILES = {"fr": "fr", "en": "en_US"}
@@ -91,8 +91,9 @@ def grounds(source: str, title: str = "", person: dict | None = None, posts: lis
         g.words.update(fold(w) for w in _WORD.findall(text))
         for part in re.findall(r"[\w'’-]+", text):  # hyphenated and elided pieces count on their own
             g.words.update(fold(p) for p in re.split(r"['’-]", part) if p)
-        g.numbers.update(_number_key(m.group(1)) for m in _NUMBER.finditer(text))
-        g.dates.update(key for _, key in _dates(text))
+        numbers, dates = figure_keys(text)
+        g.numbers.update(numbers)
+        g.dates.update(dates)
     return g
 
 
@@ -167,18 +168,7 @@ def written_urls(text: str) -> list[str]:
 
 def invented_numbers(text: str, g: Grounds) -> list[str]:
     """Numbers and dates of ``text`` found nowhere in the grounds ("for over 5 years")."""
-    out = []
-    dates = _dates(text)
-    masked = text
-    for written, key in dates:
-        if key not in g.dates and not any(key.rsplit("-", 1)[0] == d.rsplit("-", 1)[0] for d in g.dates):
-            out.append(written)
-        masked = masked.replace(written, " ")
-    masked = HASHTAG.sub(" ", URL.sub(" ", masked))
-    for m in _NUMBER.finditer(masked):
-        if _number_key(m.group(1)) not in g.numbers:
-            out.append(m.group(1))
-    return out
+    return figures_not_in(text, g.numbers, g.dates)
 
 
 def invented_names(text: str, g: Grounds, lang: str) -> list[str]:
@@ -330,12 +320,14 @@ def read(text: str, lang: str, angle: str, g: Grounds, role: str | None = None) 
         # a quotation of the item is the company's text, not the draft's; any other "quotation" is the draft's own
         "grammar": grammar_errors(QUOTED.sub(lambda m: " " if g.quotes(m.group(0)) else m.group(0), text), lang),
     }
+    grammar_checked = found["grammar"] is not None  # None: no grammar checker for ``lang`` here
+    found["grammar"] = found["grammar"] or []
     result = {f"{name}_ok": not items for name, items in found.items()}
     result.update({f"unknown_{name}" if name in ("numbers", "names") else name: items
                    for name, items in found.items() if items})
     result["angle_ok"] = angle_ok(text, angle, lang, role)
     result["spelling_checked"] = spelling_available(lang)
-    result["grammar_checked"] = grammar_available(lang)
+    result["grammar_checked"] = grammar_checked
     return result
 
 

@@ -53,7 +53,6 @@ from ..storage.store import Store
 from ..text import fold
 from .facts import _NUMBER, _number_key, has_fact
 from .keypoint import KeyPoint, key_point, names_person
-from .prompting import sanitize
 from .units import figure
 from .versions import version_in
 
@@ -85,8 +84,7 @@ def ensure(ctx, item: dict, lang: str) -> bool:
     translator = ctx.translator
     if translator is None:
         return False
-    source, _removed = sanitize(item["text"])
-    original = key_point(item, item["language"], source=source)
+    original = key_point(item, item["language"])  # its title and text sanitised (``injection.as_data``)
     segments = [_core(original.headline), *original.details]
     try:
         out = translator.translate_batch(segments, item["language"], lang)
@@ -109,8 +107,7 @@ def translated_point(store: Store, item: dict, lang: str, avoid_names: tuple[str
     row = _row(store, item, lang)
     if row is None or not (row["title"] or row["details"]):
         return None
-    source, _removed = sanitize(item["text"])
-    original = key_point(item, item["language"], source=source)
+    original = key_point(item, item["language"])  # its title and text sanitised (``injection.as_data``)
     headline = _sentence(row["title"]) if row["title"] else ""
     date = next((f for f in original.facts if f.kind == "date" and has_fact(original.headline, f)), None)
     if headline and date:

@@ -5,6 +5,8 @@ network (tutoiement or vouvoiement in French), whether they use emoji and
 hashtags, how long they write, and the grammatical gender French agreements
 need ("ravi" / "ravie"). Everything is measured from what they wrote; with no
 posts, neutral defaults apply (vouvoiement, no emoji, two hashtags, ~80 words).
+A post speaks in the first person, so the profile also holds the ``names`` the
+employee goes by, which their drafts never use about them.
 
     >>> profile = build({"languages": ["fr"], "gender_fr": "f", "role": "Data engineer"}, ["Ravie ! Et toi, tu en penses quoi ? 🚀 #data"])
     >>> profile.address, profile.uses_emoji, profile.agree("ravi")
@@ -41,6 +43,7 @@ class VoiceProfile:
     lang: str = "en"
     languages: list[str] = field(default_factory=lambda: ["en"])
     name: str = ""
+    names: tuple[str, ...] = ()     # how they are named (``names_of``): never in the third person in their posts
     role: str | None = None
     team: str | None = None
     expertise: str | None = None
@@ -95,7 +98,8 @@ def build(person: dict, posts: list[str], lang: str | None = None) -> VoiceProfi
     languages = [x for x in (person.get("languages") or []) if language.is_supported(x)] or ["en"]
     lang = lang or languages[0]
     posts = [p for p in posts if p and p.strip()]
-    profile = VoiceProfile(lang=lang, languages=languages, name=person.get("name") or "", role=person.get("role"),
+    profile = VoiceProfile(lang=lang, languages=languages, name=person.get("name") or "", names=names_of(person),
+                           role=person.get("role"),
                            team=person.get("team"), expertise=person.get("expertise"), gender_fr=person.get("gender_fr"))
     if not posts:
         return profile
@@ -113,3 +117,14 @@ def build(person: dict, posts: list[str], lang: str | None = None) -> VoiceProfi
     same_language = [p for p in posts if language.detect(p) == lang]
     profile.examples = sorted(same_language, key=len)[:2]
     return profile
+
+
+def names_of(person: dict) -> tuple[str, ...]:
+    """The ways an employee is named: full name and last name (a first name alone is too common).
+
+    >>> names_of({"name": "Gaëlle Le Bihan"})
+    ('Gaëlle Le Bihan', 'Le Bihan')
+    """
+    full = " ".join((person.get("name") or "").split())
+    parts = full.split()
+    return tuple(dict.fromkeys([full, " ".join(parts[1:])])) if len(parts) > 1 else ((full,) if full else ())

@@ -5,7 +5,11 @@ project file into a function of another is one step, and a step into a file alre
 core helpers (``text``, ``language``, ``config``, ``words``) are left out: they are called from everywhere by
 design. Measured with ``sys.setprofile`` on a draft with the employee's words (fake models).
 At the ghost-writing design (``80ccdd2``) the same count gave 39 returns over 16 files (prompting entered 6
-times, guardrails 5); composing around the employee's words gives 27. The test keeps it from growing back.
+times, guardrails 5); composing around the employee's words (``cf9c134``) 27 over 15 (facts entered 10 times,
+composing 6); 14 over 14 since the request's data is worked out once and handed down (the plan holds the store,
+the sanitised item, the key point, the grounds and the employee's names; a composed draft its own words and
+added text; the checks of a variant run in one pass, reading numbers and dates through one ``facts`` API). The
+test keeps it from growing back.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ def steps_of(run) -> list[str]:
     return steps
 
 
-def test_a_draft_request_returns_to_a_file_it_left_at_most_27_times(ctx, tmp_path):
+def test_a_draft_request_returns_to_a_file_it_left_at_most_14_times(ctx, tmp_path):
     ingest(ctx.store, [write(tmp_path / "c.jsonl", json.dumps(ITEM))])
     import_people(ctx.store, [write(tmp_path / "p.jsonl", json.dumps(PERSON))])
     ctx.settings.policy_path.write_text((DEMO / "policy.yaml").read_text(encoding="utf-8"), encoding="utf-8")
@@ -63,4 +67,4 @@ def test_a_draft_request_returns_to_a_file_it_left_at_most_27_times(ctx, tmp_pat
     returns = sum(n - 1 for n in entered.values())
     print(f"{len(entered)} files, {returns} returns:", dict(entered.most_common()))
     assert "assistant/writing/composing.py" in entered, "the walk is seen"
-    assert returns <= 27, entered.most_common()
+    assert returns <= 14, entered.most_common()

@@ -14,8 +14,9 @@ from assistant.imports.people import import_people
 from assistant.language import detect
 from assistant.sharing import share_rules
 from assistant.writing import composing, drafting
-from assistant.writing.keypoint import MAX_RUN, key_point, longest_shared_run, names_of
+from assistant.writing.keypoint import MAX_RUN, key_point, longest_shared_run
 from assistant.writing.policy import load_policy
+from assistant.writing.voice import names_of
 from models.generator import Generator, GeneratorUnavailable
 
 ITEM = {"id": "solar", "title": "Notre parc solaire de la Drôme", "language": "fr", "kind": "news",
