@@ -1,0 +1,211 @@
+"""Click-service replicas on several hosts (``links.replica``): real ``porte-voix links serve`` processes, each with
+its own home, over one PostgreSQL store (the tests' server; a test that restarts PostgreSQL starts its own).
+
+Every redirect a client was answered is counted exactly once after ``engagement sync``, a replica killed with
+SIGKILL included; a link made after the replicas started is served by both; an erasure reaches both logs; a
+PostgreSQL restart stops no redirect, and the store and the replicas carry on once it is back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import signal
+import subprocess
+import sys
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from assistant.app import privacy
+from assistant.config import Settings
+from assistant.context import open_context
+from assistant.links.clicklog import ClickLog, open_log
+from assistant.links.tracked import short_code
+from assistant.reporting import sync
+from assistant.sharing import shares
+from evals.measure import child_env
+from tests.click_server import free_port, request, wait_until
+
+pytestmark = pytest.mark.store_backends
+CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+
+
+@pytest.fixture(autouse=True)
+def postgres_only(backend):
+    if backend is None:
+        pytest.skip("PostgreSQL only: without it the click service shares the home's log (test_click_service)")
+
+
+def make_share(store, share_id: str, email: str) -> str:
+    """A share with its short link, as an app process records it; returns its code."""
+    code = short_code(b"replica-test", share_id)
+    shares.record_share(store, share_id, email, "c-1", "text", "linkedin", "green-week",
+                        f"https://n.example/{share_id}?utm_content={share_id}", 60.0, short_code=code)
+    return code
+
+
+class Replica:
+    """One ``porte-voix links serve`` process with a home of its own (its own machine, as far as it knows)."""
+
+    def __init__(self, settings: Settings, home):
+        self.port = free_port()
+        self.settings = dataclasses.replace(settings, home=home, links_port=self.port)
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Replica":
+        self.proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "links", "serve", "--port", str(self.port)],
+                                     env=child_env(self.settings, PORTE_VOIX_DATABASE_URL=self.settings.database_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert wait_until(lambda: self.health() is not None, timeout=30), self.proc.stderr.read1(4000) if \
+            self.proc.poll() is not None else "not up"
+        return self
+
+    def health(self) -> dict | None:
+        try:
+            import json
+            status, _, body = request(self.port, "GET", "/healthz")
+            return json.loads(body) if status == 200 else None
+        except (OSError, http.client.HTTPException):
+            return None
+
+    def get(self, code: str) -> tuple[int, str | None]:
+        status, headers, _ = request(self.port, "GET", f"/{code}", {"User-Agent": CHROME})
+        return status, parse_qs(urlsplit(headers.get("location", "")).query).get("pv_cid", [None])[0]
+
+    def log(self) -> ClickLog:
+        return ClickLog(self.settings.clicklog_path)
+
+    def stop(self, sig=signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(20)
+
+
+def load(replicas: list[Replica], codes: list[str], answered: dict, stop: threading.Event) -> list[threading.Thread]:
+    """Two clients per replica clicking ``codes`` in turn; ``answered[port]`` gathers the click ids of 302s."""
+    def client(replica: Replica, k: int) -> None:
+        n = k
+        while not stop.is_set():
+            n += 1
+            try:
+                status, click_id = replica.get(codes[n % len(codes)])
+            except (OSError, http.client.HTTPException):  # killed, or restarting
+                time.sleep(0.05)
+                continue
+            if status == 302:
+                answered[replica.port].append(click_id)
+
+    threads = [threading.Thread(target=client, args=(r, k), daemon=True) for r in replicas for k in range(2)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def counted(store) -> list[str]:
+    return [r[0] for r in store.execute("SELECT click_id FROM engagement_events WHERE kind = 'click'").fetchall()]
+
+
+def test_two_replicas_with_their_own_homes_count_every_answered_redirect_once(ctx, tmp_path):
+    store = ctx.store
+    old = [make_share(store, "s-ann", "ann@example.com"), make_share(store, "s-bob", "bob@example.com")]
+    one, two = Replica(ctx.settings, tmp_path / "host1").start(), Replica(ctx.settings, tmp_path / "host2").start()
+    answered, stop = {one.port: [], two.port: []}, threading.Event()
+    try:
+        new = make_share(store, "s-cy", "cy@example.com")  # made after both started: asked of the store at once
+        for replica in (one, two):
+            status, click_id = replica.get(new)
+            assert status == 302
+            answered[replica.port].append(click_id)
+        threads = load([one, two], old + [new], answered, stop)
+        assert wait_until(lambda: len(answered[one.port]) >= 80, timeout=60), "replica 1 answered under load"
+        one.stop(signal.SIGKILL)  # mid-load: what it committed waits in its log
+        killed_at = len(answered[one.port])
+        assert wait_until(lambda: len(answered[two.port]) >= 160, timeout=60), "replica 2 answered under load"
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        one.start()  # systemd's Restart=always: the restarted replica forwards its backlog
+        for replica in (one, two):
+            assert wait_until(lambda: replica.health()["store"]["state"] == "ok" and
+                              replica.health()["store"]["backlog"] == 0, timeout=20)
+        sync.sync(store, open_log(ctx.settings.clicklog_path))
+        clicks = counted(store)
+        everything = answered[one.port] + answered[two.port]
+        logged = {cid for r in (one, two) for (cid,) in r.log().db.execute("SELECT click_id FROM hits")}
+        assert len(clicks) == len(set(clicks)) == len(logged), "each committed hit counted once, none twice"
+        assert set(clicks) == logged and set(everything) <= logged, "every answered redirect counted"
+        assert len(logged - set(everything)) <= 2, "only the killed replica's requests in flight went unanswered"
+        assert sync.sync(store, open_log(ctx.settings.clicklog_path))["hits"] == 0, "a second run adds nothing"
+        assert killed_at == len(answered[one.port]) and killed_at >= 81
+
+        # Ann is erased: both replicas stop redirecting her link and drop her hits from their own logs
+        privacy.erase_person(ctx, "ann@example.com")
+        for replica in (one, two):
+            assert wait_until(lambda: replica.get(old[0])[0] == 404, timeout=10), "her link is gone everywhere"
+            log = replica.log()
+            assert log.db.execute("SELECT count(*) FROM hits WHERE share_id = 's-ann'").fetchone()[0] == 0
+            assert log.db.execute("SELECT count(*) FROM hits WHERE share_id = 's-bob'").fetchone()[0] > 0
+            assert replica.get(old[1])[0] == 302
+        assert store.value("SELECT count(*) FROM engagement_events WHERE share_id = 's-ann'") == 0
+    finally:
+        stop.set()
+        one.stop()
+        two.stop()
+
+
+def stop_server(server) -> None:
+    """Stop the server, fast: open connections are cut, as when PostgreSQL restarts for an upgrade."""
+    server._run("pg_ctl", "-D", str(server.data), "-m", "fast", "-w", "stop")
+
+
+def start_again(server) -> None:
+    """Start the stopped server again on its port and data folder."""
+    from evals.postgres_server import wait_ready
+
+    options = f"-c listen_addresses=127.0.0.1 -c port={server.port} -c unix_socket_directories={server.folder}"
+    server._run("pg_ctl", "-D", str(server.data), "-l", str(server.folder / "log"), "-o", options, "-w", "start")
+    wait_ready(server.url("postgres"))
+
+
+def test_a_postgresql_restart_stops_no_redirect_and_everything_carries_on(settings, tmp_path):
+    from evals.postgres_server import PostgresServer
+
+    server = PostgresServer.start()  # its own: the session's server must not go away under other tests
+    try:
+        ctx = open_context(dataclasses.replace(settings, home=tmp_path / "app", database_url=server.create_database("r")))
+        store = ctx.store
+        code = make_share(store, "s-dee", "dee@example.com")
+        replica = Replica(ctx.settings, tmp_path / "host").start()
+        answered, stop = {replica.port: []}, threading.Event()
+        threads = load([replica], [code], answered, stop)
+        try:
+            assert wait_until(lambda: len(answered[replica.port]) >= 50, timeout=30)
+            stop_server(server)
+            during = len(answered[replica.port])
+            assert wait_until(lambda: len(answered[replica.port]) >= during + 100, timeout=30), \
+                "redirects go on from the local log while PostgreSQL is down"
+            assert wait_until(lambda: replica.health()["store"]["state"] == "unavailable", timeout=10)
+            with pytest.raises(Exception, match="(?i)connect|server|closed"):  # a clear error for this request
+                store.value("SELECT count(*) FROM shares")
+            with pytest.raises(Exception):
+                sync.sync(store, open_log(ctx.settings.clicklog_path))  # the job's turn fails, and is not marked done
+            start_again(server)
+            assert store.value("SELECT count(*) FROM shares") == 1, "the store reconnects on the next request"
+            with store.transaction():
+                store.execute("UPDATE shares SET score = score + 1 WHERE id = 's-dee'")
+            assert wait_until(lambda: replica.health()["store"]["state"] == "ok", timeout=20)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(10)
+        replica.stop()  # SIGTERM: its last hits forwarded
+        assert sync.sync(store, open_log(ctx.settings.clicklog_path))["hits"] == len(answered[replica.port])
+        assert sorted(counted(store)) == sorted(answered[replica.port]), "each answered redirect counted once"
+        assert store.value("SELECT score FROM shares") == 61.0
+    finally:
+        from assistant.storage.store import close_all
+
+        close_all()
+        server.stop()
