@@ -10,12 +10,19 @@ Usage::
 
 DuckDB lets one process write a file; within a process, threads share one
 database instance through ``store.cursor()``.
+
+On PostgreSQL a server restart or outage fails the requests made while it is away with
+:class:`StoreUnavailable` (its message names the server, never the password), and the next request
+after it reconnects: DuckDB's postgres extension opens a new connection when its pooled one is dead
+(measured: a ``pg_ctl restart`` under the app, then the next query and write succeed). A transaction
+that was open when the server went away is rolled back with its connection.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +35,23 @@ from . import postgres
 from .faults import StoreLocked, duckdb_file_fault
 from .migrations import migrate
 
-__all__ = ["Store", "StoreLocked", "close_all", "extension_path", "open_store", "opened", "reopen"]
+__all__ = ["Store", "StoreLocked", "StoreUnavailable", "close_all", "extension_path", "open_store", "opened",
+           "reopen"]
+
+_LOST = re.compile(r"unable to connect|server closed the connection|connection refused|terminating connection|"
+                   r"could not connect|connection to server|no connection to the server|ssl syscall", re.IGNORECASE)
+
+
+class StoreUnavailable(duckdb.IOException):
+    """The PostgreSQL server could not be reached for this request; the next request reconnects."""
+
+
+def _where(url: str) -> str:
+    """``host:port/database`` of a PostgreSQL URL, without its user or password."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = conninfo_to_dict(url)
+    return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
 
 class Store:
@@ -54,9 +77,22 @@ class Store:
         return cur
 
     def execute(self, sql: str, params: list | tuple | None = None):
-        if self.postgres and postgres.runs_in_postgres(sql):  # updates, upserts: atomic across processes
-            return postgres.write(self.db, sql, params, getattr(self._local, "in_transaction", False))
-        return self.db.execute(sql, params or [])
+        try:
+            if self.postgres and postgres.runs_in_postgres(sql):  # updates, upserts: atomic across processes
+                return postgres.write(self.db, sql, params, getattr(self._local, "in_transaction", False))
+            return self.db.execute(sql, params or [])
+        except duckdb.Error as exc:
+            lost = self._unavailable(exc)
+            if lost is None:
+                raise
+            raise lost from None  # DuckDB's message holds the whole URL, password included
+
+    def _unavailable(self, exc: duckdb.Error) -> StoreUnavailable | None:
+        """A :class:`StoreUnavailable` in place of ``exc`` when the PostgreSQL server is away, else None."""
+        if not self.postgres or isinstance(exc, StoreUnavailable) or not _LOST.search(str(exc)):
+            return None
+        return StoreUnavailable(f"the PostgreSQL store at {_where(self.url)} is unavailable (restarting or "
+                                "unreachable); retry in a moment")
 
     def rows(self, sql: str, params: list | tuple | None = None) -> list[dict[str, Any]]:
         cur = self.execute(sql, params)
@@ -84,7 +120,13 @@ class Store:
                     raise
             raise
         self._local.in_transaction = False
-        self.db.execute("COMMIT")
+        try:
+            self.db.execute("COMMIT")
+        except duckdb.Error as exc:
+            lost = self._unavailable(exc)
+            if lost is None:
+                raise
+            raise lost from None  # DuckDB's message holds the whole URL, password included
 
     @contextmanager
     def registered(self, name: str, table) -> Iterator["Store"]:
