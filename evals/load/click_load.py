@@ -20,9 +20,17 @@ What runs (all on this machine, so client, server and syncs share the CPUs):
 5. afterwards: the service drains and stops (its own received / written / lost
    counts), a last sync, and hits in DuckDB are counted.
 
+With ``--database-url postgresql://…/empty`` (or ``--postgres``: a throw-away
+server, ``evals/postgres_server.py``) the store is on PostgreSQL and the
+service runs as a replica on another host would: a home of its own, links
+learnt from the store, every committed hit forwarded to ``click_hits`` within
+a second (``links.replica``); the syncs fold what was forwarded. The database
+must be empty (the count compares every click event with the redirects).
+
 Usage: ``python -m evals click_load`` (60 s at 500 requests/s), ``--seconds``,
-``--rate``, ``--connections``; writes ``evals/reports/click_load.json``. The
-test suite runs a few-second version (``tests/links/test_click_load.py``).
+``--rate``, ``--connections``; writes ``evals/reports/click_load.json``
+(``click_load_postgres.json`` on PostgreSQL). The test suite runs a
+few-second version (``tests/links/test_click_load.py``).
 
     >>> percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50)
     3.0
@@ -83,16 +91,18 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def _seed(settings: Settings, n: int) -> list[str]:
-    """``n`` posted shares with their short links; returns the codes."""
+    """``n`` posted shares with their short links (in the store too: replicas learn them there); returns the
+    codes."""
     store = open_store(settings)
     log, key = ClickLog(settings.clicklog_path), keys.key(settings.home, "links")
     codes = []
     for i in range(n):
         share_id = f"s-load-{i:05d}"
         target = f"https://www.nordlys-energie.example/a/{i}?utm_source=linkedin&utm_content={share_id}"
+        code = link_share(log, key, share_id, target)
         record_share(store, share_id, f"e{i % 50}@nordlys-energie.example", f"c-{i % 20}", "text", "linkedin",
-                     f"campaign-{i % 5}", target, 50.0)
-        codes.append(link_share(log, key, share_id, target))
+                     f"campaign-{i % 5}", target, 50.0, short_code=code)
+        codes.append(code)
     store.execute("UPDATE shares SET status = 'posted'")
     close_all()
     log.close()
@@ -179,19 +189,27 @@ def _cpu_seconds(pid: int) -> float | None:
 
 
 def run(config: LoadConfig = LoadConfig(), report: Path | None = REPORTS / "click_load.json",
-        home: Path | None = None) -> dict:
-    """Run the load test in a throw-away home (or ``home``); returns (and writes) the report."""
+        home: Path | None = None, database_url: str | None = None) -> dict:
+    """Run the load test in a throw-away home (or ``home``), on the store at ``database_url`` (an empty
+    PostgreSQL database) if given; returns (and writes) the report."""
     folder = tempfile.TemporaryDirectory(prefix="pv-load-") if home is None else None
     home = Path(folder.name) if folder else home
     try:
         port = free_port()
         settings = Settings(home=home, embedder="fake", generator="fake", plugins=("tests.fakes",),
-                            links_port=port, links_base_url=f"http://127.0.0.1:{port}")
+                            links_port=port, links_base_url=f"http://127.0.0.1:{port}", database_url=database_url)
         codes = _seed(settings, config.links)
         env = child_env(settings, PORTE_VOIX_LINKS_PORT=str(port))
+        service_home = settings.clicklog_path  # the log the service writes
+        if database_url:  # the replica on a host of its own: another home, the store's URL
+            env["PORTE_VOIX_DATABASE_URL"] = database_url
+            service_env = {**env, "PORTE_VOIX_HOME": str(home / "click-host")}
+            service_home = home / "click-host" / settings.clicklog_path.name
+        else:
+            service_env = env
         load_before = os.getloadavg()
         service = subprocess.Popen([sys.executable, "-m", "assistant.cli", "links", "serve", "--port", str(port)],
-                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   env=service_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             deadline = time.monotonic() + 120
             while _health(port) is None:
@@ -206,8 +224,8 @@ def run(config: LoadConfig = LoadConfig(), report: Path | None = REPORTS / "clic
             client_cpu = time.process_time() - client_cpu
             stop.set()
             drained = time.monotonic() + 60
-            while (h := _health(port)) and h["hits_written"] + h["hits_lost"] < h["hits_received"] \
-                    and time.monotonic() < drained:
+            while (h := _health(port)) and (h["hits_written"] + h["hits_lost"] < h["hits_received"] or (
+                    "store" in h and h["store"]["forwarded_hits"] < h["hits_written"])) and time.monotonic() < drained:
                 time.sleep(0.1)
             health = _health(port)
             service_cpu = (_cpu_seconds(service.pid) - service_cpu) if service_cpu is not None else None
@@ -215,12 +233,14 @@ def run(config: LoadConfig = LoadConfig(), report: Path | None = REPORTS / "clic
         finally:
             service.send_signal(signal.SIGINT)
             _, stderr = service.communicate(timeout=60)
+        final_started = time.perf_counter()
         final = subprocess.run([sys.executable, "-m", "assistant.cli", "engagement", "sync", "--json"], env=env,
                                capture_output=True, text=True, timeout=600)
+        final_s = time.perf_counter() - final_started
         store = open_store(settings)
         in_duckdb = store.value("SELECT count(*) FROM engagement_events WHERE source = 'clicklog'")
         close_all()
-        logged = ClickLog(settings.clicklog_path).count_hits()
+        logged = ClickLog(service_home).count_hits()
         redirects = client["statuses"].get(302, 0)
         stopped = re.search(r"(\d+) hits received, (\d+) written, (\d+) lost", stderr)
         result = {
@@ -234,6 +254,9 @@ def run(config: LoadConfig = LoadConfig(), report: Path | None = REPORTS / "clic
             "cpu_ms_per_request": {"service": round(service_cpu / max(1, redirects) * 1000, 3)
                                    if service_cpu is not None else None,
                                    "client": round(client_cpu / max(1, redirects) * 1000, 3)},
+            "store": "postgresql" if database_url else "duckdb",
+            "final_sync": {"rc": final.returncode, "seconds": round(final_s, 2),
+                           "hits": json.loads(final.stdout)["hits"] if final.returncode == 0 else final.stderr[-500:]},
             "final_sync_rc": final.returncode, "hits_logged": logged, "hits_in_duckdb": in_duckdb,
             "lost": redirects - in_duckdb,
             "load_average": {"before": [round(x, 2) for x in load_before],
@@ -258,12 +281,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--links", type=int, default=200)
     p.add_argument("--sync-every", type=float, default=5.0)
-    p.add_argument("--report", type=Path, default=REPORTS / "click_load.json")
+    p.add_argument("--report", type=Path)
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--database-url", help="an empty PostgreSQL database: the store there, the service a replica")
+    where.add_argument("--postgres", action="store_true", help="the same on a throw-away PostgreSQL server")
     args = p.parse_args(argv)
-    result = run(LoadConfig(seconds=args.seconds, rate=args.rate, connections=args.connections, links=args.links,
-                            sync_every=args.sync_every), report=args.report)
-    print(json.dumps({k: result[k] for k in ("client", "syncs_during_load", "hits_logged", "hits_in_duckdb", "lost",
-                                             "cpu_ms_per_request", "targets", "load_average")}, indent=2))
+    config = LoadConfig(seconds=args.seconds, rate=args.rate, connections=args.connections, links=args.links,
+                        sync_every=args.sync_every)
+    server = None
+    if args.postgres:
+        from evals.postgres_server import PostgresServer
+
+        server = PostgresServer.start()
+        args.database_url = server.create_database("click_load")
+    report = args.report or REPORTS / ("click_load_postgres.json" if args.database_url else "click_load.json")
+    try:
+        result = run(config, report=report, database_url=args.database_url)
+    finally:
+        if server is not None:
+            server.stop()
+    print(json.dumps({k: result[k] for k in ("client", "syncs_during_load", "final_sync", "hits_logged",
+                                             "hits_in_duckdb", "lost", "cpu_ms_per_request", "targets",
+                                             "load_average")}, indent=2))
     return 0 if all(result["targets"].values()) else 1
 
 
