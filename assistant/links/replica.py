@@ -46,12 +46,10 @@ from .clicklog import ClickLog
 BATCH = 5_000
 LOOKBACK_S = 900.0  # a share or an erasure committed up to this late (clock skew between hosts) is still seen
 KEEP_LOCAL_HITS_S = 86_400.0  # forwarded hits older than this leave the local log
-_HIT_INSERT = ("INSERT INTO click_hits (replica, local_id, click_id, code, share_id, clicked_at, day, method, referrer_host, "
-               "visitor, ua_class, is_bot, bot_reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-               "ON CONFLICT DO NOTHING")
-_CONVERSION_INSERT = ("INSERT INTO click_conversions (replica, local_id, external_id, share_id, click_id, event, value, "
-                      "currency, occurred_at, received_at, source, folded) "
-                      "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, FALSE) ON CONFLICT DO NOTHING")
+_HIT_COLUMNS = ("replica, local_id, click_id, code, share_id, clicked_at, day, method, referrer_host, visitor, "
+                "ua_class, is_bot, bot_reason")
+_CONVERSION_COLUMNS = ("replica, local_id, external_id, share_id, click_id, event, value, currency, occurred_at, "
+                       "received_at, source, folded")
 _LINKS = ("SELECT short_code, id, tracked_url, shared_at FROM shares "
           "WHERE short_code IS NOT NULL AND tracked_url IS NOT NULL")
 
@@ -88,11 +86,11 @@ def forward(con: psycopg.Connection, log: ClickLog, batch: int = BATCH) -> dict:
             hits_upto, conversions_upto = _marks(con, replica, legacy)
             hits = log.hits_after(hits_upto, batch)
             found = log.conversions_after(conversions_upto, batch)
-            with con.cursor() as cur:
-                if hits:
-                    cur.executemany(_HIT_INSERT, [(replica, *row[:10], bool(row[10]), row[11]) for row in hits])
-                if found:
-                    cur.executemany(_CONVERSION_INSERT, [(replica, *row) for row in found])
+            if hits:
+                _insert(con, "click_hits", _HIT_COLUMNS,
+                        [(replica, *row[:10], bool(row[10]), row[11]) for row in hits])
+            if found:
+                _insert(con, "click_conversions", _CONVERSION_COLUMNS, [(replica, *row, False) for row in found])
             hits_upto = hits[-1][0] if hits else hits_upto
             con.execute("UPDATE click_replicas SET hits_upto = %s, conversions_upto = %s, last_seen = %s "
                         "WHERE replica = %s",
@@ -102,6 +100,17 @@ def forward(con: psycopg.Connection, log: ClickLog, batch: int = BATCH) -> dict:
         sent["hits_upto"] = hits_upto
         if len(hits) < batch and len(found) < batch:
             return sent
+
+
+def _insert(con: psycopg.Connection, table: str, columns: str, rows: list[tuple]) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` of many rows: COPY into a scratch table, then one statement
+    (30,000 hits, 2 cores at load average ~50: 7.5 s with ``executemany``, one statement per row; 2.4 s so)."""
+    scratch = f"_pv_forward_{table}"
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} (LIKE {table}) ON COMMIT DELETE ROWS")
+    with con.cursor().copy(f"COPY {scratch} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {scratch} ON CONFLICT DO NOTHING")
 
 
 def share_salts(con: psycopg.Connection, log: ClickLog, today: dt.date) -> None:

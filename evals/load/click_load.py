@@ -27,6 +27,11 @@ learnt from the store, every committed hit forwarded to ``click_hits`` within
 a second (``links.replica``); the syncs fold what was forwarded. The database
 must be empty (the count compares every click event with the redirects).
 
+``--sync-hits 30000`` (with one of them) measures instead what a replica's
+hits cost downstream: 30,000 hits in a replica's log over 200 shares,
+forwarded to the store in one go (:func:`forwarded_sync`), then folded by one
+``engagement sync``.
+
 Usage: ``python -m evals click_load`` (60 s at 500 requests/s), ``--seconds``,
 ``--rate``, ``--connections``; writes ``evals/reports/click_load.json``
 (``click_load_postgres.json`` on PostgreSQL). The test suite runs a
@@ -274,6 +279,46 @@ def run(config: LoadConfig = LoadConfig(), report: Path | None = REPORTS / "clic
             folder.cleanup()
 
 
+def forwarded_sync(database_url: str, hits: int = 30_000, links: int = 200, seed: int = 0) -> dict:
+    """Seconds to forward ``hits`` committed hits of one replica's log to the store at ``database_url`` (an empty
+    database) and to fold them with one sync; checks that each is counted once."""
+    from assistant.links import replica, visitors
+    from assistant.links.clicklog import open_log
+    from assistant.reporting import sync
+
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="pv-sync-") as folder:
+        settings = Settings(home=Path(folder) / "app", embedder="fake", generator="fake", plugins=("tests.fakes",),
+                            database_url=database_url)
+        codes = _seed(settings, links)
+        log = ClickLog(Path(folder) / "click-host" / "clicks.sqlite3")
+        store = open_store(settings)
+        shares = dict(store.execute("SELECT short_code, id FROM shares").fetchall())
+        now = time.time() - 3600
+        rows = []
+        for i in range(hits):
+            code, agent = rng.choice(codes), rng.choice(BROWSERS + BOTS)
+            ua_class, is_bot, reason = visitors.classify(agent, "GET")
+            at = now + i * 0.1
+            rows.append((f"bench-{i}", code, shares[code], at, time.strftime("%Y-%m-%d", time.gmtime(at)), "GET",
+                         "linkedin.com", visitors.visitor_hash(b"bench", f"10.0.{rng.randrange(250)}.1", agent),
+                         ua_class, int(is_bot), reason))
+        log.append_hits(rows)
+        started = time.perf_counter()
+        with replica.connect(database_url, timeout_s=60) as con:
+            sent = replica.forward(con, log)["hits"]
+        forward_s = time.perf_counter() - started
+        started = time.perf_counter()
+        done = sync.sync(store, open_log(settings.clicklog_path))
+        fold_s = time.perf_counter() - started
+        counted = store.value("SELECT count(DISTINCT click_id) FROM engagement_events WHERE kind = 'click'")
+        left = store.value("SELECT count(*) FROM click_hits")
+        close_all()
+    return {"hits": hits, "forwarded": sent, "forward_s": round(forward_s, 2), "folded": done["hits"],
+            "fold_s": round(fold_s, 2), "counted": counted, "left_in_queue": left,
+            "load_average": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count()}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m evals click_load", description=__doc__.split("\n")[0])
     p.add_argument("--seconds", type=float, default=60.0)
@@ -285,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--database-url", help="an empty PostgreSQL database: the store there, the service a replica")
     where.add_argument("--postgres", action="store_true", help="the same on a throw-away PostgreSQL server")
+    p.add_argument("--sync-hits", type=int, help="measure forwarding and folding this many hits instead")
     args = p.parse_args(argv)
     config = LoadConfig(seconds=args.seconds, rate=args.rate, connections=args.connections, links=args.links,
                         sync_every=args.sync_every)
@@ -296,6 +342,13 @@ def main(argv: list[str] | None = None) -> int:
         args.database_url = server.create_database("click_load")
     report = args.report or REPORTS / ("click_load_postgres.json" if args.database_url else "click_load.json")
     try:
+        if args.sync_hits:
+            if not args.database_url:
+                p.error("--sync-hits needs --database-url or --postgres")
+            result = forwarded_sync(args.database_url, args.sync_hits)
+            (args.report or REPORTS / "click_sync_postgres.json").write_text(json.dumps(result, indent=2) + "\n")
+            print(json.dumps(result, indent=2))
+            return 0 if result["counted"] == result["hits"] and not result["left_in_queue"] else 1
         result = run(config, report=report, database_url=args.database_url)
     finally:
         if server is not None:
