@@ -218,3 +218,41 @@ def test_a_postgresql_restart_stops_no_redirect_and_everything_carries_on(settin
 
         close_all()
         server.stop()
+
+
+def test_the_click_hosts_role_of_deploy_readme_is_enough_for_a_replica(ctx, tmp_path):
+    """deploy/README.md's grants for the click hosts' PostgreSQL role: a replica pulls links, forwards hits and
+    conversions, looks up a click and applies an erasure with no more than them."""
+    import datetime as dt
+    import re
+    from pathlib import Path
+
+    from assistant.links.replica import Replica as Linked
+
+    store, url = ctx.store, ctx.settings.database_url
+    code = make_share(store, "s-eve", "eve@example.com")
+    database = url.rsplit("/", 1)[1]
+    sql = re.search(r"```sql\n(.*?)```", (Path(__file__).parents[2] / "deploy" / "README.md").read_text(), re.S)[1]
+    sql = sql.replace("'…'", "'pw'").replace("DATABASE porte_voix ", f'DATABASE "{database}" ')
+    with psycopg.connect(url, autocommit=True) as con:
+        if con.execute("SELECT 1 FROM pg_roles WHERE rolname = 'porte_voix_links'").fetchone():  # an earlier run's
+            con.execute("DROP OWNED BY porte_voix_links")
+            con.execute("DROP ROLE porte_voix_links")
+        for statement in filter(str.strip, sql.split(";")):
+            con.execute(statement)
+    log = ClickLog(tmp_path / "host" / "clicks.sqlite3")
+    replica = Linked(url.replace("://porte_voix@", "://porte_voix_links:pw@"), log)
+    replica.turn()
+    assert replica.stats["state"] == "ok" and log.link(code) == ("s-eve", "https://n.example/s-eve?utm_content=s-eve")
+    log.append_hits([("cid-1", code, "s-eve", time.time(), dt.date.today().isoformat(), "GET", None, "v", "desktop",
+                      0, None)])
+    log.add_conversion({"external_id": "crm-1", "share_id": "s-eve", "click_id": "cid-1", "event": "lead",
+                        "value": 1.0, "currency": "EUR", "occurred_at": time.time(), "received_at": time.time(),
+                        "source": "webhook"})
+    replica.turn()
+    assert replica.stats["state"] == "ok", replica.stats["last_error"]
+    assert (replica.stats["forwarded_hits"], replica.stats["forwarded_conversions"]) == (1, 1)
+    assert replica.share_of_click("cid-1") == "s-eve"
+    privacy.erase_person(ctx, "eve@example.com")
+    replica.turn()
+    assert replica.stats["state"] == "ok" and log.link(code) is None
