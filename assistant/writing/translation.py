@@ -51,7 +51,7 @@ from ..imports import catalog
 from ..language import SUPPORTED
 from ..storage.store import Store
 from ..text import fold
-from .facts import _NUMBER, _number_key, has_fact
+from .facts import _NUMBER, _number_key, facts_in
 from .keypoint import KeyPoint, key_point, names_person
 from .units import figure
 from .versions import version_in
@@ -109,12 +109,12 @@ def translated_point(store: Store, item: dict, lang: str, avoid_names: tuple[str
         return None
     original = key_point(item, item["language"])  # its title and text sanitised (``injection.as_data``)
     headline = _sentence(row["title"]) if row["title"] else ""
-    date = next((f for f in original.facts if f.kind == "date" and has_fact(original.headline, f)), None)
+    date = next((f for f in facts_in(original.headline, original.facts) if f.kind == "date"), None)
     if headline and date:
         headline = headline[:-1] + f" ({figure(date, lang)})."
     details = [d for d in json.loads(row["details"] or "[]") if not names_person(d, avoid_names)]
     text = " ".join([headline, *details])
-    facts = [f for f in original.facts if has_fact(text, f)]
+    facts = facts_in(text, original.facts)
     return KeyPoint(lang=lang, headline=headline, details=details, facts=facts, via="translation",
                     source=f"{item['title']}\n{item['text']}", title=item["title"])
 
