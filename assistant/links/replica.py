@@ -144,6 +144,7 @@ class Replica:
         self._turn_lock = threading.Lock()
         self._started = False  # the full link load and reconciliation done
         self._links_since: dt.datetime | None = None
+        self._pulled: set[str] = set()  # codes already written to the log
         self._erasures_since = 0.0
         self._erased: dict[str, float] = {}  # share → erased_at, applied within the look-back
         self._salted: dt.date | None = None
@@ -205,6 +206,7 @@ class Replica:
         replica was stopped) deleted, unless made in the last look-back (a share being recorded now)."""
         rows = con.execute(_LINKS).fetchall()
         self.stats["links_added"] += self.log.add_links((code, share, target) for code, share, target, _ in rows)
+        self._pulled = {code for code, *_ in rows}
         known = {share for _, share, _, _ in rows}
         cutoff = self.clock() - self.lookback_s
         gone = [share for (share,) in self.log.db.execute("SELECT DISTINCT share_id FROM links WHERE created_at < ?",
@@ -220,8 +222,11 @@ class Replica:
         else:
             rows = con.execute(_LINKS + " AND shared_at >= %s",
                                [self._links_since - dt.timedelta(seconds=self.lookback_s)]).fetchall()
+        fresh = [(c, s, t) for c, s, t, _ in rows if c not in self._pulled]
+        if fresh:  # the look-back returns the same shares every turn: only new codes take the log's write lock
+            self.stats["links_added"] += self.log.add_links(fresh)
+            self._pulled.update(c for c, _, _ in fresh)
         if rows:
-            self.stats["links_added"] += self.log.add_links((c, s, t) for c, s, t, _ in rows)
             newest = max((at for *_, at in rows if at is not None), default=None)
             if newest is not None and (self._links_since is None or newest > self._links_since):
                 self._links_since = newest

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
+from psycopg.conninfo import conninfo_to_dict
 
 from ..config import Settings
 from . import postgres
@@ -48,8 +49,6 @@ class StoreUnavailable(duckdb.IOException):
 
 def _where(url: str) -> str:
     """``host:port/database`` of a PostgreSQL URL, without its user or password."""
-    from psycopg.conninfo import conninfo_to_dict
-
     info = conninfo_to_dict(url)
     return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 

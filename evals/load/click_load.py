@@ -60,12 +60,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.links.clicklog import ClickLog
+from assistant.links import replica, visitors
+from assistant.links.clicklog import ClickLog, open_log
+from assistant.reporting import sync
 from assistant.sharing.shares import link_share, record_share
 from assistant.storage import keys
 from assistant.storage.store import close_all, open_store
 
 from evals.measure import child_env, free_port
+from evals.postgres_server import PostgresServer
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 BROWSERS = (
@@ -282,10 +285,6 @@ def run(config: LoadConfig = LoadConfig(), report: Path | None = REPORTS / "clic
 def forwarded_sync(database_url: str, hits: int = 30_000, links: int = 200, seed: int = 0) -> dict:
     """Seconds to forward ``hits`` committed hits of one replica's log to the store at ``database_url`` (an empty
     database) and to fold them with one sync; checks that each is counted once."""
-    from assistant.links import replica, visitors
-    from assistant.links.clicklog import open_log
-    from assistant.reporting import sync
-
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="pv-sync-") as folder:
         settings = Settings(home=Path(folder) / "app", embedder="fake", generator="fake", plugins=("tests.fakes",),
@@ -336,8 +335,6 @@ def main(argv: list[str] | None = None) -> int:
                         sync_every=args.sync_every)
     server = None
     if args.postgres:
-        from evals.postgres_server import PostgresServer
-
         server = PostgresServer.start()
         args.database_url = server.create_database("click_load")
     report = args.report or REPORTS / ("click_load_postgres.json" if args.database_url else "click_load.json")

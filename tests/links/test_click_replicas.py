@@ -9,12 +9,16 @@ PostgreSQL restart stops no redirect, and the store and the replicas carry on on
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import http.client
+import json
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
@@ -24,12 +28,14 @@ from assistant.app import privacy
 from assistant.config import Settings
 from assistant.context import open_context
 from assistant.links.clicklog import ClickLog, open_log
+from assistant.links.replica import Replica as Linked
 from assistant.links.tracked import short_code
 from assistant.reporting import sync
 from assistant.sharing import shares
 from assistant.storage import jobs
-from assistant.storage.store import StoreUnavailable
+from assistant.storage.store import StoreUnavailable, close_all
 from evals.measure import child_env
+from evals.postgres_server import PostgresServer, wait_ready
 from tests.click_server import free_port, request, wait_until
 
 pytestmark = pytest.mark.store_backends
@@ -67,7 +73,6 @@ class Replica:
 
     def health(self) -> dict | None:
         try:
-            import json
             status, _, body = request(self.port, "GET", "/healthz")
             return json.loads(body) if status == 200 else None
         except (OSError, http.client.HTTPException):
@@ -165,16 +170,12 @@ def stop_server(server) -> None:
 
 def start_again(server) -> None:
     """Start the stopped server again on its port and data folder."""
-    from evals.postgres_server import wait_ready
-
     options = f"-c listen_addresses=127.0.0.1 -c port={server.port} -c unix_socket_directories={server.folder}"
     server._run("pg_ctl", "-D", str(server.data), "-l", str(server.folder / "log"), "-o", options, "-w", "start")
     wait_ready(server.url("postgres"))
 
 
 def test_a_postgresql_restart_stops_no_redirect_and_everything_carries_on(settings, tmp_path):
-    from evals.postgres_server import PostgresServer
-
     server = PostgresServer.start()  # its own: the session's server must not go away under other tests
     try:
         ctx = open_context(dataclasses.replace(settings, home=tmp_path / "app", database_url=server.create_database("r")))
@@ -214,8 +215,6 @@ def test_a_postgresql_restart_stops_no_redirect_and_everything_carries_on(settin
         assert sorted(counted(store)) == sorted(answered[replica.port]), "each answered redirect counted once"
         assert store.value("SELECT score FROM shares") == 61.0
     finally:
-        from assistant.storage.store import close_all
-
         close_all()
         server.stop()
 
@@ -223,12 +222,6 @@ def test_a_postgresql_restart_stops_no_redirect_and_everything_carries_on(settin
 def test_the_click_hosts_role_of_deploy_readme_is_enough_for_a_replica(ctx, tmp_path):
     """deploy/README.md's grants for the click hosts' PostgreSQL role: a replica pulls links, forwards hits and
     conversions, looks up a click and applies an erasure with no more than them."""
-    import datetime as dt
-    import re
-    from pathlib import Path
-
-    from assistant.links.replica import Replica as Linked
-
     store, url = ctx.store, ctx.settings.database_url
     code = make_share(store, "s-eve", "eve@example.com")
     database = url.rsplit("/", 1)[1]
