@@ -43,14 +43,18 @@ _LOST = re.compile(r"unable to connect|server closed the connection|connection r
                    r"could not connect|connection to server|no connection to the server|ssl syscall", re.IGNORECASE)
 
 
-class StoreUnavailable(duckdb.IOException):
-    """The PostgreSQL server could not be reached for this request; the next request reconnects."""
+class StoreUnavailable(duckdb.ConnectionException):
+    """The PostgreSQL server could not be reached for this request; the next request reconnects. A
+    ``ConnectionException``: ``faults`` tells people "under maintenance for a few seconds: try again", and an
+    import stops on it as on any failure of the store (``imports.importing.STORE_ERRORS``)."""
 
 
-def _where(url: str) -> str:
-    """``host:port/database`` of a PostgreSQL URL, without its user or password."""
+def _unavailable(url: str) -> StoreUnavailable:
+    """The error for a request that found the server away, naming it by ``host:port/database`` (no password)."""
     info = conninfo_to_dict(url)
-    return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+    where = f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+    return StoreUnavailable(f"the PostgreSQL store at {where} is unavailable (restarting or unreachable); "
+                            "retry in a moment")
 
 
 class Store:
@@ -81,17 +85,16 @@ class Store:
                 return postgres.write(self.db, sql, params, getattr(self._local, "in_transaction", False))
             return self.db.execute(sql, params or [])
         except duckdb.Error as exc:
-            lost = self._unavailable(exc)
+            lost = self._lost(exc)
             if lost is None:
                 raise
             raise lost from None  # DuckDB's message holds the whole URL, password included
 
-    def _unavailable(self, exc: duckdb.Error) -> StoreUnavailable | None:
+    def _lost(self, exc: duckdb.Error) -> StoreUnavailable | None:
         """A :class:`StoreUnavailable` in place of ``exc`` when the PostgreSQL server is away, else None."""
         if not self.postgres or isinstance(exc, StoreUnavailable) or not _LOST.search(str(exc)):
             return None
-        return StoreUnavailable(f"the PostgreSQL store at {_where(self.url)} is unavailable (restarting or "
-                                "unreachable); retry in a moment")
+        return _unavailable(self.url)
 
     def rows(self, sql: str, params: list | tuple | None = None) -> list[dict[str, Any]]:
         cur = self.execute(sql, params)
@@ -122,7 +125,7 @@ class Store:
         try:
             self.db.execute("COMMIT")
         except duckdb.Error as exc:
-            lost = self._unavailable(exc)
+            lost = self._lost(exc)
             if lost is None:
                 raise
             raise lost from None  # DuckDB's message holds the whole URL, password included
@@ -175,8 +178,13 @@ def open_store(settings: Settings) -> Store:
         if store is not None:
             return store
         if settings.database_url:  # the shared PostgreSQL store: no file, no single-writer lock
-            con = postgres.connect(settings.database_url, settings.extension_dir, config)
-            migrate(con, postgres=True)
+            try:
+                con = postgres.connect(settings.database_url, settings.extension_dir, config)
+                migrate(con, postgres=True)
+            except duckdb.Error as exc:
+                if not _LOST.search(str(exc)):
+                    raise
+                raise _unavailable(settings.database_url) from None  # DuckDB's message holds the password
             store = _open[settings.db_path] = Store(con, settings.db_path, url=settings.database_url)
             return store
         try:

@@ -195,6 +195,12 @@ def test_a_postgresql_restart_stops_no_redirect_and_everything_carries_on(settin
                 store.value("SELECT count(*) FROM shares")  # a clear error for the request that hit the outage
             with pytest.raises(Exception):
                 sync.sync(store, open_log(ctx.settings.clicklog_path))  # the job's turn fails, and is not marked done
+            secret = store.url.replace("://porte_voix@", "://porte_voix:secret-pw@")
+            cli = subprocess.run([sys.executable, "-m", "assistant.cli", "engagement", "sync"], capture_output=True,
+                                 text=True, env=child_env(ctx.settings, PORTE_VOIX_DATABASE_URL=secret), timeout=120)
+            assert cli.returncode != 0 and "maintenance for a few seconds: try again" in cli.stderr, cli.stderr
+            assert "secret-pw" not in cli.stderr + "".join(p.read_text(errors="replace")
+                                                             for p in ctx.settings.home.rglob("*.log"))
             start_again(server)
             assert store.value("SELECT count(*) FROM shares") == 1, "the store reconnects on the next request"
             with store.transaction():
