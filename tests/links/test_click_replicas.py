@@ -27,6 +27,7 @@ import pytest
 from assistant.app import privacy
 from assistant.config import Settings
 from assistant.context import open_context
+from assistant.links import conversions
 from assistant.links.clicklog import ClickLog, open_log
 from assistant.links.replica import Replica as Linked
 from assistant.links.tracked import short_code
@@ -36,9 +37,10 @@ from assistant.storage import jobs
 from assistant.storage.store import StoreUnavailable, close_all
 from evals.measure import child_env
 from evals.postgres_server import PostgresServer, wait_ready
-from tests.click_server import free_port, request, wait_until
+from tests.click_server import free_port, post_json, request, wait_until
 
 pytestmark = pytest.mark.store_backends
+SECRET = b"the-crm-secret"  # one for every replica (deploy/porte-voix-links.env)
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 
 
@@ -66,7 +68,8 @@ class Replica:
 
     def start(self) -> "Replica":
         self.proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "links", "serve", "--port", str(self.port)],
-                                     env=child_env(self.settings, PORTE_VOIX_DATABASE_URL=self.settings.database_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     env=child_env(self.settings, PORTE_VOIX_DATABASE_URL=self.settings.database_url,
+                                                   PORTE_VOIX_CONVERSIONS_SECRET=SECRET.decode()), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert wait_until(lambda: self.health() is not None, timeout=30), self.proc.stderr.read1(4000) if \
             self.proc.poll() is not None else "not up"
         return self
@@ -147,6 +150,19 @@ def test_two_replicas_with_their_own_homes_count_every_answered_redirect_once(ct
         assert len(logged - set(everything)) <= 2, "only the killed replica's requests in flight went unanswered"
         assert sync.sync(store, open_log(ctx.settings.clicklog_path))["hits"] == 0, "a second run adds nothing"
         assert killed_at == len(answered[one.port]) and killed_at >= 81
+
+        # the CRM reports a lead on a click answered by replica 1, through replica 2; and again through 1
+        body = json.dumps({"click_id": answered[one.port][0], "event": "lead", "external_id": "crm-7",
+                           "value": 900.0, "currency": "EUR", "occurred_at": time.time()}).encode()
+        for replica, status in ((two, 201), (one, 201)):  # each log has it once; the store will have it once
+            answer = post_json(replica.port, "/v1/conversions", body, conversions.sign(SECRET, body))
+            assert answer[0] == status, answer
+        for replica in (one, two):
+            assert wait_until(lambda: replica.health()["store"]["forwarded_conversions"] >= 1, timeout=10)
+        sync.sync(store, open_log(ctx.settings.clicklog_path))
+        assert store.rows("SELECT share_id, kind, value FROM engagement_events WHERE kind = 'lead'") == \
+            [{"share_id": store.value("SELECT share_id FROM engagement_events WHERE click_id = ?",
+                                      [answered[one.port][0]]), "kind": "lead", "value": 900.0}]
 
         # Ann is erased: both replicas stop redirecting her link and drop her hits from their own logs
         privacy.erase_person(ctx, "ann@example.com")
