@@ -165,9 +165,13 @@ def test_two_replicas_with_their_own_homes_count_every_answered_redirect_once(ct
                                       [answered[one.port][0]]), "kind": "lead", "value": 900.0}]
 
         # Ann is erased: both replicas stop redirecting her link and drop her hits from their own logs
+        hers = [cid for (cid,) in store.execute("SELECT click_id FROM engagement_events WHERE share_id = 's-ann'")
+                .fetchall()]
         privacy.erase_person(ctx, "ann@example.com")
         for replica in (one, two):
             assert wait_until(lambda: replica.get(old[0])[0] == 404, timeout=10), "her link is gone everywhere"
+            raw = b"".join(p.read_bytes() for p in replica.settings.home.glob("clicks.sqlite3*"))
+            assert hers and not [cid for cid in hers if cid.encode() in raw], "no byte of her clicks left in the file"
             log = replica.log()
             assert log.db.execute("SELECT count(*) FROM hits WHERE share_id = 's-ann'").fetchone()[0] == 0
             assert log.db.execute("SELECT count(*) FROM hits WHERE share_id = 's-bob'").fetchone()[0] > 0
