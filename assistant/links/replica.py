@@ -22,6 +22,15 @@ key (replica, local id) with ``ON CONFLICT DO NOTHING`` is a second guard. ``eng
 forwarded rows and deletes them (hits) or marks them folded (conversions, whose ``external_id`` stays
 unique across replicas) in its own transaction (``reporting.sync``).
 
+Why forwarding rather than the alternatives: writing each hit to PostgreSQL before answering would tie
+every redirect's latency and availability to the database (the click service is the part that must stay
+up); the sync collecting each host's SQLite file would need the app machines to reach into public hosts,
+and SQLite's WAL does not work over a network mount. Forwarding costs the redirect nothing (another thread
+reads committed rows) and little CPU: measured with ``python -m evals click_load --postgres`` (2 shared
+cores at load average 24–48), 15,000 of 15,000 redirects answered, forwarded and counted, 0.47 ms of
+service CPU a redirect against 0.31 ms on the file run beside it; 30,000 hits forwarded in 2.4 s (COPY),
+folded by one sync in 5.6–7.7 s (README, "Click-service replicas on several hosts").
+
 A log's id is drawn once (``clicklog.c003_replica``); a home must not be cloned onto a second host (the two
 logs would share an id). A log that held hits before forwarding existed was folded by the old sync up to
 the store's ``sync_state`` marks: forwarding starts from them.
