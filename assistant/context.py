@@ -26,6 +26,7 @@ from models.scheduler import Interleaved
 from models.translator import Translator, get_translator
 
 from .config import Settings
+from .storage import installation
 from .storage.store import Store, open_store
 from .writing.policy import Policy, load_policy
 
@@ -94,12 +95,19 @@ class Context:
 
     @property
     def policy(self) -> Policy:
-        """The installation's policy file, re-read when it changes; ``Policy(configured=False)`` without one."""
-        path = self.settings.policy_path
-        stamp = path.stat().st_mtime_ns if path.exists() else None
+        """The installation's policy, re-read when it changes; ``Policy(configured=False)`` without one.
+
+        The file in the home, or, on PostgreSQL, the database's current version (``storage.installation``):
+        its id is checked at each use, so an admin's save on any machine applies at this process's next request.
+        """
+        path, store = self.settings.policy_path, self.store if self.settings.database_url else None
+        if store is not None:
+            stamp = installation.policy_version(store, adopt=path)
+        else:
+            stamp = path.stat().st_mtime_ns if path.exists() else None
         cached = self._policy
         if cached is None or cached[0] != stamp:
-            cached = self._policy = (stamp, load_policy(path))
+            cached = self._policy = (stamp, load_policy(path, store))
         return cached[1]
 
     def now(self) -> dt.datetime:

@@ -119,7 +119,7 @@ def seed_demo_activity(ctx: Context, today: dt.date | None = None) -> int:
     or items), fold them into DuckDB; returns shares added."""
     store, log = ctx.store, open_log(ctx.settings.clicklog_path)
     today = today or ctx.today()
-    key = keys.key(ctx.settings.home, "links")
+    key = keys.key(ctx.settings, "links")
     added, reported = 0, {}
     for n, (user, item_id, days_ago, personal) in enumerate(_ACTIVITY):
         email = f"{user}@{DOMAIN}"

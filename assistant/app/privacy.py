@@ -166,7 +166,7 @@ def delete_rows(store: Store, email: str, actor: str | None = None, now: dt.date
     audit it. Returns rows affected per table. Leaves the bytes in free blocks: see :func:`erase_person`."""
     p = person(store, email)
     have = set(tables(store))
-    alias = erased.pseudonym(store.path.parent, p.email)
+    alias = erased.pseudonym(store, p.email)
     counts: dict[str, int] = {}
     with store.transaction():
         for part in PARTS:  # what needs the rows deleted below (the profile texts behind the vectors)
@@ -213,7 +213,7 @@ def erase_person(ctx: Context, email: str, actor: str | None = None) -> dict:
     stats = compaction.copy_live(store, settings)
     left = scan_files(settings.home, {"email": p.email.encode("utf-8")}, skip=CACHE_DIRS)
     left.pop(settings.db_path.name, None)  # company content may quote the email: counted in content_mentions
-    return {"email_pseudonym": erased.pseudonym(settings.home, p.email), "tables": counts, "files": files,
+    return {"email_pseudonym": erased.pseudonym(settings, p.email), "tables": counts, "files": files,
             "compaction": stats, "residue": residue, "file_residue": left, "content_mentions": content}
 
 
@@ -228,10 +228,11 @@ def remaining(store: Store, email: str) -> dict[str, int]:
 def readmit(store: Store, email: str, actor: str | None = None) -> bool:
     """Let an erased person be imported again (they opted in anew), their new unsubscribe links work again;
     audited. True when they were erased."""
-    optouts_inbox.revive(Settings(home=store.path.parent), email)  # the home holds the store (``erased`` too)
+    # the home holds the store; on PostgreSQL the register's salt is the database's (``erased``)
+    optouts_inbox.revive(Settings(home=store.path.parent, database_url=store.url), email)
     found = erased.readmit(store, email)
     if found:
-        audit.record(store, actor, "person.readmit", erased.pseudonym(store.path.parent, email))
+        audit.record(store, actor, "person.readmit", erased.pseudonym(store, email))
     return found
 
 

@@ -70,8 +70,8 @@ def _inbox(settings: Settings) -> sqlite3.Connection:
 
 def _tombstone(settings: Settings, email: str) -> str | None:
     """The erased-register digest of ``email`` (``storage.erased``), None when nobody was ever erased here."""
-    key = erased.salt(settings.home, create=False)
-    return erased.digest(settings.home, email) if key is not None else None
+    key = erased.salt(settings, create=False)
+    return erased.digest(settings, email) if key is not None else None
 
 
 def is_buried(settings: Settings, email: str) -> bool:
@@ -121,7 +121,7 @@ def bury(settings: Settings, email: str) -> int:
     transaction, so a click on an old link after this shows and writes nothing. Returns opt-outs deleted."""
     email = email.strip().lower()
     with _inbox(settings) as con:
-        con.execute("INSERT OR IGNORE INTO erased (digest) VALUES (?)", [erased.digest(settings.home, email)])
+        con.execute("INSERT OR IGNORE INTO erased (digest) VALUES (?)", [erased.digest(settings, email)])
         deleted = con.execute("DELETE FROM optouts WHERE lower(email) = ?", [email]).rowcount
     con.close()
     return deleted

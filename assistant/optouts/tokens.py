@@ -42,18 +42,18 @@ def _unb64(text: str) -> bytes:
 
 
 @functools.lru_cache(maxsize=8)
-def _key(home: Path) -> bytes:
-    return keys.key(home, "unsubscribe")
+def _key(home: Path, database_url: str | None) -> bytes:  # on PostgreSQL the database's key (storage.installation)
+    return keys.key(Settings(home=home, database_url=database_url), "unsubscribe")
 
 
 def token(settings: Settings, email: str) -> str:
     """The token of ``email``'s unsubscribe link."""
-    return signing.sign(_key(settings.home), "unsubscribe", _b64(email.strip().lower().encode()))
+    return signing.sign(_key(settings.home, settings.database_url), "unsubscribe", _b64(email.strip().lower().encode()))
 
 
 def email_of(settings: Settings, value: str) -> str | None:
     """The email a token was made for, or None when it is not one of this installation's."""
-    encoded = signing.unsign(_key(settings.home), "unsubscribe", value)
+    encoded = signing.unsign(_key(settings.home, settings.database_url), "unsubscribe", value)
     try:
         email = _unb64(encoded).decode() if encoded else None
         if email is None and value and "." in value:  # a link of a digest sent before (see the module)
@@ -66,7 +66,7 @@ def email_of(settings: Settings, value: str) -> str | None:
 
 def _earlier_form(settings: Settings, email: str) -> str:
     """The token of ``email`` as digests sent before signed ones carried it."""
-    mac = hmac.new(_key(settings.home), email.encode(), hashlib.sha256).digest()
+    mac = hmac.new(_key(settings.home, settings.database_url), email.encode(), hashlib.sha256).digest()
     return f"{_b64(email.encode())}.{_b64(mac)[:22]}"
 
 

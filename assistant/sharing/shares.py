@@ -60,7 +60,7 @@ def prepare_share(ctx: Context, email: str, content_id: str, text: str, network:
         raise LookupError(f"no content item {content_id!r}")
     campaign = item["campaign"] or ALWAYS_ON
     target = tracked_url(item["url"], network, campaign, share_id)
-    code = short_code(keys.key(ctx.settings.home, "links"), share_id) if target else None
+    code = short_code(keys.key(ctx.settings, "links"), share_id) if target else None
     link = short_url(ctx.settings.links_base_url, code) if code else None
     full = final_text(text, link, item["url"])
     scored = score_post(ctx, email, content_id, text, draft_text=draft_text)
@@ -84,7 +84,7 @@ def share(ctx: Context, email: str, content_id: str, text: str, network: str, sh
     if prepared["blocked"]:
         raise ShareBlocked([v for v in prepared["violations"] if v["severity"] == "block"])
     if prepared["tracked_url"]:
-        code = link_share(open_log(ctx.settings.clicklog_path), keys.key(ctx.settings.home, "links"), share_id,
+        code = link_share(open_log(ctx.settings.clicklog_path), keys.key(ctx.settings, "links"), share_id,
                           prepared["tracked_url"])
         if code != prepared["code"]:  # the first code was taken by another share (p ≈ 10⁻⁹): use the alternate
             link = short_url(ctx.settings.links_base_url, code)

@@ -5,7 +5,11 @@ must not bring them back as if nothing happened. So the store keeps, in
 ``erased_people``, an HMAC-SHA256 of the lower-cased email keyed by a random
 salt that lives in the home (``<home>/erasure.salt``, 32 bytes, 0600), not in
 the database: a copy of the database alone cannot be tested against a list of
-emails. An import asks :func:`is_erased` and rejects the row (the person must
+emails. On PostgreSQL, where machines with homes of their own share the store,
+the salt lives in the database instead (``installation``, which says what that
+costs): a salt per home would hash one email two ways, and a machine would
+import again a person erased on another. The home's file, where there is one,
+is the value the database adopts. An import asks :func:`is_erased` and rejects the row (the person must
 opt in again: an admin runs ``porte-voix people readmit EMAIL`` at their
 request, which calls :func:`readmit`). The backup copies the salt with the
 database; a home restored without it forgets who was erased.
@@ -20,7 +24,7 @@ the ones already stored and every past erasure would be forgotten.
     >>> is_erased(store, "ana@example.com")
     False
     >>> remember(store, "Ana@Example.com")
-    >>> is_erased(store, "ana@example.com"), pseudonym(store.path.parent, "ana@example.com")[:7]
+    >>> is_erased(store, "ana@example.com"), pseudonym(store, "ana@example.com")[:7]
     (True, 'erased:')
     >>> which(store, ["ana@example.com", "bo@example.com"])
     {'ana@example.com'}
@@ -39,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..words.catalogue import translate
+from . import installation
 
 if TYPE_CHECKING:  # the public click service checks tombstones with this module and imports no duckdb
     from .store import Store
@@ -51,8 +56,12 @@ def salt_path(home: Path) -> Path:
     return Path(home) / SALT_FILE
 
 
-def salt(home: Path, create: bool = True) -> bytes | None:
-    """The home's salt, created (0600, atomically) on first need; None when absent and ``create`` is False."""
+def salt(where: installation.Settings | Store | Path, create: bool = True) -> bytes | None:
+    """The installation's salt (``where``: its settings, its store, or a home), created (0600, atomically) on
+    first need; None when absent and ``create`` is False. On PostgreSQL, the database's (see above)."""
+    home, url = installation.locate(where)
+    if url:
+        return installation.secret(url, "erasure-salt", adopt=lambda: salt(home, create=False), create=create)
     path = salt_path(home)
     try:
         return path.read_bytes()
@@ -74,25 +83,25 @@ def _digest(key: bytes, email: str) -> str:
     return hmac.new(key, email.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def digest(home: Path, email: str) -> str:
+def digest(where: installation.Settings | Store | Path, email: str) -> str:
     """The keyed hash stored for ``email`` (creates the salt when needed)."""
-    return _digest(salt(home), email)
+    return _digest(salt(where), email)
 
 
-def pseudonym(home: Path, email: str) -> str:
+def pseudonym(where: installation.Settings | Store | Path, email: str) -> str:
     """A stable stand-in for an erased person in logs: ``erased:`` + 12 hex digits of their keyed hash."""
-    return "erased:" + digest(home, email)[:12]
+    return "erased:" + digest(where, email)[:12]
 
 
 def remember(store: Store, email: str, now: dt.datetime | None = None) -> None:
     """Record that ``email`` was erased (idempotent)."""
     store.execute("INSERT INTO erased_people (digest, erased_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                  [digest(store.path.parent, email), now or dt.datetime.now()])
+                  [digest(store, email), now or dt.datetime.now()])
 
 
 def is_erased(store: Store, email: str) -> bool:
     """Whether ``email`` was erased and not readmitted (imports skip such people)."""
-    key = salt(store.path.parent, create=False)
+    key = salt(store, create=False)
     if key is None:  # no salt: nobody was ever erased in this home
         return False
     return bool(store.value("SELECT 1 FROM erased_people WHERE digest = ?", [_digest(key, email)]))
@@ -100,7 +109,7 @@ def is_erased(store: Store, email: str) -> bool:
 
 def which(store: Store, emails: list[str]) -> set[str]:
     """The erased ones among ``emails`` (one query for a whole import batch)."""
-    key = salt(store.path.parent, create=False)
+    key = salt(store, create=False)
     if key is None or not emails:
         return set()
     digests = {_digest(key, e): e for e in emails}
@@ -110,7 +119,7 @@ def which(store: Store, emails: list[str]) -> set[str]:
 
 def readmit(store: Store, email: str) -> bool:
     """Forget the erasure of ``email`` (they opted in again); True when they were in the register."""
-    key = salt(store.path.parent, create=False)
+    key = salt(store, create=False)
     if key is None:
         return False
     value = _digest(key, email)

@@ -5,7 +5,12 @@ cannot be enumerated), the HMAC secret of the conversions endpoint (unless
 ``PORTE_VOIX_CONVERSIONS_SECRET`` sets one, e.g. the value already typed into
 the CRM) and the key that signs backups (``backup``, never copied into one).
 They live in ``<home>/keys/`` with mode 0600, so the app, the CLI and the
-click service of one installation agree without any configuration.
+click service of one installation agree without any configuration. With the
+store on PostgreSQL (``where`` is the installation's ``Settings`` or store, with a
+database URL), every key but ``backup`` lives in the database instead
+(``installation``: machines with homes of their own agree), the home's file
+adopted when it has one; the backup key stays in the home, with the operator
+(it must not travel inside the data it vouches for).
 
     >>> import tempfile, pathlib
     >>> home = pathlib.Path(tempfile.mkdtemp())
@@ -19,16 +24,29 @@ import os
 import secrets
 from pathlib import Path
 
+from . import installation
 
-def key(home: Path, name: str) -> bytes:
-    """The 32-byte key ``name`` of the installation at ``home``, created on first use."""
-    path = Path(home) / "keys" / f"{name}.key"
-    if path.exists():
-        return bytes.fromhex(path.read_text().strip())
+HOME_ONLY = {"backup"}  # never in the database (see the module's docstring)
+
+
+def key(where: installation.Settings | Path, name: str) -> bytes:
+    """The 32-byte key ``name`` of the installation at ``where`` (its settings, its store, or a home), created
+    on first use."""
+    home, url = installation.locate(where)
+    if url and name not in HOME_ONLY:
+        return installation.secret(url, name, adopt=lambda: _file(home, name))
+    found = _file(home, name)
+    if found is not None:
+        return found
     try:  # when processes race, the first key written wins for all
         return install(home, name, secrets.token_bytes(32))
     except FileExistsError:
-        return bytes.fromhex(path.read_text().strip())
+        return _file(home, name)
+
+
+def _file(home: Path, name: str) -> bytes | None:
+    path = Path(home) / "keys" / f"{name}.key"
+    return bytes.fromhex(path.read_text().strip()) if path.exists() else None
 
 
 def install(home: Path, name: str, value: bytes) -> bytes:
@@ -48,8 +66,8 @@ def install(home: Path, name: str, value: bytes) -> bytes:
     return value
 
 
-def conversions_secret(home: Path, configured: str | None) -> bytes:
+def conversions_secret(where: installation.Settings | Path, configured: str | None) -> bytes:
     """The conversions HMAC secret: the configured one, else the installation's own (see ``key``)."""
     if configured:
         return configured.encode()
-    return key(home, "conversions").hex().encode()
+    return key(where, "conversions").hex().encode()

@@ -434,6 +434,18 @@ def m012_click_replicas(db):
         db.execute("CREATE INDEX engagement_events_click_idx ON engagement_events (click_id)")
 
 
+@migration
+def m013_installation_state(db):
+    """What every process of a PostgreSQL installation must agree on, whatever its home (``installation``):
+    its keys and the erasure salt (created once, never replaced), and the policy's versions (the highest
+    current). The embedded store keeps these in files of its home and leaves the tables empty."""
+    db.execute("CREATE TABLE installation_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, origin TEXT NOT NULL, "
+               "created_at TIMESTAMP NOT NULL)")
+    db.execute("CREATE SEQUENCE policy_versions_seq START 1")
+    db.execute("CREATE TABLE policy_versions (id BIGINT PRIMARY KEY DEFAULT nextval('policy_versions_seq'), "
+               "text TEXT NOT NULL, saved_by TEXT, saved_at TIMESTAMP NOT NULL)")
+
+
 def migrate(con: duckdb.DuckDBPyConnection, postgres: bool = False) -> list[str]:
     """Apply pending migrations in order; return the names applied now.
 

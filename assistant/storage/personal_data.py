@@ -86,5 +86,7 @@ def _pseudonymise_audit(store: Store, p: Person, alias: str) -> dict[str, int]:
     return {"audit_log": sum(audit.pseudonymise(store, name, alias) for name in p.usernames)}
 
 
-# the store's own tables: the audit log names people (pseudonymised); bookkeeping and the erasure register do not
-PART = Part(kept=frozenset({"_migrations", "erased_people"}), handled=frozenset({"audit_log"}), erase=_pseudonymise_audit)
+# the store's own tables: the audit log names people (pseudonymised), the policy's versions their saver (cleared);
+# bookkeeping, the erasure register and the installation's secrets do not
+PART = Part(kept=frozenset({"_migrations", "erased_people", "installation_secrets"}), handled=frozenset({"audit_log"}),
+            authored={"policy_versions": "saved_by"}, erase=_pseudonymise_audit)

@@ -75,7 +75,7 @@ def _policy(ctx, me) -> None:
     if not ctx.policy.configured:
         st.warning(t("admin.no_policy"))
     st.caption(t("admin.policy_help"))
-    text = st.text_area("policy.yaml", policy.policy_text(path), height=420, key="adm_policy_text")
+    text = st.text_area("policy.yaml", policy.policy_text(path, ctx.store), height=420, key="adm_policy_text")
     check, save = st.columns(2)
     if check.button(t("admin.validate"), key="adm_policy_check"):
         if not text.strip():

@@ -134,5 +134,5 @@ def _digest_schedule(key: str, _ctx: Context) -> threading.Thread:
 
 
 def cookie_secret() -> bytes:
-    """The installation's key that signs sign-in cookies (created once under the home, see ``keys``)."""
-    return keys.key(context().settings.ensure().home, "session-cookie")
+    """The installation's key that signs sign-in cookies (created once, in the home or on PostgreSQL in the database: see ``keys``)."""
+    return keys.key(context().settings.ensure(), "session-cookie")

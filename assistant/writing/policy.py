@@ -34,7 +34,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..storage import audit
+from ..storage import audit, installation
 from ..storage.store import Store
 from ..text import HASHTAG, fold
 from ..words.catalogue import translate
@@ -258,32 +258,47 @@ def parse(text: str) -> Policy:
     return policy
 
 
-def load_policy(path: Path) -> Policy:
-    """The policy saved at ``path``; without a file, an empty policy marked ``configured=False``
-    (only the platforms' length limits apply until an admin saves one)."""
+def load_policy(path: Path, store: Store | None = None) -> Policy:
+    """The policy saved at ``path`` (on a PostgreSQL ``store``: in the database, see :func:`policy_text`);
+    without one, an empty policy marked ``configured=False`` (only the platforms' length limits apply until
+    an admin saves one)."""
+    if store is not None and store.postgres:
+        text = installation.policy_text(store, adopt=path)
+        return Policy(configured=False) if text is None else parse(text)
     if not path.exists():
         return Policy(configured=False)
     return parse(path.read_text(encoding="utf-8"))
 
 
-def policy_text(path: Path) -> str:
+def policy_text(path: Path, store: Store | None = None) -> str:
+    """The saved policy's text: the file at ``path``, or, on a PostgreSQL ``store``, the database's current
+    version (``storage.installation``: machines with homes of their own share it; the home's file adopted
+    while the database has none)."""
+    if store is not None and store.postgres:
+        return installation.policy_text(store, adopt=path) or ""
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
 def save(text: str, path: Path, store: Store | None = None, actor: str | None = None) -> Policy:
     """Validate, then write the policy atomically; an invalid or empty policy never replaces a valid one
     (an empty file would switch every rule off). With ``store``, a saved policy is written to the audit
-    log (``policy.save`` by ``actor``, with its rule names and counts; a refused one leaves no entry)."""
+    log (``policy.save`` by ``actor``, with its rule names and counts; a refused one leaves no entry). On a
+    PostgreSQL ``store`` it is a new version in the database instead of the file (every process applies it
+    at its next request; the versions are its history)."""
     if not (text or "").strip() or not (yaml.safe_load(text) if _is_yaml(text) else True):
         raise PolicyError("errors.policy_empty")
     policy = parse(text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    if store is not None and store.postgres:
+        target = f"policy_versions/{installation.save_policy(store, text, actor)}"
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".yaml.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        target = str(path)
     if store is not None:
         rules = sorted(map(str, yaml.safe_load(text)))  # parse() accepted it: a mapping of rules
-        audit.record(store, actor, "policy.save", str(path),
+        audit.record(store, actor, "policy.save", target,
                      {"rules": rules, "prohibited_terms": len(policy.prohibited_terms), "bytes": len(text.encode())})
     return policy
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 
 import pytest
 
@@ -15,11 +14,13 @@ from assistant.digest import log, preferences, sending
 from assistant.optouts import inbox, tokens
 from assistant.retrieval import matching
 from assistant.web import unsubscribe
-from tests.digest.conftest import CAMILLE, NOW, SARAH, only
+from tests.digest.conftest import CAMILLE, NOW, SARAH, fill_demo, only
 from tests.digest.digest_servers import Webhooks, body, start_smtp
 
 PIERRE = "pierre.lemoine@nordlys-energie.example"     # not enrolled
 APP = "https://porte-voix.nordlys.example"
+
+pytestmark = pytest.mark.store_backends  # each test on the DuckDB file and on PostgreSQL
 
 
 @pytest.fixture
@@ -30,10 +31,10 @@ def smtp():
 
 
 @pytest.fixture
-def dctx(embedded_demo, settings, smtp):
+def dctx(prepared, settings, smtp):
     """The demo installation with an SMTP relay, an app address, no back-off wait, on a fixed Monday."""
     _, port = smtp
-    shutil.copytree(embedded_demo, settings.home)
+    prepared(settings, "digest_demo", fill_demo)
     clock = {"now": NOW}
     s = settings.but(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none", smtp_from="digests@nordlys.example",
                      app_base_url=APP, links_base_url="https://go.nordlys.example", digest_backoff_s=0.0)

@@ -212,8 +212,8 @@ def test_profile_languages_are_stored_once_from_processes_at_once(store, setting
 
 
 def test_a_policy_edit_in_one_process_is_applied_by_the_others(ctx, settings):
-    """Processes sharing a home (one machine, or one mounted home: deploy/README.md) re-read the policy file
-    when it changes: the admin's edit in one app process is applied at the next check in the others."""
+    """The policy is the database's (``storage.installation``): the admin's edit in one app process is applied
+    at the next request in the others (with homes of their own: ``test_installation_state``)."""
     assert not ctx.policy.configured
     code = f"""
         from pathlib import Path
