@@ -32,13 +32,15 @@ run: $(STAMP) system-deps
 # Debian packages: chromium for the browser tests (they skip themselves, saying why, without it), the
 # Hunspell dictionaries of the drafts' spelling check and Grammalecte for their French grammar (read by
 # path, assistant/writing/grammar.py), PostgreSQL for the tests of the shared store (each run starts its
-# own server: evals/postgres_server.py). Installed when we can (as root).
+# own server: evals/postgres_server.py), nginx for the scale test of deploy/ (run unprivileged, deploy/nginx.conf).
+# Installed when we can (as root).
 system-deps:
 	@{ command -v chromium >/dev/null 2>&1 && [ -f /usr/share/hunspell/fr.dic ] && [ -f /usr/share/hunspell/en_US.dic ] && \
-		[ -d /usr/lib/python3/dist-packages/grammalecte ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
+		[ -d /usr/lib/python3/dist-packages/grammalecte ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
+		[ -x /usr/sbin/nginx ]; } || \
 		{ [ "$$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 && \
-		apt-get install -y -qq chromium fonts-noto-color-emoji hunspell-fr hunspell-en-us python3-grammalecte postgresql >/dev/null 2>&1; } || \
-		echo "chromium, the hunspell dictionaries, grammalecte or postgresql cannot be installed here: browser and PostgreSQL tests skip, spelling and grammar checks report 'unavailable'"
+		apt-get install -y -qq chromium fonts-noto-color-emoji hunspell-fr hunspell-en-us python3-grammalecte postgresql nginx-light >/dev/null 2>&1; } || \
+		echo "chromium, the hunspell dictionaries, grammalecte, postgresql or nginx cannot be installed here: browser and PostgreSQL tests skip, spelling and grammar checks report 'unavailable'"
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
