@@ -288,10 +288,11 @@ class LinkCache:
         return len(self._map)
 
 
-def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = None, clock=time.time,
+def create_app(clicklog: ClickLog, secret: bytes | Callable[[], bytes], writer: HitWriter | None = None, clock=time.time,
                extra_routes: list | None = None, guard: CodeWalkGuard | None = None,
                replica: Replica | None = None) -> Starlette:
-    """The ASGI app over one click log; ``secret`` signs conversions; ``clock`` is injectable for tests;
+    """The ASGI app over one click log; ``secret`` signs conversions (or a function giving it, called at each
+    conversion: :func:`service_app` reads it from the store then, so it starts without the store); ``clock`` is injectable for tests;
     ``extra_routes`` (the unsubscribe routes, see :func:`service_app`) are matched before ``/<code>``;
     ``guard`` slows down addresses that walk codes (``guessing``); ``replica`` links the log to a
     PostgreSQL store (``links.replica``), started and stopped with the app."""
@@ -360,7 +361,7 @@ def create_app(clicklog: ClickLog, secret: bytes, writer: HitWriter | None = Non
         try:
             body = await read_body(request)
             given = request.headers.get(conversions.SIGNATURE_HEADER)
-            conversions.verify(secret, body, request.headers.get(conversions.TIMESTAMP_HEADER), given, now=clock())
+            conversions.verify(secret() if callable(secret) else secret, body, request.headers.get(conversions.TIMESTAMP_HEADER), given, now=clock())
             try:
                 data = json.loads(body)
             except ValueError:
@@ -407,12 +408,19 @@ def service_app(settings: Settings, writer: HitWriter | None = None) -> Starlett
     one-click unsubscribe (``web.unsubscribe.routes``), over the home's click log and keys."""
     settings.ensure()
     clicklog = ClickLog(settings.clicklog_path)
-    replica = None
+    replica, known = None, []
     if settings.database_url:  # the links, salts and erasures of the store before the first request
         replica = Replica(settings.database_url, clicklog)
         replica.turn()
-    return create_app(clicklog, keys.conversions_secret(settings.home, settings.conversions_secret), writer=writer,
-                      extra_routes=unsubscribe.routes(settings), replica=replica)
+
+    def secret() -> bytes:
+        """The installation's conversions secret (on PostgreSQL the store's, the same for every replica: while
+        the store is away a conversion answers 503), read once."""
+        if not known:
+            known.append(keys.conversions_secret(settings, settings.conversions_secret))
+        return known[0]
+
+    return create_app(clicklog, secret, writer=writer, extra_routes=unsubscribe.routes(settings), replica=replica)
 
 
 def server_config(app, host: str, port: int, trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1"),

@@ -33,14 +33,13 @@ from assistant.links.replica import Replica as Linked
 from assistant.links.tracked import short_code
 from assistant.reporting import sync
 from assistant.sharing import shares
-from assistant.storage import jobs
+from assistant.storage import jobs, keys
 from assistant.storage.store import StoreUnavailable, close_all
 from evals.measure import child_env
 from evals.postgres_server import PostgresServer, wait_ready
 from tests.click_server import free_port, post_json, request, wait_until
 
 pytestmark = pytest.mark.store_backends
-SECRET = b"the-crm-secret"  # one for every replica (deploy/porte-voix-links.env)
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 
 
@@ -68,8 +67,7 @@ class Replica:
 
     def start(self) -> "Replica":
         self.proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "links", "serve", "--port", str(self.port)],
-                                     env=child_env(self.settings, PORTE_VOIX_DATABASE_URL=self.settings.database_url,
-                                                   PORTE_VOIX_CONVERSIONS_SECRET=SECRET.decode()), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     env=child_env(self.settings, PORTE_VOIX_DATABASE_URL=self.settings.database_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         assert wait_until(lambda: self.health() is not None, timeout=30), self.proc.stderr.read1(4000) if \
             self.proc.poll() is not None else "not up"
         return self
@@ -151,11 +149,13 @@ def test_two_replicas_with_their_own_homes_count_every_answered_redirect_once(ct
         assert sync.sync(store, open_log(ctx.settings.clicklog_path))["hits"] == 0, "a second run adds nothing"
         assert killed_at == len(answered[one.port]) and killed_at >= 81
 
-        # the CRM reports a lead on a click answered by replica 1, through replica 2; and again through 1
+        # the CRM reports a lead on a click answered by replica 1, through replica 2; and again through 1. It
+        # signs with the installation's secret, which both replicas read from the store (their homes differ)
+        secret = keys.conversions_secret(ctx.settings, None)
         body = json.dumps({"click_id": answered[one.port][0], "event": "lead", "external_id": "crm-7",
                            "value": 900.0, "currency": "EUR", "occurred_at": time.time()}).encode()
         for replica, status in ((two, 201), (one, 201)):  # each log has it once; the store will have it once
-            answer = post_json(replica.port, "/v1/conversions", body, conversions.sign(SECRET, body))
+            answer = post_json(replica.port, "/v1/conversions", body, conversions.sign(secret, body))
             assert answer[0] == status, answer
         for replica in (one, two):
             assert wait_until(lambda: replica.health()["store"]["forwarded_conversions"] >= 1, timeout=10)
@@ -260,7 +260,8 @@ def test_the_click_hosts_role_of_deploy_readme_is_enough_for_a_replica(ctx, tmp_
         for statement in filter(str.strip, sql.split(";")):
             con.execute(statement)
     log = ClickLog(tmp_path / "host" / "clicks.sqlite3")
-    replica = Linked(url.replace("://porte_voix@", "://porte_voix_links:pw@"), log)
+    limited = url.replace("://porte_voix@", "://porte_voix_links:pw@")
+    replica = Linked(limited, log)
     replica.turn()
     assert replica.stats["state"] == "ok" and log.link(code) == ("s-eve", "https://n.example/s-eve?utm_content=s-eve")
     log.append_hits([("cid-1", code, "s-eve", time.time(), dt.date.today().isoformat(), "GET", None, "v", "desktop",
@@ -275,3 +276,9 @@ def test_the_click_hosts_role_of_deploy_readme_is_enough_for_a_replica(ctx, tmp_
     privacy.erase_person(ctx, "eve@example.com")
     replica.turn()
     assert replica.stats["state"] == "ok" and log.link(code) is None
+    host = Settings(home=tmp_path / "host", database_url=limited)
+    assert keys.conversions_secret(host, None) == keys.conversions_secret(ctx.settings, None)
+    keys.key(ctx.settings, "session-cookie")
+    with psycopg.connect(limited) as con:  # the session cookie's key is not the click hosts' to read
+        names = {name for (name,) in con.execute("SELECT name FROM installation_secrets")}
+    assert names <= {"conversions", "unsubscribe"} and "conversions" in names
