@@ -113,14 +113,19 @@ def _fold_hits(store: Store, rows: list[tuple]) -> tuple[int, int]:
                LEFT JOIN counted c ON c.share_id = h.share_id AND c.network = h.network""",
             [since, visitors.PER_NETWORK_DAILY])
         kept = events.append_from(store, "_pv_hit_events")
-        db.execute(  # a human click proves the post is out: a prepared share becomes posted (see ``posting``)
-            """UPDATE shares SET status = ?, posted_at = f.first_click
-               FROM (SELECT share_id, min(happened_at) AS first_click FROM _pv_hit_events WHERE NOT is_bot
-                     GROUP BY share_id) f
-               WHERE shares.id = f.share_id AND shares.status = ?""", [POSTED_STATUS, PREPARED])
+        # a human click proves the post is out: a prepared share becomes posted (see ``posting``). Through the
+        # store, so that on PostgreSQL the update runs there, each row locked and re-read (DuckDB's own update over
+        # the attachment writes back by row address and misses a row another process changed meanwhile); only
+        # the first click of each share crosses over, not every event.
+        db.execute("""CREATE OR REPLACE TEMP TABLE _pv_first_clicks AS
+                      SELECT share_id, min(happened_at) AS first_click FROM _pv_hit_events WHERE NOT is_bot
+                      GROUP BY share_id""")
+        store.execute("""UPDATE shares SET status = ?, posted_at = f.first_click FROM _pv_first_clicks f
+                         WHERE shares.id = f.share_id AND shares.status = ?""", [POSTED_STATUS, PREPARED])
     finally:
         db.unregister("_pv_hits")
         db.execute("DROP TABLE IF EXISTS _pv_hit_events")
+        db.execute("DROP TABLE IF EXISTS _pv_first_clicks")
     return kept, len(rows) - kept
 
 

@@ -75,7 +75,8 @@ def secret(url: str, name: str, adopt: Callable[[], bytes | None], create: bool 
         return value
     import psycopg  # only with a database URL
 
-    with psycopg.connect(url, autocommit=True) as con:
+    # a host that drops packets must not hang a request (the click service asks at its first conversion)
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as con:
         value = _read(con, name)
         if value is None:
             candidate, origin = adopt(), "adopted"
