@@ -79,10 +79,15 @@ def count(store: Store, email: str, status: str = POSTED_STATUS) -> int:
     return store.value("SELECT count(*) FROM shares WHERE email = ? AND status = ?", [email, status])
 
 
-def pending(store: Store, email: str, content_id: str) -> dict | None:
-    """The employee's latest share of ``content_id`` still waiting to be posted, or None."""
-    rows = store.rows("""SELECT * FROM shares WHERE email = ? AND content_id = ? AND status = ?
-                         ORDER BY shared_at DESC, id LIMIT 1""", [email, content_id, PREPARED])
+def pending(store: Store, email: str, content_id: str, on_screen: str | None = None) -> dict | None:
+    """The employee's latest share of ``content_id`` still waiting to be posted, or None.
+
+    ``on_screen``, the share a page showed them, comes back even if a first click posted it since (the
+    engagement sync does that): the "I posted it" they pressed on it, and the post's address they typed,
+    must still reach :func:`confirm` instead of vanishing with the panel."""
+    rows = store.rows("""SELECT * FROM shares WHERE email = ? AND content_id = ? AND (status = ? OR id = ?)
+                         ORDER BY id = ? DESC, shared_at DESC, id LIMIT 1""",
+                      [email, content_id, PREPARED, on_screen, on_screen])
     return rows[0] if rows else None
 
 

@@ -191,8 +191,13 @@ def _workbench(body, store, account, item_id: str) -> None:
             st.error(t("feed.item_gone"))
             return
         _header(item)
-        waiting = None if editing else posting.pending(store, account.email, item_id)
+        # the share on screen stays for one more run if a click posted it meanwhile: that run handles the
+        # "I posted it" pressed on it (the key is set again only while it waits)
+        shown = f"feed_shown_share_{item_id}"
+        waiting = None if editing else posting.pending(store, account.email, item_id, st.session_state.pop(shown, None))
         if waiting is not None:
+            if waiting["status"] == posting.PREPARED:
+                st.session_state[shown] = waiting["id"]
             _shared(store, account, item, waiting)
             return
         drafts = st.session_state.get(drafts_key) or []

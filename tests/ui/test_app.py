@@ -308,6 +308,24 @@ def test_draft_edit_score_share_then_confirm_posted(demo):
     assert msg("share.posted") in texts(at)
 
 
+def test_i_posted_it_still_lands_when_a_first_click_posted_the_share_meanwhile(demo):
+    """The engagement sync posts a prepared share at its first human click; an employee pressing "I posted it"
+    on the panel they still see must get their confirmation (and the post's address kept), not a page where
+    the panel, its button and the address typed have silently gone."""
+    at = app(CAMILLE)
+    item_id = _open_first_item(at, words=None)
+    _edit(at, item_id, OWN)
+    at.button(key=f"feed_share_{item_id}").click().run()
+    row = demo.rows("SELECT * FROM shares WHERE email = ? AND content_id = ?", [CAMILLE, item_id])[0]
+    demo.execute("UPDATE shares SET status = 'posted', posted_at = current_timestamp WHERE id = ?", [row["id"]])
+    address = "https://www.linkedin.com/feed/update/urn:li:activity:77/"
+    at.text_input(key=f"feed_confirm_{row['id']}_url").input(address)
+    next(b for b in at.button if b.label == msg("share.confirm")).click().run()
+    assert not at.exception, at.exception
+    assert demo.value("SELECT post_url FROM shares WHERE id = ?", [row["id"]]) == address
+    assert msg("share.posted") in texts(at)
+
+
 def test_x_share_has_its_own_tracking_and_fits_x(demo):
     from urllib.parse import parse_qs, urlsplit
 
