@@ -137,7 +137,7 @@ def cmd_stats(args, ctx) -> int:
     service = {k: sum(r[k] or 0 for r in runs) for k in ("received", "written", "lost", "pending")}
     out = {"shares": [{"share_id": r["id"], "email": r["email"], "campaign": r["campaign"], "network": r["network"],
                        "status": r["status"], **{k: r[k] for k in STAT_FIELDS}} for r in rows],
-           "click_service": service, "rules": metrics.RULES}
+           "click_service": service, "click_replicas": sync.replicas(ctx.store), "rules": metrics.RULES}
     if args.json:
         print(json.dumps(out, ensure_ascii=False, default=str))
         return 0
@@ -148,6 +148,9 @@ def cmd_stats(args, ctx) -> int:
               f"{r['unique_human_clicks']:>6} {r['conversions']:>5} {r['impressions'] if r['impressions'] is not None else '—':>7} "
               f"{r['reactions']:>6} {r['comments']:>5} {r['reshares']:>6}")
     print(f"click service: {service['received']} hits received, {service['written']} written, {service['lost']} lost")
+    for r in out["click_replicas"]:  # replicas on their own hosts (PostgreSQL)
+        print(f"  replica {r['replica']} on {r['host']}: last forwarded {r['seconds_ago']:.0f} s ago, "
+              f"{r['waiting']} hits waiting for the sync")
     for name, rule in metrics.RULES.items():
         print(f"  {name}: {rule}")
     return 0

@@ -214,6 +214,17 @@ def sync(store: Store, clicklog: ClickLog, batch: int = BATCH) -> dict:
     return done
 
 
+def replicas(store: Store, now: float | None = None) -> list[dict]:
+    """The click-service replicas forwarding to this store (none on the DuckDB file, where the service shares the
+    home's log): host, seconds since its forwarder last ran (about every second while the service is up) and
+    hits forwarded but not yet folded, so marketing and operators see a replica that stopped or a backlog."""
+    now = time.time() if now is None else now
+    return store.rows("""SELECT r.replica, r.host, ? - r.last_seen AS seconds_ago, coalesce(h.n, 0) AS waiting
+                         FROM click_replicas r
+                         LEFT JOIN (SELECT replica, count(*) AS n FROM click_hits GROUP BY replica) h USING (replica)
+                         ORDER BY r.host, r.replica""", [now])
+
+
 def start_background(store: Store, clicklog: ClickLog, every_s: float = 60.0) -> periodic.Job:
     """Run :func:`sync` now, then every ``every_s`` seconds, in a background job (``assistant.periodic``);
     ``stop()`` the returned job to end it.

@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.links.clicklog import open_log
-from assistant.reporting import dashboards, engagement_import, metrics, points
+from assistant.reporting import dashboards, engagement_import, metrics, points, sync
 from assistant.ui import auth, goals_panel, resources
 from assistant.ui.i18n import current, labels, t
 from assistant.ui.safe import md
@@ -32,6 +32,7 @@ TABLE_ROWS = 2000   # shares shown in the table (all of them go into its CSV)
 CHART_ROWS = 5000   # shares drawn in the distribution charts (a random sample beyond)
 TABS = ("distribution", "near_copies", "trend", "reach", "engagement", "scatter", "applications", "people", "goals",
         "import", "shares")
+REPLICA_SILENT_S = 120  # a running replica's forwarder reports about every second: two minutes of silence is a stop
 COUNTING = ("hits", "human_clicks", "unique_human_clicks", "reach", "emv")
 PERCENT = ("low_share", "ctr", "engagement_rate")
 
@@ -229,6 +230,16 @@ def _engagement(store, filters, rates, ctx) -> None:
     with st.expander(t("mkt.rules")):
         st.markdown("\n".join(f"- {t(f'mkt.counting.{name}')}" for name in COUNTING))
     st.caption(_service_line(open_log(ctx.settings.clicklog_path).service_runs()))
+    for replica in sync.replicas(store):
+        (st.warning if replica["seconds_ago"] > REPLICA_SILENT_S else st.caption)(_replica_line(replica))
+
+
+def _replica_line(replica: dict) -> str:
+    """One click-service replica forwarding to the shared store (PostgreSQL): silent for long, it is down."""
+    ago = replica["seconds_ago"]
+    if ago > REPLICA_SILENT_S:
+        return t("mkt.replica_silent", host=md(replica["host"] or "?"), minutes=round(ago / 60), waiting=replica["waiting"])
+    return t("mkt.replica", host=md(replica["host"] or "?"), seconds=max(0, round(ago)), waiting=replica["waiting"])
 
 
 def _service_line(runs: list[dict]) -> str:

@@ -88,6 +88,7 @@ def test_share_serve_sync_and_stats_end_to_end(installation, tmp_path):
     assert (row["hits"], row["bot_hits"], row["human_clicks"], row["unique_human_clicks"]) == (3, 2, 1, 1)
     assert row["status"] == "posted", "a human click proves the post is out"
     assert stats["click_service"]["lost"] == 0 and "unique_human_clicks" in stats["rules"]
+    assert stats["click_replicas"] == [], "on the DuckDB file the service shares the home's log: no replica"
 
 
 def _healthy(port: int) -> bool:

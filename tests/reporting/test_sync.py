@@ -1,9 +1,12 @@
 """Folding the click log into DuckDB: each hit once, unique human clicks, skipped shares, conversions."""
 
 import datetime as dt
+import socket
+import time
 
 import pytest
 
+from assistant.links import replica
 from assistant.links.clicklog import open_log
 from assistant.reporting import events, sync
 from assistant.sharing import shares
@@ -108,3 +111,18 @@ def test_background_sync_runs_until_stopped(ctx, log):
         assert wait_until(lambda: ctx.store.value("SELECT count(*) FROM engagement_events") == 2)
     finally:
         stop.stop()
+
+
+def test_the_replicas_report_says_who_forwards_and_what_waits(ctx, log):
+    log.append_hits([hit(1, "s-1", "v1"), hit(2, "s-1", "v2")])
+    if not ctx.store.postgres:
+        sync.sync(ctx.store, log)
+        assert sync.replicas(ctx.store) == [], "on the file the service shares the home's log: no replica to report"
+        return
+    forwarded = replica.forward(replica.connect(ctx.settings.database_url), log)
+    assert forwarded["hits"] == 2
+    [row] = sync.replicas(ctx.store, now=time.time())
+    assert row["host"] == socket.gethostname() and 0 <= row["seconds_ago"] < 60 and row["waiting"] == 2
+    sync.sync(ctx.store, log)
+    [row] = sync.replicas(ctx.store, now=time.time() + 600)
+    assert row["waiting"] == 0 and row["seconds_ago"] >= 600, "folded: nothing waits; silent since its last turn"

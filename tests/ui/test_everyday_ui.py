@@ -4,6 +4,7 @@ AppTest and plain functions; what only a browser shows (copied text, cut-off fig
 uploader texts) is checked in test_browser.py.
 """
 
+import time
 import unicodedata
 from pathlib import Path
 
@@ -94,6 +95,16 @@ def test_headline_figures_are_short_explained_and_counters_say_what_they_count(d
     at.session_state["mkt_tabs"] = msg("mkt.tabs.engagement", lang)
     at.run()
     assert msg("mkt.service_none", lang) in [c.value for c in at.caption]
+    # replicas on other hosts (PostgreSQL) forward to the store: each is listed, a silent one as a warning
+    now = time.time()
+    demo.execute("INSERT INTO click_replicas VALUES ('r-up', 0, 0, 'click1', ?, ?), ('r-down', 0, 0, 'click2', ?, ?)",
+                 [now - 3600, now - 2, now - 3600, now - 1800])
+    at.run()
+    assert not at.exception
+    up = {msg("mkt.replica", lang, host="click1", seconds=s, waiting=0) for s in range(2, 10)}  # seconds pass
+    assert up & {c.value for c in at.caption}
+    assert [w.value for w in at.warning] == [msg("mkt.replica_silent", lang, host="click2", minutes=30, waiting=0)]
+    demo.execute("DELETE FROM click_replicas")
 
 
 def test_the_click_service_counter_gives_its_start_and_scope():
