@@ -15,9 +15,11 @@ back to e-mail when sending, so nobody is silently dropped.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import TYPE_CHECKING
 
 from ..config import Settings
+from ..links import replica
 from ..optouts import inbox
 from ..storage import erased
 
@@ -79,7 +81,10 @@ def fold_optouts(store: Store, settings: Settings) -> int:
     """Apply the opt-outs noted in the inbox (``optouts.inbox``) since the last fold: frequency ``never``;
     returns how many were new. Runs before every digest run and when the preferences are shown.
 
-    Opt-outs of erased people (one that raced the erasure) are deleted from the inbox, never applied."""
+    Opt-outs of erased people (one that raced the erasure) are deleted from the inbox, never applied.
+    On PostgreSQL, every host's (:func:`_fold_forwarded`)."""
+    if store.postgres:
+        return _fold_forwarded(store, settings)
     if not inbox.inbox_path(settings).exists():
         return 0
     rows = inbox.after(settings, store.value("SELECT coalesce(max(id), 0) FROM digest_optouts"))
@@ -92,3 +97,43 @@ def fold_optouts(store: Store, settings: Settings) -> int:
                       [row_id, email, dt.datetime.fromisoformat(at), source])
         set_preferences(store, email, frequency="never", by="unsubscribe-link")
     return len(rows)
+
+
+def _fold_forwarded(store: Store, settings: Settings) -> int:
+    """On PostgreSQL: forward this home's inbox, then apply what every host forwarded (``optout_forwards``,
+    ``links.replica``) and delete it there. Each opt-out lands once in ``digest_optouts``, under an id drawn
+    from its key (inbox id, local id): two folds at once write the same row, and two inboxes' local ids never
+    collide. One already in ``digest_optouts`` (the same person and second: folded from this home's inbox
+    before forwarding existed) is not applied again. An erased person's is deleted, never applied: the
+    hosts' inboxes drop it with the tombstones (``replica.pull_tombstones``)."""
+    if inbox.inbox_path(settings).exists():  # this home's (``digest unsubscribe-server``, a click service here)
+        with replica.connect(settings.database_url) as con:
+            replica.forward_optouts(con, settings)
+    rows = store.rows("SELECT replica, local_id, email, opted_out_at AS at, source FROM optout_forwards "
+                      "ORDER BY opted_out_at, replica, local_id")
+    gone = erased.which(store, sorted({r["email"] for r in rows}))
+    for email in gone:
+        inbox.bury(settings, email)
+    applied = 0
+    for r in rows:
+        at = dt.datetime.fromisoformat(r["at"])
+        with store.transaction():
+            key = [r["replica"], r["local_id"]]
+            if not store.value("SELECT 1 FROM optout_forwards WHERE replica = ? AND local_id = ?", key):
+                continue  # another process folded it meanwhile
+            store.execute("DELETE FROM optout_forwards WHERE replica = ? AND local_id = ?", key)
+            if r["email"] in gone or store.value("SELECT 1 FROM digest_optouts WHERE email = ? AND opted_out_at = ?",
+                                                 [r["email"], at]):
+                continue
+            store.execute("INSERT INTO digest_optouts (id, email, opted_out_at, source) VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT DO NOTHING", [_forwarded_id(*key), r["email"], at, r["source"]])
+            set_preferences(store, r["email"], frequency="never", by="unsubscribe-link")
+        applied += 1
+    return applied
+
+
+def _forwarded_id(inbox_id: str, local_id: int) -> int:
+    """``digest_optouts.id`` of a forwarded opt-out: 62 bits of a hash of its key, above 2**62 (the ids a
+    home's inbox gave before are small)."""
+    digest = hashlib.sha256(f"{inbox_id}:{local_id}".encode()).digest()
+    return (1 << 62) | (int.from_bytes(digest[:8], "big") & ((1 << 62) - 1))

@@ -13,6 +13,7 @@ syncing process's own home):
 | short links | ``shares`` (written by any app process) → the local ``links`` table | all at start, then the shares of the last 15 minutes each turn; an unknown code is asked of the store before a 404 (:meth:`Replica.link`) |
 | erasures | ``click_erasures`` (one row per erased share, written in the erasure's transaction) → the local log | the replica deletes those shares' links, hits and conversions (``secure_delete``, WAL truncated); at start, local links whose share is gone from the store are deleted too |
 | hits, conversions | the local log → ``click_hits``, ``click_conversions`` | :func:`forward`: rows after the replica's marks, in one PostgreSQL transaction that also moves the marks (``click_replicas``, row locked) |
+| opt-outs | the home's opt-out inbox (``optouts.inbox``, the unsubscribe page's) → ``optout_forwards`` | :func:`forward_optouts`, as hits (key: the inbox's id and local id, marks in ``optout_inboxes``); ``digest.preferences.fold_optouts`` applies and deletes them; ``optout_erasures`` (written by the erasure) → the inbox's tombstones, an erased person's link dead and opt-outs deleted there (:func:`pull_tombstones`) |
 | visitor salts | ``click_salts`` ↔ the local ``salts`` | today's and tomorrow's salt shared, so one visitor has one pseudonym a day on every replica |
 
 Exactly once: the marks move in the transaction that inserts the rows, under the replica's row lock, so
@@ -45,11 +46,13 @@ import secrets
 import socket
 import threading
 import time
-from typing import Iterable
+from collections.abc import Callable, Iterable
 
 import psycopg
 
 from .. import periodic
+from ..config import Settings
+from ..optouts import inbox
 from .clicklog import ClickLog
 
 BATCH = 5_000
@@ -59,6 +62,7 @@ _HIT_COLUMNS = ("replica, local_id, click_id, code, share_id, clicked_at, day, m
                 "ua_class, is_bot, bot_reason")
 _CONVERSION_COLUMNS = ("replica, local_id, external_id, share_id, click_id, event, value, currency, occurred_at, "
                        "received_at, source, folded")
+_OPTOUT_COLUMNS = "replica, local_id, email, opted_out_at, source"
 _LINKS = ("SELECT short_code, id, tracked_url, shared_at FROM shares "
           "WHERE short_code IS NOT NULL AND tracked_url IS NOT NULL")
 
@@ -69,20 +73,24 @@ def connect(url: str, timeout_s: float = 5.0) -> psycopg.Connection:
                            options=f"-c statement_timeout={int(timeout_s * 1000)}")
 
 
-def _marks(con: psycopg.Connection, replica: str, legacy: bool) -> tuple[int, int]:
-    """The replica's forwarding marks, its row locked until the transaction ends (created on first use)."""
-    query = "SELECT hits_upto, conversions_upto FROM click_replicas WHERE replica = %s FOR UPDATE"
+def _marks(con: psycopg.Connection, table: str, replica: str, columns: tuple[str, ...],
+           start: Callable[[], dict[str, int]] = dict) -> list[int]:
+    """A forwarder's marks (``columns`` of ``table``: ``click_replicas``, ``optout_inboxes``), its row locked
+    until the transaction ends; created on first use at ``start()`` (0 for a column it leaves out)."""
+    query = f"SELECT {', '.join(columns)} FROM {table} WHERE replica = %s FOR UPDATE"
     row = con.execute(query, [replica]).fetchone()
     if row is None:
-        start = {"hits": 0, "conversions": 0}
-        if legacy:  # the log predates forwarding: the old sync folded it this far
-            start.update(con.execute("SELECT source, last_id FROM sync_state "
-                                     "WHERE source IN ('hits', 'conversions')").fetchall())
-        con.execute("INSERT INTO click_replicas (replica, hits_upto, conversions_upto, host, first_seen, last_seen) "
-                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    [replica, start["hits"], start["conversions"], socket.gethostname(), time.time(), time.time()])
+        first = start()
+        con.execute(f"INSERT INTO {table} (replica, {', '.join(columns)}, host, first_seen, last_seen) "
+                    f"VALUES (%s, {', '.join(['%s'] * len(columns))}, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    [replica, *(first.get(c, 0) for c in columns), socket.gethostname(), time.time(), time.time()])
         row = con.execute(query, [replica]).fetchone()
-    return int(row[0]), int(row[1])
+    return [int(value) for value in row]
+
+
+def _move_marks(con: psycopg.Connection, table: str, replica: str, marks: dict[str, int]) -> None:
+    con.execute(f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in marks)}, last_seen = %s WHERE replica = %s",
+                [*marks.values(), time.time(), replica])
 
 
 def forward(con: psycopg.Connection, log: ClickLog, batch: int = BATCH) -> dict:
@@ -90,9 +98,16 @@ def forward(con: psycopg.Connection, log: ClickLog, batch: int = BATCH) -> dict:
     ``{"hits", "conversions", "hits_upto"}`` (rows sent now, the hits mark)."""
     replica, legacy = log.replica()
     sent = {"hits": 0, "conversions": 0, "hits_upto": 0}
+
+    def start() -> dict[str, int]:  # a log that predates forwarding: the old sync folded it this far
+        done = dict(con.execute("SELECT source, last_id FROM sync_state "
+                                "WHERE source IN ('hits', 'conversions')").fetchall()) if legacy else {}
+        return {f"{source}_upto": last for source, last in done.items()}
+
     while True:
         with con.transaction():
-            hits_upto, conversions_upto = _marks(con, replica, legacy)
+            hits_upto, conversions_upto = _marks(con, "click_replicas", replica, ("hits_upto", "conversions_upto"),
+                                                 start)
             hits = log.hits_after(hits_upto, batch)
             found = log.conversions_after(conversions_upto, batch)
             if hits:
@@ -101,14 +116,40 @@ def forward(con: psycopg.Connection, log: ClickLog, batch: int = BATCH) -> dict:
             if found:
                 _insert(con, "click_conversions", _CONVERSION_COLUMNS, [(replica, *row, False) for row in found])
             hits_upto = hits[-1][0] if hits else hits_upto
-            con.execute("UPDATE click_replicas SET hits_upto = %s, conversions_upto = %s, last_seen = %s "
-                        "WHERE replica = %s",
-                        [hits_upto, found[-1][0] if found else conversions_upto, time.time(), replica])
+            _move_marks(con, "click_replicas", replica,
+                        {"hits_upto": hits_upto, "conversions_upto": found[-1][0] if found else conversions_upto})
         sent["hits"] += len(hits)
         sent["conversions"] += len(found)
         sent["hits_upto"] = hits_upto
         if len(hits) < batch and len(found) < batch:
             return sent
+
+
+def forward_optouts(con: psycopg.Connection, settings: Settings) -> int:
+    """Send the opt-outs of the inbox at ``settings``'s home (``optouts.inbox``) not yet in the store to
+    ``optout_forwards``, as :func:`forward` sends hits (the inbox's id and the local id the key, the mark moved
+    in the same transaction); returns how many were sent now."""
+    if not inbox.inbox_path(settings).exists():
+        return 0
+    replica = inbox.identity(settings)
+    with con.transaction():
+        (upto,) = _marks(con, "optout_inboxes", replica, ("optouts_upto",))
+        rows = inbox.after(settings, upto)
+        if rows:
+            _insert(con, "optout_forwards", _OPTOUT_COLUMNS, [(replica, *row) for row in rows])
+            _move_marks(con, "optout_inboxes", replica, {"optouts_upto": rows[-1][0]})
+    return len(rows)
+
+
+def pull_tombstones(con: psycopg.Connection, settings: Settings, seen: tuple | None = None) -> tuple[tuple, int]:
+    """Bring the store's tombstones of erased people (``optout_erasures``) to the inbox at ``settings``'s home
+    (``inbox.keep_tombstones``) when they changed since ``seen`` (their count, latest and sum of times); returns the new
+    ``seen`` and the opt-outs deleted."""
+    state = tuple(con.execute("SELECT count(*), max(erased_at), sum(erased_at) FROM optout_erasures").fetchone())
+    if state == seen:
+        return state, 0
+    tombstones = {t for (t,) in con.execute("SELECT tombstone FROM optout_erasures").fetchall()}
+    return state, inbox.keep_tombstones(settings, tombstones)
 
 
 def _insert(con: psycopg.Connection, table: str, columns: str, rows: list[tuple]) -> None:
@@ -137,16 +178,22 @@ def share_salts(con: psycopg.Connection, log: ClickLog, today: dt.date) -> None:
 class Replica:
     """The background link between one click log and the PostgreSQL store at ``url`` (see the module's table).
 
+    With ``settings`` it also forwards the opt-out inbox of that home (:func:`forward_optouts`) and keeps its
+    tombstones (:func:`pull_tombstones`): the unsubscribe page the click service serves writes there. Without
+    a ``log`` it does only that (``porte-voix digest unsubscribe-server``).
+
     ``stats`` (served by ``/healthz``): ``state`` (``starting``, ``ok``, ``unavailable``), ``forwarded_hits``,
-    ``forwarded_conversions``, ``backlog`` (committed hits not yet in the store), ``links_added``,
-    ``shares_erased``, ``last_error``.
+    ``forwarded_conversions``, ``forwarded_optouts``, ``backlog`` (committed hits not yet in the store),
+    ``links_added``, ``shares_erased``, ``optouts_erased``, ``last_error``.
     """
 
-    def __init__(self, url: str, log: ClickLog, every_s: float = 1.0, lookback_s: float = LOOKBACK_S,
-                 clock=time.time):
+    def __init__(self, url: str, log: ClickLog | None, every_s: float = 1.0, lookback_s: float = LOOKBACK_S,
+                 clock=time.time, settings: Settings | None = None):
         self.url, self.log, self.every_s, self.lookback_s, self.clock = url, log, every_s, lookback_s, clock
-        self.stats = {"state": "starting", "forwarded_hits": 0, "forwarded_conversions": 0, "backlog": 0,
-                      "links_added": 0, "shares_erased": 0, "last_error": None}
+        self.settings = settings
+        self.stats = {"state": "starting", "forwarded_hits": 0, "forwarded_conversions": 0, "forwarded_optouts": 0,
+                      "backlog": 0, "links_added": 0, "shares_erased": 0, "optouts_erased": 0, "last_error": None}
+        self._tombstones: tuple | None = None  # ``optout_erasures``' (count, latest, sum) last brought here
         self._con: psycopg.Connection | None = None  # the background thread's
         self._lookup: psycopg.Connection | None = None  # request threads' (one at a time)
         self._lookup_lock = threading.Lock()
@@ -165,37 +212,44 @@ class Replica:
     # --- the background turn ------------------------------------------------------------------------
 
     def turn(self) -> float:
-        """Pull links and erasures, share the salts, forward hits; the wait before the next turn (doubled up
-        to 10 s while the store is unavailable)."""
+        """Pull links and erasures, share the salts, forward hits (and the inbox's opt-outs, its tombstones
+        pulled); the wait before the next turn (doubled up to 10 s while the store is unavailable)."""
         with self._turn_lock:
             try:
                 if self._con is None or self._con.closed:
                     self._con = connect(self.url)
-                con = self._con
-                if not self._started:
-                    self._load_all_links(con)
-                self._pull_links(con)
-                self._pull_erasures(con)
-                today = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date()
-                if self._salted != today:
-                    share_salts(con, self.log, today)
-                    self._salted = today
-                sent = forward(con, self.log)
-                self.stats["forwarded_hits"] += sent["hits"]
-                self.stats["forwarded_conversions"] += sent["conversions"]
-                self._hits_upto = sent["hits_upto"]
-                self.stats["backlog"] = 0
-                if self.clock() - self._pruned > 3600:
-                    self.log.prune_hits(sent["hits_upto"], self.clock() - KEEP_LOCAL_HITS_S)
-                    self._pruned = self.clock()
+                if self.log is not None:
+                    self._clicks(self._con)
+                if self.settings is not None:
+                    self._tombstones, erased = pull_tombstones(self._con, self.settings, self._tombstones)
+                    self.stats["optouts_erased"] += erased
+                    self.stats["forwarded_optouts"] += forward_optouts(self._con, self.settings)
                 self.stats.update(state="ok", last_error=None)
                 self._wait = self.every_s
             except (psycopg.Error, OSError) as exc:
                 self._drop("_con")
                 self.stats.update(state="unavailable", last_error=f"{exc.__class__.__name__}: {exc}".strip()[:300])
-                self.stats["backlog"] = self._backlog()
+                self.stats["backlog"] = self._backlog() if self.log is not None else 0
                 self._wait = min(max(self._wait, self.every_s) * 2, 10.0)
             return self._wait
+
+    def _clicks(self, con: psycopg.Connection) -> None:
+        if not self._started:
+            self._load_all_links(con)
+        self._pull_links(con)
+        self._pull_erasures(con)
+        today = dt.datetime.fromtimestamp(self.clock(), dt.timezone.utc).date()
+        if self._salted != today:
+            share_salts(con, self.log, today)
+            self._salted = today
+        sent = forward(con, self.log)
+        self.stats["forwarded_hits"] += sent["hits"]
+        self.stats["forwarded_conversions"] += sent["conversions"]
+        self._hits_upto = sent["hits_upto"]
+        self.stats["backlog"] = 0
+        if self.clock() - self._pruned > 3600:
+            self.log.prune_hits(sent["hits_upto"], self.clock() - KEEP_LOCAL_HITS_S)
+            self._pruned = self.clock()
 
     def _backlog(self) -> int:
         """Committed hits not yet forwarded (as far as this process knows the mark)."""

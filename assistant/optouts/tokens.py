@@ -70,6 +70,13 @@ def _earlier_form(settings: Settings, email: str) -> str:
     return f"{_b64(email.encode())}.{_b64(mac)[:22]}"
 
 
+def tombstone(settings: Settings, email: str) -> str:
+    """What marks ``email``'s links dead on every host of a PostgreSQL installation (``inbox.keep_tombstones``):
+    a keyed hash under the links' own key, which a click host has (the erasure register's salt it has not)."""
+    key = _key(settings.home, settings.database_url)
+    return hmac.new(key, b"erased:" + email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
 def link(settings: Settings, email: str, lang: str) -> str:
     """The public address of ``email``'s unsubscribe page (``web.unsubscribe``), in ``lang``."""
     base = settings.unsubscribe_base_url or settings.links_base_url

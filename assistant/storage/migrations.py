@@ -446,6 +446,18 @@ def m013_installation_state(db):
                "text TEXT NOT NULL, saved_by TEXT, saved_at TIMESTAMP NOT NULL)")
 
 
+@migration
+def m014_optout_forwards(db):
+    """One-click opt-outs noted on several hosts (``links.replica``): each host's inbox rows forwarded once,
+    keyed by the inbox's id and its local id, until ``digest.preferences.fold_optouts`` applies them; each
+    inbox's forwarding mark; the erased people's tombstones the hosts' inboxes keep (``optouts.tokens.tombstone``).
+    The embedded store folds its home's inbox directly and leaves these empty."""
+    db.execute("CREATE TABLE optout_forwards (replica TEXT NOT NULL, local_id BIGINT NOT NULL, email TEXT NOT NULL, "
+               "opted_out_at TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (replica, local_id))")
+    db.execute("CREATE TABLE optout_inboxes (replica TEXT PRIMARY KEY, optouts_upto BIGINT NOT NULL, host TEXT, "
+               "first_seen DOUBLE, last_seen DOUBLE)")
+    db.execute("CREATE TABLE optout_erasures (tombstone TEXT PRIMARY KEY, erased_at DOUBLE NOT NULL)")
+
 def migrate(con: duckdb.DuckDBPyConnection, postgres: bool = False) -> list[str]:
     """Apply pending migrations in order; return the names applied now.
 

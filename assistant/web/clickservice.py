@@ -410,7 +410,7 @@ def service_app(settings: Settings, writer: HitWriter | None = None) -> Starlett
     clicklog = ClickLog(settings.clicklog_path)
     replica, known = None, []
     if settings.database_url:  # the links, salts and erasures of the store before the first request
-        replica = Replica(settings.database_url, clicklog)
+        replica = Replica(settings.database_url, clicklog, settings=settings)
         replica.turn()
 
     def secret() -> bytes:

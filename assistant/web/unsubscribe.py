@@ -17,6 +17,7 @@ dead (404, their address never shown).
 
 from __future__ import annotations
 
+import contextlib
 import html
 
 from starlette.applications import Starlette
@@ -24,6 +25,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from ..config import Settings
+from ..links.replica import Replica
 from ..links.request_body import bounded
 from ..optouts import inbox, tokens
 from ..words.catalogue import LANGUAGES, options
@@ -79,7 +81,22 @@ def routes(settings: Settings, app_base_url: str | None = None) -> list:
 
 
 def create_app(settings: Settings) -> Starlette:
-    """A Starlette app serving only the unsubscribe routes (when the click service does not mount them)."""
-    app = Starlette(routes=routes(settings))
+    """A Starlette app serving only the unsubscribe routes (when the click service does not mount them). On
+    PostgreSQL a background thread forwards the home's inbox to the store, as the click service's does
+    (``links.replica``), so a digest run on any machine applies the opt-outs noted here."""
+    forwarder = Replica(settings.database_url, None, settings=settings) if settings.database_url else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        if forwarder is not None:
+            forwarder.start()
+        try:
+            yield
+        finally:
+            if forwarder is not None:
+                forwarder.stop()
+
+    app = Starlette(routes=routes(settings), lifespan=lifespan)
+    app.state.replica = forwarder
     app.router.redirect_slashes = False  # Starlette's slash redirect builds its Location from the Host header
     return app
