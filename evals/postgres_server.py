@@ -67,15 +67,28 @@ class PostgresServer:
         try:
             server._run("initdb", "-D", str(server.data), "-U", USER, "--auth=trust", "--encoding=UTF8",
                         "--locale=C", "--no-sync")
-            options = (f"-c listen_addresses=127.0.0.1 -c port={server.port} -c unix_socket_directories={folder} "
-                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                       "-c shared_buffers=128MB")
-            server._run("pg_ctl", "-D", str(server.data), "-l", str(folder / "log"), "-o", options, "-w", "-t", "30",
-                        "start")
+            server._pg_ctl_start()
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         return server
+
+    def _pg_ctl_start(self) -> None:
+        options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.folder} "
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+                   "-c shared_buffers=128MB")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-o", options, "-w", "-t", "30",
+                  "start")
+
+    def pause(self) -> None:
+        """Stop the server fast, keeping its data: open connections are cut, as when PostgreSQL restarts for an
+        upgrade (the tests of what the product does meanwhile)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the paused server again on its port and data folder, as it was started; back when it answers."""
+        self._pg_ctl_start()
+        wait_ready(self.url())
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"

@@ -12,9 +12,12 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import re
 import socket
 import threading
 import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 
@@ -71,3 +74,21 @@ def wait_until(predicate, timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return predicate()
+
+
+def click_role(url: str, password: str = "pw") -> str:
+    """The click hosts' PostgreSQL role, made on the database at ``url`` by deploy/README.md's own SQL block (an
+    earlier run's role dropped first), so a test fails when the documented grants fall short; the role's URL."""
+    import psycopg
+
+    block = re.search(r"```sql\n(.*?)```", (Path(__file__).parents[1] / "deploy" / "README.md").read_text(), re.DOTALL)
+    assert block and "CREATE ROLE porte_voix_links" in block[1], "deploy/README.md: the click role's SQL"
+    parts = urlsplit(url)
+    sql = block[1].replace("'…'", f"'{password}'").replace("DATABASE porte_voix ", f'DATABASE "{parts.path[1:]}" ')
+    with psycopg.connect(url, autocommit=True) as con:
+        if con.execute("SELECT 1 FROM pg_roles WHERE rolname = 'porte_voix_links'").fetchone():
+            con.execute("DROP OWNED BY porte_voix_links")
+            con.execute("DROP ROLE porte_voix_links")
+        for statement in filter(str.strip, sql.split(";")):
+            con.execute(statement)
+    return urlunsplit(parts._replace(netloc=f"porte_voix_links:{password}@{parts.netloc.rsplit('@', 1)[-1]}"))

@@ -12,13 +12,11 @@ import dataclasses
 import datetime as dt
 import http.client
 import json
-import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
@@ -36,8 +34,8 @@ from assistant.sharing import shares
 from assistant.storage import jobs, keys
 from assistant.storage.store import StoreUnavailable, close_all
 from evals.measure import child_env
-from evals.postgres_server import PostgresServer, wait_ready
-from tests.click_server import free_port, post_json, request, wait_until
+from evals.postgres_server import PostgresServer
+from tests.click_server import click_role, free_port, post_json, request, wait_until
 
 pytestmark = pytest.mark.store_backends
 CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
@@ -183,18 +181,6 @@ def test_two_replicas_with_their_own_homes_count_every_answered_redirect_once(ct
         two.stop()
 
 
-def stop_server(server) -> None:
-    """Stop the server, fast: open connections are cut, as when PostgreSQL restarts for an upgrade."""
-    server._run("pg_ctl", "-D", str(server.data), "-m", "fast", "-w", "stop")
-
-
-def start_again(server) -> None:
-    """Start the stopped server again on its port and data folder."""
-    options = f"-c listen_addresses=127.0.0.1 -c port={server.port} -c unix_socket_directories={server.folder}"
-    server._run("pg_ctl", "-D", str(server.data), "-l", str(server.folder / "log"), "-o", options, "-w", "start")
-    wait_ready(server.url("postgres"))
-
-
 def test_a_postgresql_restart_stops_no_redirect_and_everything_carries_on(settings, tmp_path):
     server = PostgresServer.start()  # its own: the session's server must not go away under other tests
     try:
@@ -206,7 +192,7 @@ def test_a_postgresql_restart_stops_no_redirect_and_everything_carries_on(settin
         threads = load([replica], [code], answered, stop)
         try:
             assert wait_until(lambda: len(answered[replica.port]) >= 50, timeout=30)
-            stop_server(server)
+            server.pause()
             during = len(answered[replica.port])
             assert wait_until(lambda: len(answered[replica.port]) >= during + 100, timeout=30), \
                 "redirects go on from the local log while PostgreSQL is down"
@@ -221,7 +207,7 @@ def test_a_postgresql_restart_stops_no_redirect_and_everything_carries_on(settin
             assert cli.returncode != 0 and "maintenance for a few seconds: try again" in cli.stderr, cli.stderr
             assert "secret-pw" not in cli.stderr + "".join(p.read_text(errors="replace")
                                                              for p in ctx.settings.home.rglob("*.log"))
-            start_again(server)
+            server.resume()
             assert store.value("SELECT count(*) FROM shares") == 1, "the store reconnects on the next request"
             with store.transaction():
                 store.execute("UPDATE shares SET score = score + 1 WHERE id = 's-dee'")
@@ -250,17 +236,8 @@ def test_the_click_hosts_role_of_deploy_readme_is_enough_for_a_replica(ctx, tmp_
     conversions, looks up a click and applies an erasure with no more than them."""
     store, url = ctx.store, ctx.settings.database_url
     code = make_share(store, "s-eve", "eve@example.com")
-    database = url.rsplit("/", 1)[1]
-    sql = re.search(r"```sql\n(.*?)```", (Path(__file__).parents[2] / "deploy" / "README.md").read_text(), re.S)[1]
-    sql = sql.replace("'…'", "'pw'").replace("DATABASE porte_voix ", f'DATABASE "{database}" ')
-    with psycopg.connect(url, autocommit=True) as con:
-        if con.execute("SELECT 1 FROM pg_roles WHERE rolname = 'porte_voix_links'").fetchone():  # an earlier run's
-            con.execute("DROP OWNED BY porte_voix_links")
-            con.execute("DROP ROLE porte_voix_links")
-        for statement in filter(str.strip, sql.split(";")):
-            con.execute(statement)
+    limited = click_role(url)
     log = ClickLog(tmp_path / "host" / "clicks.sqlite3")
-    limited = url.replace("://porte_voix@", "://porte_voix_links:pw@")
     replica = Linked(limited, log)
     replica.turn()
     assert replica.stats["state"] == "ok" and log.link(code) == ("s-eve", "https://n.example/s-eve?utm_content=s-eve")

@@ -9,10 +9,7 @@ background replica thread) over a home of its own; the app machine is the test's
 from __future__ import annotations
 
 import dataclasses
-import re
-from pathlib import Path
 
-import psycopg
 import pytest
 
 from assistant.app import privacy
@@ -24,8 +21,7 @@ from assistant.storage.store import close_all
 from assistant.web import unsubscribe as unsubscribe_page
 from assistant.web.clickservice import service_app
 from evals.postgres_server import PostgresServer
-from tests.click_server import request, running, wait_until
-from tests.links.test_click_replicas import start_again, stop_server
+from tests.click_server import click_role, request, running, wait_until
 
 pytestmark = pytest.mark.store_backends
 ONE_CLICK = b"List-Unsubscribe=One-Click"
@@ -120,15 +116,7 @@ def test_the_click_hosts_role_of_deploy_readme_is_enough_for_the_optouts(ctx, tm
     """deploy/README.md's grants for the click hosts' role: a replica forwards its inbox's opt-outs and
     applies an erasure's tombstone with no more than them (the erasure register's salt it cannot read)."""
     url = ctx.settings.database_url
-    sql = re.search(r"```sql\n(.*?)```", (Path(__file__).parents[2] / "deploy" / "README.md").read_text(), re.DOTALL)[1]
-    sql = sql.replace("'…'", "'pw'").replace("DATABASE porte_voix ", f'DATABASE "{url.rsplit("/", 1)[1]}" ')
-    with psycopg.connect(url, autocommit=True) as con:
-        if con.execute("SELECT 1 FROM pg_roles WHERE rolname = 'porte_voix_links'").fetchone():  # an earlier run's
-            con.execute("DROP OWNED BY porte_voix_links")
-            con.execute("DROP ROLE porte_voix_links")
-        for statement in filter(str.strip, sql.split(";")):
-            con.execute(statement)
-    a = dataclasses.replace(host(ctx, tmp_path, "click-a"), database_url=url.replace("://porte_voix@", "://porte_voix_links:pw@"))
+    a = dataclasses.replace(host(ctx, tmp_path, "click-a"), database_url=click_role(url))
     privacy.erase_person(ctx, "eve@example.com")  # the erasure salt now exists, hidden from the click role
     assert inbox.record(a, "dan@example.com", "link") and inbox.record(a, "eve@example.com", "link")
     linked = replica.Replica(a.database_url, None, settings=a)
@@ -149,12 +137,12 @@ def test_the_unsubscribe_page_answers_from_its_inbox_while_postgresql_is_down(se
         app = service_app(a)
         with running(app) as port:
             assert unsubscribe(port, ctx, "ana@example.com") == 200
-            stop_server(server)
+            server.pause()
             assert wait_until(lambda: app.state.replica.stats["state"] == "unavailable", timeout=10)
             assert request(port, "GET", f"/unsubscribe/{tokens.token(ctx.settings, 'bo@example.com')}")[0] == 200
             assert unsubscribe(port, ctx, "bo@example.com") == 200
             assert [row[1] for row in inbox.after(a, 0)] == ["ana@example.com", "bo@example.com"]
-            start_again(server)
+            server.resume()
             assert wait_until(lambda: forwarded(app) == 2, timeout=30), app.state.replica.stats
         assert preferences.fold_optouts(ctx.store, ctx.settings) == 2
     finally:

@@ -64,7 +64,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.click_server import free_port, request, wait_until
+from tests.click_server import click_role, free_port, request, wait_until
 from tests.conftest import DEMO, ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -128,21 +128,6 @@ def deploy_env(unit: str, **subs: str) -> dict[str, str]:
     assert load_settings(values).extra == {}, f"{unit}'s files set variables the product does not know"
     return {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
             "PYTHONPATH": str(ROOT), **values}
-
-
-def click_role(server, database: str) -> str:
-    """The click hosts' PostgreSQL role, created by deploy/README.md's own SQL; returns its URL."""
-    import psycopg
-
-    from evals.postgres_server import USER
-
-    block = re.search(r"```sql\n(.*?)```", (DEPLOY / "README.md").read_text(), re.DOTALL)
-    assert block and "CREATE ROLE porte_voix_links" in block.group(1), "deploy/README.md: the click role's SQL"
-    with psycopg.connect(server.url(database), autocommit=True) as con:
-        for statement in block.group(1).replace("'…'", "'scale-test'").split(";"):
-            if statement.strip():
-                con.execute(statement)
-    return server.url(database).replace(f"//{USER}@", "//porte_voix_links@")
 
 
 TEST_ONLY = {"EMBEDDER", "TRANSLATOR", "PLUGINS", "BCRYPT_ROUNDS"}
@@ -388,7 +373,7 @@ def test_the_deployment_on_one_machine_under_twenty_browser_sessions(tmp_path):
 
         apps = [start(f"app-{port}", exec_start("porte-voix-app@.service", **{"%i": str(port)}),  # a home each
                       {**env, "PORTE_VOIX_HOME": str(tmp_path / f"app-{port}")}) for port in app_ports]
-        links_url = click_role(server, "porte_voix")
+        links_url = click_role(server.url("porte_voix"), "scale-test")
 
         def replica(port: int) -> subprocess.Popen:  # a click host: its own home, the click role
             return start(f"links-{port}", exec_start("porte-voix-links.service"), deploy_env(
