@@ -10,8 +10,9 @@ halfway, one replica is killed with SIGKILL and the clicks go to the other. For 
 posted, with no autosave left, and every redirect answered counted exactly once, the killed replica's
 included (a replica answers once the hit is committed to the click log).
 
-Not covered here (README, "Several processes: PostgreSQL"): Streamlit itself (the pages run in the browser
-tests); replicas on several machines (here they share one home's click log).
+The real app is in ``test_postgres_scale_app.py`` (Streamlit processes, browsers, nginx, each process with its
+own home); replicas with their own homes in ``tests/links/test_click_replicas.py``. Here the replicas share
+one home's click log, as two on one machine do.
 """
 
 from __future__ import annotations
