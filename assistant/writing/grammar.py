@@ -31,11 +31,21 @@ from pathlib import Path
 GRAMMALECTE = Path("/usr/lib/python3/dist-packages/grammalecte")  # Debian's python3-grammalecte
 KINDS = frozenset({"gn", "conj", "ppas", "conf", "vmode", "infi", "imp", "inte", "sgpl", "gv", "dup"})
 _LOCK = threading.Lock()  # the engine keeps per-paragraph state: one caller at a time
+_LOADING = threading.Lock()  # a module half-executed is already in sys.modules: nobody may see it then
 
 
 @lru_cache(maxsize=1)
 def _checker():
-    """Grammalecte's French checker (loaded once, ~0.2 s), or None when Debian's package is absent."""
+    """Grammalecte's French checker (loaded once, ~0.2 s), or None when Debian's package is absent.
+
+    Loaded under a lock: two sessions drafting at once both asked for it, and the second found the first's
+    module in ``sys.modules`` before it had run (``AttributeError: … no attribute 'GrammarChecker'``: the
+    draft failed; seen in the deployment scale test)."""
+    with _LOADING:
+        return _load()
+
+
+def _load():
     if "grammalecte" not in sys.modules:
         init = GRAMMALECTE / "__init__.py"
         if not init.exists():

@@ -1,10 +1,15 @@
 """The reader's checks catch what the default model was seen writing (issue texts quoted as cases)."""
 
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 from assistant.writing import proofreading
 from assistant.writing.grammar import grammar_available
 from assistant.writing.proofreading import grounds, read
+from tests.conftest import ROOT
 
 SOURCE = ("Nordlys Flux passe en production le 4 novembre 2026 : 52 000 capteurs industriels remontent leurs mesures "
           "en temps réel. Notre SOC passe en 24/7 avec 40 analystes.")
@@ -116,3 +121,26 @@ def test_grammar_is_the_drafts_not_the_quoted_companys_and_typography_is_left_al
 def test_english_grammar_says_it_is_not_checked():
     result = read("I has seen the new plant.", "en", "experience", G)
     assert result["grammar_ok"] and result["grammar_checked"] is False
+
+
+@needs_grammar
+def test_sessions_loading_the_grammar_checker_at_once_all_get_it():
+    """Eight sessions drafting at once in a fresh process: each gets the checker's answer, none the half-loaded
+    module (seen as a failed draft under load)."""
+    code = textwrap.dedent("""
+        import threading
+        from assistant.writing.grammar import grammar_errors
+        barrier, found, failed = threading.Barrier(8), [], []
+        def draft():
+            barrier.wait()
+            try:
+                found.append(grammar_errors("Dans mon métier, cela veut dire une brasseur.", "fr"))
+            except Exception as exc:
+                failed.append(repr(exc))
+        threads = [threading.Thread(target=draft) for _ in range(8)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        print(len(found), failed)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.stdout.strip() == "8 []", run.stdout + run.stderr[-2000:]
