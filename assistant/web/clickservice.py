@@ -96,7 +96,8 @@ class HitWriter:
         self.report_every = report_every
         self.run_id = secrets.token_hex(6)
         self.started_at = time.time()
-        self.stats = {"received": 0, "written": 0, "lost": 0, "pending": 0, "forgotten": 0, "last_error": None}
+        self.stats = {"received": 0, "written": 0, "lost": 0, "pending": 0, "forgotten": 0, "early": 0,
+                      "last_error": None}  # early: redirects answered before their hit's commit (durable_wait passed)
         self._incoming: collections.deque = collections.deque()
         self._retry: list[tuple] = []  # (hit, None): their callbacks were called when the commit failed
         self._salts: dict[dt.date, bytes] = {}
@@ -137,6 +138,8 @@ class HitWriter:
 
         self.submit(hit, wake_request)
         await asyncio.wait({done}, timeout=self.durable_wait)
+        if not done.done():  # answered anyway: a kill -9 now could lose this hit
+            self.stats["early"] += 1
 
     def pending_share(self, click_id: str) -> str | None:
         """The share of a click still in memory (the log was unavailable), or None."""
@@ -330,7 +333,8 @@ def create_app(clicklog: ClickLog, secret: bytes | Callable[[], bytes], writer: 
         return JSONResponse({"ok": True, "log": "ok" if not stats["last_error"] else "unavailable",
                              "hits_received": stats["received"], "hits_written": stats["written"],
                              "hits_pending": stats["pending"], "hits_lost": stats["lost"],
-                             "hits_forgotten": stats["forgotten"], "links": len(links),
+                             "hits_forgotten": stats["forgotten"], "hits_answered_before_commit": stats["early"],
+                             "links": len(links),
                              **({"store": {k: v for k, v in replica.stats.items() if k != "last_error"}}
                                 if replica is not None else {})},
                             headers={"cache-control": "no-store"})  # the error's text stays in service_runs

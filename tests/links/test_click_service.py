@@ -132,6 +132,24 @@ def test_a_redirect_is_answered_once_its_hit_is_in_the_log(log):
         for _ in range(3):
             status, headers, _ = request(port, "GET", f"/{CODE}", {"User-Agent": CHROME})
             assert status == 302 and log.share_of_click(_click_id(headers)) == "s-1", "committed before the 302"
+        assert json.loads(request(port, "GET", "/healthz")[2])["hits_answered_before_commit"] == 0
+
+
+def test_a_redirect_answered_before_its_slow_commit_is_counted(tmp_path):
+    """A commit slower than ``durable_wait`` (the log locked by another writer for a while) does not hold the
+    visitor; the redirect goes out and ``/healthz`` says how many were answered so (a kill -9 then could lose
+    them), and the hit is written once the lock is gone."""
+    log = ClickLog(tmp_path / "clicks.sqlite3", timeout=5.0)
+    log.add_link(CODE, "s-1", TARGET)
+    app = create_app(log, SECRET, writer=HitWriter(log, durable_wait=0.05))
+    with running(app) as port:
+        lock = _locked(log.path)
+        status, headers, _ = request(port, "GET", f"/{CODE}", {"User-Agent": CHROME})
+        assert status == 302 and log.share_of_click(_click_id(headers)) is None, "answered before the commit"
+        assert json.loads(request(port, "GET", "/healthz")[2])["hits_answered_before_commit"] == 1
+        lock.rollback()
+        lock.close()
+        assert wait_until(lambda: log.share_of_click(_click_id(headers)) == "s-1", timeout=10)
 
 
 def test_no_answered_redirect_is_lost_when_the_service_is_killed(tmp_path):

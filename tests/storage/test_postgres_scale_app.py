@@ -49,11 +49,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import re
 import shlex
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -220,6 +222,29 @@ def _healthy(url: str) -> bool:
         return urllib.request.urlopen(url, timeout=2).status == 200
     except OSError:
         return False
+
+
+def _store_ok(port: int, seen: dict) -> bool:
+    """Whether the replica on ``port`` answers and its last turn with the store went through (``seen``: its
+    ``/healthz``, for the message)."""
+    try:
+        seen[port] = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2))
+    except (OSError, ValueError):
+        return False
+    return seen[port].get("store", {}).get("state") == "ok"
+
+
+def _click_accounts(store, tmp_path: Path, link_ports: list[int]) -> dict:
+    """Each replica's hits: in its local log, its mark in the store, and the forwarded rows not yet folded."""
+    accounts = {}
+    for port in link_ports:
+        with contextlib.closing(sqlite3.connect(tmp_path / f"links-{port}" / "clicks.sqlite3")) as log:
+            (replica,) = log.execute("SELECT id FROM replica").fetchone()
+            local = log.execute("SELECT count(*), max(id) FROM hits").fetchone()
+        accounts[port] = {"local_hits": local[0], "local_max_id": local[1], "forwarded_upto": store.value(
+            "SELECT hits_upto FROM click_replicas WHERE replica = ?", [replica]), "unfolded": store.value(
+            "SELECT count(*) FROM click_hits WHERE replica = ?", [replica])}
+    return accounts
 
 
 # --- one employee, in a browser tab ------------------------------------------------------------------------
@@ -448,6 +473,12 @@ def test_the_deployment_on_one_machine_under_twenty_browser_sessions(tmp_path):
         load_s = time.monotonic() - ready
         cpu = {p.pid: cpu_seconds(p.pid) - cpu_before.get(p.pid, 0) for p in apps + replicas if p.poll() is None}
         assert importer.wait(300) == 0, logs["ingest"].read_text()[-2000:]
+        # as systemd's Restart=always keeps it: the restarted replica up and its first turn done (it forwarded
+        # what its log held when it was killed) before the operator stops the service
+        health = {}
+        for port in link_ports:
+            assert wait_until(lambda port=port: _store_ok(port, health), 120), \
+                (health.get(port), logs[f"links-{port}"].read_text()[-2000:])
         for proc in replicas:  # SIGTERM: each commits and forwards its last hits, then exits
             proc.send_signal(signal.SIGTERM)
         codes = [proc.wait(60) for proc in replicas]
@@ -484,7 +515,8 @@ def test_the_deployment_on_one_machine_under_twenty_browser_sessions(tmp_path):
         assert refused == []
         answered = sum(public.values()) + sum(s["answered"] for s in sessions)
         hits = store.value("SELECT sum(hits) FROM share_totals WHERE share_id NOT LIKE 'demo-%'")
-        assert hits == answered, f"{answered} redirects answered, {hits} counted"
+        assert hits == answered, (f"{answered} redirects answered, {hits} counted; replicas at the end: {health}; "
+                                  f"their logs against the store: {_click_accounts(store, tmp_path, link_ports)}")
         assert store.value("SELECT count(*) FROM content") > 50
 
         # the backup unit's command; what it writes restores
