@@ -3,7 +3,7 @@
 An XLSX file is a zip of XML parts, and two old attacks hide in one: a zip bomb
 (1.8 MB that inflates past 1 GB) and XML entities (an external entity reading
 ``/etc/passwd``, "billion laughs" growing a few hundred bytes into gigabytes).
-So the bytes an importer read (``readers.read_bytes``: a regular file, within
+So the bytes an importer read (``files.read_bytes``: a regular file, within
 the size limit) go through :func:`open_zip` first, which refuses with one line:
 
 - more than ``MAX_PARTS`` parts, or declared sizes adding up to more than

@@ -35,7 +35,8 @@ import pyarrow as pa
 from ..storage.store import Store
 from ..words.worded import Worded
 from .fields import Rejected, shown
-from .readers import BadFile, Record, one_line, read_file, scan
+from .files import scan
+from .readers import BadFile, Record, one_line, read_file
 
 __all__ = ["BATCH_ROWS", "ImportReport", "Rejected", "Staged", "StoreFailed", "Target", "run_import", "staged_table"]
 

@@ -25,8 +25,9 @@ from .. import language
 from ..storage import erased
 from ..storage.store import Store
 from .fields import Rejected, check_value, as_bool, as_int, as_list, as_text, digest, extra_json, normalise_text, shown
+from .files import scan
 from .importing import ImportReport, Staged, Target, run_import, staged_table, write_staged
-from .readers import BadFile, Record, read_file, scan
+from .readers import BadFile, Record, read_file
 
 CONSENTS = ("consent_program", "consent_leaderboard", "consent_interviews")
 KNOWN_FIELDS = {"email", "name", "role", "team", "languages", "expertise", "skills", "posts", "network_size",

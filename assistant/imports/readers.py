@@ -7,17 +7,18 @@ one bad row or file never stops a batch. Field names are the documented ones
 
     >>> records, problems = read_file(Path("data/demo/content/jobs.csv"))   # doctest: +SKIP
 
-File-level failures (binary, not UTF-8, empty, too large, broken XML, a
-symbolic link, a FIFO…) raise ``BadFile`` with the reason; the caller names the
-file. Any other exception while reading a file becomes a ``BadFile`` too, and
-one while decoding a row becomes a ``Problem`` for that row: bad input costs
-only itself. Parsers are maintained libraries (python-frontmatter with a YAML
+Which files to read, and reading one safely (a symbolic link, a FIFO, too
+large, binary, not UTF-8…), is ``files.py``; here a file's text becomes
+records. File-level failures (those, plus empty, broken XML…) raise
+``BadFile`` with the reason; the caller names the file. Any other exception
+while reading a file becomes a ``BadFile`` too, and one while decoding a row
+becomes a ``Problem`` for that row: bad input costs only itself. Parsers are maintained libraries (python-frontmatter with a YAML
 loader that refuses aliases, markdown-it-py, lxml, feedparser, the csv module),
 each linear in its input; see ``markup.py`` for the measurements.
 
->>> reason = scan(["no/such/file.csv"]).problems[0].reason
->>> str(reason), reason.message("fr")
-('file not found', 'fichier introuvable')
+>>> read_file(Path("notes.txt")).records   # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+BadFile: unsupported file type .txt; use one of .atom, .csv, .htm, .html, .json, .jsonl, .markdown, .md, .rss, .xml
 
 Problems and ``BadFile`` carry catalogue keys (``files.*``, ``Worded``), so the upload
 page says them in the reader's language; their English text is what logs and the CLI print.
@@ -27,10 +28,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import frontmatter
@@ -39,140 +37,18 @@ import yaml
 from ..words.worded import Worded
 from .feeds import read_feed
 from .fields import check_value
+from .files import SUFFIXES, read_text
 from .markup import CHROME, DROP, drop, element_text, parse_html, parse_markdown
 from .records import BadFile, FileRead, Problem, Record, one_line
 
-__all__ = ["BadFile", "FileRead", "Problem", "Record", "SUFFIXES", "Scan", "expand", "read_bytes", "read_file",
-           "read_text", "scan"]
+__all__ = ["BadFile", "FileRead", "Problem", "Record", "read_file"]
 
-SUFFIXES = {".md", ".markdown", ".html", ".htm", ".xml", ".rss", ".atom", ".csv", ".jsonl", ".json"}
 MAX_MARKDOWN_CHARS = 1_000_000     # one item's Markdown source (its text is limited to 100,000 characters)
 MAX_HTML_CHARS = 5_000_000         # one item's HTML page
 MAX_FRONT_MATTER_CHARS = 64_000
 
 
-# --- which files ----------------------------------------------------------------------------
-
-@dataclass
-class Scan:
-    files: list[Path] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # ``where`` is the path
-
-
-def scan(paths: list[str | Path], suffixes: frozenset[str] | set[str] = SUFFIXES) -> Scan:
-    """Regular files named directly, plus importable files (``suffixes``) found under folders (sorted).
-
-    Symbolic links and special files (FIFOs, devices, sockets) are refused, as
-    arguments and inside folders; a symbolic link to a folder is never followed.
-    A folder without any importable file is reported, not silently skipped.
-    Other importers (``engagement_import``: CSV and XLSX) pass their own suffixes.
-    """
-    out = Scan()
-    for raw in paths:
-        path = Path(raw)
-        try:
-            info = path.lstat()
-        except FileNotFoundError:
-            out.problems.append(Problem(str(path), Worded("files.not_found")))
-            continue
-        except OSError as exc:
-            out.problems.append(Problem(str(path), Worded("files.cannot_read", detail=exc.strerror or exc)))
-            continue
-        if stat.S_ISLNK(info.st_mode):
-            out.problems.append(Problem(str(path), Worded("files.symlink")))
-        elif stat.S_ISDIR(info.st_mode):
-            found = Scan()
-            _walk(path, found, suffixes)
-            out.files.extend(sorted(found.files))
-            out.problems.extend(found.problems)
-            if not found.files and not found.problems:
-                out.problems.append(Problem(str(path), Worded("files.empty_folder", suffixes=", ".join(sorted(suffixes)))))
-        elif stat.S_ISREG(info.st_mode):
-            out.files.append(path)
-        else:
-            out.problems.append(Problem(str(path), Worded("files.not_regular")))
-    return out
-
-
-def _walk(folder: Path, out: Scan, suffixes) -> None:
-    stack = [folder]
-    while stack:
-        current = stack.pop()
-        try:
-            entries = sorted(os.scandir(current), key=lambda e: e.name)
-        except OSError as exc:
-            out.problems.append(Problem(str(current), Worded("files.folder_unreadable", detail=exc.strerror or exc)))
-            continue
-        for entry in entries:
-            path = Path(entry.path)
-            importable = path.suffix.lower() in suffixes
-            try:
-                if entry.is_symlink():
-                    if importable or entry.is_dir():
-                        out.problems.append(Problem(str(path), Worded("files.symlink")))
-                elif entry.is_dir(follow_symlinks=False):
-                    stack.append(path)
-                elif importable:
-                    if entry.is_file(follow_symlinks=False):
-                        out.files.append(path)
-                    else:
-                        out.problems.append(Problem(str(path), Worded("files.not_regular")))
-            except OSError as exc:
-                out.problems.append(Problem(str(path), Worded("files.cannot_read", detail=exc.strerror or exc)))
-
-
-def expand(paths: list[str | Path]) -> list[Path]:
-    """The importable files of ``paths`` (see ``scan``; its problems are dropped here)."""
-    return scan(paths).files
-
-
-def read_bytes(path: Path, max_file_mb: float = 50.0) -> bytes:
-    """The file's bytes, or ``BadFile`` saying why it cannot be imported (not a regular file, empty, too large).
-
-    Opened without following a symbolic link and without blocking on a FIFO, so
-    a file swapped for a link after the folder scan is still refused; read once,
-    so what was checked is what is parsed.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise BadFile(Worded("files.not_found")) from None
-    except OSError as exc:
-        if os.path.islink(path):
-            raise BadFile(Worded("files.symlink")) from None
-        raise BadFile(Worded("files.cannot_open", detail=exc.strerror or exc)) from None
-    limit = int(max_file_mb * 1024 * 1024)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise BadFile(Worded("files.not_regular"))
-        if info.st_size == 0:
-            raise BadFile(Worded("files.empty"))
-        if info.st_size > limit:
-            raise BadFile(Worded("files.too_large", size=f"{info.st_size / 1024 / 1024:.1f}", limit=f"{max_file_mb:g}"))
-        try:
-            data = handle.read(limit + 1)
-        except OSError as exc:
-            raise BadFile(Worded("files.cannot_read", detail=exc.strerror or exc)) from None
-    if len(data) > limit:
-        raise BadFile(Worded("files.over_limit", limit=f"{max_file_mb:g}"))
-    return data
-
-
-def read_text(path: Path, max_file_mb: float = 50.0) -> str:
-    """The file's text (UTF-8), or ``BadFile`` saying why it is not importable text (see ``read_bytes``)."""
-    data = read_bytes(path, max_file_mb)
-    if b"\x00" in data:
-        raise BadFile(Worded("files.binary"))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadFile(Worded("files.not_utf8", offset=exc.start)) from None
-    if not text.strip():
-        raise BadFile(Worded("files.empty"))
-    return text
-
+# --- one file -> records ---------------------------------------------------------------------
 
 def read_file(path: Path, max_file_mb: float = 50.0) -> FileRead:
     """Dispatch on the suffix; ``BadFile`` for unreadable files and unknown formats, never another exception."""

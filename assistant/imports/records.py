@@ -1,7 +1,7 @@
 """What readers produce: records, one-line problems, and the error for a file that cannot be read.
 
 Kept apart from the readers so every format's module (``readers``, ``feeds``)
-shares them without importing each other.
+and the file reading (``files``) share them without importing each other.
 
 >>> one_line("broken\\nJSON: " + "x" * 300, limit=20)
 'broken JSON: xxxxxx…'

@@ -15,7 +15,7 @@ id; a row that matches nothing is reported with its line, never guessed. Each
 value replaces the previous one for that share and metric (exports are
 running totals), so importing the same file twice changes nothing.
 
-Files are read under the content importers' rules (``imports.readers``):
+Files are read under the content importers' rules (``imports.files``):
 symbolic links, FIFOs and other special files refused, the size limit, one
 read of the bytes; an XLSX passes ``imports.archives.open_zip`` (zip bomb,
 XML entities) before openpyxl sees it, and at most ``MAX_ROWS`` rows of
@@ -41,7 +41,8 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from ..imports import archives
-from ..imports.readers import BadFile, one_line, read_bytes, scan
+from ..imports.files import read_bytes, scan
+from ..imports.records import BadFile, one_line
 from ..links.tracked import post_key
 from ..storage.store import Store
 from ..text import fold
@@ -224,7 +225,7 @@ def import_file(store: Store, path: Path, report: AnalyticsReport | None = None,
                 data: bytes | None = None) -> AnalyticsReport:
     """Import one analytics export into the store (one transaction); returns the report (extended).
 
-    ``data``: the file's bytes when the caller has read them (``readers.read_bytes``), else they are read here.
+    ``data``: the file's bytes when the caller has read them (``files.read_bytes``), else they are read here.
     A bad file or row is one line of the report; only a failure of the store itself is raised.
     """
     report = report or AnalyticsReport()

@@ -8,7 +8,7 @@ cannot call the webhook); anything else is read as a network analytics export
 webhook's do, so ``external_id`` is unique across both ways in, then are
 folded into DuckDB at once.
 
-Files are taken as the content importers take them (``imports.readers``):
+Files are taken as the content importers take them (``imports.files``):
 folders are walked for ``.csv``, ``.xlsx`` and ``.xlsm`` files, symbolic links
 and special files (FIFOs, devices) are refused, each file is read once within
 the size limit, an XLSX is checked for zip bombs and XML entities first. A
@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..imports.readers import BadFile, one_line, read_bytes, scan
+from ..imports.files import read_bytes, scan
+from ..imports.records import BadFile, one_line
 from ..imports.uploads import staged
 from ..links import conversions
 from ..links.clicklog import open_log

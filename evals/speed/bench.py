@@ -50,7 +50,8 @@ from assistant import language
 from assistant.config import Settings, load_settings
 from assistant.context import open_context
 from assistant.demo import DEMO_DIR as DEMO
-from assistant.imports.readers import expand, read_file
+from assistant.imports.files import expand
+from assistant.imports.readers import read_file
 from assistant.retrieval.matching import experts, recommend
 from assistant.storage.store import close_all
 from assistant.writing.authenticity import score_post

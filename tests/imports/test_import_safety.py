@@ -9,10 +9,11 @@ from tests.conftest import write
 
 from assistant.imports import catalog, importing
 from assistant.imports.catalog import LIMITS, get_item, ingest
+from assistant.imports.files import scan
 from assistant.imports.importing import StoreFailed
 from assistant.imports.library import import_uploads
 from assistant.imports.people import get_person, import_people
-from assistant.imports.readers import BadFile, read_file, scan
+from assistant.imports.readers import BadFile, read_file
 
 GOOD = {"title": "Parc solaire", "text": "Le parc produit 12 MWc depuis novembre 2026.", "language": "fr"}
 
