@@ -4,7 +4,10 @@ Scope: a company that runs its own model server (vLLM, Ollama, llama.cpp's serve
 Azure/OpenAI-style gateway, ``transformers serve``) drafts through it with the same prompts,
 checks and fallback as the local model. The standard library's ``http.client`` (and tenacity's retries): one
 ``POST {base_url}/chat/completions`` per prompt with ``"stream": true``, read as server-sent
-events; each event's ``choices[0].delta.content`` is one streamed piece.
+events; each event's ``choices[0].delta.content`` is one streamed piece. This module is the client
+(the request, its slot, retries, the streaming interface); reading a response off the wire (events,
+a whole answer, error texts, ``Retry-After``) is :mod:`models.openai_wire`, which knows no server
+name, key or retry policy.
 
 - A busy server is waited for (:mod:`models.server_load`): at most ``concurrency`` requests are
   sent at once by this client, whoever asks (the others queue here, first come first served), and
@@ -56,7 +59,15 @@ import tenacity
 
 from .chat import Prompt, messages_of
 from .generator import TOP_P, Generator, GeneratorUnavailable, register_generator
-from .server_load import Connections, Silence, Slots, Watched
+from .openai_wire import (
+    Broken,
+    Silent,
+    error_text,
+    retry_after,
+    stream_pieces,
+    whole_answer,
+)
+from .server_load import Connections, Silence, Slots
 
 log = logging.getLogger(__name__)
 
@@ -204,81 +215,25 @@ class OpenAIGenerator(Generator):
                     raise _Retry(f"connection failed ({type(error).__name__})") from None
                 self._silence.heard()
                 if response.status != 200:
-                    detail = self._clean(_error_text(response))
+                    detail = self._clean(error_text(response))
                     if response.status in (400, 422) and EXTENSION in detail and self._own_extension(body):
                         raise _Refused(detail)
                     reason = f"HTTP {response.status}" + (f": {detail}" if detail else "")
                     if response.status in RETRY_STATUS:
-                        raise _Retry(reason, wait=_retry_after(response))
+                        raise _Retry(reason, wait=retry_after(response))
                     raise GeneratorUnavailable(self._failure(reason))
-                if "text/event-stream" not in (response.getheader("Content-Type") or ""):
-                    yield from self._whole(response, watched)  # a server that ignores "stream": one JSON answer
-                    return
-                yield from self._events(response, watched)
+                try:
+                    if "text/event-stream" in (response.getheader("Content-Type") or ""):
+                        yield from stream_pieces(response, watched, self._silence.heard, self._clean)
+                    else:  # a server that ignores "stream": one JSON answer
+                        yield from whole_answer(response, watched)
+                except Silent as silent:
+                    raise GeneratorUnavailable(self._silent(str(silent))) from None
+                except Broken as broken:
+                    raise GeneratorUnavailable(self._failure(str(broken))) from None
         finally:
             opened.discard(sock)
             conn.close()
-
-    def _events(self, response, watched: Watched) -> Iterator[str]:
-        """The content pieces of a server-sent event stream, until ``[DONE]`` or a finish reason."""
-        data: list[str] = []
-        finished = False
-        while True:
-            try:
-                raw = response.readline()
-            except (OSError, http.client.HTTPException, ValueError) as error:
-                if watched.expired:
-                    raise GeneratorUnavailable(self._silent("inside the stream")) from None
-                raise GeneratorUnavailable(self._failure(f"the stream broke ({type(error).__name__})")) from None
-            if not raw:
-                if finished:
-                    return
-                if watched.expired:
-                    raise GeneratorUnavailable(self._silent("inside the stream"))
-                raise GeneratorUnavailable(self._failure("the stream ended before the answer was complete"))
-            self._silence.heard()  # a token, a keep-alive comment, a blank line: the server is alive
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-                continue
-            if line or not data:  # comments (":"), other fields, keep-alive blank lines
-                continue
-            event, data = "\n".join(data), []
-            if event.strip() == "[DONE]":
-                return
-            piece, done = self._piece(event)
-            finished = finished or done
-            if piece:
-                yield piece
-
-    def _piece(self, event: str) -> tuple[str, bool]:
-        try:
-            chunk = json.loads(event)
-            if isinstance(chunk, dict) and chunk.get("error"):
-                error = chunk["error"]
-                message = error.get("message", "") if isinstance(error, dict) else str(error)
-                raise GeneratorUnavailable(self._failure(f"server error in the stream: {self._clean(message)}"))
-            choices = chunk.get("choices") or [{}]
-            delta = choices[0].get("delta") or {}
-            content = delta.get("content") or ""
-            if not isinstance(content, str):
-                raise TypeError("content is not text")
-            return content, choices[0].get("finish_reason") is not None
-        except (ValueError, AttributeError, TypeError, IndexError):
-            raise GeneratorUnavailable(self._failure("malformed event in the stream: "
-                                                     f"{self._clean(event)[:80]!r}")) from None
-
-    def _whole(self, response, watched: Watched) -> Iterator[str]:
-        try:
-            answer = json.loads(response.read())
-            content = answer["choices"][0]["message"]["content"] or ""
-        except (ValueError, KeyError, IndexError, TypeError, OSError, http.client.HTTPException):
-            if watched.expired:
-                raise GeneratorUnavailable(self._silent("while waiting for the answer")) from None
-            raise GeneratorUnavailable(self._failure("malformed answer (neither an event stream nor a "
-                                                     "chat completion)")) from None
-        if content:
-            yield content
 
     def _failure(self, reason: str, attempts: int | None = None) -> str:
         tries = f" after {attempts} attempts" if attempts and attempts > 1 else ""
@@ -407,31 +362,6 @@ class OpenAIGenerator(Generator):
             for thread in threads:
                 thread.join(timeout=2)
             self.last_stats = _stats(len(prompts), pieces, written.count(False), started, first)
-
-
-def _error_text(response) -> str:
-    """The server's error message (``{"error": {"message": …}}``, ``{"detail": …}``, or the body's start)."""
-    try:
-        body = response.read(4096).decode("utf-8", "replace")
-    except (OSError, http.client.HTTPException):
-        return ""
-    try:
-        answer = json.loads(body)
-        error = answer.get("error") or answer.get("detail")  # OpenAI-style, or FastAPI-style
-        if isinstance(error, dict) and error.get("message"):
-            return str(error["message"])
-        if isinstance(error, str):
-            return error
-    except (ValueError, AttributeError):
-        pass
-    return body
-
-
-def _retry_after(response) -> float | None:
-    try:
-        return max(0.0, float(response.getheader("Retry-After") or ""))
-    except ValueError:
-        return None
 
 
 def _stats(sequences: int, pieces: int, empty: int, started: float, first: float | None) -> dict:
