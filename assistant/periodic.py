@@ -4,7 +4,7 @@ The product's every background loop goes through here: the app folds the click l
 minute (``reporting.sync``) and looks at the digests' clock every ten minutes (``digest.schedule``); the
 click service writes its queued hits as soon as a request wakes it (:meth:`Job.wake`: the redirect waits
 for the commit), at least every 50 ms, backs off while the click log is unavailable and checkpoints the log
-every second (``web.clickservice.HitWriter``). Each gives :func:`every` its function, its period, when to run first,
+every second (``links.hitwriter.HitWriter``). Each gives :func:`every` its function, its period, when to run first,
 and when the job has no reason to go on (its store closed); a failure is logged and the job runs again
 at its next turn, so a locked file or a full disk never kills the thread.
 

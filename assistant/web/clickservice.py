@@ -11,19 +11,10 @@ Routes:
 | ``POST /unsubscribe/<token>`` | one-click unsubscribe (RFC 8058, ``List-Unsubscribe-Post``): 200, noted in ``optouts.sqlite3`` |
 | anything else | 404 JSON |
 
-A redirect is answered once its hit is committed to the SQLite click log, so
-a service killed with ``kill -9`` has lost no hit it answered (a committed
-WAL transaction survives the process; ``synchronous=NORMAL``: only a power cut
-can lose the last ones). Group commit keeps that cheap: the request queues its
-hit and wakes the writer thread, which commits everything queued in one
-transaction (hashing the visitor and classifying the user agent there, off the
-event loop) and then releases those requests; hits that arrive during a commit
-go in the next one. Only while the log is unavailable does a redirect not wait
-(at most ``durable_wait`` for the failing commit): the writer keeps the hits in
-memory and retries with back-off; past ``max_pending`` hits the oldest are
-dropped and counted as ``lost``. Counts are served by ``/healthz``, written to
-the log's ``service_runs`` table every few seconds and at shutdown, and printed
-when the service stops.
+A redirect is answered once its hit is committed to the SQLite click log
+(``links.hitwriter``: group commit, so a ``kill -9`` loses no hit it answered).
+Its counts are served by ``/healthz``, written to the log's ``service_runs``
+table every few seconds and at shutdown, and printed when the service stops.
 
 On a PostgreSQL store (``PORTE_VOIX_DATABASE_URL``) each replica of the
 service, on any host, keeps this local log and runs a ``links.replica.Replica``
@@ -49,14 +40,11 @@ Usage: ``porte-voix links serve [--host H] [--port P]``, or in a test::
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
-import datetime as dt
 import json
 import logging
 import secrets
 import sqlite3
-import threading
 import time
 from typing import Callable
 
@@ -67,11 +55,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .. import periodic
 from ..config import Settings
-from ..links import conversions, visitors
+from ..links import conversions
 from ..links.clicklog import ClickLog
 from ..links.guessing import CodeWalkGuard
+from ..links.hitwriter import HitWriter
 from ..links.http_guard import Limits, guarded
 from ..links.replica import Replica
 from ..links.request_body import bounded
@@ -81,158 +69,6 @@ from . import unsubscribe
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16_384
-
-
-class HitWriter:
-    """Moves hits from memory to the click log in a background thread (group commit); never blocks
-    ``submit``, whose ``written`` callback tells when the hit is committed (or could not be, for now)."""
-
-    def __init__(self, clicklog: ClickLog, flush_every: float = 0.05, max_pending: int = 200_000,
-                 report_every: float = 2.0, durable_wait: float = 1.0):
-        self.log = clicklog
-        self.flush_every = flush_every  # the idle turn; a submitted hit wakes the writer at once
-        self.durable_wait = durable_wait
-        self.max_pending = max_pending
-        self.report_every = report_every
-        self.run_id = secrets.token_hex(6)
-        self.started_at = time.time()
-        self.stats = {"received": 0, "written": 0, "lost": 0, "pending": 0, "forgotten": 0, "early": 0,
-                      "last_error": None}  # early: redirects answered before their hit's commit (durable_wait passed)
-        self._incoming: collections.deque = collections.deque()
-        self._retry: list[tuple] = []  # (hit, None): their callbacks were called when the commit failed
-        self._salts: dict[dt.date, bytes] = {}
-        self._job: periodic.Job | None = None
-        self._wait, self._last_report = flush_every, 0.0
-        self._lock = threading.Lock()  # one flush at a time (the thread, or stop())
-        self._deferred = False
-
-    def submit(self, hit: tuple, written: Callable[[], None] | None = None) -> None:
-        """Queue one raw hit ``(click_id, code, share_id, at, method, referrer, ip, user_agent)``; ``written``
-        is called (in the writer's thread) once its transaction committed, or failed (then the hit waits in
-        memory for a retry)."""
-        self._incoming.append((hit, written))  # atomic; the writer thread pops from the other end
-        self.stats["received"] += 1
-        if self.durable:  # while the log is unavailable the writer keeps its back-off
-            self._job.wake()
-
-    @property
-    def durable(self) -> bool:
-        """Whether a request should wait for its hit's commit: the writer runs and the log took the last one."""
-        return self._job is not None and self.stats["last_error"] is None
-
-    async def written(self, hit: tuple) -> None:
-        """Queue ``hit`` and, while :attr:`durable`, return once it is committed (at most ``durable_wait``)."""
-        if not self.durable:
-            self.submit(hit)
-            return
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
-
-        def settle() -> None:
-            if not done.done():
-                done.set_result(None)
-
-        def wake_request() -> None:
-            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (shutdown): nobody waits
-                loop.call_soon_threadsafe(settle)
-
-        self.submit(hit, wake_request)
-        await asyncio.wait({done}, timeout=self.durable_wait)
-        if not done.done():  # answered anyway: a kill -9 now could lose this hit
-            self.stats["early"] += 1
-
-    def pending_share(self, click_id: str) -> str | None:
-        """The share of a click still in memory (the log was unavailable), or None."""
-        for hit, _ in list(self._retry) + list(self._incoming):
-            if hit[0] == click_id:
-                return hit[2]
-        return None
-
-    def _row(self, hit: tuple) -> tuple:
-        click_id, code, share_id, at, method, referrer, ip, user_agent = hit
-        day = dt.datetime.fromtimestamp(at, dt.timezone.utc).date()
-        salt = self._salts.get(day)
-        if salt is None:
-            salt = self._salts[day] = self.log.salt(day)
-            for old in [d for d in self._salts if d < day - dt.timedelta(days=1)]:
-                del self._salts[old]
-        ua_class, is_bot, reason = visitors.classify(user_agent, method)
-        return (click_id, code, share_id, at, day.isoformat(), method, visitors.referrer_host(referrer),
-                visitors.visitor_hash(salt, ip, user_agent), ua_class, int(is_bot), reason)
-
-    def flush(self) -> bool:
-        """Write everything queued; False (hits kept for a retry) when the log is unavailable."""
-        with self._lock:
-            batch, self._retry = self._retry, []
-            while self._incoming:
-                batch.append(self._incoming.popleft())
-            taken = batch
-            try:
-                if batch:
-                    rows = [self._row(hit) for hit, _ in batch]
-                    new, erased = self.log.append_live_hits(rows)  # hits of a share erased meanwhile: dropped
-                    self.stats["written"] += new
-                    self.stats["forgotten"] += erased
-                    self.stats["lost"] += len(rows) - new - erased  # a click id drawn twice (72 random bits): never seen
-                self.stats["last_error"] = None
-                return True
-            except (sqlite3.Error, OSError) as exc:
-                self.stats["last_error"] = f"{exc.__class__.__name__}: {exc}"
-                overflow = len(batch) - self.max_pending
-                if overflow > 0:
-                    self.stats["lost"] += overflow
-                    batch = batch[overflow:]
-                self._retry = [(hit, None) for hit, _ in batch]
-                return False
-            finally:
-                self.stats["pending"] = len(self._retry) + len(self._incoming)
-                for _, written in taken:  # the requests waiting for these hits go on
-                    if written is not None:
-                        written()
-
-    def report(self) -> None:
-        """Write the counters to the log (best effort: the log may be the thing that is down)."""
-        try:
-            self.log.record_run(self.run_id, self.started_at, self.stats)
-        except (sqlite3.Error, OSError):
-            pass
-
-    def _turn(self) -> float:
-        """One turn of the writer's job: flush, report now and then; the wait before the next turn, doubled
-        (up to 2 s) while the log is unavailable."""
-        if not self._deferred:  # this thread's connection commits; the checkpoint job checkpoints
-            self.log.defer_checkpoints()
-            self._deferred = True
-        self._wait = self.flush_every if self.flush() else min(max(self._wait, self.flush_every) * 2, 2.0)
-        if time.monotonic() - self._last_report > self.report_every:
-            self.report()
-            self._last_report = time.monotonic()
-        return self._wait
-
-    def start(self) -> "HitWriter":
-        """Start the writer thread, and beside it the checkpoints of the log, once a second: a request waits
-        for its commit, and a checkpoint inside a commit (SQLite's default) writes and syncs the database
-        file (measured: p99 314 ms with them, 12 ms without, 500 requests/s)."""
-        if self._job is None:
-            self._job = periodic.every("porte-voix-hit-writer", self.flush_every, self._turn)
-            self._checkpoints = periodic.every("porte-voix-click-log-checkpoint", 1.0, self.log.checkpoint)
-        return self
-
-    def stop(self, timeout: float = 10.0) -> dict:
-        """Stop the thread, write what is left (retrying until ``timeout``); unwritten hits count as lost."""
-        if self._job is not None:
-            self._job.stop()
-            self._checkpoints.stop()
-            self._job = None
-        deadline = time.monotonic() + timeout
-        while not self.flush() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if self.stats["pending"]:
-            self.stats["lost"] += self.stats["pending"]
-            self._retry, self.stats["pending"] = [], 0
-            self._incoming.clear()
-        self.report()
-        return dict(self.stats)
 
 
 class LinkCache:

@@ -347,7 +347,8 @@ def test_erasure_reaches_a_running_click_service_and_the_unsubscribe_links(lived
     wrote it back into optouts.sqlite3, which the next digest run copied into DuckDB."""
     from assistant.digest import preferences
     from assistant.optouts import tokens
-    from assistant.web.clickservice import HitWriter, service_app
+    from assistant.links.hitwriter import HitWriter
+    from assistant.web.clickservice import service_app
     from tests.click_server import request, running, wait_until
 
     ctx, store = lived, lived.store

@@ -24,7 +24,8 @@ from assistant.optouts import inbox, tokens
 from assistant.reporting import points, sync
 from assistant.sharing import shares
 from assistant.web import unsubscribe
-from assistant.web.clickservice import HitWriter, create_app, service_app
+from assistant.links.hitwriter import HitWriter
+from assistant.web.clickservice import create_app, service_app
 from evals.measure import child_env
 from tests.click_server import free_port, post_json, request, running, wait_until
 
