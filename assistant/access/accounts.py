@@ -43,7 +43,7 @@ from ..storage import audit
 from ..storage.store import Store
 from ..words.worded import Worded
 from . import passwords, sessions, throttle
-from .identity import ROLES, Account, _row_to_account, get_account  # noqa: F401  (part of this module's API)
+from .identity import ROLES, Account, account_from_row, get_account  # noqa: F401  (part of this module's API)
 from .passwords import PasswordRejected
 from .throttle import Throttled  # noqa: F401  (raised by authenticate; callers catch accounts.Throttled)
 
@@ -149,7 +149,7 @@ def authenticate(store: Store, username: str, password: str, rounds: int | None 
     digest = rows[0]["password_hash"] if rows else passwords.dummy_hash(max(4, rounds or ROUNDS))
     if passwords.verify(password, digest) and rows:
         throttle.succeeded(store, username, attempt)
-        return _row_to_account(rows[0])
+        return account_from_row(rows[0])
     if attempt.lock is not None:
         log.warning("sign-in locked for %s s (%s key) after repeated failures", attempt.lock.seconds_left,
                     attempt.lock.scope)
@@ -167,7 +167,7 @@ def account_for_email(store: Store, email: str) -> Account | None:
         return None
     rows = store.rows("SELECT username, email, roles FROM accounts WHERE email = ? ORDER BY username", [email])
     if rows:
-        return _row_to_account(rows[0])
+        return account_from_row(rows[0])
     if store.value("SELECT 1 FROM employees WHERE email = ?", [email]):
         return Account(email, email, ("employee",))
     return None

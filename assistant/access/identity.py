@@ -26,10 +26,10 @@ class Account:
         return role in self.roles
 
 
-def _row_to_account(row: dict) -> Account:
+def account_from_row(row: dict) -> Account:
     return Account(row["username"], row["email"], tuple(r for r in ROLES if r in (row["roles"] or [])))
 
 
 def get_account(store: Store, username: str) -> Account | None:
     rows = store.rows("SELECT username, email, roles FROM accounts WHERE username = ?", [(username or "").strip().lower()])
-    return _row_to_account(rows[0]) if rows else None
+    return account_from_row(rows[0]) if rows else None

@@ -32,7 +32,8 @@ _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE_DMY = re.compile(rf"\b(\d{{1,2}})(?:er)?\s+({_MONTH})\b(?:\s+(\d{{4}}))?", re.I)
 _EN_MONTH = "|".join(name.casefold() for name in entry("en", "dates.months"))
 _DATE_MDY = re.compile(rf"\b({_EN_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I)
-_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u202f\u00a0,.]\d{3})+|\d+(?:[.,]\d+)?)(\s?(?:%|k€|€|\$|MWc|MW|GW|kWh|MWh|GWh|km|t\b|tonnes|million|millions|milliards?|billion|people|personnes|sensors|capteurs)?)",
+# a number as sources write it, with its unit (public: the proofreading counts numbers with it)
+NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ \u202f\u00a0,.]\d{3})+|\d+(?:[.,]\d+)?)(\s?(?:%|k€|€|\$|MWc|MW|GW|kWh|MWh|GWh|km|t\b|tonnes|million|millions|milliards?|billion|people|personnes|sensors|capteurs)?)",
                      re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÉÈÀÂÎÔ][\w'’-]+(?:[ \t]+(?:(?:de|du|des|la|le|van|von)[ \t]+)?[A-ZÉÈÀÂÎÔ][\w'’-]+)+)", re.M)
 
@@ -79,7 +80,7 @@ def key_facts(text: str, title: str = "", url: str | None = None, limit: int = 4
     for span in date_spans:
         masked = masked.replace(span, " ")
     masked = HTTP_URL.sub(" ", masked)
-    for m in _NUMBER.finditer(masked):
+    for m in NUMBER.finditer(masked):
         number = m.group(1)
         if re.fullmatch(r"(19|20)\d\d", number) or (len(number) == 1 and not m.group(2).strip()):
             continue  # a bare year or a lone digit says little
@@ -101,7 +102,7 @@ def has_fact(draft: str, fact: Fact) -> bool:
         return any(key == fact.key[5:] or key.rsplit("-", 1)[0] == fact.key[5:].rsplit("-", 1)[0]
                    for _, key in _dates(draft))
     if fact.kind == "number":
-        return any("num:" + _number_key(m.group(1)) == fact.key for m in _NUMBER.finditer(draft))
+        return any("num:" + _number_key(m.group(1)) == fact.key for m in NUMBER.finditer(draft))
     return fact.key[5:] in fold(draft)
 
 
@@ -110,10 +111,19 @@ def facts_in(text: str, facts: list[Fact]) -> list[Fact]:
     return [f for f in facts if has_fact(text, f)]
 
 
+def number_keys(text: str) -> list[str]:
+    """The normalised numbers written in ``text``, sorted, repeats kept (``12,5 %`` and ``12.5%`` share a key).
+
+    >>> number_keys("7,5 % de 1 200 patients, 7.5% again")
+    ['1200', '7.5', '7.5']
+    """
+    return sorted(_number_key(m.group(1)) for m in NUMBER.finditer(text))
+
+
 def figure_keys(text: str) -> tuple[set[str], set[str]]:
     """The normalised numbers and dates of ``text`` (the numbers inside its dates too): what a draft
     may repeat without inventing it."""
-    return {_number_key(m.group(1)) for m in _NUMBER.finditer(text)}, {key for _, key in _dates(text)}
+    return set(number_keys(text)), {key for _, key in _dates(text)}
 
 
 def figures_not_in(text: str, numbers: set[str], dates: set[str]) -> list[str]:
@@ -128,7 +138,7 @@ def figures_not_in(text: str, numbers: set[str], dates: set[str]) -> list[str]:
             out.append(written)
         masked = masked.replace(written, " ")
     masked = HASHTAG.sub(" ", URL.sub(" ", masked))
-    for m in _NUMBER.finditer(masked):
+    for m in NUMBER.finditer(masked):
         if _number_key(m.group(1)) not in numbers:
             out.append(m.group(1))
     return out

@@ -42,7 +42,7 @@ from pathlib import Path
 from spylls.hunspell import Dictionary
 
 from ..text import HASHTAG, QUOTED, URL, fold
-from .facts import _NUMBER, figure_keys, figures_not_in
+from .facts import NUMBER, figure_keys, figures_not_in
 from .grammar import grammar_errors
 
 DICTIONARIES = Path("/usr/share/hunspell")
@@ -212,10 +212,10 @@ def bare_lists(text: str, lang: str) -> list[str]:
         tail = body.rsplit(":", 1)[-1] if ":" in body else ""
         tail_items = [i for i in re.split(r"[,;]", tail) if i.strip()]
         if len(tail_items) >= 2 and all(len(i.split()) <= 2 for i in tail_items) and \
-                sum(bool(_NUMBER.search(i)) for i in tail_items) >= 2:
+                sum(bool(NUMBER.search(i)) for i in tail_items) >= 2:
             out.append(line.strip())
             continue
-        numbers = len(_NUMBER.findall(body))
+        numbers = len(NUMBER.findall(body))
         words = [w for w in re.findall(r"[^\W\d_]{3,}", body) if fold(w) not in _FILLER]
         items = [i for i in re.split(r"[,;]", body) if i.strip()]
         if numbers and (len(words) < 2 or (len(items) >= 3 and all(len(i.split()) <= 2 for i in items))):

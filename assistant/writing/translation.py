@@ -51,16 +51,12 @@ from ..imports import catalog
 from ..language import SUPPORTED
 from ..storage.store import Store
 from ..text import fold
-from .facts import _NUMBER, _number_key, facts_in
+from .facts import facts_in, number_keys
 from .keypoint import KeyPoint, key_point, names_person
 from .units import figure
 from .versions import version_in
 
 log = logging.getLogger(__name__)
-
-
-def _numbers(text: str) -> list[str]:
-    return sorted(_number_key(m.group(1)) for m in _NUMBER.finditer(text))
 
 
 def faithful(source: str, translation: str, names: list[str]) -> bool:
@@ -72,7 +68,7 @@ def faithful(source: str, translation: str, names: list[str]) -> bool:
     False
     """
     kept = all(fold(n) in fold(translation) for n in names if fold(n) in fold(source))
-    return bool(translation.strip()) and _numbers(source) == _numbers(translation) and kept
+    return bool(translation.strip()) and number_keys(source) == number_keys(translation) and kept
 
 
 def ensure(ctx, item: dict, lang: str) -> bool:
