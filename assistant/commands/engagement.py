@@ -1,4 +1,4 @@
-"""``porte-voix`` subcommands for engagement: share, links serve, engagement sync / import / stats.
+"""``porte-voix`` subcommands for engagement: share, links serve / retire, engagement sync / import / stats.
 
 ``cli.py`` calls :func:`add_parsers` once. Each command is ``run(args, ctx)``.
 ``links serve`` is the public click service: it reads only ``ctx.settings``,
@@ -7,6 +7,7 @@ so the DuckDB file (which the app holds) is never opened and no model loads
 
     porte-voix share EMAIL CONTENT_ID --network linkedin --text-file post.txt --json
     porte-voix links serve --host 0.0.0.0 --port 8502
+    porte-voix links retire 3f9a0c1d2e4b   # a click host taken out of service (PostgreSQL)
     porte-voix engagement sync
     porte-voix engagement import linkedin-export.xlsx x-export.csv conversions.csv
     porte-voix engagement stats --share s-1a2b3c --json
@@ -49,6 +50,10 @@ def add_parsers(subparsers) -> None:
     s.add_argument("--host", help="interface to listen on (default PORTE_VOIX_LINKS_HOST or 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (default PORTE_VOIX_LINKS_PORT or 8502)")
     s.set_defaults(run=cmd_links_serve)
+    s = links.add_parser("retire", help="take a click-service replica taken out of service off the reports "
+                                        "(PostgreSQL; its id is in `engagement stats`)")
+    s.add_argument("replica")
+    s.set_defaults(run=cmd_links_retire)
 
     eng = subparsers.add_parser("engagement", help="clicks, conversions and network statistics") \
         .add_subparsers(dest="action", required=True)
@@ -94,6 +99,13 @@ def cmd_share(args, ctx) -> int:
 
 def cmd_links_serve(args, ctx) -> int:
     clickservice.serve(ctx.settings, host=args.host, port=args.port)  # settings only: no store, no model
+    return 0
+
+
+def cmd_links_retire(args, ctx) -> int:
+    if not sync.retire(ctx.store, args.replica):
+        raise LookupError(f"no click-service replica {args.replica!r} (`porte-voix engagement stats` lists them)")
+    print(f"replica {args.replica} retired: off the reports until it forwards again")
     return 0
 
 

@@ -93,9 +93,10 @@ def _move_marks(con: psycopg.Connection, table: str, replica: str, marks: dict[s
                 [*marks.values(), time.time(), replica])
 
 
-def forward(con: psycopg.Connection, log: ClickLog, batch: int = BATCH) -> dict:
+def forward(con: psycopg.Connection, log: ClickLog, batch: int = BATCH, serving: bool = False) -> dict:
     """Send the log's hits and conversions not yet in the store, ``batch`` of each per transaction; returns
-    ``{"hits", "conversions", "hits_upto"}`` (rows sent now, the hits mark)."""
+    ``{"hits", "conversions", "hits_upto"}`` (rows sent now, the hits mark). ``serving``: the log's click
+    service is the one forwarding (its ``served_at`` moves: the marketing page reports it as a replica)."""
     replica, legacy = log.replica()
     sent = {"hits": 0, "conversions": 0, "hits_upto": 0}
 
@@ -117,7 +118,8 @@ def forward(con: psycopg.Connection, log: ClickLog, batch: int = BATCH) -> dict:
                 _insert(con, "click_conversions", _CONVERSION_COLUMNS, [(replica, *row, False) for row in found])
             hits_upto = hits[-1][0] if hits else hits_upto
             _move_marks(con, "click_replicas", replica,
-                        {"hits_upto": hits_upto, "conversions_upto": found[-1][0] if found else conversions_upto})
+                        {"hits_upto": hits_upto, "conversions_upto": found[-1][0] if found else conversions_upto,
+                         **({"served_at": time.time()} if serving else {})})
         sent["hits"] += len(hits)
         sent["conversions"] += len(found)
         sent["hits_upto"] = hits_upto
@@ -242,7 +244,7 @@ class Replica:
         if self._salted != today:
             share_salts(con, self.log, today)
             self._salted = today
-        sent = forward(con, self.log)
+        sent = forward(con, self.log, serving=True)
         self.stats["forwarded_hits"] += sent["hits"]
         self.stats["forwarded_conversions"] += sent["conversions"]
         self._hits_upto = sent["hits_upto"]

@@ -216,13 +216,28 @@ def sync(store: Store, clicklog: ClickLog, batch: int = BATCH) -> dict:
 
 def replicas(store: Store, now: float | None = None) -> list[dict]:
     """The click-service replicas forwarding to this store (none on the DuckDB file, where the service shares the
-    home's log): host, seconds since its forwarder last ran (about every second while the service is up) and
-    hits forwarded but not yet folded, so marketing and operators see a replica that stopped or a backlog."""
+    home's log): host, seconds since its service's forwarder last ran (about every second while the service is
+    up) and hits forwarded but not yet folded, so marketing and operators see a replica that stopped or a
+    backlog. Left out: the homes whose log only ``engagement sync`` forwards (app processes, the operator's
+    CLI: no click service runs there) and the replicas retired (:func:`retire`) that have not served since."""
     now = time.time() if now is None else now
-    return store.rows("""SELECT r.replica, r.host, ? - r.last_seen AS seconds_ago, coalesce(h.n, 0) AS waiting
+    return store.rows("""SELECT r.replica, r.host, ? - r.served_at AS seconds_ago, coalesce(h.n, 0) AS waiting
                          FROM click_replicas r
                          LEFT JOIN (SELECT replica, count(*) AS n FROM click_hits GROUP BY replica) h USING (replica)
+                         WHERE r.served_at IS NOT NULL AND (r.retired_at IS NULL OR r.served_at > r.retired_at)
                          ORDER BY r.host, r.replica""", [now])
+
+
+def retire(store: Store, replica_id: str, now: float | None = None) -> bool:
+    """Take the replica ``replica_id`` out of the report (a host decommissioned: stop its service first, so it
+    forwards its last hits); its marks stay, so should it serve again it carries on from them, reported again
+    and sending nothing twice. False when no click service ever forwarded under that id."""
+    now = time.time() if now is None else now
+    found = store.value("SELECT count(*) FROM click_replicas WHERE replica = ? AND served_at IS NOT NULL",
+                        [replica_id])
+    if found:
+        store.execute("UPDATE click_replicas SET retired_at = ? WHERE replica = ?", [now, replica_id])
+    return bool(found)
 
 
 def start_background(store: Store, clicklog: ClickLog, every_s: float = 60.0) -> periodic.Job:

@@ -458,6 +458,18 @@ def m014_optout_forwards(db):
                "first_seen DOUBLE, last_seen DOUBLE)")
     db.execute("CREATE TABLE optout_erasures (tombstone TEXT PRIMARY KEY, erased_at DOUBLE NOT NULL)")
 
+
+@migration
+def m015_click_services(db):
+    """Which forwarders of ``click_replicas`` are running click services: ``served_at``, moved by a service's
+    own forwarder each turn (``links.replica.Replica``), stays NULL for a home whose log only ``engagement sync``
+    forwards (an app process, the operator's CLI), so those are not reported as replicas gone silent;
+    ``retired_at``, set by ``porte-voix links retire``, hides a replica taken out of service until it forwards
+    again."""
+    db.execute("ALTER TABLE click_replicas ADD COLUMN served_at DOUBLE")
+    db.execute("ALTER TABLE click_replicas ADD COLUMN retired_at DOUBLE")
+
+
 def migrate(con: duckdb.DuckDBPyConnection, postgres: bool = False) -> list[str]:
     """Apply pending migrations in order; return the names applied now.
 

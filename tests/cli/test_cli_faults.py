@@ -55,6 +55,7 @@ def _argv(files) -> dict[tuple, list[str]]:
         ("engagement", "sync"): ["engagement", "sync"],
         ("engagement", "import"): ["engagement", "import", files["analytics"]],
         ("engagement", "stats"): ["engagement", "stats"],
+        ("links", "retire"): ["links", "retire", "replica-1"],
         ("digest", "send"): ["digest", "send"],
         ("digest", "test"): ["digest", "test", email],
         ("digest", "status"): ["digest", "status"],

@@ -89,6 +89,8 @@ def test_share_serve_sync_and_stats_end_to_end(installation, tmp_path):
     assert row["status"] == "posted", "a human click proves the post is out"
     assert stats["click_service"]["lost"] == 0 and "unique_human_clicks" in stats["rules"]
     assert stats["click_replicas"] == [], "on the DuckDB file the service shares the home's log: no replica"
+    unknown = run(installation, "links", "retire", "no-such-replica", check=False)  # PostgreSQL: test_sync.py
+    assert unknown.returncode == 2 and "no click-service replica 'no-such-replica'" in unknown.stderr
 
 
 def _healthy(port: int) -> bool:

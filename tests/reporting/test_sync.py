@@ -119,10 +119,23 @@ def test_the_replicas_report_says_who_forwards_and_what_waits(ctx, log):
         sync.sync(ctx.store, log)
         assert sync.replicas(ctx.store) == [], "on the file the service shares the home's log: no replica to report"
         return
-    forwarded = replica.forward(replica.connect(ctx.settings.database_url), log)
+    app_log = open_log(ctx.settings.home / "app-clicks.sqlite3")  # an app process's home: only its sync forwards
+    app_log.append_hits([hit(3, "s-1", "v3")])
+    sync.sync(ctx.store, app_log)
+    assert sync.replicas(ctx.store) == [], "no click service runs there: never reported as a silent replica"
+    with replica.connect(ctx.settings.database_url) as con:
+        forwarded = replica.forward(con, log, serving=True)  # a click service's own turn
     assert forwarded["hits"] == 2
     [row] = sync.replicas(ctx.store, now=time.time())
     assert row["host"] == socket.gethostname() and 0 <= row["seconds_ago"] < 60 and row["waiting"] == 2
     sync.sync(ctx.store, log)
     [row] = sync.replicas(ctx.store, now=time.time() + 600)
     assert row["waiting"] == 0 and row["seconds_ago"] >= 600, "folded: nothing waits; silent since its last turn"
+
+    # a host taken out of service: off the report, until it serves again (from its marks: nothing sent twice)
+    assert sync.retire(ctx.store, row["replica"]) and not sync.retire(ctx.store, "no-such-replica")
+    assert sync.replicas(ctx.store) == []
+    log.append_hits([hit(4, "s-1", "v4")])
+    with replica.connect(ctx.settings.database_url) as con:
+        assert replica.forward(con, log, serving=True)["hits"] == 1
+    assert [r["replica"] for r in sync.replicas(ctx.store)] == [row["replica"]]

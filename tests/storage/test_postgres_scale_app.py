@@ -518,6 +518,12 @@ def test_the_deployment_on_one_machine_under_twenty_browser_sessions(tmp_path):
         assert hits == answered, (f"{answered} redirects answered, {hits} counted; replicas at the end: {health}; "
                                   f"their logs against the store: {_click_accounts(store, tmp_path, link_ports)}")
         assert store.value("SELECT count(*) FROM content") > 50
+        # the marketing page's replicas: the two click hosts (one restarted under its id), not the app processes'
+        # nor the operator's homes, whose logs only their sync forwarded
+        from assistant.reporting import sync
+
+        listed = sync.replicas(store)
+        assert len(listed) == 2 and store.value("SELECT count(*) FROM click_replicas") > 2, listed
 
         # the backup unit's command; what it writes restores
         shares = store.value("SELECT count(*) FROM shares")

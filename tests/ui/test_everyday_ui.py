@@ -97,8 +97,10 @@ def test_headline_figures_are_short_explained_and_counters_say_what_they_count(d
     assert msg("mkt.service_none", lang) in [c.value for c in at.caption]
     # replicas on other hosts (PostgreSQL) forward to the store: each is listed, a silent one as a warning
     now = time.time()
-    demo.execute("INSERT INTO click_replicas VALUES ('r-up', 0, 0, 'click1', ?, ?), ('r-down', 0, 0, 'click2', ?, ?)",
-                 [now - 3600, now - 2, now - 3600, now - 1800])
+    demo.execute("INSERT INTO click_replicas (replica, hits_upto, conversions_upto, host, first_seen, last_seen, "
+                 "served_at) VALUES ('r-up', 0, 0, 'click1', ?, ?, ?), ('r-down', 0, 0, 'click2', ?, ?, ?), "
+                 "('an-app-home', 0, 0, 'app1', ?, ?, NULL)",  # forwarded by its sync only: not a replica
+                 [now - 3600, now - 2, now - 2, now - 3600, now - 1800, now - 1800, now - 3600, now - 1800])
     at.run()
     assert not at.exception
     up = {msg("mkt.replica", lang, host="click1", seconds=s, waiting=0) for s in range(2, 10)}  # seconds pass
