@@ -140,7 +140,7 @@ def _compose(account, item: dict, words: str | None) -> list[dict]:
     job = _translate_soon(ctx, plan)
     if job is not None and wait([job], timeout=TRANSLATION_WAIT_S).done:  # usually done while they wrote
         plan = drafting.plan_for(ctx, account.email, item["id"], lang=lang, words=words, translate=False)
-    drafts = list(drafting.compose_variants(ctx, plan))
+    drafts = list(drafting.compose_variants(plan))
     story = next((d for d in drafts if d["form"] == "story"), None)
     if story is not None and drafting.polish_allowed(ctx, plan.lang):
         ahead = drafts_in_progress(ctx.generator)

@@ -127,9 +127,9 @@ def plan_for(ctx: Context, email: str, content_id: str, lang: str | None = None,
                 store=store, request_id=uuid.uuid4().hex[:12], started=time.perf_counter())
 
 
-def compose_variants(ctx: Context, plan: Plan, n: int = 3) -> Iterator[dict]:
+def compose_variants(plan: Plan, n: int = 3) -> Iterator[dict]:
     """The composed variants of ``plan`` (a scaffold when it has no words), each checked and stored in the
-    plan's store. ``ctx`` is not read again: the plan holds what the request needs from it."""
+    plan's store: the plan holds all the request needs (no context, no model)."""
     disclosure = plan.policy.disclosure_for(plan.lang)
     if not plan.words:
         draft = scaffold(plan.kp, plan.lang, plan.voice, disclosure=disclosure, seed=plan.seed)
@@ -163,7 +163,7 @@ def stream_variants(ctx: Context, email: str, content_id: str, n: int = 3, lang:
     when it was dropped or the model could not be reached."""
     plan = plan_for(ctx, email, content_id, lang, words)
     composed = []
-    for draft in compose_variants(ctx, plan, n):
+    for draft in compose_variants(plan, n):
         composed.append(draft)
         yield "variant", draft
     if not plan.words or not polish_allowed(ctx, plan.lang):

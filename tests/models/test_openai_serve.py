@@ -135,7 +135,7 @@ def test_two_employees_draft_three_variants_at_once_through_the_readme_server(ro
 def test_two_seeds_give_two_texts_through_the_readme_server(route):
     """A model folder without ``do_sample`` (the converted one) still samples: the request says so."""
     plan = drafting.plan_for(route, *ASKS[0][:2], words=ASKS[0][2])
-    story = next(drafting.compose_variants(route, plan, 1))
+    story = next(drafting.compose_variants(plan, 1))
     messages = polish_messages(story["own_words"][0]["text"], story["text"], plan.lang)
     rows = ["", ""]
     for index, piece in route.generator.stream_batch([messages, messages], max_new_tokens=24, temperature=0.7, seed=1):
