@@ -39,11 +39,11 @@ English-only member never weighs on a French text.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Callable
 
 import numpy as np
 
 from .mixes import LEARNED_MIXES
+from .registry import Registry
 
 KINDS = ("passage", "query")
 
@@ -156,55 +156,40 @@ class EnsembleEmbedder(Embedder):
 
 # --- registry -------------------------------------------------------------------------------
 
-_factories: dict[str, Callable[..., Embedder]] = {}
-_instances: dict[tuple, Embedder] = {}
+# one instance per (name, options); unregistering a name also drops the cached ensembles using it
+_registry: Registry[Embedder] = Registry("embedder", cached=True, members=lambda name: name.split("+"))
+unregister_embedder = _registry.unregister
+embedder_names = _registry.names  # names and schemes; the packaged ones are registered when ``models`` is imported
 
 
 def register_embedder(name: str):
     """Decorator: register a factory ``(**options) -> Embedder`` under ``name``; factories take the
     options they know (``threads``…) and ignore the others. A name ending in ``:`` is a scheme:
     its factory is called with the rest of the name first (``"st:"`` gets the folder)."""
-
-    def wrap(factory):
-        _factories[name] = factory
-        return factory
-
-    return wrap
-
-
-def unregister_embedder(name: str) -> None:
-    """Remove a registered name and its cached instances (tests remove the fakes they registered)."""
-    _factories.pop(name, None)
-    for key in [k for k in _instances if k[0] == name or name in k[0].split("+")]:
-        del _instances[key]
-
-
-def embedder_names() -> list[str]:
-    """Registered names and schemes, sorted (the packaged ones are registered when ``models`` is imported)."""
-    return sorted(_factories)
+    return _registry.register(name)
 
 
 def get_embedder(name: str, **options) -> Embedder:
     """The embedder called ``name``, one instance per (name, options) per process, so weights load
     once; raises ``KeyError`` for unknown names. ``options`` reach every member's factory."""
-    key = (name, tuple(sorted(options.items())))
-    if key in _instances:
-        return _instances[key]
+    return _registry.cached(name, options, lambda: _build(name, options))
+
+
+def _build(name: str, options: dict) -> Embedder:
+    """A new embedder for ``name``: a registered name, ``scheme:rest``, or an ensemble ``a+b``."""
     scheme = name.split(":", 1)[0] + ":" if ":" in name else None
-    if name in _factories:
-        instance = _factories[name](**options)
-    elif scheme in _factories:
-        instance = _factories[scheme](name[len(scheme):], **options)
-    elif "+" in name:
-        instance = EnsembleEmbedder([get_embedder(part, **options) for part in name.split("+")], name=name,
-                                    mixes=LEARNED_MIXES.get(name))
-    else:
-        known = ", ".join(n for n in sorted(_factories) if not n.endswith(":"))
-        schemes = ", ".join(f"{n}…" for n in sorted(_factories) if n.endswith(":"))
-        raise KeyError(f"unknown embedder {name!r}; known: {known}; schemes: {schemes or '(none)'}; "
-                       "or an ensemble 'a+b'")
-    _instances[key] = instance
-    return instance
+    if name in _registry:
+        return _registry.factory(name)(**options)
+    if scheme in _registry:
+        return _registry.factory(scheme)(name[len(scheme):], **options)
+    if "+" in name:
+        return EnsembleEmbedder([get_embedder(part, **options) for part in name.split("+")], name=name,
+                                mixes=LEARNED_MIXES.get(name))
+    names = _registry.names()
+    known = ", ".join(n for n in names if not n.endswith(":"))
+    schemes = ", ".join(f"{n}…" for n in names if n.endswith(":"))
+    raise KeyError(f"unknown embedder {name!r}; known: {known}; schemes: {schemes or '(none)'}; "
+                   "or an ensemble 'a+b'")
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:

@@ -22,9 +22,10 @@ when a model is actually loaded; importing this module costs nothing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Callable, Iterator
+from collections.abc import Iterator
 
 from .chat import Prompt
+from .registry import Registry
 
 TOP_P = 0.95  # sampling keeps the smallest set of tokens holding this much probability (nucleus), every backend
 
@@ -122,27 +123,10 @@ class Generator(ABC):
 
 # --- registry -------------------------------------------------------------------------------
 
-_FACTORIES: dict[str, Callable[..., Generator]] = {}
-
-
-def register_generator(name: str):
-    """Decorator: ``@register_generator("x")`` on a factory ``(**options) -> Generator``."""
-
-    def decorator(factory):
-        _FACTORIES[name] = factory
-        return factory
-
-    return decorator
-
-
-def unregister_generator(name: str) -> None:
-    """Remove a registered name (tests remove the fakes they registered)."""
-    _FACTORIES.pop(name, None)
-
-
-def generator_names() -> list[str]:
-    """Names accepted by :func:`get_generator`, sorted."""
-    return sorted(_FACTORIES)
+_registry: Registry[Generator] = Registry("generator")  # uncached: each call builds a fresh generator
+register_generator = _registry.register
+unregister_generator = _registry.unregister
+generator_names = _registry.names
 
 
 def get_generator(name: str, **options) -> Generator:
@@ -152,9 +136,4 @@ def get_generator(name: str, **options) -> Generator:
     ignore it. Raises ``KeyError`` naming the known generators when ``name`` is unknown.
     The packaged backends are registered when the ``models`` package is imported.
     """
-    try:
-        factory = _FACTORIES[name]
-    except KeyError:
-        known = ", ".join(sorted(_FACTORIES)) or "(none)"
-        raise KeyError(f"Unknown generator {name!r}; known generators: {known}") from None
-    return factory(**options)
+    return _registry.get(name, **options)

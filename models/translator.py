@@ -30,7 +30,8 @@ model is actually loaded; importing this module costs nothing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Callable
+
+from .registry import Registry
 
 
 class Translator(ABC):
@@ -68,43 +69,20 @@ class Translator(ABC):
 
 # --- registry -------------------------------------------------------------------------------
 
-_factories: dict[str, Callable[..., Translator]] = {}
-_instances: dict[tuple, Translator] = {}
+def _str_options(options: dict) -> tuple:
+    """Cache key of the options: values by their text (``cache_dir=Path(x)`` and ``=str(x)`` share a model;
+    an unhashable value is keyed too)."""
+    return tuple(sorted((k, str(v)) for k, v in options.items()))
 
 
-def register_translator(name: str):
-    """Decorator: ``@register_translator("x")`` on a factory ``(**options) -> Translator``."""
-
-    def decorator(factory):
-        _factories[name] = factory
-        return factory
-
-    return decorator
-
-
-def unregister_translator(name: str) -> None:
-    """Remove a registered name and its cached instances (tests remove the fakes they registered)."""
-    _factories.pop(name, None)
-    for key in [k for k in _instances if k[0] == name]:
-        del _instances[key]
-
-
-def translator_names() -> list[str]:
-    """Names accepted by :func:`get_translator`, sorted (``marian`` is registered when ``models`` is imported)."""
-    return sorted(_factories)
+_registry: Registry[Translator] = Registry("translator", cached=True, options_key=_str_options)
+register_translator = _registry.register
+unregister_translator = _registry.unregister
+translator_names = _registry.names  # sorted; ``marian`` is registered when ``models`` is imported
 
 
 def get_translator(name: str, **options) -> Translator:
     """The translator registered as ``name``, one instance per (name, options) per process, so a
     model loads once (nothing heavy is loaded until the first translation). Raises ``KeyError``
     naming the known translators when ``name`` is unknown."""
-    key = (name, tuple(sorted((k, str(v)) for k, v in options.items())))
-    if key in _instances:
-        return _instances[key]
-    try:
-        factory = _factories[name]
-    except KeyError:
-        known = ", ".join(sorted(_factories)) or "(none)"
-        raise KeyError(f"Unknown translator {name!r}; known translators: {known}") from None
-    _instances[key] = instance = factory(**options)
-    return instance
+    return _registry.get(name, **options)
