@@ -6,7 +6,9 @@ a tiny ``st.components.v2`` component (a plain ``<textarea>``) that sends the
 text ``DEBOUNCE_MS`` after the last keystroke (and at once on blur or Ctrl+Enter).
 Used inside ``st.fragment`` it reruns only the editor's fragment. The
 latest typed text is kept in the browser per key, so a rerun never drops
-keystrokes typed while the server was answering.
+keystrokes typed while the server was answering; and what was typed since the
+text a render brings back is sent on the next blur or timer, so a click right
+after the last keystrokes (Share) carries them.
 
 In ``AppTest`` the component's value is its session-state entry:
 ``at.session_state[key] = {"text": "..."}``.
@@ -50,28 +52,26 @@ export default function (component) {
   label.textContent = data.label || "";
   ta.setAttribute("aria-label", data.label || "text");
   ta.setAttribute("data-testid", "pv-editor");
-  const mine = store[key];
-  if (!mine || mine.version !== data.version) {
-    store[key] = { version: data.version, text: data.value || "" };
+  if (!store[key] || store[key].version !== data.version) {
+    store[key] = { version: data.version, text: data.value || "", timer: null };
   }
-  if (ta.value !== store[key].text) ta.value = store[key].text;
+  const mine = store[key];  // kept across renders: the text typed, its pending send
+  if (ta.value !== mine.text) ta.value = mine.text;
   const counter = () => { count.textContent = ta.value.length + " " + (data.chars || "characters"); };
   counter();
-  let timer = null;
-  let sent = store[key].text;
+  // what the server holds is the value this render brings, not what was typed since: keys typed while it
+  // answered an earlier send are still to send, on blur or by the timer re-armed below
+  let sent = data.value || "";
   const send = () => {
-    clearTimeout(timer);
+    clearTimeout(mine.timer);
     if (ta.value !== sent) { sent = ta.value; setStateValue("text", ta.value); }
   };
-  ta.oninput = () => {
-    store[key].text = ta.value;
-    counter();
-    clearTimeout(timer);
-    timer = setTimeout(send, data.debounce || 600);
-  };
+  const later = () => { clearTimeout(mine.timer); mine.timer = setTimeout(send, data.debounce || 600); };
+  ta.oninput = () => { mine.text = ta.value; counter(); later(); };
   ta.onblur = send;
   ta.onkeydown = (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) send(); };
-  return () => clearTimeout(timer);
+  if (ta.value !== sent) later();
+  return () => clearTimeout(mine.timer);
 }
 """
 

@@ -20,6 +20,8 @@ from tests.browser.conftest import (
     NADIA,
     PHONE,
     THOMAS,
+    WORDS,
+    answer,
     en,
     english,
     filled_editor,
@@ -179,4 +181,33 @@ def test_employee_in_english_sees_one_story_english_drafts_and_spam_refused(brow
     shot(page, "17-feed-english-drafts")
     page.get_by_text("Français", exact=True).click()  # back, for the account's next sign-in
     page.get_by_role("heading", name=fr("feed.title")).wait_for()
+    page.context.close()
+
+
+def test_the_last_keystrokes_before_a_click_reach_the_server(browser, server):
+    """The editor sends its text 300 ms after the last keystroke, or at once on blur. Words typed while the
+    server was still answering an earlier send, then a click elsewhere before their own send: the click must
+    carry them (a share made then lost "?" at the end of a post in the deployment's scale test). Timers are
+    stretched to 20 s here so that only the blur can send them."""
+    page = new_page(browser)
+    page.add_init_script("""(() => { const later = window.setTimeout;
+        window.setTimeout = (f, ms, ...rest) => later(f, ms === 300 ? 20000 : ms, ...rest); })()""")
+    sign_in(page, server, THOMAS)
+    page.get_by_role("button", name=fr("feed.draft_for_me")).first.click()
+    question, again = page.get_by_label(fr("ask.label")), page.get_by_role("button", name=fr("ask.other_words"))
+    question.or_(again).first.wait_for()
+    if not question.count():
+        again.click()
+    answer(page, WORDS)
+    editor = filled_editor(page)
+    editor.click()
+    editor.press("Control+End")
+    editor.press_sequentially(" Et vous")
+    editor.press("Control+Enter")  # sent now; the server reruns and answers while the next keys are typed
+    editor.press_sequentially(" ?")
+    page.wait_for_timeout(2000)  # its answer is on screen (the server answers well within)
+    page.get_by_test_id("stSidebar").click(position={"x": 10, "y": 10})  # a click elsewhere: the editor blurs
+    page.wait_for_timeout(1500)
+    page.reload()  # what the server kept (autosave)
+    assert filled_editor(page).input_value().endswith("Et vous ?")
     page.context.close()

@@ -293,7 +293,7 @@ async def employee(browser, front: str, links_base: str, user: str, n: int, unti
             confirm = page.get_by_role("button", name=label("share.confirm")).first
             await confirm.wait_for()
             text = await page.locator("[data-testid=stCode]").first.inner_text()
-            assert edit.strip() in " ".join(text.split()), f"the shared text lost the edit: {text[:300]!r}"
+            assert edit.strip() in " ".join(text.split()), f"the shared text lost the edit: …{text[-300:]!r}"
             out["step"] = "confirm"
             out["pending"] = edit.strip()
             await confirm.click()
