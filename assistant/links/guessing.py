@@ -1,4 +1,5 @@
-"""Slow down an address that walks short codes: past ``limit`` unknown codes in a minute, 429 until it ends.
+"""Slow down an address that walks short codes: past ``limit`` unknown codes in a minute, 429 until it ends;
+and, on a replica, cap the store lookups of codes it does not know, all addresses together (:class:`LookupBudget`).
 
 Codes are HMACs (62⁸ of them: walking finds nothing), yet a service that answers
 thousands of wrong guesses a second hands a crawler a free oracle and makes it
@@ -58,3 +59,39 @@ class CodeWalkGuard:
         self._windows = {k: w for k, w in self._windows.items() if now - w[0] < self.window_s}
         if len(self._windows) >= self.max_tracked:  # a flood from that many networks at once: start over
             self._windows = {}
+
+
+class LookupBudget:
+    """A cap on a click replica's store lookups of codes it does not know yet, all networks together: a token
+    bucket of ``burst`` lookups, refilled at ``per_s`` a second; ``take()`` is False past it (then the
+    service answers 503 with ``Retry-After`` and asks nothing).
+
+    Why: :class:`CodeWalkGuard` stops one network walking codes, not random codes from many networks, and each
+    would cost a PostgreSQL query. A genuine code unknown here was made in the last second or so, and the
+    replica's own turn pulls it within a second: past the cap a visitor's retry finds it without a lookup.
+
+    >>> now = [0.0]
+    >>> budget = LookupBudget(per_s=1.0, burst=2, clock=lambda: now[0])
+    >>> [budget.take() for _ in range(3)], budget.refused
+    ([True, True, False], 1)
+    >>> now[0] = 1.0; budget.take()
+    True
+    """
+
+    def __init__(self, per_s: float = 20.0, burst: int = 40, clock=time.monotonic):
+        self.per_s, self.burst, self.clock = per_s, burst, clock
+        self.refused = 0
+        self._tokens, self._at = float(burst), clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Spend one lookup if the budget has one."""
+        with self._lock:
+            now = self.clock()
+            self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.per_s)
+            self._at = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return True
+            self.refused += 1
+            return False

@@ -58,7 +58,7 @@ from starlette.routing import Route
 from ..config import Settings
 from ..links import conversions
 from ..links.clicklog import ClickLog
-from ..links.guessing import CodeWalkGuard
+from ..links.guessing import CodeWalkGuard, LookupBudget
 from ..links.hitwriter import HitWriter
 from ..links.http_guard import Limits, guarded
 from ..links.replica import Replica
@@ -129,15 +129,21 @@ class LinkCache:
 
 def create_app(clicklog: ClickLog, secret: bytes | Callable[[], bytes], writer: HitWriter | None = None, clock=time.time,
                extra_routes: list | None = None, guard: CodeWalkGuard | None = None,
-               replica: Replica | None = None) -> Starlette:
+               replica: Replica | None = None, lookups: LookupBudget | None = None) -> Starlette:
     """The ASGI app over one click log; ``secret`` signs conversions (or a function giving it, called at each
     conversion: :func:`service_app` reads it from the store then, so it starts without the store); ``clock`` is injectable for tests;
     ``extra_routes`` (the unsubscribe routes, see :func:`service_app`) are matched before ``/<code>``;
     ``guard`` slows down addresses that walk codes (``guessing``); ``replica`` links the log to a
-    PostgreSQL store (``links.replica``), started and stopped with the app."""
+    PostgreSQL store (``links.replica``), started and stopped with the app; ``lookups`` caps its store lookups
+    of codes it does not know yet, all addresses together (``guessing.LookupBudget``)."""
     writer = writer or HitWriter(clicklog)
     links = LinkCache(clicklog)
     guard = guard or CodeWalkGuard()
+    lookups = lookups or LookupBudget()
+
+    def retry_later(seconds: int) -> Response:
+        return JSONResponse({"error": "unavailable", "message": "the link cannot be checked now; retry"}, 503,
+                            headers={"retry-after": str(seconds), "cache-control": "no-store"})
 
     async def redirect(request: Request) -> Response:
         code = request.path_params["code"]
@@ -149,13 +155,14 @@ def create_app(clicklog: ClickLog, secret: bytes | Callable[[], bytes], writer: 
         click_id = secrets.token_urlsafe(9)
         found = links.location(code, click_id)
         if found is None and replica is not None and CODE.match(code):  # a share made since the last pull
+            if not lookups.take():  # random codes from many networks: past the cap the store is not asked
+                return retry_later(1)
             try:
                 if await asyncio.to_thread(replica.link, code) is not None:
                     links.refresh()
                     found = links.location(code, click_id)
             except psycopg.Error:
-                return JSONResponse({"error": "unavailable", "message": "the link cannot be checked now; retry"},
-                                    503, headers={"retry-after": "5", "cache-control": "no-store"})
+                return retry_later(5)
         if found is None:
             guard.missed(ip)
             return JSONResponse({"error": "not_found", "message": "unknown link"}, 404)
@@ -171,8 +178,8 @@ def create_app(clicklog: ClickLog, secret: bytes | Callable[[], bytes], writer: 
                              "hits_pending": stats["pending"], "hits_lost": stats["lost"],
                              "hits_forgotten": stats["forgotten"], "hits_answered_before_commit": stats["early"],
                              "links": len(links),
-                             **({"store": {k: v for k, v in replica.stats.items() if k != "last_error"}}
-                                if replica is not None else {})},
+                             **({"store": {k: v for k, v in replica.stats.items() if k != "last_error"},
+                                 "lookups_refused": lookups.refused} if replica is not None else {})},
                             headers={"cache-control": "no-store"})  # the error's text stays in service_runs
 
     async def share_for(payload: dict) -> str:

@@ -404,3 +404,38 @@ def test_the_service_process_loads_no_duckdb_and_no_digest_code():
              "(['assistant', 'digest'], ['assistant', 'reporting'], ['assistant', 'sharing'])))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+class _Store:
+    """A replica whose store knows no code: counts the lookups it is asked."""
+
+    def __init__(self):
+        self.asked, self.stats = [], {"state": "ok"}
+
+    def start(self):
+        return self
+
+    def stop(self):
+        return dict(self.stats)
+
+    def link(self, code):
+        self.asked.append(code)
+        return None
+
+
+def test_random_codes_from_many_networks_cost_the_store_a_bounded_number_of_lookups(log):
+    """A replica asks the store about a code it does not know; random codes from many networks (which the
+    per-network guard does not stop) are answered 503 past the budget, without a lookup."""
+    from assistant.links.guessing import LookupBudget
+
+    now, store = [0.0], _Store()
+    app = create_app(log, SECRET, replica=store, lookups=LookupBudget(per_s=1.0, burst=3, clock=lambda: now[0]))
+    with running(app) as port:
+        answers = [request(port, "GET", f"/Zz{n:06d}", {"User-Agent": CHROME, "X-Forwarded-For": f"198.51.{n}.7"})
+                   for n in range(10)]
+        assert [a[0] for a in answers] == [404] * 3 + [503] * 7 and len(store.asked) == 3
+        assert {a[1]["retry-after"] for a in answers[3:]} == {"1"}
+        assert request(port, "GET", f"/{CODE}", {"User-Agent": CHROME})[0] == 302, "known links never wait"
+        assert json.loads(request(port, "GET", "/healthz")[2])["lookups_refused"] == 7
+        now[0] = 1.0  # a second later: one more lookup
+        assert request(port, "GET", "/Zz999999", {"User-Agent": CHROME})[0] == 404 and len(store.asked) == 4
